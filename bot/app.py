@@ -1,0 +1,205 @@
+"""The composition root: config + storage + scheduler + Slack adapter, started and stopped together."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.effects.outbox import SURFACE_SETTLE_SECONDS, Effects
+from bot.effects.runner import EffectRunner
+from bot.incidents.channel_log import ChannelLog
+from bot.incidents.pulses import PULSE, PulseFired, Pulses
+from bot.incidents.service import IncidentService
+from bot.logs import get_logger
+from bot.slack import incident_surfaces
+from bot.slack.api import SlackApi
+from bot.slack.directory import Directory
+from bot.slack.effects import SlackEffects
+from bot.slack.listeners import events, home, incident_actions, incident_command, incident_views
+from bot.slack.listeners.common import Deps
+from bot.slack.ratelimit import RateLimiter
+from bot.slack.render import incidents as _incident_messages  # noqa: F401  (registers message builders)
+from bot.slack.render.base import RenderContext
+from bot.slack.surfaces import Surfaces
+from bot.text import Texts
+from bot.timers import TimerService, TimerStore
+from bot.work import Work
+from storage.db import StorageError, open_database
+from storage.events import SeenEvents
+from storage.incidents import IncidentStore
+from storage.outbox import OutboxStore
+from storage.surfaces import SurfaceStore
+
+log = get_logger("warroom.app")
+
+MAINTENANCE_INTERVAL = 300.0
+KEEP_HISTORY_SECONDS = 7 * 86400
+
+
+class StartupError(Exception):
+    """Warroom cannot start; the message says why and what to do."""
+
+
+@dataclass
+class Options:
+    """Knobs for tests and benchmarks; production uses the defaults."""
+
+    clock: Clock = field(default_factory=Clock)
+    rate_limit_scale: float = 1.0
+    surface_settle: float = SURFACE_SETTLE_SECONDS
+    effect_concurrency: int = 16
+    connect_socket: bool = True
+
+
+class Warroom:
+    def __init__(self, config: Config, *, bot_token: str, app_token: str, api_url: str, db_path: str,
+                 options: Options | None = None) -> None:
+        self.config = config
+        self.bot_token = bot_token
+        self.app_token = app_token
+        self.api_url = api_url
+        self.db_path = db_path
+        self.options = options or Options()
+        self.clock = self.options.clock
+        self._lock_file: Any = None
+        self._tasks: list[asyncio.Task] = []
+        self.handler: AsyncSocketModeHandler | None = None
+
+    # lifecycle ---------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._take_instance_lock()
+        self.db = open_database(self.db_path)
+        self.client = AsyncWebClient(token=self.bot_token, base_url=self.api_url)
+        try:
+            auth = await self.client.auth_test()
+        except SlackApiError as exc:
+            raise StartupError(
+                f"Slack refused SLACK_BOT_TOKEN ({exc.response.get('error')}); copy the Bot User OAuth Token "
+                "again from your app's OAuth & Permissions page"
+            ) from None
+        except Exception as exc:
+            raise StartupError(f"cannot reach Slack at {self.api_url}: {type(exc).__name__}: {exc}") from None
+        self.bot_user_id = auth["user_id"]
+        self.team_id = auth.get("team_id")
+        self._build()
+        await self.runner.start()
+        await self.timers.start()
+        self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
+        if self.options.connect_socket:
+            self.handler = AsyncSocketModeHandler(self.app, self.app_token)
+            await self.handler.connect_async()
+        log.info("warroom.started", team=self.team_id, bot_user=self.bot_user_id, open_incidents=self.incident_store.count_open(),
+                 pending_effects=self.outbox.pending_count(), timers=self.timers.pending_jobs())
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        if self.handler is not None:
+            try:
+                await self.handler.close_async()
+            except Exception:  # already disconnected
+                pass
+        if hasattr(self, "runner"):
+            await self.runner.stop()
+        if hasattr(self, "timers"):
+            await self.timers.stop()
+        if hasattr(self, "db"):
+            self.db.close()
+        self._release_instance_lock()
+        log.info("warroom.stopped")
+
+    # wiring ------------------------------------------------------------------------------------
+    def _build(self) -> None:
+        config, clock, db = self.config, self.clock, self.db
+        self.work = Work(db)
+        self.outbox = OutboxStore(db)
+        self.effects = Effects(self.outbox, clock, settle=self.options.surface_settle)
+        self.timer_store = TimerStore(db)
+        self.incident_store = IncidentStore(db)
+        self.pulses = Pulses(self.timer_store, clock)
+        self.incidents = IncidentService(self.incident_store, self.effects, self.pulses, self.work, clock, config)
+        self.channel_log = ChannelLog(self.incident_store, self.work, clock)
+        self.texts = Texts(config.templates, config.timezone)
+
+        self.api = SlackApi(self.client, RateLimiter(scale=self.options.rate_limit_scale))
+        self.directory = Directory(self.api)
+        self.render = RenderContext(self.texts, config, clock, self.incident_store)
+        self.surfaces = Surfaces(self.api, SurfaceStore(db), self.work, clock)
+        incident_surfaces.register_incident_surfaces(self.surfaces, self.render, self.directory, config)
+        self.slack_effects = SlackEffects(self.api, self.directory, self.render, self.incident_store, self.work,
+                                          clock, config, self.bot_user_id)
+        handlers = dict(self.slack_effects.handlers())
+        handlers["surface.sync"] = self.surfaces.sync
+        self.runner = EffectRunner(self.outbox, handlers, clock, concurrency=self.options.effect_concurrency)
+        self.timers = TimerService(self.timer_store, clock, {
+            PULSE: PulseFired(self.incident_store, self.pulses, self.effects, self.work, clock, config),
+        })
+        self.work.after_commit(self.runner.kick)
+        self.work.after_commit(self.timers.flush)
+
+        self.app = AsyncApp(client=self.client, name="warroom", process_before_response=False)
+        self.deps = Deps(config=config, texts=self.texts, clock=clock, incidents=self.incidents,
+                         channel_log=self.channel_log, directory=self.directory, render=self.render,
+                         slack_effects=self.slack_effects, seen_events=SeenEvents(db))
+        for module in (events, incident_command, incident_actions, incident_views, home):
+            module.register(self.app, self.deps)
+
+        @self.app.error
+        async def on_error(error, body) -> None:
+            log.error("listener.unhandled", exc_info=error, type=(body or {}).get("type"))
+
+    # housekeeping ------------------------------------------------------------------------------
+    async def _maintenance(self) -> None:
+        while True:
+            try:
+                await self.directory.refresh_group(self.config.incident_managers)
+                cutoff = self.clock.time() - KEEP_HISTORY_SECONDS
+                with self.work():
+                    self.outbox.prune(cutoff)
+                    self.deps.seen_events.prune(cutoff)
+            except Exception:
+                log.error("maintenance.failed", exc_info=True)
+            await asyncio.sleep(MAINTENANCE_INTERVAL)
+
+    def _take_instance_lock(self) -> None:
+        """Two bots on one database would both run every effect: refuse the second one."""
+        if self.db_path == ":memory:":
+            return
+        path = f"{self.db_path}.lock"
+        try:
+            handle = open(path, "a+")
+        except OSError as exc:
+            raise StorageError(f"cannot open database {self.db_path}: cannot create {path} ({exc.strerror})") from None
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "unknown"
+            handle.close()
+            raise StorageError(
+                f"another warroom (pid {owner}) is already running with database {self.db_path}; stop it first"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._lock_file = handle
+
+    def _release_instance_lock(self) -> None:
+        if self._lock_file is not None:
+            try:
+                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
+                self._lock_file.close()
+            finally:
+                self._lock_file = None

@@ -1,0 +1,65 @@
+"""What warroom.yml means once it has been checked: plain frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+DEFAULT_ROLES = ("commander", "communications lead", "scribe", "subject matter expert")
+
+
+@dataclass(frozen=True)
+class Severity:
+    name: str                     # as shown: "SEV1"
+    description: str
+    pulse: timedelta | None       # None: no status pulses for this severity
+
+    @property
+    def key(self) -> str:
+        """How people type it: ``sev1``."""
+        return self.name.lower()
+
+
+DEFAULT_SEVERITIES = (
+    Severity("SEV1", "Critical: a core service is down or data is at risk for many customers.", timedelta(minutes=15)),
+    Severity("SEV2", "Major: a key feature is broken or badly degraded for many customers.", timedelta(minutes=30)),
+    Severity("SEV3", "Minor: limited impact, a workaround exists, or few customers are affected.", timedelta(hours=1)),
+    Severity("SEV4", "Low: no customer impact yet; worth tracking as an incident.", None),
+)
+
+
+@dataclass(frozen=True)
+class Channels:
+    """Channels by name (``incidents``) or ID (``C0123``); names are resolved at start."""
+
+    announcements: str = "incidents"
+    alerts: str = "alerts"
+    comms: str | None = None
+    postmortems: str | None = None
+
+
+@dataclass(frozen=True)
+class IncidentSettings:
+    channel_name: str = "incident-{date}-{slug}"
+    roles: tuple[str, ...] = DEFAULT_ROLES
+    responders: tuple[str, ...] = ()          # Slack user IDs invited to every incident
+    default_severity: str = "sev3"
+
+
+@dataclass(frozen=True)
+class Config:
+    source: str = "(built-in defaults)"
+    timezone: str = "UTC"
+    channels: Channels = field(default_factory=Channels)
+    incident: IncidentSettings = field(default_factory=IncidentSettings)
+    severities: tuple[Severity, ...] = DEFAULT_SEVERITIES
+    incident_managers: str | None = None      # Slack user group ID whose members may run any incident
+    templates: str | None = None              # folder whose .j2 files override the built-in ones
+
+    def severity(self, key: str) -> Severity | None:
+        wanted = key.strip().lower()
+        return next((s for s in self.severities if s.key == wanted), None)
+
+    @property
+    def severity_keys(self) -> tuple[str, ...]:
+        return tuple(s.key for s in self.severities)

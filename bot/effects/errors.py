@@ -1,0 +1,31 @@
+"""How an effect handler tells the runner what went wrong; no chat platform appears here."""
+
+from __future__ import annotations
+
+
+class RetryLater(Exception):
+    """A passing failure (rate limit, 5xx, network): try again after ``delay`` seconds.
+
+    ``delay`` None lets the runner back off exponentially.
+    """
+
+    def __init__(self, reason: str, delay: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay = delay
+
+
+class NotReady(Exception):
+    """What the effect needs does not exist yet (say, the incident's channel); nothing was sent."""
+
+    def __init__(self, reason: str, delay: float = 1.0) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
+class Permanent(Exception):
+    """Retrying cannot help (channel archived, invalid arguments): give up and say why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -1,0 +1,54 @@
+"""What the domain asks of the outside world, in its own words; the chat adapter decides how.
+
+Nothing here talks to Slack. An effect is a row in the outbox, written in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.clock import Clock
+from bot.effects.replies import ReplyTo
+from storage.outbox import OutboxStore
+
+# How long a surface waits for more changes before it is written: ten changes in a second
+# become one edit. Creation (first render) does not wait.
+SURFACE_SETTLE_SECONDS = 1.0
+
+
+class Effects:
+    def __init__(self, store: OutboxStore, clock: Clock, *, settle: float = SURFACE_SETTLE_SECONDS) -> None:
+        self.store = store
+        self.clock = clock
+        self.settle = settle
+
+    def sync(self, surface: str, *, depends_on: int | None = None, immediate: bool = False) -> int:
+        """Make the Slack surface ``surface`` (e.g. ``incident:12:topic``) show current state."""
+        return self.store.add(
+            "surface.sync", {"surface": surface}, lane=f"surface:{surface}", now=self.clock.time(),
+            depends_on=depends_on, delay=0.0 if immediate else self.settle, coalesce=True,
+        )
+
+    def post(self, target: str, message: str, context: dict[str, Any], *, lane: str | None = None,
+             depends_on: int | None = None, delay: float = 0.0) -> int:
+        """Post the message named ``message`` (rendered from templates) to ``target``:
+        ``incident:<id>`` (its channel), ``config:<announcements|alerts|comms|postmortems>``,
+        ``dm:<user>``, or a channel ID."""
+        return self.store.add(
+            "message.post", {"target": target, "message": message, "context": context},
+            lane=lane or f"post:{target}", now=self.clock.time(), depends_on=depends_on, delay=delay,
+        )
+
+    def reply(self, reply_to: ReplyTo | None, message: str, context: dict[str, Any], *,
+              depends_on: int | None = None) -> int | None:
+        """Tell the person who asked, privately (ephemeral)."""
+        if reply_to is None:
+            return None
+        return self.store.add(
+            "message.reply", {"reply_to": reply_to.as_dict(), "message": message, "context": context},
+            lane=f"reply:{reply_to.user}", now=self.clock.time(), depends_on=depends_on,
+        )
+
+    def do(self, kind: str, payload: dict[str, Any], *, lane: str, depends_on: int | None = None,
+           delay: float = 0.0) -> int:
+        return self.store.add(kind, payload, lane=lane, now=self.clock.time(), depends_on=depends_on, delay=delay)

@@ -1,0 +1,172 @@
+"""Performs recorded effects: in lane order, concurrently across lanes, with retries and backoff.
+
+The database says what must happen; this loop only makes it so. It can be killed at any moment:
+an effect is marked as attempted (committed) before its handler touches the outside world, and a
+handler that sees ``effect.maybe_performed`` checks before repeating a non-idempotent call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Awaitable, Callable, Mapping
+
+from bot.clock import Clock
+from bot.effects.errors import NotReady, Permanent, RetryLater
+from bot.logs import get_logger
+from storage.outbox import Effect, OutboxStore
+
+Handler = Callable[[Effect], Awaitable[dict | None]]
+FailureHook = Callable[[Effect, str], Awaitable[None]]
+
+log = get_logger("warroom.effects")
+
+MAX_BACKOFF = 300.0
+MAX_UNEXPECTED_ATTEMPTS = 6   # a bug in a handler must not retry forever
+
+
+class EffectRunner:
+    def __init__(
+        self,
+        store: OutboxStore,
+        handlers: Mapping[str, Handler],
+        clock: Clock,
+        *,
+        concurrency: int = 16,
+        on_failure: FailureHook | None = None,
+    ) -> None:
+        self.store = store
+        self.handlers = dict(handlers)
+        self.clock = clock
+        self.concurrency = concurrency
+        self.on_failure = on_failure
+        self._running: dict[int, asyncio.Task] = {}
+        self._wake: asyncio.Event | None = None
+        self._loop_task: asyncio.Task | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopping = False
+        self._idle: asyncio.Event | None = None
+
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._stopping = False
+        self._loop_task = asyncio.create_task(self._main(), name="effect-runner")
+
+    def kick(self) -> None:
+        """Something new was recorded; look now rather than at the next due time."""
+        if self._loop is None or self._wake is None:
+            return
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self._loop:
+            self._wake.set()
+        else:
+            self._loop.call_soon_threadsafe(self._wake.set)
+
+    async def stop(self, grace: float = 5.0) -> None:
+        self._stopping = True
+        if self._wake:
+            self._wake.set()
+        if self._loop_task:
+            self._loop_task.cancel()
+            await asyncio.gather(self._loop_task, return_exceptions=True)
+        tasks = list(self._running.values())
+        if tasks:
+            await asyncio.wait(tasks, timeout=grace)
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    @property
+    def busy(self) -> int:
+        return len(self._running)
+
+    async def _main(self) -> None:
+        assert self._wake is not None
+        while not self._stopping:
+            self._wake.clear()
+            try:
+                self._dispatch_ready()
+            except Exception:  # a database hiccup must not kill the loop
+                log.error("effects.dispatch_failed", exc_info=True)
+            timeout = self._sleep_for()
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+
+    def _sleep_for(self) -> float:
+        next_due = self.store.next_due_at()
+        if next_due is None:
+            return 5.0
+        return min(5.0, max(0.0, next_due - self.clock.time()))
+
+    def _dispatch_ready(self) -> None:
+        free = self.concurrency - len(self._running)
+        if free <= 0:
+            return
+        for effect in self.store.ready(self.clock.time(), limit=free + len(self._running)):
+            if effect.id in self._running:
+                continue
+            if len(self._running) >= self.concurrency:
+                break
+            task = asyncio.create_task(self._perform(effect), name=f"effect-{effect.id}-{effect.kind}")
+            self._running[effect.id] = task
+
+    async def _perform(self, effect: Effect) -> None:
+        handler = self.handlers.get(effect.kind)
+        try:
+            if handler is None:
+                raise Permanent(f"no handler for effect kind {effect.kind!r}")
+            self.store.start_attempt(effect.id, self.clock.time())
+            result = await handler(effect)
+            self.store.complete(effect.id, self.clock.time(), result)
+            log.debug("effect.done", id=effect.id, kind=effect.kind, attempts=effect.attempts + 1)
+        except NotReady as exc:
+            self.store.retry_later(effect.id, self.clock.time() + exc.delay, str(exc), counts_as_attempt=False)
+        except RetryLater as exc:
+            delay = exc.delay if exc.delay is not None else _backoff(effect.attempts)
+            log.warning("effect.retry", id=effect.id, kind=effect.kind, reason=exc.reason, retry_in=round(delay, 2),
+                        attempt=effect.attempts + 1)
+            self.store.retry_later(effect.id, self.clock.time() + delay, exc.reason)
+        except Permanent as exc:
+            await self._give_up(effect, exc.reason)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug: retry a few times (it may be a race), then give up loudly
+            log.error("effect.crashed", exc_info=True, id=effect.id, kind=effect.kind, attempt=effect.attempts + 1)
+            if effect.attempts + 1 >= MAX_UNEXPECTED_ATTEMPTS:
+                await self._give_up(effect, f"{type(exc).__name__}: {exc}")
+            else:
+                self.store.retry_later(effect.id, self.clock.time() + _backoff(effect.attempts), repr(exc))
+        finally:
+            self._running.pop(effect.id, None)
+            if self._wake:
+                self._wake.set()
+
+    async def _give_up(self, effect: Effect, reason: str) -> None:
+        failed = self.store.fail(effect.id, self.clock.time(), reason)
+        log.error("effect.failed", id=effect.id, kind=effect.kind, reason=reason, also_failed=len(failed) - 1)
+        if self.on_failure:
+            try:
+                await self.on_failure(effect, reason)
+            except Exception:
+                log.error("effect.failure_hook_failed", exc_info=True, id=effect.id)
+
+    async def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until nothing is due or running (tests and graceful shutdown)."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while asyncio.get_running_loop().time() < deadline:
+            if not self._running and not self.store.ready(self.clock.time(), limit=1):
+                return True
+            await asyncio.sleep(0.01)
+        return False
+
+
+def _backoff(attempts: int) -> float:
+    base = min(MAX_BACKOFF, 0.5 * (2 ** min(attempts, 10)))
+    return base * (0.8 + random.random() * 0.4)

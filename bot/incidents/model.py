@@ -1,0 +1,120 @@
+"""What an incident is, independent of any chat platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bot.effects.replies import ReplyTo
+
+MAX_TITLE = 150
+MAX_TEXT = 3000     # notes, updates, summaries: one Slack section's worth
+
+
+class Status(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+OPEN_STATUSES = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: int
+    title: str
+    description: str
+    severity: str
+    status: Status
+    commander: str
+    declared_by: str
+    declared_at: float
+    declared_in: str | None
+    is_private: bool
+    channel_name: str
+    channel_id: str | None
+    resolved_at: float | None
+    summary: str | None
+    root_cause: str | None
+    mitigation: str | None
+    last_update_at: float
+    snoozed_until: float | None
+    source: dict[str, Any]
+    updated_at: float
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.RESOLVED
+
+    @property
+    def reference(self) -> str:
+        return f"#{self.id}"
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    id: int
+    incident_id: int
+    at: float
+    actor: str | None
+    kind: str
+    text: str
+    data: dict[str, Any]
+    is_key: bool
+    message_ts: str | None = None
+    edited_at: float | None = None
+    deleted_at: float | None = None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: int
+    incident_id: int
+    text: str
+    owner: str | None
+    created_by: str
+    created_at: float
+    done_at: float | None
+
+
+@dataclass(frozen=True)
+class Link:
+    id: int
+    incident_id: int
+    url: str
+    title: str
+    added_by: str
+    added_at: float
+    bookmark_id: str | None
+
+
+@dataclass(frozen=True)
+class DeclareRequest:
+    title: str
+    severity: str
+    declared_by: str
+    commander: str | None = None
+    description: str = ""
+    is_private: bool = False
+    declared_in: str | None = None
+    reply_to: ReplyTo | None = None
+    source: dict[str, Any] = field(default_factory=dict)
+    responders: tuple[str, ...] = ()
+
+
+class IncidentError(Exception):
+    """A request that cannot be done as asked; the message tells the person how to do it right.
+
+    ``field`` names the input it is about (``title``, ``summary``…) so a form can show it there.
+    """
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

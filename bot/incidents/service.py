@@ -1,0 +1,334 @@
+"""The incident lifecycle: every change is one transaction of state + timeline + effects.
+
+Callers (Slack listeners, the alert flow, timers) hand in plain values; nothing here knows Slack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock
+from bot.config import Config, Severity
+from bot.durations import format_duration
+from bot.effects.outbox import Effects
+from bot.effects.replies import ReplyTo
+from bot.incidents import naming
+from bot.incidents.model import (
+    MAX_TEXT,
+    MAX_TITLE,
+    DeclareRequest,
+    Incident,
+    IncidentError,
+    Status,
+)
+from bot.incidents.pulses import Pulses
+from bot.logs import get_logger
+from bot.work import Work
+from storage.incidents import IncidentStore
+
+log = get_logger("warroom.incidents")
+
+SURFACES = ("topic", "status", "announcement")
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: str
+    is_manager: bool = False     # member of the configured incident_managers group
+
+
+class IncidentService:
+    def __init__(self, store: IncidentStore, effects: Effects, pulses: Pulses, work: Work, clock: Clock,
+                 config: Config) -> None:
+        self.store = store
+        self.effects = effects
+        self.pulses = pulses
+        self.work = work
+        self.clock = clock
+        self.config = config
+
+    # reading ---------------------------------------------------------------------------------
+    def get(self, incident_id: int) -> Incident:
+        incident = self.store.get(incident_id)
+        if incident is None:
+            raise IncidentError(f"There is no incident #{incident_id}. `/incident list` shows the open ones.")
+        return incident
+
+    def in_channel(self, channel_id: str | None) -> Incident | None:
+        return self.store.by_channel(channel_id) if channel_id else None
+
+    def severity(self, key: str) -> Severity:
+        severity = self.config.severity(key)
+        if severity is None:
+            raise IncidentError(
+                f"`{key}` is not a severity. Use one of: {', '.join(s.key for s in self.config.severities)}.",
+                field="severity",
+            )
+        return severity
+
+    # declaring -------------------------------------------------------------------------------
+    def declare(self, request: DeclareRequest) -> Incident:
+        title = clean_text(request.title, "title", MAX_TITLE)
+        severity = self.severity(request.severity)
+        description = clean_text(request.description, "description", MAX_TEXT, required=False)
+        commander = request.commander or request.declared_by
+        now = self.clock.time()
+        with self.work():
+            incident_id = self.store.insert(
+                title=title, description=description, severity=severity.name, status=Status.INVESTIGATING,
+                commander=commander, declared_by=request.declared_by, declared_at=now,
+                declared_in=request.declared_in, is_private=request.is_private, channel_name="",
+                last_update_at=now, source=request.source, updated_at=now,
+            )
+            local = datetime.fromtimestamp(now, tz=timezone.utc).astimezone(ZoneInfo(self.config.timezone))
+            name = naming.channel_name(self.config.incident.channel_name, title=title, number=incident_id,
+                                       severity=severity.name, when=local)
+            self.store.update(incident_id, channel_name=name)
+            self.store.set_role(incident_id, "commander", commander, by=request.declared_by, at=now)
+            self.store.add_event(incident_id, at=now, actor=request.declared_by, kind="declared", text=title,
+                                 data={"severity": severity.name, "commander": commander}, is_key=True)
+            create = self.effects.do("incident.create_channel", {"incident": incident_id},
+                                     lane=f"incident:{incident_id}:channel")
+            invitees = _unique([request.declared_by, commander, *self.config.incident.responders,
+                                *request.responders])
+            self.effects.do("incident.invite", {"incident": incident_id, "users": invitees},
+                            lane=f"incident:{incident_id}:invite", depends_on=create)
+            for surface in self._surfaces_for(request.is_private):
+                self.effects.sync(f"incident:{incident_id}:{surface}", depends_on=create, immediate=True)
+            self.effects.reply(request.reply_to, "incident.declared", {"incident": incident_id}, depends_on=create)
+            self.pulses.schedule(incident_id, severity, since=now)
+        log.info("incident.declared", incident=incident_id, severity=severity.name, channel=name)
+        return self.get(incident_id)
+
+    # updating --------------------------------------------------------------------------------
+    def post_update(self, incident: Incident, actor: Actor, *, message: str, status: Status | None = None,
+                    to_comms: bool = False, reply_to: ReplyTo | None = None) -> Incident:
+        self._require_open(incident)
+        if status == Status.RESOLVED:
+            raise IncidentError("To resolve, use `/incident resolve [summary]`; it posts the wrap-up too.")
+        text = clean_text(message, "update", MAX_TEXT, required=status is None)
+        if to_comms and not self.config.channels.comms:
+            raise IncidentError("No comms channel is configured: set `channels.comms` in warroom.yml to post updates there.")
+        now = self.clock.time()
+        previous = incident.status
+        new_status = status or previous
+        with self.work():
+            self.store.update(incident.id, status=new_status, last_update_at=now, snoozed_until=None, updated_at=now)
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="update", text=text,
+                                 data={"status": new_status, "previous": previous}, is_key=new_status != previous)
+            context = {"incident": incident.id, "author": actor.user, "status": str(new_status),
+                       "previous": str(previous), "text": text, "at": now}
+            self.effects.post(f"incident:{incident.id}", "incident.update", context)
+            if to_comms:
+                self.effects.post("config:comms", "incident.comms_update", context)
+            self._sync(incident)
+            self.pulses.schedule(incident.id, self.severity(incident.severity), since=now)
+        return self.get(incident.id)
+
+    def set_severity(self, incident: Incident, actor: Actor, key: str) -> Incident:
+        self._require_open(incident)
+        self._require_manager(incident, actor, "change the severity")
+        severity = self.severity(key)
+        if severity.name == incident.severity:
+            raise IncidentError(f"Incident #{incident.id} is already {severity.name}.")
+        now = self.clock.time()
+        with self.work():
+            self.store.update(incident.id, severity=severity.name, updated_at=now)
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="severity",
+                                 text=f"{incident.severity} → {severity.name}",
+                                 data={"from": incident.severity, "to": severity.name}, is_key=True)
+            self.effects.post(f"incident:{incident.id}", "incident.severity_changed",
+                              {"incident": incident.id, "actor": actor.user, "from": incident.severity,
+                               "to": severity.name})
+            self._sync(incident)
+            self.pulses.schedule(incident.id, severity, since=incident.last_update_at)
+        return self.get(incident.id)
+
+    def assign_role(self, incident: Incident, actor: Actor, role: str, user: str) -> Incident:
+        self._require_open(incident)
+        role = self.resolve_role(role)
+        if role == "commander":
+            self._require_manager(incident, actor, "change the commander")
+        current = self.store.roles(incident.id).get(role)
+        if current == user:
+            raise IncidentError(f"<@{user}> is already the {role} of incident #{incident.id}.")
+        now = self.clock.time()
+        with self.work():
+            if role == "commander":
+                self.store.update(incident.id, commander=user, updated_at=now)
+            self.store.set_role(incident.id, role, user, by=actor.user, at=now)
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="role", text=f"{role}: <@{user}>",
+                                 data={"role": role, "user": user, "previous": current}, is_key=role == "commander")
+            self.effects.do("incident.invite", {"incident": incident.id, "users": [user]},
+                            lane=f"incident:{incident.id}:invite")
+            self.effects.post(f"incident:{incident.id}", "incident.role_assigned",
+                              {"incident": incident.id, "actor": actor.user, "role": role, "user": user,
+                               "previous": current})
+            self._sync(incident)
+        return self.get(incident.id)
+
+    def resolve_role(self, text: str) -> str:
+        """Match a typed role to a configured one: exact, or a unique prefix ("comms" -> no, "communications" -> yes)."""
+        wanted = " ".join(text.lower().split())
+        roles = self.config.incident.roles
+        if wanted in roles:
+            return wanted
+        matches = [r for r in roles if r.startswith(wanted) or any(w.startswith(wanted) for w in r.split())]
+        if len(matches) == 1 and wanted:
+            return matches[0]
+        listing = ", ".join(f"`{r}`" for r in roles)
+        if len(matches) > 1:
+            raise IncidentError(f"`{text}` could mean {', '.join(matches)}. Roles: {listing}.")
+        raise IncidentError(f"`{text}` is not a role. Roles: {listing}.")
+
+    def add_responders(self, incident: Incident, actor: Actor, users: list[str]) -> None:
+        """Invite people into the incident channel (the Join button, escalations)."""
+        self._require_open(incident)
+        with self.work():
+            self.effects.do("incident.invite", {"incident": incident.id, "users": users},
+                            lane=f"incident:{incident.id}:invite")
+
+    def add_note(self, incident: Incident, actor: Actor, text: str) -> int:
+        note = clean_text(text, "note", MAX_TEXT)
+        now = self.clock.time()
+        with self.work():
+            event = self.store.add_event(incident.id, at=now, actor=actor.user, kind="note", text=note, is_key=True)
+            self.effects.post(f"incident:{incident.id}", "incident.note",
+                              {"incident": incident.id, "author": actor.user, "text": note})
+        return event
+
+    def add_link(self, incident: Incident, actor: Actor, url: str, title: str | None) -> int:
+        if not url.startswith(("http://", "https://")):
+            raise IncidentError(f"`{url}` is not a web link. Write `/incident link https://… [title]`.")
+        label = clean_text(title or url, "link title", 150, required=False) or url
+        now = self.clock.time()
+        with self.work():
+            link_id = self.store.add_link(incident.id, url=url, title=label, by=actor.user, at=now)
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="link", text=label,
+                                 data={"url": url, "link": link_id})
+            self.effects.do("incident.bookmark", {"incident": incident.id, "link": link_id},
+                            lane=f"incident:{incident.id}:bookmarks")
+            self.effects.post(f"incident:{incident.id}", "incident.link_added",
+                              {"incident": incident.id, "actor": actor.user, "url": url, "title": label})
+            self._sync(incident, surfaces=("status",))
+        return link_id
+
+    def add_followup(self, incident: Incident, actor: Actor, text: str, owner: str | None) -> int:
+        body = clean_text(text, "follow-up", 500)
+        now = self.clock.time()
+        with self.work():
+            followup = self.store.add_followup(incident.id, text=body, owner=owner, by=actor.user, at=now)
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="followup", text=body,
+                                 data={"followup": followup, "owner": owner})
+            self.effects.post(f"incident:{incident.id}", "incident.followup_added",
+                              {"incident": incident.id, "actor": actor.user, "text": body, "owner": owner,
+                               "followup": followup})
+        return followup
+
+    def complete_followup(self, incident: Incident, actor: Actor, followup_id: int) -> None:
+        followup = next((f for f in self.store.followups(incident.id) if f.id == followup_id), None)
+        if followup is None:
+            raise IncidentError(f"Incident #{incident.id} has no follow-up {followup_id}.")
+        if followup.done_at is not None:
+            raise IncidentError(f"That follow-up was already marked done {self._ago(followup.done_at)}.")
+        now = self.clock.time()
+        with self.work():
+            self.store.complete_followup(followup_id, at=now)
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="followup_done", text=followup.text,
+                                 data={"followup": followup_id})
+
+    def snooze_pulse(self, incident: Incident, actor: Actor, seconds: float) -> float:
+        """Quiet the reminders for a while; returns when they resume."""
+        self._require_open(incident)
+        now = self.clock.time()
+        until = now + seconds
+        with self.work():
+            self.store.update(incident.id, snoozed_until=until, updated_at=now)
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="snooze",
+                                 text=f"Status reminders snoozed for {format_duration(seconds)}",
+                                 data={"until": until})
+            self.pulses.snooze(incident.id, until)
+        return until
+
+    # resolving -------------------------------------------------------------------------------
+    def resolve(self, incident: Incident, actor: Actor, *, summary: str, root_cause: str = "",
+                mitigation: str = "") -> Incident:
+        self._require_open(incident)
+        self._require_manager(incident, actor, "resolve it")
+        summary_text = clean_text(summary, "summary", MAX_TEXT)
+        cause = clean_text(root_cause, "root cause", MAX_TEXT, required=False)
+        fix = clean_text(mitigation, "mitigation", MAX_TEXT, required=False)
+        now = self.clock.time()
+        with self.work():
+            self.store.update(incident.id, status=Status.RESOLVED, resolved_at=now, summary=summary_text,
+                              root_cause=cause or None, mitigation=fix or None, last_update_at=now, updated_at=now)
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="resolved", text=summary_text,
+                                 data={"root_cause": cause, "mitigation": fix}, is_key=True)
+            self.pulses.stop(incident.id)
+            self.effects.post(f"incident:{incident.id}", "incident.wrapup", {"incident": incident.id})
+            self._sync(incident)
+            if self.config.channels.postmortems and not incident.is_private:
+                self.effects.post("config:postmortems", "incident.postmortem_summary", {"incident": incident.id})
+        log.info("incident.resolved", incident=incident.id)
+        return self.get(incident.id)
+
+    # helpers ---------------------------------------------------------------------------------
+    def _surfaces_for(self, is_private: bool) -> tuple[str, ...]:
+        # A private incident is not announced in the public announcements channel.
+        return ("topic", "status") if is_private else SURFACES
+
+    def _sync(self, incident: Incident, surfaces: tuple[str, ...] | None = None) -> None:
+        for surface in surfaces or self._surfaces_for(incident.is_private):
+            self.effects.sync(f"incident:{incident.id}:{surface}")
+
+    def _require_open(self, incident: Incident) -> None:
+        if not incident.is_open:
+            raise IncidentError(
+                f"Incident #{incident.id} was resolved {self._ago(incident.resolved_at)}; "
+                "declare a new incident with `/incident declare <title>` if the problem is back."
+            )
+
+    def _require_manager(self, incident: Incident, actor: Actor, what: str) -> None:
+        if actor.user == incident.commander or actor.is_manager:
+            return
+        managers = " or a member of the incident managers group" if self.config.incident_managers else ""
+        raise IncidentError(
+            f"Only the commander (<@{incident.commander}>){managers} can {what}. "
+            f"Ask them, or have them hand over with `/incident commander @you`."
+        )
+
+    def _ago(self, ts: float | None) -> str:
+        if ts is None:
+            return "earlier"
+        return f"{format_duration(self.clock.time() - ts)} ago"
+
+
+FIELDS = {"title": "title", "description": "description", "update": "message", "note": "note",
+          "follow-up": "followup", "summary": "summary", "root cause": "root_cause", "mitigation": "mitigation"}
+
+
+def clean_text(text: str | None, what: str, max_len: int, *, required: bool = True) -> str:
+    """Trim and check user text; the error says what was wrong and how to write it right."""
+    value = " ".join((text or "").split()) if what in ("title", "link title") else (text or "").strip()
+    field = FIELDS.get(what)
+    if required and not value:
+        raise IncidentError(f"The {what} is empty. Add a few words, for example `/incident declare Checkout errors sev2`."
+                            if what == "title" else f"The {what} is empty; write some text after the command.",
+                            field=field)
+    if len(value) > max_len:
+        raise IncidentError(
+            f"The {what} is {len(value):,} characters; keep it under {max_len:,}"
+            + (" and put the details in the description." if what == "title" else "."),
+            field=field,
+        )
+    return value
+
+
+def _unique(users: list[str]) -> list[str]:
+    seen: list[str] = []
+    for user in users:
+        if user and user not in seen:
+            seen.append(user)
+    return seen

@@ -1,0 +1,77 @@
+"""Every Web API call warroom makes from an effect goes through here: paced, and its failures
+sorted into "try again", "cannot work" and "ok after all" for the effect runner."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.effects.errors import Permanent, RetryLater
+from bot.logs import get_logger
+from bot.slack.ratelimit import RateLimiter
+
+log = get_logger("warroom.slack")
+
+# Errors that mean "try again later" rather than "this can never work".
+TRANSIENT_ERRORS = {
+    "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
+    "team_added_to_org", "timeout",
+}
+
+
+class SlackCallError(Exception):
+    """A logical error from Slack that the caller may want to handle (name_taken...)."""
+
+    def __init__(self, method: str, code: str, response: dict[str, Any] | None = None) -> None:
+        super().__init__(f"{method}: {code}")
+        self.method = method
+        self.code = code
+        self.response = response or {}
+
+
+class SlackApi:
+    def __init__(self, client: AsyncWebClient, limiter: RateLimiter | None = None) -> None:
+        self.client = client
+        self.limiter = limiter or RateLimiter()
+        self.calls = 0
+
+    async def call(self, method: str, *, expect: tuple[str, ...] = (), json: bool = False, **params: Any) -> dict:
+        """Call ``method``. Error codes in ``expect`` raise :class:`SlackCallError` for the caller to
+        handle; transient ones raise :class:`RetryLater`; anything else :class:`Permanent`."""
+        channel = params.get("channel")
+        await self.limiter.acquire(method, channel if isinstance(channel, str) else None)
+        self.calls += 1
+        try:
+            if json:
+                response = await self.client.api_call(method, json=params)
+            else:
+                response = await self.client.api_call(method, params=params)
+            return dict(response.data) if isinstance(response.data, dict) else {"ok": True}
+        except SlackApiError as exc:
+            data = exc.response.data if isinstance(exc.response.data, dict) else {}
+            status = exc.response.status_code
+            code = data.get("error") or f"http_{status}"
+            if status == 429:
+                retry_after = _retry_after(exc.response.headers)
+                self.limiter.pause(method, retry_after, channel if isinstance(channel, str) else None)
+                raise RetryLater(f"{method}: rate limited for {retry_after:.0f}s", retry_after) from None
+            if code in expect:
+                raise SlackCallError(method, code, data) from None
+            if status >= 500 or code in TRANSIENT_ERRORS:
+                raise RetryLater(f"{method}: {code}") from None
+            detail = "; ".join(data.get("response_metadata", {}).get("messages", []) or [])
+            raise Permanent(f"{method}: {code}" + (f" ({detail})" if detail else "")) from None
+        except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError, OSError) as exc:
+            raise RetryLater(f"{method}: {type(exc).__name__}: {exc}") from None
+
+
+def _retry_after(headers: Any) -> float:
+    try:
+        value = headers.get("Retry-After") or headers.get("retry-after")
+        return max(1.0, float(value))
+    except (TypeError, ValueError, AttributeError):
+        return 30.0

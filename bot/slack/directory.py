@@ -1,0 +1,131 @@
+"""What warroom knows about the workspace: channel names to IDs, user groups, people's time zones.
+
+Everything here is a cache in front of the Web API, so that listeners can answer from memory
+inside Slack's 3-second window and effects do not repeat lookups.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+from typing import Any
+
+from bot.effects.errors import Permanent
+from bot.logs import get_logger
+from bot.slack.api import SlackApi, SlackCallError
+
+log = get_logger("warroom.directory")
+
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+GROUP_TTL = 300.0
+USER_TTL = 3600.0
+
+
+class Directory:
+    def __init__(self, api: SlackApi) -> None:
+        self.api = api
+        self._channels: dict[str, str] = {}
+        self._channels_loaded_at = 0.0
+        self._channel_lock = asyncio.Lock()
+        self._groups: dict[str, tuple[float, frozenset[str]]] = {}
+        self._users: dict[str, tuple[float, dict[str, Any]]] = {}
+        self._dms: dict[str, str] = {}
+
+    # channels ------------------------------------------------------------------------------
+    async def channel_id(self, ref: str) -> str:
+        """A configured channel (name or ID) as an ID; Permanent if it does not exist."""
+        if _CHANNEL_ID.match(ref):
+            return ref
+        name = ref.lstrip("#")
+        if name in self._channels:
+            return self._channels[name]
+        async with self._channel_lock:
+            if name in self._channels:
+                return self._channels[name]
+            if time.monotonic() - self._channels_loaded_at > 30:
+                await self._load_channels()
+        if name in self._channels:
+            return self._channels[name]
+        raise Permanent(f"channel #{name} does not exist (or the bot cannot see it); create it or fix warroom.yml")
+
+    async def _load_channels(self) -> None:
+        cursor = None
+        found: dict[str, str] = {}
+        for _ in range(50):  # at most 50 pages of 1000: plenty for any workspace
+            params: dict[str, Any] = {"types": "public_channel,private_channel", "exclude_archived": "true",
+                                      "limit": 1000}
+            if cursor:
+                params["cursor"] = cursor
+            data = await self.api.call("conversations.list", **params)
+            for channel in data.get("channels", []):
+                found[channel["name"]] = channel["id"]
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        self._channels.update(found)
+        self._channels_loaded_at = time.monotonic()
+
+    def remember_channel(self, name: str, channel_id: str) -> None:
+        self._channels[name] = channel_id
+
+    async def dm_channel(self, user: str) -> str:
+        if user in self._dms:
+            return self._dms[user]
+        try:
+            data = await self.api.call("conversations.open", expect=("user_not_found", "cannot_dm_bot"), users=user)
+        except SlackCallError as exc:
+            raise Permanent(f"cannot message <@{user}> directly: {exc.code}") from None
+        channel = data["channel"]["id"]
+        self._dms[user] = channel
+        return channel
+
+    # user groups ---------------------------------------------------------------------------
+    def cached_group_members(self, group: str | None) -> frozenset[str]:
+        """From memory only (listeners may not wait on Slack); refreshed in the background."""
+        if not group:
+            return frozenset()
+        entry = self._groups.get(group)
+        return entry[1] if entry else frozenset()
+
+    async def group_members(self, group: str, *, fresh: bool = False) -> frozenset[str]:
+        entry = self._groups.get(group)
+        if entry and not fresh and time.monotonic() - entry[0] < GROUP_TTL:
+            return entry[1]
+        try:
+            data = await self.api.call("usergroups.users.list", expect=("no_such_subteam", "subteam_not_found"),
+                                       usergroup=group)
+        except SlackCallError as exc:
+            raise Permanent(f"user group {group} cannot be read: {exc.code}") from None
+        members = frozenset(data.get("users", []))
+        self._groups[group] = (time.monotonic(), members)
+        return members
+
+    async def refresh_group(self, group: str | None) -> None:
+        if not group:
+            return
+        try:
+            await self.group_members(group, fresh=True)
+        except Exception as exc:  # a background refresh must never take the bot down
+            log.warning("directory.group_refresh_failed", group=group, reason=str(exc))
+
+    # people --------------------------------------------------------------------------------
+    async def user(self, user_id: str) -> dict[str, Any] | None:
+        entry = self._users.get(user_id)
+        if entry and time.monotonic() - entry[0] < USER_TTL:
+            return entry[1]
+        try:
+            data = await self.api.call("users.info", expect=("user_not_found", "user_not_visible"), user=user_id)
+        except SlackCallError:
+            return None
+        info = data.get("user") or {}
+        self._users[user_id] = (time.monotonic(), info)
+        return info
+
+    def cached_user(self, user_id: str) -> dict[str, Any] | None:
+        entry = self._users.get(user_id)
+        return entry[1] if entry else None
+
+    async def timezone(self, user_id: str, default: str) -> str:
+        info = await self.user(user_id)
+        return (info or {}).get("tz") or default

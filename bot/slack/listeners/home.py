@@ -1,0 +1,48 @@
+"""The App Home tab: open incidents at a glance and a button to declare."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
+from slack_sdk.models.views import View
+
+from bot.slack.listeners.common import Deps
+from bot.slack.render import modals
+from bot.slack.render.incidents import button, context_line, header, section
+
+H = "home"
+MAX_HOME_BLOCKS = 100
+
+
+def home_view(deps: Deps, user: str) -> View:
+    t = deps.texts
+    blocks: list[Block] = [
+        header(t.plain(H, "header")),
+        section(t.mrkdwn(H, "intro")),
+        ActionsBlock(block_id="home_actions", elements=[button(t.plain(H, "declare"), "home_declare", "declare",
+                                                                "primary")]),
+        DividerBlock(),
+        section(t.mrkdwn(H, "open_header")),
+    ]
+    incidents = deps.incidents.store.open_incidents(limit=30)
+    blocks += [section(t.mrkdwn(H, "incident", incident=i)) for i in incidents] or [section(t.mrkdwn(H, "none_open"))]
+    sections: list[Callable[[Deps, str], list[Block]]] = deps.extras.get("home_sections", [])
+    for extra in sections:  # on-call adds who is on call now
+        blocks += [DividerBlock(), *extra(deps, user)]
+    blocks.append(context_line(t.mrkdwn(H, "updated", now=deps.clock.time())))
+    return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])
+
+
+def register(app, deps: Deps) -> None:
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any], client) -> None:
+        if event.get("tab") != "home":
+            return
+        await client.views_publish(user_id=event["user"], view=home_view(deps, event["user"]))
+
+    @app.action("home_declare")
+    async def declare_from_home(ack, body, client) -> None:
+        await ack()
+        view = modals.declare_modal(deps.texts, deps.config, user=body["user"]["id"], metadata={})
+        await client.views_open(trigger_id=body["trigger_id"], view=view)

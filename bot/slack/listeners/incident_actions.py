@@ -1,0 +1,142 @@
+"""Buttons on incident messages and the message shortcut: ack, act, answer."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.effects.replies import ReplyTo
+from bot.incidents.model import Incident, IncidentError
+from bot.slack import parsing
+from bot.slack.listeners.common import Deps, error_reply, reply
+from bot.slack.render import modals
+from bot.slack.render.base import Rendered
+from bot.slack.render.incidents import section
+
+R = "incident/replies"
+OPENERS = {
+    "incident_update_open": lambda d, i, m: modals.update_modal(d.texts, d.config, i, m),
+    "incident_severity_open": lambda d, i, m: modals.severity_modal(d.texts, d.config, i, m),
+    "incident_resolve_open": lambda d, i, m: modals.resolve_modal(d.texts, i, m),
+    "incident_note_open": lambda d, i, m: modals.note_modal(d.texts, i, m),
+    "incident_followup_open": lambda d, i, m: modals.followup_modal(d.texts, i, m),
+    "pulse_post_update": lambda d, i, m: modals.update_modal(d.texts, d.config, i, m),
+}
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    return body["actions"][0]
+
+
+def _incident_from(deps: Deps, value: str) -> Incident:
+    return deps.incidents.get(int(value.split(":")[0]))
+
+
+def _where(body: dict[str, Any]) -> dict[str, Any]:
+    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+    return {"channel": channel, "response_url": body.get("response_url")}
+
+
+def register(app, deps: Deps) -> None:
+    @app.action(re.compile(r"^(incident_(update|severity|resolve|note|followup)_open|pulse_post_update)$"))
+    async def open_modal(ack, body, client) -> None:
+        action = _action(body)
+        try:
+            incident = _incident_from(deps, action["value"])
+            if not incident.is_open:
+                raise IncidentError(deps.texts.plain(R, "stale", incident=incident))
+            view = OPENERS[action["action_id"]](deps, incident, _where(body))
+        except Exception as exc:
+            await ack()
+            await _tell(deps, body, error_reply(deps, exc, action["action_id"]))
+            return
+        await ack()
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action("incident_join")
+    async def join(ack, body, respond) -> None:
+        await ack()
+        user = body["user"]["id"]
+        try:
+            incident = _incident_from(deps, _action(body)["value"])
+            if incident.is_private:
+                await respond(**reply(deps.texts.mrkdwn(R, "join_private", incident=incident)))
+                return
+            deps.incidents.add_responders(incident, deps.actor(user), [user])
+            await respond(**reply(deps.texts.mrkdwn(R, "joined", incident=incident)))
+        except Exception as exc:
+            await respond(**error_reply(deps, exc, "incident_join"))
+
+    @app.action("pulse_no_change")
+    async def no_change(ack, body, respond) -> None:
+        await ack()
+        user = body["user"]["id"]
+        try:
+            incident = _incident_from(deps, _action(body)["value"])
+            severity = deps.config.severity(incident.severity)
+            minutes = int(severity.pulse.total_seconds() // 60) if severity and severity.pulse else 30
+            text = deps.texts.mrkdwn("incident/update", "no_change", status=str(incident.status), minutes=minutes)
+            deps.incidents.post_update(incident, deps.actor(user), message=text)
+            await respond(replace_original=True, **_done(deps, "done_no_change", actor=user))
+        except Exception as exc:
+            await respond(**error_reply(deps, exc, "pulse_no_change"))
+
+    @app.action("pulse_snooze")
+    async def snooze(ack, body, respond) -> None:
+        await ack()
+        user = body["user"]["id"]
+        try:
+            incident_id, seconds = _action(body)["value"].split(":")
+            incident = deps.incidents.get(int(incident_id))
+            until = deps.incidents.snooze_pulse(incident, deps.actor(user), float(seconds))
+            await respond(replace_original=True, **_done(deps, "done_snooze", actor=user, until=until))
+        except Exception as exc:
+            await respond(**error_reply(deps, exc, "pulse_snooze"))
+
+    @app.action("followup_done")
+    async def followup_done(ack, body, respond) -> None:
+        await ack()
+        try:
+            incident_id, followup_id = _action(body)["value"].split(":")
+            incident = deps.incidents.get(int(incident_id))
+            deps.incidents.complete_followup(incident, deps.actor(body["user"]["id"]), int(followup_id))
+            await respond(**reply(deps.texts.mrkdwn(R, "followup_done")))
+        except Exception as exc:
+            await respond(**error_reply(deps, exc, "followup_done"))
+
+    @app.shortcut("declare_incident_from_message")
+    async def declare_from_message(ack, body, client) -> None:
+        await ack()
+        message = body.get("message") or {}
+        text = parsing.to_plain(message.get("text") or "")
+        title = text.split("\n", 1)[0][:150]
+        metadata = {"channel": (body.get("channel") or {}).get("id"), "response_url": body.get("response_url"),
+                    "source": {"channel": (body.get("channel") or {}).get("id"), "ts": message.get("ts"),
+                               "author": message.get("user")}}
+        view = modals.declare_modal(deps.texts, deps.config, user=body["user"]["id"], metadata=metadata,
+                                    title=title, description=(message.get("text") or "")[:3000],
+                                    author=message.get("user"))
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.shortcut("declare_incident")
+    async def declare_shortcut(ack, body, client) -> None:
+        await ack()
+        view = modals.declare_modal(deps.texts, deps.config, user=body["user"]["id"], metadata={})
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _done(deps: Deps, block: str, **context: Any) -> dict[str, Any]:
+    """The reminder, replaced by what was done about it (so nobody clicks it twice)."""
+    text = deps.texts.mrkdwn("incident/pulse", block, **context)
+    rendered = Rendered.of(text, [section(text)])
+    return {"text": rendered.text, "blocks": rendered.blocks}
+
+
+async def _tell(deps: Deps, body: dict[str, Any], payload: dict[str, Any]) -> None:
+    """Answer a click privately (buttons have response_url; views do not)."""
+    where = _where(body)
+    rendered = Rendered(payload["text"], payload.get("blocks"))
+    try:
+        await deps.slack_effects.tell(ReplyTo(body["user"]["id"], where["channel"], where["response_url"]), rendered)
+    except Exception:  # the error reply itself failed; the log has the original
+        pass

@@ -1,0 +1,286 @@
+"""``/incident``: parse the subcommand, call the domain, answer. Nothing here decides policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable
+
+from slack_sdk.models.blocks import ActionsBlock, SectionBlock
+from slack_sdk.models.views import View
+
+from bot.effects.replies import ReplyTo
+from bot.incidents.model import OPEN_STATUSES, DeclareRequest, Incident, IncidentError, Status
+from bot.slack import parsing
+from bot.slack.listeners.common import Deps, error_reply, reply
+from bot.slack.render import modals
+from bot.slack.render.incidents import button, section, status_summary
+
+R = "incident/replies"
+NEEDS_INCIDENT = {"status", "update", "severity", "sev", "commander", "role", "escalate", "page", "note",
+                  "link", "followup", "followups", "resolve"}
+
+
+@dataclass
+class CommandRequest:
+    user: str
+    channel: str
+    text: str
+    response_url: str | None
+    trigger_id: str
+    incident: Incident | None
+
+    @property
+    def reply_to(self) -> ReplyTo:
+        return ReplyTo(self.user, self.channel, self.response_url)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return {"channel": self.channel, "response_url": self.response_url}
+
+
+@dataclass
+class OpenModal:
+    view: View
+
+
+Result = dict[str, Any] | OpenModal | None
+Handler = Callable[[Deps, CommandRequest, str], Result]
+
+
+def register(app, deps: Deps) -> None:
+    @app.command("/incident")
+    async def incident_command(ack, body, client) -> None:
+        request = CommandRequest(
+            user=body["user_id"], channel=body["channel_id"], text=body.get("text") or "",
+            response_url=body.get("response_url"), trigger_id=body.get("trigger_id", ""),
+            incident=deps.incidents.in_channel(body.get("channel_id")),
+        )
+        word, rest = parsing.split_subcommand(request.text)
+        try:
+            result = route(deps, request, word, rest)
+        except Exception as exc:  # every failure becomes an answer, never a silent timeout
+            await ack(**error_reply(deps, exc, f"/incident {word}"))
+            return
+        if isinstance(result, OpenModal):
+            await ack()
+            await client.views_open(trigger_id=request.trigger_id, view=result.view)
+        else:
+            await ack(**(result or {}))
+
+
+def route(deps: Deps, request: CommandRequest, word: str, rest: str) -> Result:
+    if word == "":
+        if request.incident and request.incident.is_open:
+            return panel(deps, request.incident)
+        return OpenModal(modals.declare_modal(deps.texts, deps.config, user=request.user, metadata=request.metadata))
+    handler = HANDLERS.get(word)
+    if handler is None:
+        return reply(deps.texts.mrkdwn(R, "unknown", word=word) + "\n\n" + help_text(deps))
+    if word in NEEDS_INCIDENT and request.incident is None:
+        return reply(deps.texts.mrkdwn(R, "not_in_incident", word=word,
+                                       incidents=deps.incidents.store.open_incidents(limit=10)))
+    return handler(deps, request, rest)
+
+
+def help_text(deps: Deps) -> str:
+    return deps.texts.mrkdwn(R, "help", severities=deps.config.severity_keys, roles=deps.config.incident.roles)
+
+
+def usage(deps: Deps, name: str) -> dict[str, Any]:
+    text = deps.texts.mrkdwn(R, f"usage_{name}", severities=deps.config.severity_keys, roles=deps.config.incident.roles)
+    return reply(deps.texts.mrkdwn(R, "usage", text=text))
+
+
+# --- anywhere ----------------------------------------------------------------------------------
+
+def declare(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    words = parsing.tokens(rest)
+    severity = None
+    if words and words[-1].lower() in deps.config.severity_keys:
+        severity = words.pop().lower()
+    elif words and words[0].lower() in deps.config.severity_keys:
+        severity = words.pop(0).lower()
+    title = parsing.to_plain(" ".join(words))
+    if not title:
+        return OpenModal(modals.declare_modal(deps.texts, deps.config, user=request.user, metadata=request.metadata,
+                                              severity=severity))
+    incident = deps.incidents.declare(DeclareRequest(
+        title=title, severity=severity or deps.config.incident.default_severity, declared_by=request.user,
+        declared_in=request.channel, reply_to=request.reply_to,
+    ))
+    return reply(deps.texts.mrkdwn("incident/declared", "accepted", incident=incident))
+
+
+def list_incidents(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    incidents = deps.incidents.store.open_incidents(limit=40)
+    if not incidents:
+        return reply(deps.texts.mrkdwn(R, "list_empty"))
+    now = deps.clock.time()
+    lines = [deps.texts.mrkdwn(R, "list_item", incident=i, now=now) for i in incidents]
+    header = deps.texts.mrkdwn(R, "list_header")
+    blocks = [section(header)] + [section(line) for line in lines[:45]]
+    return reply("\n".join([header, *lines]), blocks)
+
+
+def show(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    number = rest.strip().lstrip("#")
+    if number:
+        if not number.isdigit():
+            return usage(deps, "show")
+        incident = deps.incidents.get(int(number))
+    elif request.incident:
+        incident = request.incident
+    else:
+        return usage(deps, "show")
+    rendered = status_summary(deps.render, incident)
+    return {"text": rendered.text, "blocks": rendered.blocks, "response_type": "ephemeral"}
+
+
+def help_command(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    return reply(help_text(deps))
+
+
+# --- inside an incident ------------------------------------------------------------------------
+
+def panel(deps: Deps, incident: Incident) -> dict[str, Any]:
+    t = deps.texts
+    value = str(incident.id)
+    text = t.mrkdwn(R, "panel", incident=incident)
+    blocks = [
+        SectionBlock(text=text),
+        ActionsBlock(block_id="incident_panel", elements=[
+            button(t.plain("incident/buttons", "post_update"), "incident_update_open", value, "primary"),
+            button(t.plain("incident/buttons", "note"), "incident_note_open", value),
+            button(t.plain("incident/buttons", "followup"), "incident_followup_open", value),
+            button(t.plain("incident/buttons", "severity"), "incident_severity_open", value),
+            button(t.plain("incident/buttons", "resolve"), "incident_resolve_open", value, "danger"),
+        ]),
+    ]
+    return reply(text, blocks)
+
+
+def status(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    incident = _incident(request)
+    text, flags = parsing.take_flags(rest, {"comms"})
+    words = parsing.tokens(text)
+    new_status = None
+    if words and words[0].lower() in {s.value for s in Status}:
+        new_status = Status(words[0].lower())
+        text = text.split(None, 1)[1] if len(words) > 1 else ""
+    if new_status is None and not text.strip():
+        return OpenModal(modals.update_modal(deps.texts, deps.config, incident, request.metadata))
+    deps.incidents.post_update(incident, deps.actor(request.user), message=parsing.to_mrkdwn(text),
+                               status=new_status, to_comms="comms" in flags, reply_to=request.reply_to)
+    return None
+
+
+def severity(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    incident = _incident(request)
+    words = parsing.tokens(rest)
+    if not words:
+        return OpenModal(modals.severity_modal(deps.texts, deps.config, incident, request.metadata))
+    if len(words) != 1:
+        return usage(deps, "severity")
+    deps.incidents.set_severity(incident, deps.actor(request.user), words[0])
+    return None
+
+
+def commander(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    incident = _incident(request)
+    words = parsing.tokens(rest)
+    user = parsing.user_id(words[0]) if len(words) == 1 else None
+    if user is None:
+        return usage(deps, "commander")
+    deps.incidents.assign_role(incident, deps.actor(request.user), "commander", user)
+    return None
+
+
+def role(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    incident = _incident(request)
+    words = parsing.tokens(rest)
+    user = parsing.user_id(words[-1]) if len(words) >= 2 else None
+    if user is None:
+        return usage(deps, "role")
+    deps.incidents.assign_role(incident, deps.actor(request.user), " ".join(words[:-1]), user)
+    return None
+
+
+def note(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    if not rest.strip():
+        return usage(deps, "note")
+    deps.incidents.add_note(_incident(request), deps.actor(request.user), parsing.to_mrkdwn(rest))
+    return None
+
+
+def link(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    words = parsing.tokens(rest)
+    parsed = parsing.link(words[0]) if words else None
+    if parsed is None:
+        if words and words[0].startswith(("http", "www.", "<")):
+            raise IncidentError(f"`{parsing.to_plain(words[0])}` is not a web link I can use. "
+                                "Write `/incident link https://… [title]`.")
+        return usage(deps, "link")
+    url, label = parsed
+    title = parsing.to_plain(" ".join(words[1:])) or label
+    deps.incidents.add_link(_incident(request), deps.actor(request.user), url, title)
+    return None
+
+
+def followup(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    words = parsing.tokens(rest)
+    owner = parsing.user_id(words[-1]) if words else None
+    if owner:
+        words = words[:-1]
+    if not words:
+        return usage(deps, "followup")
+    deps.incidents.add_followup(_incident(request), deps.actor(request.user), parsing.to_mrkdwn(" ".join(words)), owner)
+    return None
+
+
+def followups(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    incident = _incident(request)
+    items = deps.incidents.store.followups(incident.id)
+    t = deps.texts
+    if not items:
+        return reply(t.mrkdwn(R, "followups_empty"))
+    blocks: list = [section(t.mrkdwn(R, "followups_header", incident=incident))]
+    for item in items[:40]:
+        line = t.mrkdwn(R, "followup_item", followup=item)
+        block = SectionBlock(text=line)
+        if item.done_at is None:
+            block = SectionBlock(text=line, accessory=button(t.plain("incident/buttons", "done"), "followup_done",
+                                                             f"{incident.id}:{item.id}"))
+        blocks.append(block)
+    return reply(t.mrkdwn(R, "followups_header", incident=incident), blocks)
+
+
+def resolve(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    incident = _incident(request)
+    if not rest.strip():
+        if not incident.is_open:
+            raise IncidentError(f"Incident #{incident.id} is already resolved.")
+        return OpenModal(modals.resolve_modal(deps.texts, incident, request.metadata))
+    deps.incidents.resolve(incident, deps.actor(request.user), summary=parsing.to_mrkdwn(rest))
+    return None
+
+
+def escalate(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    handler: Callable[[Deps, CommandRequest, str], Result] | None = deps.extras.get("escalate_command")
+    if handler is None:
+        raise IncidentError("Paging is not available.")
+    return handler(deps, request, rest)
+
+
+def _incident(request: CommandRequest) -> Incident:
+    assert request.incident is not None  # route() checked
+    return request.incident
+
+
+HANDLERS: dict[str, Handler] = {
+    "declare": declare, "new": declare, "list": list_incidents, "show": show, "help": help_command,
+    "status": status, "update": status, "severity": severity, "sev": severity, "commander": commander,
+    "role": role, "note": note, "link": link, "followup": followup, "followups": followups,
+    "resolve": resolve, "escalate": escalate, "page": escalate,
+}
+
+__all__ = ["register", "route", "CommandRequest", "OpenModal", "OPEN_STATUSES"]

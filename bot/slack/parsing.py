@@ -1,0 +1,106 @@
+"""Reading what people type: slash-command text as Slack escapes it (``should_escape: true``).
+
+Mentions arrive as ``<@U123|alice>``, groups as ``<!subteam^S123|@backend>``, channels as
+``<#C123|name>``, links as ``<https://…>`` or ``<https://…|label>``, and ``& < >`` as entities.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_TOKEN = re.compile(r"<[^<>\s][^<>]*>|\S+")
+_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_GROUP = re.compile(r"^<!subteam\^(S[A-Z0-9]+)(?:\|([^>]*))?>$")
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
+_LINK = re.compile(r"^<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>$")
+_SPECIAL = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>")
+_ANY_MARKUP = re.compile(r"<([@#!][^>|]*)(?:\|([^>]*))?>|<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+
+
+def unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@dataclass(frozen=True)
+class Mention:
+    kind: str          # "user" | "group"
+    id: str
+
+
+def user_id(token: str) -> str | None:
+    match = _USER.match(token)
+    return match.group(1) if match else None
+
+
+def mention(token: str) -> Mention | None:
+    if (uid := user_id(token)) is not None:
+        return Mention("user", uid)
+    match = _GROUP.match(token)
+    return Mention("group", match.group(1)) if match else None
+
+
+def link(token: str) -> tuple[str, str | None] | None:
+    match = _LINK.match(token)
+    if not match:
+        return None
+    return unescape(match.group(1)), (unescape(match.group(2)) if match.group(2) else None)
+
+
+def tokens(text: str) -> list[str]:
+    """Words, keeping each ``<…>`` markup together even when its label has spaces."""
+    return _TOKEN.findall(text or "")
+
+
+def split_subcommand(text: str) -> tuple[str, str]:
+    stripped = (text or "").strip()
+    if not stripped:
+        return "", ""
+    head, _, rest = stripped.partition(" ")
+    return head.lower(), rest.strip()
+
+
+def to_plain(text: str) -> str:
+    """Escaped Slack text -> what a person reads, for titles: ``<@U1|alice>`` -> ``@alice``."""
+
+    def replace(match: re.Match[str]) -> str:
+        inner, label, url, url_label = match.groups()
+        if url:
+            return url_label or url
+        if label:
+            return label if label.startswith(("@", "#")) else ("#" + label if inner.startswith("#") else "@" + label)
+        if inner.startswith("!"):
+            return "@" + inner[1:].split("^")[0]
+        return inner
+    return " ".join(unescape(_ANY_MARKUP.sub(replace, text or "")).split())
+
+
+def to_mrkdwn(text: str) -> str:
+    """Escaped Slack text -> mrkdwn safe to repeat in a bot message.
+
+    Mentions of people and channels and links keep working; @channel / @here / @everyone are
+    defused so that quoting someone's update never pings a whole channel.
+    """
+    cleaned = _SPECIAL.sub(lambda m: "@" + m.group(1), text or "")
+    cleaned = re.sub(r"<@([UW][A-Z0-9]+)\|[^>]*>", r"<@\1>", cleaned)
+    return cleaned.strip()
+
+
+def plain_to_mrkdwn(text: str) -> str:
+    """What someone typed in a modal (raw text) -> mrkdwn: only ``& < >`` need escaping."""
+    return escape((text or "").strip())
+
+
+_FLAG = re.compile(r"(?:^|\s)--([a-z-]+)(?=\s|$)")
+
+
+def take_flags(text: str, known: set[str]) -> tuple[str, set[str]]:
+    """Pull ``--comms`` style flags out of free text."""
+    found = {m.group(1) for m in _FLAG.finditer(text) if m.group(1) in known}
+    for flag in found:
+        text = re.sub(rf"(?:^|\s)--{flag}(?=\s|$)", " ", text)
+    return " ".join(text.split()) if found else text.strip(), found

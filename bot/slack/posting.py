@@ -1,0 +1,62 @@
+"""Posting messages exactly once, even across a crash in the middle of chat.postMessage.
+
+Every post carries message metadata naming what it is (an effect or a surface). When an earlier
+attempt may have reached Slack, we look for that marker in the channel's recent history before
+posting again: Slack has no idempotency key, but it keeps metadata.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.slack.api import SlackApi
+from bot.slack.render.base import Rendered
+
+EVENT_TYPE = "warroom_post"
+
+
+def marker(**payload: Any) -> dict[str, Any]:
+    return {"event_type": EVENT_TYPE, "event_payload": {k: str(v) for k, v in payload.items()}}
+
+
+async def find_posted(api: SlackApi, channel: str, mark: dict[str, Any], since: float | None) -> str | None:
+    """The ts of a message we already posted with this marker, if any."""
+    wanted = mark["event_payload"]
+    params: dict[str, Any] = {"channel": channel, "include_all_metadata": "true", "limit": 200}
+    if since:
+        params["oldest"] = f"{since - 120:.6f}"  # clocks differ a little; two minutes of slack
+    cursor = None
+    for _ in range(5):
+        if cursor:
+            params["cursor"] = cursor
+        data = await api.call("conversations.history", **params)
+        for msg in data.get("messages", []):
+            meta = msg.get("metadata") or {}
+            if meta.get("event_type") == EVENT_TYPE and meta.get("event_payload") == wanted:
+                return msg["ts"]
+        cursor = (data.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
+    return None
+
+
+async def post_once(api: SlackApi, channel: str, rendered: Rendered, mark: dict[str, Any], *,
+                    maybe_posted: bool, since: float | None, thread_ts: str | None = None) -> str:
+    if maybe_posted:
+        existing = await find_posted(api, channel, mark, since)
+        if existing:
+            return existing
+    params: dict[str, Any] = {"channel": channel, "text": rendered.text, "metadata": mark,
+                              "unfurl_links": False, "unfurl_media": False}
+    if rendered.blocks:
+        params["blocks"] = rendered.blocks
+    if thread_ts:
+        params["thread_ts"] = thread_ts
+    data = await api.call("chat.postMessage", json=True, **params)
+    return data["ts"]
+
+
+async def update_message(api: SlackApi, channel: str, ts: str, rendered: Rendered, mark: dict[str, Any]) -> None:
+    params: dict[str, Any] = {"channel": channel, "ts": ts, "text": rendered.text, "metadata": mark,
+                              "blocks": rendered.blocks or []}
+    await api.call("chat.update", json=True, expect=("message_not_found", "cant_update_message"), **params)

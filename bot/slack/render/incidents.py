@@ -1,0 +1,204 @@
+"""Incident messages and surfaces, rendered from current state."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from bot.effects.errors import NotReady, Permanent
+from bot.incidents.model import Incident, Status
+from bot.slack.render.base import FIELD_LIMIT, SECTION_LIMIT, RenderContext, Rendered, fit, message
+
+TOPIC_LIMIT = 250
+
+
+def load(ctx: RenderContext, incident_id: int) -> Incident:
+    incident = ctx.incidents.get(int(incident_id))
+    if incident is None:
+        raise Permanent(f"incident {incident_id} does not exist")
+    return incident
+
+
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=fit(text, SECTION_LIMIT)))
+
+
+def header(text: str) -> HeaderBlock:
+    return HeaderBlock(text=PlainTextObject(text=fit(text, 150), emoji=True))
+
+
+def context_line(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=fit(text, FIELD_LIMIT))])
+
+
+def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(text=PlainTextObject(text=fit(text, 75), emoji=True), action_id=action_id,
+                         value=value, style=style)
+
+
+def next_update_due(ctx: RenderContext, incident: Incident) -> float | None:
+    severity = ctx.config.severity(incident.severity)
+    if not incident.is_open or severity is None or severity.pulse is None:
+        return None
+    due = incident.last_update_at + severity.pulse.total_seconds()
+    return max(due, incident.snoozed_until or 0.0)
+
+
+# --- surfaces --------------------------------------------------------------------------------
+
+def status_summary(ctx: RenderContext, incident: Incident) -> Rendered:
+    t = ctx.texts
+    roles = [(r, u) for r, u in ctx.incidents.roles(incident.id).items() if r != "commander"]
+    links = ctx.incidents.links(incident.id)
+    data: dict[str, Any] = dict(incident=incident, roles=roles, links=links,
+                                next_due=next_update_due(ctx, incident))
+    fields = [MarkdownTextObject(text=fit(f.strip(), FIELD_LIMIT))
+              for f in t.mrkdwn("incident/status", "fields", **data).split("---") if f.strip()]
+    blocks = [header(t.plain("incident/status", "header", **data)), SectionBlock(fields=fields[:10])]
+    for part in ("roles", "description", "links", "resolution"):
+        text = t.mrkdwn("incident/status", part, **data)
+        if text:
+            blocks.append(section(text))
+    for extra in ctx.status_extras:  # other features (linked alerts) add their lines
+        blocks.extend(extra(incident))
+    if incident.is_open:
+        value = str(incident.id)
+        blocks.append(ActionsBlock(block_id="status_actions", elements=[
+            button(t.plain("incident/buttons", "post_update"), "incident_update_open", value, "primary"),
+            button(t.plain("incident/buttons", "severity"), "incident_severity_open", value),
+            button(t.plain("incident/buttons", "resolve"), "incident_resolve_open", value, "danger"),
+        ]))
+    blocks.append(context_line(t.mrkdwn("incident/status", "footer", **data)))
+    return Rendered.of(t.plain("incident/status", "fallback", **data), blocks)
+
+
+def topic_text(ctx: RenderContext, incident: Incident, commander_name: str) -> str:
+    """Topics do not render mentions, so the commander is shown by name (resolved by the caller)."""
+    base = ctx.texts.plain("incident/topic", "topic", incident=incident, commander_name=commander_name, title="")
+    room = TOPIC_LIMIT - len(base)
+    title = incident.title if len(incident.title) <= room else incident.title[: max(room - 1, 0)].rstrip() + "…"
+    return ctx.texts.plain("incident/topic", "topic", incident=incident, commander_name=commander_name,
+                           title=title)[:TOPIC_LIMIT]
+
+
+def announcement(ctx: RenderContext, incident: Incident) -> Rendered:
+    t = ctx.texts
+    blocks = [section(t.mrkdwn("incident/announcement", "body", incident=incident)),
+              context_line(t.mrkdwn("incident/announcement", "details", incident=incident))]
+    if incident.is_open:
+        blocks.append(ActionsBlock(block_id="announcement_actions", elements=[
+            button(t.plain("incident/announcement", "join", incident=incident), "incident_join", str(incident.id),
+                   "primary")]))
+    return Rendered.of(t.plain("incident/announcement", "fallback", incident=incident), blocks)
+
+
+def require_channel(incident: Incident) -> str:
+    if not incident.channel_id:
+        raise NotReady(f"incident {incident.id} has no channel yet")
+    return incident.channel_id
+
+
+# --- posts -----------------------------------------------------------------------------------
+
+@message("incident.declared")
+def declared(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
+    incident = load(ctx, data["incident"])
+    require_channel(incident)
+    return Rendered.of(ctx.texts.mrkdwn("incident/declared", "text", incident=incident, user=data.get("user")))
+
+
+@message("incident.update")
+def update(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
+    incident = load(ctx, data["incident"])
+    t = ctx.texts
+    body = t.mrkdwn("incident/update", "text", **data)
+    next_line = t.mrkdwn("incident/update", "next", next_due=next_update_due(ctx, incident))
+    blocks = [section(body)] + ([context_line(next_line)] if next_line else [])
+    return Rendered.of(body, blocks)
+
+
+@message("incident.comms_update")
+def comms_update(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
+    incident = load(ctx, data["incident"])
+    text = ctx.texts.mrkdwn("incident/comms_update", "text", incident=incident, status=data["status"],
+                            text=data.get("text", ""))
+    return Rendered.of(text, [section(text)])
+
+
+def _change(block: str):
+    def build(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
+        text = ctx.texts.mrkdwn("incident/changes", block, **data)
+        return Rendered.of(text, [section(text)])
+    return build
+
+
+message("incident.role_assigned")(_change("role"))
+message("incident.note")(_change("note"))
+message("incident.link_added")(_change("link"))
+message("incident.followup_added")(_change("followup"))
+
+
+@message("incident.severity_changed")
+def severity_changed(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
+    text = ctx.texts.mrkdwn("incident/changes", "severity", actor=data["actor"], old=data["from"], new=data["to"])
+    return Rendered.of(text, [section(text)])
+
+
+@message("incident.pulse")
+def pulse(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
+    incident = load(ctx, data["incident"])
+    t = ctx.texts
+    snooze = max(float(data.get("interval") or 1800), 900.0)
+    text = t.mrkdwn("incident/pulse", "text", incident=incident, silent_for=data["silent_for"])
+    value = str(incident.id)
+    blocks = [
+        section(text),
+        ActionsBlock(block_id="pulse_actions", elements=[
+            button(t.plain("incident/pulse", "post_update"), "pulse_post_update", value, "primary"),
+            button(t.plain("incident/pulse", "no_change"), "pulse_no_change", value),
+            button(t.plain("incident/pulse", "snooze", snooze=snooze), "pulse_snooze", f"{incident.id}:{int(snooze)}"),
+        ]),
+    ]
+    return Rendered.of(text, blocks)
+
+
+@message("incident.wrapup")
+def wrapup(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
+    incident = load(ctx, data["incident"])
+    t = ctx.texts
+    events = [
+        {"at": e.at, "line": t.mrkdwn("incident/timeline_line", event=e)}
+        for e in ctx.incidents.timeline(incident.id, key_only=True)
+    ][-40:]
+    followups = ctx.incidents.followups(incident.id, open_only=True)
+    blocks = [
+        header(t.plain("incident/wrapup", "header", incident=incident)),
+        section(t.mrkdwn("incident/wrapup", "summary", incident=incident)),
+        section(t.mrkdwn("incident/wrapup", "cause", incident=incident)),
+        DividerBlock(),
+        section(t.mrkdwn("incident/wrapup", "timeline", events=events)),
+        section(t.mrkdwn("incident/wrapup", "followups", followups=followups)),
+    ]
+    return Rendered.of(t.plain("incident/wrapup", "fallback", incident=incident), blocks)
+
+
+@message("incident.postmortem_summary")
+def postmortem_summary(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
+    incident = load(ctx, data["incident"])
+    open_followups = len(ctx.incidents.followups(incident.id, open_only=True))
+    text = ctx.texts.mrkdwn("incident/postmortem_summary", "text", incident=incident, open_followups=open_followups)
+    return Rendered.of(text, [section(text)])
+
+
+def is_resolved(incident: Incident) -> bool:
+    return incident.status == Status.RESOLVED

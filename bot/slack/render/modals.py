@@ -1,0 +1,155 @@
+"""Incident modals, built with slack_sdk.models so Slack's view limits are checked here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    CheckboxesElement,
+    InputBlock,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    StaticSelectElement,
+    UserSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.config import Config
+from bot.incidents.model import MAX_TEXT, MAX_TITLE, OPEN_STATUSES, Incident
+from bot.slack.render.base import fit
+from bot.slack.render.incidents import context_line
+from bot.text import Texts
+
+MODAL_TITLE = 24
+M = "incident/modals"
+
+
+def _plain(text: str, limit: int = 2000) -> PlainTextObject:
+    return PlainTextObject(text=fit(text, limit), emoji=True)
+
+
+def _metadata(data: dict[str, Any]) -> str:
+    return fit(json.dumps(data, separators=(",", ":")), 3000)
+
+
+def _text_input(t: Texts, block: str, label: str, *, multiline: bool = False, optional: bool = False,
+                initial: str | None = None, placeholder: str | None = None, max_length: int = MAX_TEXT) -> InputBlock:
+    element = PlainTextInputElement(action_id=block, multiline=multiline, max_length=max_length,
+                                    initial_value=fit(initial, max_length) if initial else None,
+                                    placeholder=_plain(t.plain(M, placeholder), 150) if placeholder else None)
+    return InputBlock(block_id=block, label=_plain(t.plain(M, label)), element=element, optional=optional)
+
+
+def _modal(t: Texts, callback_id: str, title: str, submit: str, blocks: list, metadata: dict[str, Any],
+           **context: Any) -> View:
+    return View(type="modal", callback_id=callback_id,
+                title=_plain(t.plain(M, title, **context), MODAL_TITLE),
+                submit=_plain(t.plain(M, submit), MODAL_TITLE), close=_plain(t.plain(M, "cancel"), MODAL_TITLE),
+                blocks=blocks, private_metadata=_metadata(metadata))
+
+
+def severity_select(t: Texts, config: Config, initial: str | None) -> StaticSelectElement:
+    options = [Option(value=s.key, text=t.plain(M, "severity_option", severity=s),
+                      description=fit(s.description, 75) if s.description else None)
+               for s in config.severities]
+    chosen = next((o for o in options if o.value == (initial or "").lower()), None)
+    return StaticSelectElement(action_id="severity", options=options, initial_option=chosen)
+
+
+def declare_modal(t: Texts, config: Config, *, user: str, metadata: dict[str, Any], title: str = "",
+                  description: str = "", severity: str | None = None, author: str | None = None) -> View:
+    blocks: list = []
+    if author:
+        blocks.append(context_line(t.mrkdwn(M, "declare_context", author=author)))
+    blocks += [
+        _text_input(t, "title", "title_label", initial=title, placeholder="title_placeholder", max_length=MAX_TITLE),
+        InputBlock(block_id="severity", label=_plain(t.plain(M, "severity_label")),
+                   element=severity_select(t, config, severity or config.incident.default_severity)),
+        _text_input(t, "description", "description_label", multiline=True, optional=True, initial=description,
+                    placeholder="description_placeholder"),
+        InputBlock(block_id="commander", label=_plain(t.plain(M, "commander_label")),
+                   element=UserSelectElement(action_id="commander", initial_user=user)),
+        InputBlock(block_id="private", label=_plain(t.plain(M, "private_label")), optional=True,
+                   element=CheckboxesElement(action_id="private", options=[
+                       Option(value="private", text=t.plain(M, "private_option"))])),
+    ]
+    return _modal(t, "incident_declare", "declare_title", "declare_submit", blocks, metadata)
+
+
+def update_modal(t: Texts, config: Config, incident: Incident, metadata: dict[str, Any]) -> View:
+    status_options = [Option(value=str(s), text=s.label) for s in OPEN_STATUSES]
+    current = next((o for o in status_options if o.value == str(incident.status)), None)
+    blocks: list = [
+        InputBlock(block_id="status", label=_plain(t.plain(M, "status_label")),
+                   element=StaticSelectElement(action_id="status", options=status_options, initial_option=current)),
+        _text_input(t, "message", "message_label", multiline=True, placeholder="message_placeholder"),
+    ]
+    if config.channels.comms:
+        blocks.append(InputBlock(block_id="comms", label=_plain(t.plain(M, "private_label")), optional=True,
+                                 element=CheckboxesElement(action_id="comms", options=[
+                                     Option(value="comms", text=t.plain(M, "comms_option"))])))
+    return _modal(t, "incident_update", "update_title", "update_submit", blocks, dict(metadata, incident=incident.id))
+
+
+def resolve_modal(t: Texts, incident: Incident, metadata: dict[str, Any], summary: str = "") -> View:
+    blocks = [
+        _text_input(t, "summary", "summary_label", multiline=True, initial=summary, placeholder="summary_placeholder"),
+        _text_input(t, "root_cause", "cause_label", multiline=True, optional=True),
+        _text_input(t, "mitigation", "mitigation_label", multiline=True, optional=True),
+    ]
+    return _modal(t, "incident_resolve", "resolve_title", "resolve_submit", blocks,
+                  dict(metadata, incident=incident.id), incident=incident)
+
+
+def severity_modal(t: Texts, config: Config, incident: Incident, metadata: dict[str, Any]) -> View:
+    blocks = [InputBlock(block_id="severity", label=_plain(t.plain(M, "severity_label")),
+                         element=severity_select(t, config, incident.severity))]
+    return _modal(t, "incident_severity", "severity_title", "severity_submit", blocks,
+                  dict(metadata, incident=incident.id))
+
+
+def note_modal(t: Texts, incident: Incident, metadata: dict[str, Any]) -> View:
+    blocks = [_text_input(t, "note", "note_label", multiline=True)]
+    return _modal(t, "incident_note", "note_title", "save", blocks, dict(metadata, incident=incident.id))
+
+
+def followup_modal(t: Texts, incident: Incident, metadata: dict[str, Any]) -> View:
+    blocks = [
+        _text_input(t, "followup", "followup_label", max_length=500),
+        InputBlock(block_id="owner", label=_plain(t.plain(M, "owner_label")), optional=True,
+                   element=UserSelectElement(action_id="owner")),
+    ]
+    return _modal(t, "incident_followup", "followup_title", "save", blocks, dict(metadata, incident=incident.id))
+
+
+def read_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return json.loads(view.get("private_metadata") or "{}")
+    except ValueError:
+        return {}
+
+
+def values(view: dict[str, Any]) -> dict[str, Any]:
+    """``{action_id: value}`` from a submitted view's state, whatever the element type."""
+    out: dict[str, Any] = {}
+    for block in (view.get("state") or {}).get("values", {}).values():
+        for action_id, state in block.items():
+            kind = state.get("type")
+            if kind == "plain_text_input":
+                out[action_id] = state.get("value") or ""
+            elif kind in ("static_select", "radio_buttons"):
+                option = state.get("selected_option")
+                out[action_id] = option.get("value") if option else None
+            elif kind == "users_select":
+                out[action_id] = state.get("selected_user")
+            elif kind == "multi_users_select":
+                out[action_id] = state.get("selected_users") or []
+            elif kind == "checkboxes":
+                out[action_id] = [o.get("value") for o in state.get("selected_options") or []]
+            elif kind in ("conversations_select", "channels_select"):
+                out[action_id] = state.get("selected_conversation") or state.get("selected_channel")
+            else:
+                out[action_id] = state.get("value")
+    return out

@@ -1,0 +1,143 @@
+"""Every sentence a person reads is rendered here, from Jinja2 templates in ``templates/``.
+
+Operators may point ``templates:`` in warroom.yml at a folder; a file there replaces the built-in
+file of the same name. Two flavours: ``mrkdwn`` escapes every plain string a template prints (so a
+title like ``a<b`` or ``<!channel>`` cannot become markup) while values marked :class:`Mrkdwn`
+(mentions, links made by the helpers below) pass through; ``plain`` is for plain_text fields
+(buttons, headers, modal titles), which Slack shows literally.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from bot.durations import format_duration
+
+BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+class Mrkdwn(str):
+    """Text that is already Slack mrkdwn and must not be escaped again."""
+
+
+def escape_mrkdwn(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _finalize_mrkdwn(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, Mrkdwn):
+        return value
+    if isinstance(value, str):
+        return escape_mrkdwn(value)
+    return value
+
+
+def _finalize_plain(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def mention(user_id: str | None) -> Mrkdwn:
+    return Mrkdwn(f"<@{user_id}>" if user_id else "nobody")
+
+
+def channel_link(channel_id: str | None, name: str | None = None) -> Mrkdwn:
+    if not channel_id:
+        return Mrkdwn("#" + escape_mrkdwn(name) if name else "(no channel yet)")
+    return Mrkdwn(f"<#{channel_id}>")
+
+
+def link(url: str, label: str | None = None) -> Mrkdwn:
+    safe_url = url.replace("|", "%7C").replace(">", "%3E").replace("<", "%3C")
+    if not label:
+        return Mrkdwn(f"<{safe_url}>")
+    return Mrkdwn(f"<{safe_url}|{escape_mrkdwn(label).replace('|', '¦')}>")
+
+
+def as_mrkdwn(text: str | None) -> Mrkdwn:
+    """Mark stored mrkdwn (notes and updates people wrote) as safe to print as is."""
+    return Mrkdwn(text or "")
+
+
+class Texts:
+    def __init__(self, override_dir: str | None = None, timezone_name: str = "UTC") -> None:
+        folders = [str(BUILTIN_TEMPLATES)]
+        if override_dir:
+            folders.insert(0, override_dir)
+        loader = jinja2.FileSystemLoader(folders)
+        common = dict(
+            loader=loader,
+            undefined=jinja2.StrictUndefined,  # a typo in a template fails loudly in tests
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+            autoescape=False,
+        )
+        self.tz = ZoneInfo(timezone_name)
+        self._md = jinja2.Environment(finalize=_finalize_mrkdwn, **common)
+        self._plain = jinja2.Environment(finalize=_finalize_plain, **common)
+        for env in (self._md, self._plain):
+            env.globals.update(
+                mention=mention, channel_link=channel_link, link=link, mrkdwn=as_mrkdwn,
+                duration=format_duration, when=self.when, clock=self.clock, date=self.date,
+                slack_date=slack_date,
+            )
+            env.filters.update(duration=format_duration, when=self.when, clock=self.clock, date=self.date,
+                               mrkdwn=as_mrkdwn)
+
+    def mrkdwn(self, name: str, block: str | None = None, /, **context: Any) -> Mrkdwn:
+        return Mrkdwn(_render(self._md, name, block, context))
+
+    def plain(self, name: str, block: str | None = None, /, **context: Any) -> str:
+        return _render(self._plain, name, block, context)
+
+    def check(self) -> list[str]:
+        """Compile every template (``warroom doctor``); returns problems found."""
+        problems = []
+        for name in self._md.list_templates(extensions=["j2"]):
+            try:
+                self._md.get_template(name)
+            except jinja2.TemplateError as exc:
+                problems.append(f"{name}: {exc}")
+        return problems
+
+    # time, shown in the workspace's configured time zone unless a zone is given
+    def when(self, ts: float | None, tz: str | None = None) -> str:
+        if ts is None:
+            return "-"
+        zone = ZoneInfo(tz) if tz else self.tz
+        moment = datetime.fromtimestamp(ts, tz=timezone.utc).astimezone(zone)
+        return moment.strftime("%Y-%m-%d %H:%M ") + (moment.tzname() or "")
+
+    def clock(self, ts: float | None, tz: str | None = None) -> str:
+        if ts is None:
+            return "-"
+        zone = ZoneInfo(tz) if tz else self.tz
+        moment = datetime.fromtimestamp(ts, tz=timezone.utc).astimezone(zone)
+        return moment.strftime("%H:%M ") + (moment.tzname() or "")
+
+    def date(self, ts: float, tz: str | None = None) -> str:
+        zone = ZoneInfo(tz) if tz else self.tz
+        return datetime.fromtimestamp(ts, tz=timezone.utc).astimezone(zone).strftime("%a %d %b")
+
+
+def slack_date(ts: float, fallback: str, fmt: str = "{date_short_pretty} {time}") -> Mrkdwn:
+    """Slack shows ``<!date^…>`` in each reader's own time zone; the fallback is for old clients."""
+    return Mrkdwn(f"<!date^{int(ts)}^{fmt}|{escape_mrkdwn(fallback)}>")
+
+
+def _render(env: jinja2.Environment, name: str, block: str | None, context: dict[str, Any]) -> str:
+    template = env.get_template(name if name.endswith(".j2") else f"{name}.j2")
+    if block is None:
+        return template.render(**context).strip()
+    try:
+        render_block = template.blocks[block]
+    except KeyError:
+        raise KeyError(f"template {template.name} has no block {block!r}") from None
+    return "".join(render_block(template.new_context(context))).strip()

@@ -1,0 +1,186 @@
+"""Queries for incidents, their roles, timeline, follow-ups and links."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from bot.incidents.model import FollowUp, Incident, Link, Status, TimelineEvent
+
+_INCIDENT_COLUMNS = (
+    "id, title, description, severity, status, commander, declared_by, declared_at, declared_in, "
+    "is_private, channel_name, channel_id, resolved_at, summary, root_cause, mitigation, "
+    "last_update_at, snoozed_until, source, updated_at"
+)
+
+
+def _incident(row: tuple) -> Incident:
+    values = list(row)
+    values[4] = Status(values[4])
+    values[9] = bool(values[9])
+    values[18] = json.loads(values[18] or "{}")
+    return Incident(*values)
+
+
+class IncidentStore:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    # incidents -------------------------------------------------------------------------------
+    def insert(self, **fields: Any) -> int:
+        fields = dict(fields)
+        fields["source"] = json.dumps(fields.get("source") or {})
+        fields["status"] = str(fields["status"])
+        fields["is_private"] = int(bool(fields.get("is_private")))
+        columns = ", ".join(fields)
+        marks = ", ".join("?" for _ in fields)
+        cursor = self.db.conn.execute(f"INSERT INTO incidents ({columns}) VALUES ({marks})", tuple(fields.values()))
+        return int(cursor.lastrowid)
+
+    def update(self, incident_id: int, **fields: Any) -> None:
+        if "status" in fields:
+            fields["status"] = str(fields["status"])
+        if "source" in fields:
+            fields["source"] = json.dumps(fields["source"])
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        self.db.conn.execute(f"UPDATE incidents SET {assignments} WHERE id = ?", (*fields.values(), incident_id))
+
+    def get(self, incident_id: int) -> Incident | None:
+        row = self.db.conn.execute(f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        return _incident(row) if row else None
+
+    def by_channel(self, channel_id: str) -> Incident | None:
+        row = self.db.conn.execute(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE channel_id = ?", (channel_id,)
+        ).fetchone()
+        return _incident(row) if row else None
+
+    def open_incidents(self, limit: int = 1000) -> list[Incident]:
+        rows = self.db.conn.execute(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE status != 'resolved' ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [_incident(r) for r in rows]
+
+    def recent(self, limit: int = 10) -> list[Incident]:
+        rows = self.db.conn.execute(
+            f"SELECT {_INCIDENT_COLUMNS} FROM incidents ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [_incident(r) for r in rows]
+
+    def channel_taken_by_other(self, channel_id: str, incident_id: int) -> bool:
+        row = self.db.conn.execute(
+            "SELECT 1 FROM incidents WHERE channel_id = ? AND id != ?", (channel_id, incident_id)
+        ).fetchone()
+        return row is not None
+
+    # roles -----------------------------------------------------------------------------------
+    def roles(self, incident_id: int) -> dict[str, str]:
+        rows = self.db.conn.execute(
+            "SELECT role, user_id FROM incident_roles WHERE incident_id = ? ORDER BY assigned_at", (incident_id,)
+        ).fetchall()
+        return {role: user for role, user in rows}
+
+    def set_role(self, incident_id: int, role: str, user_id: str, *, by: str | None, at: float) -> None:
+        self.db.conn.execute(
+            "INSERT INTO incident_roles (incident_id, role, user_id, assigned_at, assigned_by) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (incident_id, role) DO UPDATE SET user_id = excluded.user_id, "
+            "assigned_at = excluded.assigned_at, assigned_by = excluded.assigned_by",
+            (incident_id, role, user_id, at, by),
+        )
+
+    # timeline --------------------------------------------------------------------------------
+    def add_event(
+        self, incident_id: int, *, at: float, actor: str | None, kind: str, text: str = "",
+        data: dict[str, Any] | None = None, is_key: bool = False, message_ts: str | None = None,
+    ) -> int:
+        cursor = self.db.conn.execute(
+            "INSERT INTO timeline (incident_id, at, actor, kind, text, data, is_key, message_ts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (incident_id, at, actor, kind, text, json.dumps(data or {}), int(is_key), message_ts),
+        )
+        return int(cursor.lastrowid)
+
+    def timeline(self, incident_id: int, *, key_only: bool = False, include_deleted: bool = False) -> list[TimelineEvent]:
+        sql = ("SELECT id, incident_id, at, actor, kind, text, data, is_key, message_ts, edited_at, deleted_at "
+               "FROM timeline WHERE incident_id = ?")
+        if key_only:
+            sql += " AND is_key = 1"
+        if not include_deleted:
+            sql += " AND deleted_at IS NULL"
+        rows = self.db.conn.execute(sql + " ORDER BY at, id", (incident_id,)).fetchall()
+        return [TimelineEvent(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), bool(r[7]), r[8], r[9], r[10])
+                for r in rows]
+
+    def message_event(self, incident_id: int, message_ts: str) -> TimelineEvent | None:
+        for event in self.timeline(incident_id, include_deleted=True):
+            if event.message_ts == message_ts:
+                return event
+        return None
+
+    def update_message(self, incident_id: int, message_ts: str, *, text: str | None = None,
+                       edited_at: float | None = None, deleted_at: float | None = None,
+                       is_key: bool | None = None) -> bool:
+        fields: dict[str, Any] = {}
+        if text is not None:
+            fields["text"] = text
+        if edited_at is not None:
+            fields["edited_at"] = edited_at
+        if deleted_at is not None:
+            fields["deleted_at"] = deleted_at
+        if is_key is not None:
+            fields["is_key"] = int(is_key)
+        if not fields:
+            return False
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        cursor = self.db.conn.execute(
+            f"UPDATE timeline SET {assignments} WHERE incident_id = ? AND message_ts = ?",
+            (*fields.values(), incident_id, message_ts),
+        )
+        return cursor.rowcount > 0
+
+    # follow-ups and links --------------------------------------------------------------------
+    def add_followup(self, incident_id: int, *, text: str, owner: str | None, by: str, at: float) -> int:
+        cursor = self.db.conn.execute(
+            "INSERT INTO followups (incident_id, text, owner, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
+            (incident_id, text, owner, by, at),
+        )
+        return int(cursor.lastrowid)
+
+    def followups(self, incident_id: int, *, open_only: bool = False) -> list[FollowUp]:
+        sql = "SELECT id, incident_id, text, owner, created_by, created_at, done_at FROM followups WHERE incident_id = ?"
+        if open_only:
+            sql += " AND done_at IS NULL"
+        return [FollowUp(*r) for r in self.db.conn.execute(sql + " ORDER BY id", (incident_id,)).fetchall()]
+
+    def complete_followup(self, followup_id: int, *, at: float) -> None:
+        self.db.conn.execute("UPDATE followups SET done_at = ? WHERE id = ?", (at, followup_id))
+
+    def add_link(self, incident_id: int, *, url: str, title: str, by: str, at: float) -> int:
+        cursor = self.db.conn.execute(
+            "INSERT INTO links (incident_id, url, title, added_by, added_at) VALUES (?, ?, ?, ?, ?)",
+            (incident_id, url, title, by, at),
+        )
+        return int(cursor.lastrowid)
+
+    def links(self, incident_id: int) -> list[Link]:
+        rows = self.db.conn.execute(
+            "SELECT id, incident_id, url, title, added_by, added_at, bookmark_id FROM links WHERE incident_id = ? ORDER BY id",
+            (incident_id,),
+        ).fetchall()
+        return [Link(*r) for r in rows]
+
+    def link(self, link_id: int) -> Link | None:
+        row = self.db.conn.execute(
+            "SELECT id, incident_id, url, title, added_by, added_at, bookmark_id FROM links WHERE id = ?", (link_id,)
+        ).fetchone()
+        return Link(*row) if row else None
+
+    def set_bookmark(self, link_id: int, bookmark_id: str) -> None:
+        self.db.conn.execute("UPDATE links SET bookmark_id = ? WHERE id = ?", (bookmark_id, link_id))
+
+    def count_open(self) -> int:
+        return int(self.db.conn.execute("SELECT count(*) FROM incidents WHERE status != 'resolved'").fetchone()[0])
+
+

@@ -1,0 +1,184 @@
+"""Versioned schema changes, applied in order at start; a newer database is refused, never altered."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import sqlite_utils
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+MIGRATIONS: list[Migration] = [
+    Migration(1, "incidents, timeline, outbox, timers", """
+CREATE TABLE incidents (
+    id             INTEGER PRIMARY KEY,          -- the incident number people say ("incident 12")
+    title          TEXT    NOT NULL,
+    description    TEXT    NOT NULL DEFAULT '',
+    severity       TEXT    NOT NULL,
+    status         TEXT    NOT NULL,             -- investigating | identified | monitoring | resolved
+    commander      TEXT    NOT NULL,
+    declared_by    TEXT    NOT NULL,
+    declared_at    REAL    NOT NULL,
+    declared_in    TEXT,                         -- channel the declare came from
+    is_private     INTEGER NOT NULL DEFAULT 0,
+    channel_name   TEXT    NOT NULL,             -- the name asked for; the created one may carry a suffix
+    channel_id     TEXT    UNIQUE,               -- set once Slack created the channel
+    resolved_at    REAL,
+    summary        TEXT,
+    root_cause     TEXT,
+    mitigation     TEXT,
+    last_update_at REAL    NOT NULL,             -- last status update; pulses count from here
+    snoozed_until  REAL,
+    source         TEXT    NOT NULL DEFAULT '{}',-- JSON: the message or alert it was declared from
+    updated_at     REAL    NOT NULL
+);
+CREATE INDEX incidents_open ON incidents(status) WHERE status != 'resolved';
+
+CREATE TABLE incident_roles (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    role        TEXT    NOT NULL,
+    user_id     TEXT    NOT NULL,
+    assigned_at REAL    NOT NULL,
+    assigned_by TEXT,
+    PRIMARY KEY (incident_id, role)
+);
+
+CREATE TABLE timeline (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    at          REAL    NOT NULL,
+    actor       TEXT,
+    kind        TEXT    NOT NULL,
+    text        TEXT    NOT NULL DEFAULT '',
+    data        TEXT    NOT NULL DEFAULT '{}',
+    is_key      INTEGER NOT NULL DEFAULT 0,      -- shown in the wrap-up's key events
+    message_ts  TEXT,                            -- for messages recorded from the channel
+    edited_at   REAL,
+    deleted_at  REAL
+);
+CREATE INDEX timeline_by_incident ON timeline(incident_id, at);
+CREATE UNIQUE INDEX timeline_by_message ON timeline(incident_id, message_ts) WHERE message_ts IS NOT NULL;
+
+CREATE TABLE followups (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    text        TEXT    NOT NULL,
+    owner       TEXT,
+    created_by  TEXT    NOT NULL,
+    created_at  REAL    NOT NULL,
+    done_at     REAL
+);
+
+CREATE TABLE links (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    url         TEXT    NOT NULL,
+    title       TEXT    NOT NULL,
+    added_by    TEXT    NOT NULL,
+    added_at    REAL    NOT NULL,
+    bookmark_id TEXT
+);
+
+-- Side effects recorded in the same transaction as the state change that needs them.
+CREATE TABLE outbox (
+    id               INTEGER PRIMARY KEY,
+    kind             TEXT    NOT NULL,
+    lane             TEXT    NOT NULL,           -- effects in one lane run one at a time, in order
+    payload          TEXT    NOT NULL DEFAULT '{}',
+    state            TEXT    NOT NULL DEFAULT 'pending',  -- pending | done | failed
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    first_attempt_at REAL,
+    due_at           REAL    NOT NULL,
+    depends_on       INTEGER REFERENCES outbox(id),
+    created_at       REAL    NOT NULL,
+    finished_at      REAL,
+    last_error       TEXT,
+    result           TEXT
+);
+CREATE INDEX outbox_pending ON outbox(due_at) WHERE state = 'pending';
+CREATE INDEX outbox_lane ON outbox(lane, state);
+
+-- What warroom last wrote to each living Slack surface (topic, pinned status, announcement...).
+CREATE TABLE surfaces (
+    key        TEXT PRIMARY KEY,
+    channel    TEXT,
+    ts         TEXT,
+    digest     TEXT,
+    updated_at REAL
+);
+
+CREATE TABLE timers (
+    id      INTEGER PRIMARY KEY,
+    kind    TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    due_at  REAL NOT NULL,
+    payload TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (kind, subject)
+);
+
+-- Slack redelivers events; each is handled once.
+CREATE TABLE seen_events (
+    key TEXT PRIMARY KEY,
+    at  REAL NOT NULL
+);
+"""),
+]
+
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def apply_migrations(db: sqlite_utils.Database) -> list[int]:
+    """Apply every migration newer than the database, each in its own transaction."""
+    conn = db.conn
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+    )
+    current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+    if current > LATEST_VERSION:
+        from storage.db import StorageError  # late import: db imports this module
+
+        raise StorageError(
+            f"database schema version {current} is newer than this warroom understands ({LATEST_VERSION}); "
+            "upgrade warroom, or point WARROOM_DB at another file. The database was not changed."
+        )
+    applied: list[int] = []
+    for migration in MIGRATIONS:
+        if migration.version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in _statements(migration.sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (migration.version, migration.name, time.time()),
+            )
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        applied.append(migration.version)
+    return applied
+
+
+def _statements(sql: str) -> list[str]:
+    # executescript() would COMMIT on its own; split instead so each migration is one transaction.
+    import sqlite3
+
+    statements, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements

@@ -1,0 +1,156 @@
+"""The outbox: side effects recorded in the same transaction as the state change that needs them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from storage.db import transaction
+
+
+@dataclass(frozen=True)
+class Effect:
+    id: int
+    kind: str
+    lane: str
+    payload: dict[str, Any]
+    attempts: int                 # attempts started before this one
+    first_attempt_at: float | None
+    due_at: float
+    depends_on: int | None
+    created_at: float
+
+    @property
+    def maybe_performed(self) -> bool:
+        """An earlier attempt started and may have reached Slack before we lost track (crash, timeout)."""
+        return self.attempts > 0
+
+
+_COLUMNS = "id, kind, lane, payload, attempts, first_attempt_at, due_at, depends_on, created_at"
+
+
+def _effect(row: tuple) -> Effect:
+    return Effect(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6], row[7], row[8])
+
+
+class OutboxStore:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def add(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        *,
+        lane: str,
+        now: float,
+        depends_on: int | None = None,
+        delay: float = 0.0,
+        coalesce: bool = False,
+    ) -> int:
+        """Record an effect. With ``coalesce``, an effect of the same kind in the same lane that has
+        not started yet already covers this one (it reads current state when it runs)."""
+        conn = self.db.conn
+        if coalesce:
+            row = conn.execute(
+                "SELECT id FROM outbox WHERE lane = ? AND kind = ? AND state = 'pending' AND attempts = 0 LIMIT 1",
+                (lane, kind),
+            ).fetchone()
+            if row:
+                return int(row[0])
+        cursor = conn.execute(
+            "INSERT INTO outbox (kind, lane, payload, due_at, depends_on, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (kind, lane, json.dumps(payload, separators=(",", ":")), now + delay, depends_on, now),
+        )
+        return int(cursor.lastrowid)
+
+    def ready(self, now: float, limit: int = 200) -> list[Effect]:
+        """Due effects whose dependency is done and that head their lane."""
+        rows = self.db.conn.execute(
+            f"""
+            SELECT {_COLUMNS} FROM outbox o
+            WHERE o.state = 'pending' AND o.due_at <= ?
+              AND (o.depends_on IS NULL
+                   OR (SELECT d.state FROM outbox d WHERE d.id = o.depends_on) = 'done')
+              AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.lane = o.lane AND p.state = 'pending')
+            ORDER BY o.id LIMIT ?
+            """,
+            (now, limit),
+        ).fetchall()
+        return [_effect(r) for r in rows]
+
+    def next_due_at(self) -> float | None:
+        row = self.db.conn.execute("SELECT min(due_at) FROM outbox WHERE state = 'pending'").fetchone()
+        return row[0]
+
+    def start_attempt(self, effect_id: int, now: float) -> None:
+        # Committed before the Slack call, so after a crash we know this effect may have happened.
+        self.db.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ?",
+            (now, effect_id),
+        )
+
+    def complete(self, effect_id: int, now: float, result: dict[str, Any] | None = None) -> None:
+        self.db.conn.execute(
+            "UPDATE outbox SET state = 'done', finished_at = ?, result = ?, last_error = NULL WHERE id = ?",
+            (now, json.dumps(result) if result is not None else None, effect_id),
+        )
+
+    def retry_later(self, effect_id: int, due_at: float, error: str, *, counts_as_attempt: bool = True) -> None:
+        if counts_as_attempt:
+            self.db.conn.execute(
+                "UPDATE outbox SET due_at = ?, last_error = ? WHERE id = ?", (due_at, error[:500], effect_id)
+            )
+        else:  # nothing was sent (waiting on state): undo the attempt mark
+            self.db.conn.execute(
+                "UPDATE outbox SET due_at = ?, last_error = ?, attempts = max(attempts - 1, 0), "
+                "first_attempt_at = CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_at END WHERE id = ?",
+                (due_at, error[:500], effect_id),
+            )
+
+    def fail(self, effect_id: int, now: float, error: str) -> list[int]:
+        """Give up on an effect and on everything that depended on it; returns the ids failed."""
+        failed = [effect_id]
+        with transaction(self.db) as db:
+            conn = db.conn
+            frontier = [effect_id]
+            conn.execute(
+                "UPDATE outbox SET state = 'failed', finished_at = ?, last_error = ? WHERE id = ?",
+                (now, error[:500], effect_id),
+            )
+            while frontier:
+                current = frontier.pop()
+                children = [r[0] for r in conn.execute(
+                    "SELECT id FROM outbox WHERE depends_on = ? AND state = 'pending'", (current,)
+                )]
+                for child in children:
+                    conn.execute(
+                        "UPDATE outbox SET state = 'failed', finished_at = ?, last_error = ? WHERE id = ?",
+                        (now, f"effect {effect_id} it depends on failed: {error}"[:500], child),
+                    )
+                failed.extend(children)
+                frontier.extend(children)
+        return failed
+
+    def get(self, effect_id: int) -> Effect | None:
+        row = self.db.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (effect_id,)).fetchone()
+        return _effect(row) if row else None
+
+    def state_of(self, effect_id: int) -> str | None:
+        row = self.db.conn.execute("SELECT state FROM outbox WHERE id = ?", (effect_id,)).fetchone()
+        return row[0] if row else None
+
+    def pending_count(self) -> int:
+        return int(self.db.conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0])
+
+    def prune(self, older_than: float) -> int:
+        """Finished effects are only history; keep the table small."""
+        cursor = self.db.conn.execute(
+            "DELETE FROM outbox WHERE state IN ('done', 'failed') AND finished_at < ? "
+            "AND id NOT IN (SELECT depends_on FROM outbox WHERE depends_on IS NOT NULL AND state = 'pending')",
+            (older_than,),
+        )
+        return cursor.rowcount

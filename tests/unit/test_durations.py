@@ -1,0 +1,40 @@
+from datetime import timedelta
+
+import pytest
+from hypothesis import given, strategies as st
+
+from bot.durations import DurationError, compact_duration, format_duration, parse_duration
+
+
+@pytest.mark.parametrize("text,seconds", [("20s", 20), ("15m", 900), ("1h", 3600), ("1h30m", 5400),
+                                          ("2d", 172800), ("1w", 604800), (" 1H 5M ", 3900)])
+def test_parses_what_people_write(text, seconds):
+    assert parse_duration(text) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("text", ["off", "none", "OFF", "0"])
+def test_off_means_none_when_allowed(text):
+    assert parse_duration(text, allow_off=True) is None
+
+
+@pytest.mark.parametrize("text", ["", "15", "m15", "1.5h", "15 minutes", "-5m", "off"])
+def test_refuses_with_an_example_of_the_right_form(text):
+    with pytest.raises(DurationError) as error:
+        parse_duration(text)
+    assert "like 20s, 15m" in str(error.value) or "positive" in str(error.value)
+
+
+def test_zero_is_refused_unless_off_is_allowed():
+    with pytest.raises(DurationError, match="zero"):
+        parse_duration("0m")
+
+
+@given(st.integers(min_value=1, max_value=10 * 365 * 86400))
+def test_compact_form_round_trips(seconds):
+    assert parse_duration(compact_duration(timedelta(seconds=seconds))) == timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("seconds,text", [(45, "45s"), (720, "12 min"), (7500, "2 h 5 min"),
+                                          (273600, "3 d 4 h"), (-5, "0s")])
+def test_formats_for_people(seconds, text):
+    assert format_duration(seconds) == text

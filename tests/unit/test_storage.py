@@ -1,0 +1,92 @@
+import sqlite3
+
+import pytest
+
+from storage.db import StorageError, open_database, schema_version, transaction
+from storage.migrations import LATEST_VERSION
+from storage.outbox import OutboxStore
+
+
+def test_new_database_is_migrated_wal_and_foreign_keys(tmp_path):
+    db = open_database(tmp_path / "w.db")
+    assert schema_version(db) == LATEST_VERSION
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    db.close()
+    again = open_database(tmp_path / "w.db")  # reopening applies nothing twice
+    assert again.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == LATEST_VERSION
+
+
+def test_newer_database_is_refused_and_left_alone(tmp_path):
+    path = tmp_path / "w.db"
+    open_database(path).execute("INSERT INTO schema_migrations VALUES (999, 'future', 0)")
+    before = path.read_bytes()
+    with pytest.raises(StorageError, match="newer than this warroom"):
+        open_database(path)
+    assert sqlite3.connect(path).execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == 999
+    assert len(path.read_bytes()) == len(before)
+
+
+@pytest.mark.parametrize("setup,message", [
+    (lambda p: p.write_bytes(b"not a database" * 100), "corrupt or not a SQLite database"),
+    (lambda p: p.mkdir(), "is a folder"),
+])
+def test_unusable_files_get_one_clear_line(tmp_path, setup, message):
+    path = tmp_path / "w.db"
+    setup(path)
+    with pytest.raises(StorageError) as error:
+        open_database(path)
+    assert message in str(error.value) and "\n" not in str(error.value)
+
+
+def test_missing_folder_and_unwritable_folder(tmp_path):
+    with pytest.raises(StorageError, match="does not exist"):
+        open_database(tmp_path / "nope" / "w.db")
+    locked = tmp_path / "ro"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        import os
+        if os.geteuid() != 0:  # root ignores permissions
+            with pytest.raises(StorageError, match="no permission"):
+                open_database(locked / "w.db")
+    finally:
+        locked.chmod(0o700)
+
+
+def test_transaction_rolls_back_everything_on_error(tmp_path):
+    db = open_database(tmp_path / "w.db")
+    outbox = OutboxStore(db)
+    with pytest.raises(RuntimeError):
+        with transaction(db):
+            outbox.add("x", {}, lane="a", now=1.0)
+            raise RuntimeError("boom")
+    assert outbox.pending_count() == 0
+
+
+def test_outbox_lanes_dependencies_and_coalescing(tmp_path):
+    db = open_database(tmp_path / "w.db")
+    outbox = OutboxStore(db)
+    first = outbox.add("create", {}, lane="incident:1", now=10.0)
+    after = outbox.add("topic", {}, lane="topic:1", now=10.0, depends_on=first)
+    second_in_lane = outbox.add("more", {}, lane="incident:1", now=10.0)
+    later = outbox.add("sync", {}, lane="s", now=10.0, delay=5.0, coalesce=True)
+    assert outbox.add("sync", {}, lane="s", now=11.0, coalesce=True) == later  # not started yet: covered
+    assert [e.id for e in outbox.ready(now=10.0)] == [first]
+    outbox.start_attempt(first, now=10.0)
+    assert outbox.get(first).maybe_performed
+    outbox.complete(first, now=10.5)
+    assert [e.id for e in outbox.ready(now=10.5)] == [after, second_in_lane]
+    assert [e.id for e in outbox.ready(now=15.0)][-1] == later
+    outbox.start_attempt(later, now=15.0)
+    assert outbox.add("sync", {}, lane="s", now=15.1, coalesce=True) != later  # started: a new one is needed
+
+
+def test_failing_an_effect_fails_what_depends_on_it(tmp_path):
+    db = open_database(tmp_path / "w.db")
+    outbox = OutboxStore(db)
+    root = outbox.add("create", {}, lane="a", now=1.0)
+    child = outbox.add("pin", {}, lane="b", now=1.0, depends_on=root)
+    grandchild = outbox.add("more", {}, lane="c", now=1.0, depends_on=child)
+    assert sorted(outbox.fail(root, 2.0, "restricted_action")) == sorted([root, child, grandchild])
+    assert outbox.state_of(grandchild) == "failed" and outbox.pending_count() == 0
