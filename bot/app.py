@@ -92,6 +92,7 @@ class Warroom:
         self.bot_user_id = auth["user_id"]
         self.team_id = auth.get("team_id")
         self._build()
+        await self.directory.refresh_group(self.config.incident_managers)  # permissions known before any command
         await self.runner.start()
         await self.timers.start()
         self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))

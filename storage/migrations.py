@@ -131,6 +131,41 @@ CREATE TABLE seen_events (
 """),
 ]
 
+MIGRATIONS.append(Migration(2, "paging: escalations and pages", """
+-- One attempt to get a human to answer for a subject (an incident or an alert).
+CREATE TABLE escalations (
+    id          INTEGER PRIMARY KEY,
+    subject     TEXT    NOT NULL,              -- 'incident:12' | 'alert:5'
+    policy      TEXT,                          -- escalation policy name; NULL when people were paged directly
+    levels      TEXT    NOT NULL,              -- JSON snapshot: [{"targets": [...], "timeout": seconds|null}]
+    repeat      INTEGER NOT NULL DEFAULT 0,    -- extra rounds through all levels
+    level       INTEGER NOT NULL DEFAULT 0,
+    round       INTEGER NOT NULL DEFAULT 0,
+    state       TEXT    NOT NULL DEFAULT 'active',   -- active | acknowledged | exhausted | resolved
+    reason      TEXT    NOT NULL DEFAULT '',
+    created_by  TEXT,
+    created_at  REAL    NOT NULL,
+    acked_by    TEXT,
+    acked_at    REAL,
+    ack_note    TEXT,
+    ended_by    TEXT,
+    ended_at    REAL
+);
+CREATE INDEX escalations_by_subject ON escalations(subject);
+
+CREATE TABLE pages (
+    id            INTEGER PRIMARY KEY,
+    escalation_id INTEGER NOT NULL REFERENCES escalations(id),
+    user_id       TEXT    NOT NULL,
+    level         INTEGER NOT NULL,
+    round         INTEGER NOT NULL,
+    via           TEXT    NOT NULL DEFAULT '',  -- how they were reached: user, schedule:<name>, usergroup:<id>
+    sent_at       REAL    NOT NULL,
+    UNIQUE (escalation_id, user_id, level, round)
+);
+CREATE INDEX pages_by_escalation ON pages(escalation_id);
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

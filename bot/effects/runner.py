@@ -157,11 +157,11 @@ class EffectRunner:
             except Exception:
                 log.error("effect.failure_hook_failed", exc_info=True, id=effect.id)
 
-    async def drain(self, timeout: float = 10.0) -> bool:
-        """Wait until nothing is due or running (tests and graceful shutdown)."""
+    async def drain(self, timeout: float = 10.0, horizon: float = 2.0) -> bool:
+        """Wait until nothing runs and nothing is due within ``horizon`` seconds (tests, benchmarks)."""
         deadline = asyncio.get_running_loop().time() + timeout
         while asyncio.get_running_loop().time() < deadline:
-            if not self._running and not self.store.ready(self.clock.time(), limit=1):
+            if not self._running and not self.store.ready(self.clock.time() + horizon, limit=1):
                 return True
             await asyncio.sleep(0.01)
         return False

@@ -63,5 +63,5 @@ class ChannelLog:
         if incident is None or not user:
             return False
         with self.work():
-            self.store.add_event(incident.id, at=at, actor=user, kind="joined", text="joined the channel")
+            self.store.add_event(incident.id, at=at, actor=user, kind="joined")
         return True

@@ -7,6 +7,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.effects.replies import ReplyTo
+from bot.errors import UserError
 
 MAX_TITLE = 150
 MAX_TEXT = 3000     # notes, updates, summaries: one Slack section's worth
@@ -109,12 +110,5 @@ class DeclareRequest:
     responders: tuple[str, ...] = ()
 
 
-class IncidentError(Exception):
-    """A request that cannot be done as asked; the message tells the person how to do it right.
-
-    ``field`` names the input it is about (``title``, ``summary``…) so a form can show it there.
-    """
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
+class IncidentError(UserError):
+    """An incident request that cannot be done as asked (see :class:`bot.errors.UserError`)."""

@@ -65,9 +65,7 @@ class PulseFired:
                 self.pulses.timers.set(PULSE, subject(incident_id), owed_at)
                 return
             silent_for = now - incident.last_update_at
-            self.store.add_event(incident_id, at=now, actor=None, kind="pulse",
-                                 text=f"No status update for {int(silent_for // 60)} min",
-                                 data={"silent_for": silent_for})
+            self.store.add_event(incident_id, at=now, actor=None, kind="pulse", data={"silent_for": silent_for})
             self.effects.post(f"incident:{incident_id}", "incident.pulse",
                               {"incident": incident_id, "silent_for": silent_for, "interval": interval})
             # still silent after another interval: remind again

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Config, Severity
-from bot.durations import format_duration
 from bot.effects.outbox import Effects
 from bot.effects.replies import ReplyTo
 from bot.incidents import naming
@@ -53,7 +52,7 @@ class IncidentService:
     def get(self, incident_id: int) -> Incident:
         incident = self.store.get(incident_id)
         if incident is None:
-            raise IncidentError(f"There is no incident #{incident_id}. `/incident list` shows the open ones.")
+            raise IncidentError("no_such_incident", number=incident_id)
         return incident
 
     def in_channel(self, channel_id: str | None) -> Incident | None:
@@ -62,10 +61,7 @@ class IncidentService:
     def severity(self, key: str) -> Severity:
         severity = self.config.severity(key)
         if severity is None:
-            raise IncidentError(
-                f"`{key}` is not a severity. Use one of: {', '.join(s.key for s in self.config.severities)}.",
-                field="severity",
-            )
+            raise IncidentError("not_a_severity", field="severity", given=key, options=self.config.severity_keys)
         return severity
 
     # declaring -------------------------------------------------------------------------------
@@ -107,10 +103,10 @@ class IncidentService:
                     to_comms: bool = False, reply_to: ReplyTo | None = None) -> Incident:
         self._require_open(incident)
         if status == Status.RESOLVED:
-            raise IncidentError("To resolve, use `/incident resolve [summary]`; it posts the wrap-up too.")
+            raise IncidentError("resolve_with_command")
         text = clean_text(message, "update", MAX_TEXT, required=status is None)
         if to_comms and not self.config.channels.comms:
-            raise IncidentError("No comms channel is configured: set `channels.comms` in warroom.yml to post updates there.")
+            raise IncidentError("comms_not_configured")
         now = self.clock.time()
         previous = incident.status
         new_status = status or previous
@@ -132,12 +128,11 @@ class IncidentService:
         self._require_manager(incident, actor, "change the severity")
         severity = self.severity(key)
         if severity.name == incident.severity:
-            raise IncidentError(f"Incident #{incident.id} is already {severity.name}.")
+            raise IncidentError("same_severity", field="severity", incident=incident, severity=severity.name)
         now = self.clock.time()
         with self.work():
             self.store.update(incident.id, severity=severity.name, updated_at=now)
             self.store.add_event(incident.id, at=now, actor=actor.user, kind="severity",
-                                 text=f"{incident.severity} → {severity.name}",
                                  data={"from": incident.severity, "to": severity.name}, is_key=True)
             self.effects.post(f"incident:{incident.id}", "incident.severity_changed",
                               {"incident": incident.id, "actor": actor.user, "from": incident.severity,
@@ -153,13 +148,13 @@ class IncidentService:
             self._require_manager(incident, actor, "change the commander")
         current = self.store.roles(incident.id).get(role)
         if current == user:
-            raise IncidentError(f"<@{user}> is already the {role} of incident #{incident.id}.")
+            raise IncidentError("same_role", incident=incident, role=role, user=user)
         now = self.clock.time()
         with self.work():
             if role == "commander":
                 self.store.update(incident.id, commander=user, updated_at=now)
             self.store.set_role(incident.id, role, user, by=actor.user, at=now)
-            self.store.add_event(incident.id, at=now, actor=actor.user, kind="role", text=f"{role}: <@{user}>",
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="role",
                                  data={"role": role, "user": user, "previous": current}, is_key=role == "commander")
             self.effects.do("incident.invite", {"incident": incident.id, "users": [user]},
                             lane=f"incident:{incident.id}:invite")
@@ -178,10 +173,9 @@ class IncidentService:
         matches = [r for r in roles if r.startswith(wanted) or any(w.startswith(wanted) for w in r.split())]
         if len(matches) == 1 and wanted:
             return matches[0]
-        listing = ", ".join(f"`{r}`" for r in roles)
         if len(matches) > 1:
-            raise IncidentError(f"`{text}` could mean {', '.join(matches)}. Roles: {listing}.")
-        raise IncidentError(f"`{text}` is not a role. Roles: {listing}.")
+            raise IncidentError("ambiguous_role", given=text, matches=matches, roles=roles)
+        raise IncidentError("not_a_role", given=text, roles=roles)
 
     def add_responders(self, incident: Incident, actor: Actor, users: list[str]) -> None:
         """Invite people into the incident channel (the Join button, escalations)."""
@@ -201,7 +195,7 @@ class IncidentService:
 
     def add_link(self, incident: Incident, actor: Actor, url: str, title: str | None) -> int:
         if not url.startswith(("http://", "https://")):
-            raise IncidentError(f"`{url}` is not a web link. Write `/incident link https://… [title]`.")
+            raise IncidentError("not_a_link", given=url)
         label = clean_text(title or url, "link title", 150, required=False) or url
         now = self.clock.time()
         with self.work():
@@ -230,9 +224,9 @@ class IncidentService:
     def complete_followup(self, incident: Incident, actor: Actor, followup_id: int) -> None:
         followup = next((f for f in self.store.followups(incident.id) if f.id == followup_id), None)
         if followup is None:
-            raise IncidentError(f"Incident #{incident.id} has no follow-up {followup_id}.")
+            raise IncidentError("no_such_followup", incident=incident, followup=followup_id)
         if followup.done_at is not None:
-            raise IncidentError(f"That follow-up was already marked done {self._ago(followup.done_at)}.")
+            raise IncidentError("followup_done_already", done_at=followup.done_at)
         now = self.clock.time()
         with self.work():
             self.store.complete_followup(followup_id, at=now)
@@ -246,9 +240,7 @@ class IncidentService:
         until = now + seconds
         with self.work():
             self.store.update(incident.id, snoozed_until=until, updated_at=now)
-            self.store.add_event(incident.id, at=now, actor=actor.user, kind="snooze",
-                                 text=f"Status reminders snoozed for {format_duration(seconds)}",
-                                 data={"until": until})
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="snooze", data={"until": until})
             self.pulses.snooze(incident.id, until)
         return until
 
@@ -285,24 +277,13 @@ class IncidentService:
 
     def _require_open(self, incident: Incident) -> None:
         if not incident.is_open:
-            raise IncidentError(
-                f"Incident #{incident.id} was resolved {self._ago(incident.resolved_at)}; "
-                "declare a new incident with `/incident declare <title>` if the problem is back."
-            )
+            raise IncidentError("incident_resolved", incident=incident)
 
     def _require_manager(self, incident: Incident, actor: Actor, what: str) -> None:
         if actor.user == incident.commander or actor.is_manager:
             return
-        managers = " or a member of the incident managers group" if self.config.incident_managers else ""
-        raise IncidentError(
-            f"Only the commander (<@{incident.commander}>){managers} can {what}. "
-            f"Ask them, or have them hand over with `/incident commander @you`."
-        )
-
-    def _ago(self, ts: float | None) -> str:
-        if ts is None:
-            return "earlier"
-        return f"{format_duration(self.clock.time() - ts)} ago"
+        raise IncidentError("commander_only", incident=incident, action=what,
+                            managers=bool(self.config.incident_managers))
 
 
 FIELDS = {"title": "title", "description": "description", "update": "message", "note": "note",
@@ -314,15 +295,9 @@ def clean_text(text: str | None, what: str, max_len: int, *, required: bool = Tr
     value = " ".join((text or "").split()) if what in ("title", "link title") else (text or "").strip()
     field = FIELDS.get(what)
     if required and not value:
-        raise IncidentError(f"The {what} is empty. Add a few words, for example `/incident declare Checkout errors sev2`."
-                            if what == "title" else f"The {what} is empty; write some text after the command.",
-                            field=field)
+        raise IncidentError("empty_text", field=field, what=what)
     if len(value) > max_len:
-        raise IncidentError(
-            f"The {what} is {len(value):,} characters; keep it under {max_len:,}"
-            + (" and put the details in the description." if what == "title" else "."),
-            field=field,
-        )
+        raise IncidentError("text_too_long", field=field, what=what, length=len(value), limit=max_len)
     return value
 
 

@@ -11,7 +11,7 @@ from slack_sdk.models.blocks import Block
 from bot.clock import Clock
 from bot.config import Config
 from bot.incidents.channel_log import ChannelLog
-from bot.incidents.model import IncidentError
+from bot.errors import UserError
 from bot.incidents.service import Actor, IncidentService
 from bot.logs import get_logger
 from bot.slack.directory import Directory
@@ -49,10 +49,14 @@ def reply(text: str, blocks: list[Block] | None = None) -> dict[str, Any]:
     return payload
 
 
+def error_text(deps: Deps, exc: UserError) -> str:
+    return deps.texts.mrkdwn("errors", exc.code, **exc.params)
+
+
 def error_reply(deps: Deps, exc: Exception, where: str) -> dict[str, Any]:
     """Known problems say what was wrong and how to do it right; bugs get a reference to find the log."""
-    if isinstance(exc, IncidentError):
-        return reply(deps.texts.mrkdwn("incident/replies", "error", message=str(exc)))
+    if isinstance(exc, UserError):
+        return reply(error_text(deps, exc))
     reference = secrets.token_hex(4)
     log.error("listener.crashed", exc_info=exc, where=where, reference=reference)
     return reply(deps.texts.mrkdwn("incident/replies", "crashed", reference=reference))

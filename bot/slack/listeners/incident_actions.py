@@ -44,7 +44,7 @@ def register(app, deps: Deps) -> None:
         try:
             incident = _incident_from(deps, action["value"])
             if not incident.is_open:
-                raise IncidentError(deps.texts.plain(R, "stale", incident=incident))
+                raise IncidentError("incident_resolved", incident=incident)
             view = OPENERS[action["action_id"]](deps, incident, _where(body))
         except Exception as exc:
             await ack()

@@ -217,8 +217,7 @@ def link(deps: Deps, request: CommandRequest, rest: str) -> Result:
     parsed = parsing.link(words[0]) if words else None
     if parsed is None:
         if words and words[0].startswith(("http", "www.", "<")):
-            raise IncidentError(f"`{parsing.to_plain(words[0])}` is not a web link I can use. "
-                                "Write `/incident link https://… [title]`.")
+            raise IncidentError("not_a_link", given=parsing.to_plain(words[0]))
         return usage(deps, "link")
     url, label = parsed
     title = parsing.to_plain(" ".join(words[1:])) or label
@@ -258,7 +257,7 @@ def resolve(deps: Deps, request: CommandRequest, rest: str) -> Result:
     incident = _incident(request)
     if not rest.strip():
         if not incident.is_open:
-            raise IncidentError(f"Incident #{incident.id} is already resolved.")
+            raise IncidentError("incident_resolved", incident=incident)
         return OpenModal(modals.resolve_modal(deps.texts, incident, request.metadata))
     deps.incidents.resolve(incident, deps.actor(request.user), summary=parsing.to_mrkdwn(rest))
     return None

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from bot.effects.replies import ReplyTo
-from bot.incidents.model import DeclareRequest, IncidentError, Status
+from bot.errors import UserError
+from bot.incidents.model import DeclareRequest, Status
 from bot.slack import parsing
-from bot.slack.listeners.common import Deps, error_reply
+from bot.slack.listeners.common import Deps, error_reply, error_text
 from bot.slack.render.base import Rendered
 from bot.slack.render.modals import read_metadata, values
 
@@ -20,8 +21,8 @@ def register(app, deps: Deps) -> None:
                 metadata = read_metadata(view)
                 try:
                     handler(values(view), metadata, user)
-                except IncidentError as exc:
-                    await ack(response_action="errors", errors={exc.field or default_field: str(exc)})
+                except UserError as exc:
+                    await ack(response_action="errors", errors={exc.field or default_field: error_text(deps, exc)})
                     return
                 except Exception as exc:
                     await ack()

@@ -83,12 +83,16 @@ def status_summary(ctx: RenderContext, incident: Incident) -> Rendered:
 
 
 def topic_text(ctx: RenderContext, incident: Incident, commander_name: str) -> str:
-    """Topics do not render mentions, so the commander is shown by name (resolved by the caller)."""
-    base = ctx.texts.plain("incident/topic", "topic", incident=incident, commander_name=commander_name, title="")
-    room = TOPIC_LIMIT - len(base)
+    """Topics do not render mentions, so the commander is shown by name (resolved by the caller).
+
+    Slack refuses topics over 250 characters; the title gives way first, then anything else.
+    """
+    def render(title: str) -> str:
+        return ctx.texts.plain("incident/topic", "topic", incident=incident, commander_name=commander_name, title=title)
+
+    room = TOPIC_LIMIT - (len(render("\x00")) - 1)
     title = incident.title if len(incident.title) <= room else incident.title[: max(room - 1, 0)].rstrip() + "…"
-    return ctx.texts.plain("incident/topic", "topic", incident=incident, commander_name=commander_name,
-                           title=title)[:TOPIC_LIMIT]
+    return fit(render(title), TOPIC_LIMIT)
 
 
 def announcement(ctx: RenderContext, incident: Incident) -> Rendered:

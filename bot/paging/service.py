@@ -1,0 +1,200 @@
+"""Escalations: page a level's people by DM; no acknowledgement within the level's timeout pages
+the next level; after the last level the policy repeats, then the subject's owners hear that
+nobody answered. Acknowledge stops it all and every page shows who answered and when.
+
+Subjects (incidents, alerts) plug in through :class:`SubjectHooks`; nothing here knows Slack.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Protocol
+
+from bot.clock import Clock
+from bot.effects.outbox import Effects
+from bot.logs import get_logger
+from bot.paging.model import Escalation, EscalationState, Level, PagingError
+from bot.timers import Timer, TimerStore
+from bot.work import Work
+from storage.paging import PagingStore
+
+log = get_logger("warroom.paging")
+
+ESCALATION_TIMER = "escalation"
+OnCallLookup = Callable[[str, float], "str | None"]
+
+
+class SubjectHooks(Protocol):
+    def on_paged(self, escalation: Escalation, user: str, at: float) -> None: ...
+    def on_acknowledged(self, escalation: Escalation, user: str, note: str | None, at: float) -> None: ...
+    def on_exhausted(self, escalation: Escalation, at: float) -> None: ...
+    def on_nobody_on_call(self, escalation: Escalation, target: str, at: float) -> None: ...
+
+
+@dataclass(frozen=True)
+class AckOutcome:
+    escalation: Escalation
+    already: bool          # True: someone (or something) got there first; nothing changed
+
+
+def timer_subject(escalation_id: int) -> str:
+    return f"escalation:{escalation_id}"
+
+
+class Paging:
+    def __init__(self, store: PagingStore, effects: Effects, timers: TimerStore, work: Work, clock: Clock,
+                 on_call: OnCallLookup | None = None) -> None:
+        self.store = store
+        self.effects = effects
+        self.timers = timers
+        self.work = work
+        self.clock = clock
+        self.on_call = on_call
+        self.hooks: dict[str, SubjectHooks] = {}
+
+    def get(self, escalation_id: int) -> Escalation:
+        escalation = self.store.get(escalation_id)
+        if escalation is None:
+            raise PagingError("no_such_page", escalation=escalation_id)
+        return escalation
+
+    # starting ----------------------------------------------------------------------------------
+    def start(self, subject: str, levels: tuple[Level, ...], *, repeat: int = 0, policy: str | None = None,
+              reason: str = "", created_by: str | None = None) -> Escalation:
+        if not levels or not any(level.targets for level in levels):
+            raise PagingError("nobody_to_page")
+        now = self.clock.time()
+        with self.work():
+            escalation_id = self.store.insert(subject=subject, policy=policy, levels=levels, repeat=repeat,
+                                              reason=reason, created_by=created_by, at=now)
+            escalation = self.get(escalation_id)
+            self._page_level(escalation, level=0, round=0, now=now)
+        log.info("paging.started", escalation=escalation_id, subject=subject, policy=policy or "-")
+        return self.get(escalation_id)
+
+    def _page_level(self, escalation: Escalation, *, level: int, round: int, now: float) -> None:
+        for target in escalation.levels[level].targets:
+            kind, _, ref = target.partition(":")
+            if kind == "user":
+                self._page_user(escalation, ref, level=level, round=round, via="user", now=now)
+            elif kind == "schedule":
+                user = self.on_call(ref, now) if self.on_call else None
+                if user:
+                    self._page_user(escalation, user, level=level, round=round, via=target, now=now)
+                else:
+                    self._hooks(escalation).on_nobody_on_call(escalation, target, now)
+            elif kind == "usergroup":
+                # members come from Slack; the effect pages them when it has them
+                self.effects.do("paging.expand_group", {"escalation": escalation.id, "group": ref, "level": level,
+                                                        "round": round}, lane=f"escalation:{escalation.id}")
+        timeout = escalation.levels[level].timeout
+        if timeout is not None:
+            self.timers.set(ESCALATION_TIMER, timer_subject(escalation.id), now + timeout.total_seconds(),
+                            {"level": level, "round": round})
+        else:
+            self.timers.cancel(ESCALATION_TIMER, timer_subject(escalation.id))
+
+    def _page_user(self, escalation: Escalation, user: str, *, level: int, round: int, via: str, now: float) -> None:
+        page_id = self.store.add_page(escalation.id, user=user, level=level, round=round, via=via, at=now)
+        if page_id is None:
+            return
+        self.effects.sync(f"page:{page_id}", immediate=True)
+        self._hooks(escalation).on_paged(escalation, user, now)
+
+    def page_group_members(self, escalation_id: int, group: str, users: list[str], *, level: int, round: int) -> int:
+        """Called once Slack said who is in the group; stale answers (escalation moved on) are dropped."""
+        now = self.clock.time()
+        paged = 0
+        with self.work():
+            escalation = self.get(escalation_id)
+            if escalation.state != EscalationState.ACTIVE or (escalation.level, escalation.round) != (level, round):
+                return 0
+            for user in users:
+                before = len(self.store.pages(escalation_id))
+                self._page_user(escalation, user, level=level, round=round, via=f"usergroup:{group}", now=now)
+                paged += len(self.store.pages(escalation_id)) - before
+        return paged
+
+    # answering ---------------------------------------------------------------------------------
+    def acknowledge(self, escalation_id: int, user: str, note: str | None = None) -> AckOutcome:
+        now = self.clock.time()
+        with self.work():
+            escalation = self.get(escalation_id)
+            if not escalation.can_acknowledge:
+                return AckOutcome(escalation, already=True)  # a second click never flips state back
+            self.store.update(escalation_id, state=EscalationState.ACKNOWLEDGED, acked_by=user, acked_at=now,
+                              ack_note=(note or "").strip() or None)
+            self.timers.cancel(ESCALATION_TIMER, timer_subject(escalation_id))
+            acknowledged = self.get(escalation_id)
+            self._sync_pages(escalation_id)
+            self._hooks(acknowledged).on_acknowledged(acknowledged, user, acknowledged.ack_note, now)
+        log.info("paging.acknowledged", escalation=escalation_id, by=user)
+        return AckOutcome(self.get(escalation_id), already=False)
+
+    def escalate_now(self, escalation_id: int, user: str) -> Escalation:
+        """The Escalate button: page the next level without waiting for the timeout."""
+        now = self.clock.time()
+        with self.work():
+            escalation = self.get(escalation_id)
+            if escalation.state != EscalationState.ACTIVE:
+                raise PagingError("page_not_active", escalation=escalation)
+            if not escalation.has_next_level:
+                raise PagingError("last_level", escalation=escalation)
+            self._advance(escalation, now)
+        return self.get(escalation_id)
+
+    def end(self, subject: str, *, by: str | None) -> list[int]:
+        """The subject is over (alert resolved...): stop escalating and say so on every page."""
+        now = self.clock.time()
+        ended: list[int] = []
+        with self.work():
+            for escalation in self.store.for_subject(subject):
+                if escalation.state in (EscalationState.ACTIVE, EscalationState.EXHAUSTED):
+                    self.store.update(escalation.id, state=EscalationState.RESOLVED, ended_by=by, ended_at=now)
+                    self.timers.cancel(ESCALATION_TIMER, timer_subject(escalation.id))
+                    self._sync_pages(escalation.id)
+                    ended.append(escalation.id)
+        return ended
+
+    # time --------------------------------------------------------------------------------------
+    async def on_timeout(self, timer: Timer) -> None:
+        escalation_id = int(timer.subject.split(":", 1)[1])
+        now = self.clock.time()
+        with self.work():
+            escalation = self.store.get(escalation_id)
+            if escalation is None or escalation.state != EscalationState.ACTIVE:
+                self.timers.cancel(ESCALATION_TIMER, timer.subject)
+                return
+            if (timer.payload.get("level"), timer.payload.get("round")) != (escalation.level, escalation.round):
+                return  # planned for a level we already left (the Escalate button); the new timer stands
+            self._advance(escalation, now)
+
+    def _advance(self, escalation: Escalation, now: float) -> None:
+        if escalation.level + 1 < len(escalation.levels):
+            level, round = escalation.level + 1, escalation.round
+        elif escalation.round < escalation.repeat:
+            level, round = 0, escalation.round + 1
+        else:
+            self.store.update(escalation.id, state=EscalationState.EXHAUSTED)
+            self.timers.cancel(ESCALATION_TIMER, timer_subject(escalation.id))
+            exhausted = self.get(escalation.id)
+            self._sync_pages(escalation.id)
+            self._hooks(exhausted).on_exhausted(exhausted, now)
+            log.warning("paging.exhausted", escalation=escalation.id, subject=escalation.subject)
+            return
+        self.store.update(escalation.id, level=level, round=round)
+        moved = self.get(escalation.id)
+        self._sync_pages(escalation.id)  # earlier pages lose their Escalate button
+        self._page_level(moved, level=level, round=round, now=now)
+        log.info("paging.escalated", escalation=escalation.id, level=level, round=round)
+
+    # helpers -----------------------------------------------------------------------------------
+    def _sync_pages(self, escalation_id: int) -> None:
+        for page in self.store.pages(escalation_id):
+            self.effects.sync(f"page:{page.id}")
+
+    def _hooks(self, escalation: Escalation) -> SubjectHooks:
+        hooks = self.hooks.get(escalation.subject_kind)
+        if hooks is None:
+            raise RuntimeError(f"nothing handles pages about {escalation.subject_kind}")
+        return hooks

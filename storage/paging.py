@@ -1,0 +1,84 @@
+"""Queries for escalations and the pages they sent."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import sqlite_utils
+
+from bot.paging.model import Escalation, EscalationState, Level, Page
+
+_COLUMNS = ("id, subject, policy, levels, repeat, level, round, state, reason, created_by, created_at, "
+            "acked_by, acked_at, ack_note, ended_by, ended_at")
+
+
+def _levels_to_json(levels: tuple[Level, ...]) -> str:
+    return json.dumps([{"targets": list(l.targets),
+                        "timeout": l.timeout.total_seconds() if l.timeout else None} for l in levels])
+
+
+def _levels_from_json(text: str) -> tuple[Level, ...]:
+    return tuple(Level(tuple(l["targets"]), timedelta(seconds=l["timeout"]) if l["timeout"] else None)
+                 for l in json.loads(text))
+
+
+def _escalation(row: tuple) -> Escalation:
+    values = list(row)
+    values[3] = _levels_from_json(values[3])
+    values[7] = EscalationState(values[7])
+    return Escalation(*values)
+
+
+class PagingStore:
+    def __init__(self, db: sqlite_utils.Database) -> None:
+        self.db = db
+
+    def insert(self, *, subject: str, policy: str | None, levels: tuple[Level, ...], repeat: int, reason: str,
+               created_by: str | None, at: float) -> int:
+        cursor = self.db.conn.execute(
+            "INSERT INTO escalations (subject, policy, levels, repeat, reason, created_by, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (subject, policy, _levels_to_json(levels), repeat, reason, created_by, at),
+        )
+        return int(cursor.lastrowid)
+
+    def get(self, escalation_id: int) -> Escalation | None:
+        row = self.db.conn.execute(f"SELECT {_COLUMNS} FROM escalations WHERE id = ?", (escalation_id,)).fetchone()
+        return _escalation(row) if row else None
+
+    def for_subject(self, subject: str) -> list[Escalation]:
+        rows = self.db.conn.execute(f"SELECT {_COLUMNS} FROM escalations WHERE subject = ? ORDER BY id",
+                                    (subject,)).fetchall()
+        return [_escalation(r) for r in rows]
+
+    def update(self, escalation_id: int, **fields: Any) -> None:
+        if "state" in fields:
+            fields["state"] = str(fields["state"])
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        self.db.conn.execute(f"UPDATE escalations SET {assignments} WHERE id = ?", (*fields.values(), escalation_id))
+
+    def add_page(self, escalation_id: int, *, user: str, level: int, round: int, via: str, at: float) -> int | None:
+        """None when this person was already paged at this level and round (a repeat or a group overlap)."""
+        cursor = self.db.conn.execute(
+            "INSERT OR IGNORE INTO pages (escalation_id, user_id, level, round, via, sent_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (escalation_id, user, level, round, via, at),
+        )
+        return int(cursor.lastrowid) if cursor.rowcount == 1 else None
+
+    def page(self, page_id: int) -> Page | None:
+        row = self.db.conn.execute(
+            "SELECT id, escalation_id, user_id, level, round, via, sent_at FROM pages WHERE id = ?", (page_id,)
+        ).fetchone()
+        return Page(*row) if row else None
+
+    def pages(self, escalation_id: int) -> list[Page]:
+        rows = self.db.conn.execute(
+            "SELECT id, escalation_id, user_id, level, round, via, sent_at FROM pages WHERE escalation_id = ? ORDER BY id",
+            (escalation_id,),
+        ).fetchall()
+        return [Page(*r) for r in rows]
+
+    def active_count(self) -> int:
+        return int(self.db.conn.execute("SELECT count(*) FROM escalations WHERE state = 'active'").fetchone()[0])

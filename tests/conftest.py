@@ -1,0 +1,25 @@
+import pytest
+
+from tests.harness import MANIFEST, BotThread, make_config
+from sandbox import Sandbox
+
+
+@pytest.fixture
+def sandbox():
+    sb = Sandbox(MANIFEST).start()
+    sb.seed_demo()
+    yield sb
+    sb.stop()
+
+
+@pytest.fixture
+def config_text():
+    """Override in a test module to run the bot with another warroom.yml."""
+    return ""
+
+
+@pytest.fixture
+def bot(sandbox, tmp_path, config_text):
+    thread = BotThread(sandbox, make_config(config_text), str(tmp_path / "warroom.db")).start()
+    yield thread
+    thread.stop()
