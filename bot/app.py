@@ -19,13 +19,17 @@ from bot.effects.outbox import SURFACE_SETTLE_SECONDS, Effects
 from bot.effects.runner import EffectRunner
 from bot.incidents.channel_log import ChannelLog
 from bot.incidents.pulses import PULSE, PulseFired, Pulses
+from bot.incidents.paging_hooks import IncidentPagingHooks
 from bot.incidents.service import IncidentService
+from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.logs import get_logger
 from bot.slack import incident_surfaces
 from bot.slack.api import SlackApi
 from bot.slack.directory import Directory
 from bot.slack.effects import SlackEffects
-from bot.slack.listeners import events, home, incident_actions, incident_command, incident_views
+from bot.slack.listeners import events, home, incident_actions, incident_command, incident_views, paging_actions
+from bot.slack.paging import SlackPaging
+from bot.slack.render import paging as _paging_messages  # noqa: F401  (registers message builders)
 from bot.slack.listeners.common import Deps
 from bot.slack.ratelimit import RateLimiter
 from bot.slack.render import incidents as _incident_messages  # noqa: F401  (registers message builders)
@@ -38,6 +42,7 @@ from storage.db import StorageError, open_database
 from storage.events import SeenEvents
 from storage.incidents import IncidentStore
 from storage.outbox import OutboxStore
+from storage.paging import PagingStore
 from storage.surfaces import SurfaceStore
 
 log = get_logger("warroom.app")
@@ -129,7 +134,10 @@ class Warroom:
         self.timer_store = TimerStore(db)
         self.incident_store = IncidentStore(db)
         self.pulses = Pulses(self.timer_store, clock)
-        self.incidents = IncidentService(self.incident_store, self.effects, self.pulses, self.work, clock, config)
+        self.paging = Paging(PagingStore(db), self.effects, self.timer_store, self.work, clock)
+        self.paging.hooks["incident"] = IncidentPagingHooks(self.incident_store, self.effects, clock)
+        self.incidents = IncidentService(self.incident_store, self.effects, self.pulses, self.work, clock, config,
+                                         paging=self.paging)
         self.channel_log = ChannelLog(self.incident_store, self.work, clock)
         self.texts = Texts(config.templates, config.timezone)
 
@@ -142,9 +150,11 @@ class Warroom:
                                           clock, config, self.bot_user_id)
         handlers = dict(self.slack_effects.handlers())
         handlers["surface.sync"] = self.surfaces.sync
+        SlackPaging(self.paging, self.directory, self.render, self.timer_store).register(self.surfaces, handlers)
         self.runner = EffectRunner(self.outbox, handlers, clock, concurrency=self.options.effect_concurrency)
         self.timers = TimerService(self.timer_store, clock, {
             PULSE: PulseFired(self.incident_store, self.pulses, self.effects, self.work, clock, config),
+            ESCALATION_TIMER: self.paging.on_timeout,
         })
         self.work.after_commit(self.runner.kick)
         self.work.after_commit(self.timers.flush)
@@ -155,6 +165,7 @@ class Warroom:
                          slack_effects=self.slack_effects, seen_events=SeenEvents(db))
         for module in (events, incident_command, incident_actions, incident_views, home):
             module.register(self.app, self.deps)
+        paging_actions.register(self.app, self.deps, self.paging)
 
         @self.app.error
         async def on_error(error, body) -> None:

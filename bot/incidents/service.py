@@ -24,6 +24,7 @@ from bot.incidents.model import (
 )
 from bot.incidents.pulses import Pulses
 from bot.logs import get_logger
+from bot.paging.model import Level
 from bot.work import Work
 from storage.incidents import IncidentStore
 
@@ -40,7 +41,8 @@ class Actor:
 
 class IncidentService:
     def __init__(self, store: IncidentStore, effects: Effects, pulses: Pulses, work: Work, clock: Clock,
-                 config: Config) -> None:
+                 config: Config, paging=None) -> None:
+        self.paging = paging  # bot.paging.service.Paging; optional so the lifecycle works without it
         self.store = store
         self.effects = effects
         self.pulses = pulses
@@ -183,6 +185,25 @@ class IncidentService:
         with self.work():
             self.effects.do("incident.invite", {"incident": incident.id, "users": users},
                             lane=f"incident:{incident.id}:invite")
+
+    def escalate(self, incident: Incident, actor: Actor, targets: list[str], *, levels=None, repeat: int = 0,
+                 policy: str | None = None) -> int:
+        """Page people about this incident: ``targets`` as ``user:U1`` / ``usergroup:S1`` /
+        ``schedule:name`` for one level, or a policy's ``levels``. Returns the escalation id."""
+        self._require_open(incident)
+        if self.paging is None:
+            raise IncidentError("paging_unavailable")
+        levels = levels or (Level(tuple(targets), None),)
+        now = self.clock.time()
+        with self.work():
+            escalation = self.paging.start(f"incident:{incident.id}", levels, repeat=repeat, policy=policy,
+                                           created_by=actor.user)
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="escalated",
+                                 data={"targets": targets, "policy": policy, "escalation": escalation.id},
+                                 is_key=True)
+            self.effects.post(f"incident:{incident.id}", "paging.incident_paged",
+                              {"actor": actor.user, "targets": targets, "policy": policy})
+        return escalation.id
 
     def add_note(self, incident: Incident, actor: Actor, text: str) -> int:
         note = clean_text(text, "note", MAX_TEXT)

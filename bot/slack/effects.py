@@ -207,6 +207,10 @@ class SlackEffects:
                              since=effect.first_attempt_at if effect else None)
         return {"via": "dm", "ts": ts}
 
+    async def tell_user(self, user: str, channel: str | None, payload: dict[str, Any]) -> None:
+        """An answer after a modal (no response_url there): ephemeral where it came from, else DM."""
+        await self.tell(ReplyTo(user, channel or None, None), Rendered(payload["text"], payload.get("blocks")))
+
     async def _respond(self, url: str, rendered: Rendered, replace_original: bool) -> bool:
         client = AsyncWebhookClient(url)
         body: dict[str, Any] = {"text": rendered.text, "response_type": "ephemeral"}

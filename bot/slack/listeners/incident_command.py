@@ -264,10 +264,19 @@ def resolve(deps: Deps, request: CommandRequest, rest: str) -> Result:
 
 
 def escalate(deps: Deps, request: CommandRequest, rest: str) -> Result:
-    handler: Callable[[Deps, CommandRequest, str], Result] | None = deps.extras.get("escalate_command")
-    if handler is None:
-        raise IncidentError("Paging is not available.")
-    return handler(deps, request, rest)
+    incident = _incident(request)
+    targets: list[str] = []
+    for word in parsing.tokens(rest):
+        found = parsing.mention(word)
+        if found is None:
+            raise IncidentError("not_a_page_target", given=parsing.to_plain(word))
+        target = f"{'user' if found.kind == 'user' else 'usergroup'}:{found.id}"
+        if target not in targets:
+            targets.append(target)
+    if not targets:
+        return usage(deps, "escalate")
+    deps.incidents.escalate(incident, deps.actor(request.user), targets)
+    return None
 
 
 def _incident(request: CommandRequest) -> Incident:

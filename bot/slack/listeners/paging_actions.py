@@ -1,0 +1,86 @@
+"""Buttons on pages: Acknowledge (optionally with a note), Escalate, Resolve."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, PlainTextObject
+from slack_sdk.models.views import View
+
+from bot.errors import UserError
+from bot.paging.service import Paging
+from bot.slack.listeners.common import Deps, error_reply, reply
+from bot.slack.render.modals import read_metadata, values
+
+P = "paging/page"
+
+
+def note_modal(deps: Deps, escalation_id: int, where: dict[str, Any]) -> View:
+    t = deps.texts
+    element = PlainTextInputElement(action_id="note", max_length=500,
+                                    placeholder=PlainTextObject(text=t.plain(P, "note_placeholder")))
+    return View(type="modal", callback_id="page_ack_note",
+                title=PlainTextObject(text=t.plain(P, "note_title")),
+                submit=PlainTextObject(text=t.plain(P, "ack")),
+                blocks=[InputBlock(block_id="note", label=PlainTextObject(text=t.plain(P, "note_label")),
+                                   element=element, optional=True)],
+                private_metadata=json.dumps({"escalation": escalation_id, "channel": where.get("channel")}))
+
+
+def register(app, deps: Deps, paging: Paging, resolve_subject: Callable[[str, str], None] | None = None) -> None:
+    def acknowledge(escalation_id: int, user: str, note: str | None) -> dict[str, Any] | None:
+        outcome = paging.acknowledge(escalation_id, user, note)
+        if outcome.already:
+            return reply(deps.texts.mrkdwn("errors", "page_not_active", escalation=outcome.escalation))
+        return None
+
+    @app.action("page_ack")
+    async def on_ack(ack, body, respond) -> None:
+        await ack()
+        try:
+            answer = acknowledge(int(body["actions"][0]["value"]), body["user"]["id"], None)
+        except Exception as exc:
+            answer = error_reply(deps, exc, "page_ack")
+        if answer:
+            await respond(**answer)
+
+    @app.action("page_ack_note")
+    async def on_ack_note(ack, body, client) -> None:
+        await ack()
+        escalation_id = int(body["actions"][0]["value"])
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+        await client.views_open(trigger_id=body["trigger_id"], view=note_modal(deps, escalation_id, {"channel": channel}))
+
+    @app.view("page_ack_note")
+    async def on_ack_note_submitted(ack, body, view) -> None:
+        metadata = read_metadata(view)
+        user = body["user"]["id"]
+        try:
+            answer = acknowledge(int(metadata["escalation"]), user, values(view).get("note") or None)
+        except UserError as exc:
+            answer = error_reply(deps, exc, "page_ack_note")
+        await ack()
+        if answer:
+            await deps.slack_effects.tell_user(user, metadata.get("channel"), answer)
+
+    @app.action("page_escalate")
+    async def on_escalate(ack, body, respond) -> None:
+        await ack()
+        try:
+            paging.escalate_now(int(body["actions"][0]["value"]), body["user"]["id"])
+            await respond(**reply(deps.texts.mrkdwn(P, "escalated_reply")))
+        except Exception as exc:
+            await respond(**error_reply(deps, exc, "page_escalate"))
+
+    @app.action("page_resolve")
+    async def on_resolve(ack, body, respond) -> None:
+        await ack()
+        try:
+            escalation = paging.get(int(body["actions"][0]["value"]))
+            if resolve_subject is None:
+                raise UserError("cannot_resolve_here")
+            resolve_subject(escalation.subject, body["user"]["id"])
+        except Exception as exc:
+            await respond(**error_reply(deps, exc, "page_resolve"))
+

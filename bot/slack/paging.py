@@ -1,0 +1,41 @@
+"""The Slack side of paging: each page is a DM kept up to date, and user groups become people."""
+
+from __future__ import annotations
+
+from bot.effects.errors import Permanent
+from bot.paging.service import ESCALATION_TIMER, Paging, timer_subject
+from bot.slack.directory import Directory
+from bot.slack.render.base import RenderContext
+from bot.slack.render.paging import page_message
+from bot.slack.surfaces import Surfaces, SurfaceView
+from bot.timers import TimerStore
+from storage.outbox import Effect
+
+
+class SlackPaging:
+    def __init__(self, paging: Paging, directory: Directory, render: RenderContext, timers: TimerStore) -> None:
+        self.paging = paging
+        self.directory = directory
+        self.render = render
+        self.timers = timers
+
+    def register(self, surfaces: Surfaces, handlers: dict) -> None:
+        surfaces.register("page:*", self.page_surface)
+        handlers["paging.expand_group"] = self.expand_group
+
+    async def page_surface(self, key: str) -> SurfaceView:
+        page = self.paging.store.page(int(key.split(":")[1]))
+        if page is None:
+            raise Permanent(f"{key} does not exist")
+        escalation = self.paging.get(page.escalation_id)
+        timer = self.timers.get(ESCALATION_TIMER, timer_subject(escalation.id))
+        channel = await self.directory.dm_channel(page.user)
+        return SurfaceView(channel, rendered=page_message(self.render, escalation, page,
+                                                          timer.due_at if timer else None))
+
+    async def expand_group(self, effect: Effect) -> dict:
+        payload = effect.payload
+        members = await self.directory.group_members(payload["group"])
+        paged = self.paging.page_group_members(int(payload["escalation"]), payload["group"], sorted(members),
+                                               level=int(payload["level"]), round=int(payload["round"]))
+        return {"members": len(members), "paged": paged}

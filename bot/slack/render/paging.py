@@ -1,0 +1,71 @@
+"""Pages (the DM asking someone to answer) and what paging posts about incidents."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from slack_sdk.models.blocks import ActionsBlock
+
+from bot.effects.errors import Permanent
+from bot.paging.model import Escalation, EscalationState, Page
+from bot.slack.render.base import RenderContext, Rendered, message
+from bot.slack.render.incidents import button, context_line, header, section
+
+P = "paging/page"
+
+# kind -> (ctx, id) -> what a page says about its subject; alerts register theirs
+SUBJECTS: dict[str, Callable[[RenderContext, int], dict[str, Any]]] = {}
+
+
+def subject(kind: str):
+    def register(describe: Callable[[RenderContext, int], dict[str, Any]]):
+        SUBJECTS[kind] = describe
+        return describe
+    return register
+
+
+@subject("incident")
+def describe_incident(ctx: RenderContext, incident_id: int) -> dict[str, Any]:
+    incident = ctx.incidents.get(incident_id)
+    if incident is None:
+        raise Permanent(f"incident {incident_id} does not exist")
+    return {"kind": "incident", "id": incident.id, "title": incident.title, "severity": incident.severity,
+            "channel_id": incident.channel_id, "channel_name": incident.channel_name}
+
+
+def describe(ctx: RenderContext, escalation: Escalation) -> dict[str, Any]:
+    describer = SUBJECTS.get(escalation.subject_kind)
+    if describer is None:
+        raise Permanent(f"no page renderer for {escalation.subject_kind}")
+    return describer(ctx, escalation.subject_id)
+
+
+def page_message(ctx: RenderContext, escalation: Escalation, page: Page, next_at: float | None) -> Rendered:
+    t = ctx.texts
+    about = describe(ctx, escalation)
+    data = dict(escalation=escalation, page=page, subject=about, next_at=next_at)
+    blocks: list = [header(t.plain(P, "header", **data)), section(t.mrkdwn(P, "subject", **data)),
+                    context_line(t.mrkdwn(P, "why", **data)), section(t.mrkdwn(P, "state", **data))]
+    if escalation.can_acknowledge:
+        value = str(escalation.id)
+        buttons = [button(t.plain(P, "ack"), "page_ack", value, "primary"),
+                   button(t.plain(P, "ack_note"), "page_ack_note", value)]
+        if escalation.state == EscalationState.ACTIVE and escalation.has_next_level:
+            buttons.append(button(t.plain(P, "escalate"), "page_escalate", value))
+        if about["kind"] == "alert":
+            buttons.append(button(t.plain(P, "resolve"), "page_resolve", value, "danger"))
+        blocks.append(ActionsBlock(block_id="page_actions", elements=buttons))
+    return Rendered.of(t.plain(P, "fallback", **data), blocks)
+
+
+def _incident_post(block: str):
+    def build(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
+        text = ctx.texts.mrkdwn("paging/incident", block, **data)
+        return Rendered.of(text, [section(text)])
+    return build
+
+
+message("paging.incident_paged")(_incident_post("paged"))
+message("paging.incident_acknowledged")(_incident_post("acknowledged"))
+message("paging.incident_exhausted")(_incident_post("exhausted"))
+message("paging.incident_nobody_on_call")(_incident_post("nobody_on_call"))
