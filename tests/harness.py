@@ -63,7 +63,7 @@ class BotThread:
 
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until every recorded effect has been performed."""
-        assert self.call(self.bot.runner.drain(timeout), timeout + 5), "effects did not finish"
+        assert self.call(self.bot.runner.drain(timeout, horizon=3600), timeout + 5), "effects did not finish"
 
     def advance(self, delta: timedelta) -> None:
         """Move the bot's clock; due timers fire through APScheduler as they would in production."""
@@ -79,3 +79,55 @@ class BotThread:
     # reading the database, on the bot's thread
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
         return self.run(lambda: self.bot.db.conn.execute(sql, params).fetchall())
+
+
+class BotProcess:
+    """``warroom run`` as a real process (for kill -9), pointed at the sandbox."""
+
+    def __init__(self, sandbox: Sandbox, tmp_path: Path, config_text: str = "") -> None:
+        import subprocess  # noqa: F401  (used in start)
+
+        self.sandbox = sandbox
+        self.db_path = str(tmp_path / "warroom.db")
+        self.config_path = tmp_path / "warroom.yml"
+        self.config_path.write_text(config_text or "{}\n")
+        self.log_path = tmp_path / "bot.log"
+        self.process = None
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+        env.update(SLACK_BOT_TOKEN=self.sandbox.bot_token, SLACK_APP_TOKEN=self.sandbox.app_token,
+                   SLACK_API_URL=self.sandbox.api_url, WARROOM_DB=self.db_path,
+                   WARROOM_CONFIG=str(self.config_path), PYTHONPATH=str(ROOT))
+        return env
+
+    def start(self, timeout: float = 20.0) -> "BotProcess":
+        import subprocess
+        import sys
+
+        before = self.sandbox.connections
+        log = open(self.log_path, "a")
+        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--log-level", "INFO"],
+                                        env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT))
+        self.sandbox.wait_for(lambda: self.sandbox.connections > before or self.process.poll() is not None,
+                              timeout=timeout, message="bot process never connected")
+        assert self.process.poll() is None, self.log_path.read_text()
+        return self
+
+    def kill9(self) -> None:
+        import signal
+
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+        self.sandbox.wait_for(lambda: self.sandbox.connections == 0, timeout=10, message="socket still open")
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except Exception:
+                self.process.kill()
+
+    def log(self) -> str:
+        return self.log_path.read_text()

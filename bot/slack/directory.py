@@ -31,6 +31,7 @@ class Directory:
         self._groups: dict[str, tuple[float, frozenset[str]]] = {}
         self._users: dict[str, tuple[float, dict[str, Any]]] = {}
         self._dms: dict[str, str] = {}
+        self._joined: set[str] = set()
 
     # channels ------------------------------------------------------------------------------
     async def channel_id(self, ref: str) -> str:
@@ -65,6 +66,20 @@ class Directory:
                 break
         self._channels.update(found)
         self._channels_loaded_at = time.monotonic()
+
+    async def member_channel_id(self, ref: str) -> str:
+        """A configured channel warroom posts to, joined first: being a member lets it read the channel's
+        history, which is how a post interrupted by a crash is found instead of posted twice."""
+        channel = await self.channel_id(ref)
+        if channel in self._joined:
+            return channel
+        try:
+            await self.api.call("conversations.join", expect=("method_not_supported_for_channel_type",),
+                                channel=channel)
+        except SlackCallError:
+            pass  # a private channel: the bot is in it already or conversations.list would not show it
+        self._joined.add(channel)
+        return channel
 
     def remember_channel(self, name: str, channel_id: str) -> None:
         self._channels[name] = channel_id

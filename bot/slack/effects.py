@@ -59,7 +59,7 @@ class SlackEffects:
             configured = getattr(self.config.channels, ref, None)
             if not configured:
                 raise Permanent(f"channels.{ref} is not configured")
-            return await self.directory.channel_id(configured)
+            return await self.directory.member_channel_id(configured)
         if kind == "dm":
             return await self.directory.dm_channel(ref)
         return target

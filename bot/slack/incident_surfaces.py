@@ -35,7 +35,7 @@ def register_incident_surfaces(surfaces: Surfaces, ctx: RenderContext, directory
         incident = incident_of(key)
         if not incident.channel_id:
             raise NotReady("the announcement links the channel, which does not exist yet")
-        channel = await directory.channel_id(config.channels.announcements)
+        channel = await directory.member_channel_id(config.channels.announcements)
         return SurfaceView(channel, rendered=announcement(ctx, incident))
 
     surfaces.register("incident:*:topic", topic)

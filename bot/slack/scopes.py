@@ -16,6 +16,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "conversations.members": ("channels:read", "groups:read"),
     "conversations.history": ("channels:history", "groups:history", "im:history"),
     "conversations.open": ("im:write",),
+    "conversations.join": ("channels:join",),
     "chat.postMessage": ("chat:write", "chat:write.public"),
     "chat.postEphemeral": ("chat:write",),
     "chat.update": ("chat:write",),

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_bolt.response import BoltResponse
+
 from bot.logs import get_logger
 from bot.slack.listeners.common import Deps
 
@@ -23,7 +25,7 @@ def register(app, deps: Deps) -> None:
         if event_id and body.get("type") == "event_callback":
             if not deps.seen_events.first_time(f"event:{event_id}", deps.clock.time()):
                 log.info("event.duplicate_ignored", event_id=event_id)
-                return None  # not calling next(): Bolt acks and nothing runs twice
+                return BoltResponse(status=200, body="")  # ack it, run nothing twice
         return await next()
 
     @app.event("message")

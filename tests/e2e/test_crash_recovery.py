@@ -1,0 +1,97 @@
+"""kill -9 at any point, then restart: what was acked is never lost, what was recorded is
+finished exactly once (no second channel, no doubled post or pin), and pulses resume."""
+
+import sqlite3
+import time
+
+import pytest
+
+from tests.e2e.helpers import pinned, texts
+from tests.harness import BotProcess
+
+FAST_PULSES = """
+severities:
+  - {name: SEV1, description: Critical, pulse: 4s}
+  - {name: SEV2, description: Major, pulse: 30m}
+"""
+
+
+@pytest.fixture
+def process(sandbox, tmp_path):
+    bot = BotProcess(sandbox, tmp_path, FAST_PULSES)
+    yield bot
+    bot.stop()
+
+
+def in_flight(sandbox, method):
+    return any(c.method == method and c.http_status == 0 for c in sandbox.calls)
+
+
+def incident_channels(sandbox):
+    return [c for c in sandbox.channels() if c["name"].startswith("incident-")]
+
+
+def assert_incident_complete_once(sandbox, title):
+    channels = incident_channels(sandbox)
+    assert len(channels) == 1, [c["name"] for c in channels]
+    channel = channels[0]
+    sandbox.wait_for(lambda: len(pinned(sandbox, channel["id"])) == 1, timeout=15, message="status never pinned")
+    sandbox.wait_for(lambda: sandbox.channel(channel["id"])["topic"]["value"].startswith("SEV2 | Investigating"),
+                     timeout=15, message="topic never set")
+    sandbox.wait_for(lambda: any(title in t for t in texts(sandbox, "incidents")), timeout=15)
+    time.sleep(1.5)  # give a buggy bot the chance to post twice
+    status_posts = [m for m in sandbox.messages(channel["id"]) if "Incident #1:" in sandbox.render(m)]
+    assert len(status_posts) == 1, "status message posted twice"
+    assert len([t for t in texts(sandbox, "incidents") if title in t]) == 1, "announcement posted twice"
+    return channel
+
+
+def test_a_command_acked_just_before_kill_is_not_lost(sandbox, process):
+    process.start()
+    sandbox.faults.latency(2.0)  # nothing reaches Slack before the kill
+    result = sandbox.as_user("alice").command("/incident", "declare Killed right after ack sev2", channel="general")
+    assert result.ack and "Declaring incident #1" in result.ack["text"]
+    process.kill9()
+    sandbox.faults.clear()
+    process.start()
+    assert_incident_complete_once(sandbox, "Killed right after ack")
+
+
+@pytest.mark.parametrize("method", ["conversations.create", "chat.postMessage", "pins.add",
+                                    "conversations.setTopic"])
+def test_kill_in_the_middle_of_a_slack_call_finishes_exactly_once(sandbox, process, method):
+    process.start()
+    sandbox.faults.latency(1.5, method)  # the call is in flight when the bot dies, and lands anyway
+    sandbox.as_user("alice").command("/incident", "declare Killed mid call sev2", channel="general").ack
+    sandbox.wait_for(lambda: in_flight(sandbox, method), timeout=10, message=f"{method} never started")
+    process.kill9()
+    sandbox.wait_for(lambda: not in_flight(sandbox, method), timeout=5)  # Slack did what was asked
+    sandbox.faults.clear()
+    process.start()
+    assert_incident_complete_once(sandbox, "Killed mid call")
+
+
+def test_pulses_resume_after_a_kill(sandbox, process, tmp_path):
+    process.start()
+    sandbox.as_user("alice").command("/incident", "declare Pulse survives sev1", channel="general").ack
+    sandbox.wait_for(lambda: incident_channels(sandbox), timeout=10)
+    process.kill9()
+    due = sqlite3.connect(process.db_path).execute("SELECT count(*) FROM timers WHERE kind = 'pulse'").fetchone()
+    assert due == (1,), "the pulse's due time is in the database"
+    process.start()
+    channel = incident_channels(sandbox)[0]
+    sandbox.wait_for(lambda: any("there has been no status update" in t for t in texts(sandbox, channel["id"])),
+                     timeout=15, message="no pulse after restart")
+
+
+def test_a_second_bot_on_the_same_database_is_refused(sandbox, process):
+    process.start()
+    second = BotProcess(sandbox, process.config_path.parent)
+    second.db_path = process.db_path
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "run"], env=second.env(), capture_output=True,
+                          text=True, timeout=30)
+    assert done.returncode == 2
+    assert "another warroom" in done.stderr and "already running" in done.stderr
