@@ -6,18 +6,14 @@ exactly as ``warroom run`` does, connected by real HTTP and a real Socket Mode W
 
 from __future__ import annotations
 
-import asyncio
 import os
-import threading
-from concurrent.futures import Future
-from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
 
 import yaml
 
-from bot.app import Options, Warroom
+from bot.app import Options
 from bot.clock import Clock
+from bot.embedded import EmbeddedBot
 from bot.config import Config, parse_config
 from sandbox import Sandbox
 
@@ -32,53 +28,23 @@ def make_config(yaml_text: str = "", file: str = "test.yml") -> Config:
     return parse_config(yaml.safe_load(yaml_text) if yaml_text.strip() else None, file)
 
 
-class BotThread:
-    """The bot on its own loop in its own thread; ``call`` runs a coroutine there and waits."""
+class BotThread(EmbeddedBot):
+    """The bot in-process against the sandbox, with test-friendly pacing (see :class:`bot.embedded.EmbeddedBot`)."""
 
     def __init__(self, sandbox: Sandbox, config: Config, db_path: str, *, clock: Clock | None = None,
                  options: Options | None = None) -> None:
         self.sandbox = sandbox
-        self.options = options or Options(clock=clock or Clock(), rate_limit_scale=50.0, surface_settle=0.05)
-        self.clock = self.options.clock
-        self.bot = Warroom(config, bot_token=sandbox.bot_token, app_token=sandbox.app_token,
-                           api_url=sandbox.api_url, db_path=db_path, options=self.options)
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, name="warroom-bot", daemon=True)
+        options = options or Options(clock=clock or Clock(), rate_limit_scale=50.0, surface_settle=0.05)
+        super().__init__(config, bot_token=sandbox.bot_token, app_token=sandbox.app_token,
+                         api_url=sandbox.api_url, db_path=db_path, options=options)
 
     def start(self) -> "BotThread":
-        self.thread.start()
-        self.call(self.bot.start())
+        super().start()
         self.sandbox.wait_for(lambda: self.sandbox.connections >= 1, timeout=10, message="bot never connected")
         return self
 
-    def call(self, coro, timeout: float = 30.0) -> Any:
-        future: Future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        return future.result(timeout)
-
-    def run(self, fn: Callable[[], Any]) -> Any:
-        """Run a plain function on the bot's loop (its database connection lives there)."""
-        async def wrapper() -> Any:
-            return fn()
-        return self.call(wrapper())
-
-    def settle(self, timeout: float = 10.0) -> None:
-        """Wait until every recorded effect has been performed."""
-        assert self.call(self.bot.runner.drain(timeout, horizon=3600), timeout + 5), "effects did not finish"
-
-    def advance(self, delta: timedelta) -> None:
-        """Move the bot's clock; due timers fire through APScheduler as they would in production."""
-        self.clock.advance(delta)
-
-    def stop(self) -> None:
-        try:
-            self.call(self.bot.stop(), timeout=15)
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-            self.thread.join(timeout=10)
-
-    # reading the database, on the bot's thread
-    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        return self.run(lambda: self.bot.db.conn.execute(sql, params).fetchall())
+    def settle(self, timeout: float = 10.0, horizon: float = 3600.0) -> None:
+        assert super().settle(timeout, horizon), "effects did not finish"
 
 
 class BotProcess:

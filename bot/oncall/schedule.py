@@ -178,7 +178,7 @@ def _segments(
 ) -> list[Shift]:
     if start >= end:
         return []
-    overrides = [o for o in overrides if o.start < end and o.end >= end]
+    overrides = [o for o in overrides if o.start < end and o.end > start]
     points = _change_points(schedule, tz, overrides, start, end)
     runs: list[list] = []  # [user, start, end, source], merged as they come
     for begin, finish in zip(points, points[1:] + [end]):

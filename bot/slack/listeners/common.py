@@ -60,3 +60,18 @@ def error_reply(deps: Deps, exc: Exception, where: str) -> dict[str, Any]:
     reference = secrets.token_hex(4)
     log.error("listener.crashed", exc_info=exc, where=where, reference=reference)
     return reply(deps.texts.mrkdwn("incident/replies", "crashed", reference=reference))
+
+
+async def act_then_ack(deps: Deps, ack, respond, where: str, work) -> None:
+    """Record first, then ack: Slack never resends an acked click, so it must already be on disk.
+
+    ``work`` is the (fast, synchronous) domain call; it returns what to tell the clicker, if anything.
+    The answer goes out after the ack, by response_url.
+    """
+    try:
+        answer = work()
+    except Exception as exc:
+        answer = error_reply(deps, exc, where)
+    await ack()
+    if answer:
+        await respond(**answer)

@@ -8,7 +8,7 @@ from typing import Any
 from bot.effects.replies import ReplyTo
 from bot.incidents.model import Incident, IncidentError
 from bot.slack import parsing
-from bot.slack.listeners.common import Deps, error_reply, reply
+from bot.slack.listeners.common import Deps, act_then_ack, error_reply, reply
 from bot.slack.render import modals
 from bot.slack.render.base import Rendered
 from bot.slack.render.incidents import section
@@ -55,54 +55,45 @@ def register(app, deps: Deps) -> None:
 
     @app.action("incident_join")
     async def join(ack, body, respond) -> None:
-        await ack()
-        user = body["user"]["id"]
-        try:
+        def work() -> dict[str, Any]:
+            user = body["user"]["id"]
             incident = _incident_from(deps, _action(body)["value"])
             if incident.is_private:
-                await respond(**reply(deps.texts.mrkdwn(R, "join_private", incident=incident)))
-                return
+                return reply(deps.texts.mrkdwn(R, "join_private", incident=incident))
             deps.incidents.add_responders(incident, deps.actor(user), [user])
-            await respond(**reply(deps.texts.mrkdwn(R, "joined", incident=incident)))
-        except Exception as exc:
-            await respond(**error_reply(deps, exc, "incident_join"))
+            return reply(deps.texts.mrkdwn(R, "joined", incident=incident))
+        await act_then_ack(deps, ack, respond, "incident_join", work)
 
     @app.action("pulse_no_change")
     async def no_change(ack, body, respond) -> None:
-        await ack()
-        user = body["user"]["id"]
-        try:
+        def work() -> dict[str, Any]:
+            user = body["user"]["id"]
             incident = _incident_from(deps, _action(body)["value"])
             severity = deps.config.severity(incident.severity)
             minutes = int(severity.pulse.total_seconds() // 60) if severity and severity.pulse else 30
             text = deps.texts.mrkdwn("incident/update", "no_change", status=str(incident.status), minutes=minutes)
             deps.incidents.post_update(incident, deps.actor(user), message=text)
-            await respond(replace_original=True, **_done(deps, "done_no_change", actor=user))
-        except Exception as exc:
-            await respond(**error_reply(deps, exc, "pulse_no_change"))
+            return dict(replace_original=True, **_done(deps, "done_no_change", actor=user))
+        await act_then_ack(deps, ack, respond, "pulse_no_change", work)
 
     @app.action("pulse_snooze")
     async def snooze(ack, body, respond) -> None:
-        await ack()
-        user = body["user"]["id"]
-        try:
+        def work() -> dict[str, Any]:
+            user = body["user"]["id"]
             incident_id, seconds = _action(body)["value"].split(":")
             incident = deps.incidents.get(int(incident_id))
             until = deps.incidents.snooze_pulse(incident, deps.actor(user), float(seconds))
-            await respond(replace_original=True, **_done(deps, "done_snooze", actor=user, until=until))
-        except Exception as exc:
-            await respond(**error_reply(deps, exc, "pulse_snooze"))
+            return dict(replace_original=True, **_done(deps, "done_snooze", actor=user, until=until))
+        await act_then_ack(deps, ack, respond, "pulse_snooze", work)
 
     @app.action("followup_done")
     async def followup_done(ack, body, respond) -> None:
-        await ack()
-        try:
+        def work() -> dict[str, Any]:
             incident_id, followup_id = _action(body)["value"].split(":")
             incident = deps.incidents.get(int(incident_id))
             deps.incidents.complete_followup(incident, deps.actor(body["user"]["id"]), int(followup_id))
-            await respond(**reply(deps.texts.mrkdwn(R, "followup_done")))
-        except Exception as exc:
-            await respond(**error_reply(deps, exc, "followup_done"))
+            return reply(deps.texts.mrkdwn(R, "followup_done"))
+        await act_then_ack(deps, ack, respond, "followup_done", work)
 
     @app.shortcut("declare_incident_from_message")
     async def declare_from_message(ack, body, client) -> None:

@@ -10,7 +10,7 @@ from slack_sdk.models.views import View
 
 from bot.errors import UserError
 from bot.paging.service import Paging
-from bot.slack.listeners.common import Deps, error_reply, reply
+from bot.slack.listeners.common import Deps, act_then_ack, error_reply, reply
 from bot.slack.render.modals import read_metadata, values
 
 P = "paging/page"
@@ -37,13 +37,8 @@ def register(app, deps: Deps, paging: Paging, resolve_subject: Callable[[str, st
 
     @app.action("page_ack")
     async def on_ack(ack, body, respond) -> None:
-        await ack()
-        try:
-            answer = acknowledge(int(body["actions"][0]["value"]), body["user"]["id"], None)
-        except Exception as exc:
-            answer = error_reply(deps, exc, "page_ack")
-        if answer:
-            await respond(**answer)
+        await act_then_ack(deps, ack, respond, "page_ack",
+                           lambda: acknowledge(int(body["actions"][0]["value"]), body["user"]["id"], None))
 
     @app.action("page_ack_note")
     async def on_ack_note(ack, body, client) -> None:
@@ -66,21 +61,17 @@ def register(app, deps: Deps, paging: Paging, resolve_subject: Callable[[str, st
 
     @app.action("page_escalate")
     async def on_escalate(ack, body, respond) -> None:
-        await ack()
-        try:
+        def work() -> dict[str, Any]:
             paging.escalate_now(int(body["actions"][0]["value"]), body["user"]["id"])
-            await respond(**reply(deps.texts.mrkdwn(P, "escalated_reply")))
-        except Exception as exc:
-            await respond(**error_reply(deps, exc, "page_escalate"))
+            return reply(deps.texts.mrkdwn(P, "escalated_reply"))
+        await act_then_ack(deps, ack, respond, "page_escalate", work)
 
     @app.action("page_resolve")
     async def on_resolve(ack, body, respond) -> None:
-        await ack()
-        try:
+        def work() -> None:
             escalation = paging.get(int(body["actions"][0]["value"]))
             if resolve_subject is None:
                 raise UserError("cannot_resolve_here")
             resolve_subject(escalation.subject, body["user"]["id"])
-        except Exception as exc:
-            await respond(**error_reply(deps, exc, "page_resolve"))
+        await act_then_ack(deps, ack, respond, "page_resolve", work)
 
