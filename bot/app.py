@@ -27,7 +27,7 @@ from bot.slack import incident_surfaces
 from bot.slack.api import SlackApi
 from bot.slack.directory import Directory
 from bot.slack.effects import SlackEffects
-from bot.slack.listeners import events, home, incident_actions, incident_command, incident_views, paging_actions
+from bot.slack.listeners import register_listeners
 from bot.slack.paging import SlackPaging
 from bot.slack.render import paging as _paging_messages  # noqa: F401  (registers message builders)
 from bot.slack.listeners.common import Deps
@@ -82,8 +82,8 @@ class Warroom:
 
     # lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
+        self.db = open_database(self.db_path)  # first: its refusals say best what is wrong with the path
         self._take_instance_lock()
-        self.db = open_database(self.db_path)
         self.client = AsyncWebClient(token=self.bot_token, base_url=self.api_url)
         try:
             auth = await self.client.auth_test()
@@ -163,9 +163,7 @@ class Warroom:
         self.deps = Deps(config=config, texts=self.texts, clock=clock, incidents=self.incidents,
                          channel_log=self.channel_log, directory=self.directory, render=self.render,
                          slack_effects=self.slack_effects, seen_events=SeenEvents(db))
-        for module in (events, incident_command, incident_actions, incident_views, home):
-            module.register(self.app, self.deps)
-        paging_actions.register(self.app, self.deps, self.paging)
+        register_listeners(self.app, self.deps, self.paging)
 
         @self.app.error
         async def on_error(error, body) -> None:

@@ -67,13 +67,13 @@ class BotProcess:
                    WARROOM_CONFIG=str(self.config_path), PYTHONPATH=str(ROOT))
         return env
 
-    def start(self, timeout: float = 20.0) -> "BotProcess":
+    def start(self, timeout: float = 20.0, log_level: str = "INFO") -> "BotProcess":
         import subprocess
         import sys
 
         before = self.sandbox.connections
         log = open(self.log_path, "a")
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--log-level", "INFO"],
+        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--log-level", log_level],
                                         env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT))
         self.sandbox.wait_for(lambda: self.sandbox.connections > before or self.process.poll() is not None,
                               timeout=timeout, message="bot process never connected")

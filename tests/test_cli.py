@@ -1,0 +1,110 @@
+"""The warroom command: help everywhere, clear refusals with exit code 2, doctor, and logs that
+never contain a token."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.e2e.helpers import declare  # noqa: F401  (fixtures live in tests/conftest.py)
+from tests.harness import ROOT, BotProcess
+
+BOT = "xoxb-1111111111-2222222222-abcdefabcdefabcdef"
+APP = "xapp-1-A111-333333-abcdefabcdefabcdef"
+
+
+def warroom(*args, env=None, timeout=60):
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WARROOM_")) and "proxy" not in k.lower()}
+    base.update(env or {})
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=base, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+@pytest.mark.parametrize("args", [["--help"], ["run", "--help"], ["sandbox", "--help"], ["doctor", "--help"],
+                                  ["manifest", "--help"]])
+def test_help_everywhere(args):
+    done = warroom(*args)
+    assert done.returncode == 0 and "usage: warroom" in done.stdout
+
+
+def test_no_command_prints_help_and_exits_2():
+    done = warroom()
+    assert done.returncode == 2 and "run" in done.stdout and "sandbox" in done.stdout
+
+
+@pytest.mark.parametrize("env,expected", [
+    ({}, "SLACK_BOT_TOKEN is not set"),
+    ({"SLACK_BOT_TOKEN": BOT}, "SLACK_APP_TOKEN is not set"),
+    ({"SLACK_BOT_TOKEN": "not-a-token", "SLACK_APP_TOKEN": APP}, "SLACK_BOT_TOKEN does not look like a token"),
+    ({"SLACK_BOT_TOKEN": BOT, "SLACK_APP_TOKEN": BOT}, "SLACK_APP_TOKEN does not look like a token"),
+])
+def test_missing_or_malformed_tokens_name_the_variable_and_where_to_get_it(env, expected):
+    done = warroom("run", env=env)
+    assert done.returncode == 2
+    assert expected in done.stderr and "api.slack.com/apps" in done.stderr or "App-Level Tokens" in done.stderr
+    assert "abcdefabcdef" not in done.stderr + done.stdout
+
+
+def test_bad_config_fails_at_start_naming_file_and_key(tmp_path):
+    config = tmp_path / "warroom.yml"
+    config.write_text("severities:\n  - name: SEV1\n    pulse: soon\n")
+    done = warroom("run", env={"SLACK_BOT_TOKEN": BOT, "SLACK_APP_TOKEN": APP, "WARROOM_CONFIG": str(config)})
+    assert done.returncode == 2
+    assert f"{config}: severities[0].pulse: 'soon' is not a duration" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_unusable_database_is_one_line_and_exit_2(sandbox, tmp_path):
+    env = {"SLACK_BOT_TOKEN": sandbox.bot_token, "SLACK_APP_TOKEN": sandbox.app_token,
+           "SLACK_API_URL": sandbox.api_url, "WARROOM_DB": str(tmp_path / "missing" / "w.db")}
+    done = warroom("run", env=env)
+    assert done.returncode == 2 and "folder" in done.stderr and "does not exist" in done.stderr
+    corrupt = tmp_path / "corrupt.db"
+    corrupt.write_bytes(b"garbage" * 1000)
+    done = warroom("run", env=dict(env, WARROOM_DB=str(corrupt)))
+    assert done.returncode == 2 and "corrupt" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_refused_token_is_a_clear_startup_error(sandbox, tmp_path):
+    env = {"SLACK_BOT_TOKEN": BOT, "SLACK_APP_TOKEN": APP, "SLACK_API_URL": sandbox.api_url,
+           "WARROOM_DB": str(tmp_path / "w.db")}
+    done = warroom("run", env=env)
+    assert done.returncode == 2 and "Slack refused SLACK_BOT_TOKEN (invalid_auth)" in done.stderr
+
+
+def test_doctor_checks_everything_against_the_sandbox(sandbox, tmp_path):
+    env = {"SLACK_BOT_TOKEN": sandbox.bot_token, "SLACK_APP_TOKEN": sandbox.app_token,
+           "SLACK_API_URL": sandbox.api_url, "WARROOM_DB": str(tmp_path / "w.db")}
+    done = warroom("doctor", env=env)
+    assert done.returncode == 0, done.stdout
+    assert "ok    auth.test" in done.stdout and "ok    channels.announcements: #incidents" in done.stdout
+    config = tmp_path / "warroom.yml"
+    config.write_text("channels: {announcements: war-room}\n")
+    done = warroom("doctor", env=dict(env, WARROOM_CONFIG=str(config)))
+    assert done.returncode == 1
+    assert "FAIL  channels.announcements: #war-room" in done.stdout and "create the channel" in done.stdout
+
+
+def test_doctor_offline_reports_a_bad_config(tmp_path):
+    config = tmp_path / "warroom.yml"
+    config.write_text("channels: {alerts: 'Not A Name'}\n")
+    done = warroom("doctor", "--offline", env={"WARROOM_CONFIG": str(config), "WARROOM_DB": str(tmp_path / "w.db")})
+    assert done.returncode == 1
+    assert "channels.alerts" in done.stdout and "SLACK_BOT_TOKEN is not set" in done.stdout
+
+
+def test_logs_never_contain_a_token(sandbox, tmp_path):
+    process = BotProcess(sandbox, tmp_path)
+    try:
+        process.start(log_level="DEBUG")
+        sandbox.as_user("alice").command("/incident", "declare Token leak check sev2", channel="general").ack
+        sandbox.wait_for(lambda: [c for c in sandbox.channels() if c["name"].startswith("incident-")], timeout=10)
+        sandbox.faults.server_error("chat.postMessage", times=2)
+        sandbox.as_user("alice").command("/incident", "list", channel="general").ack
+    finally:
+        process.stop()
+    log = process.log()
+    assert "warroom.started" in log and len(log.splitlines()) > 10
+    assert sandbox.bot_token not in log and sandbox.app_token not in log
+    assert sandbox.bot_token.split("-")[-1] not in log
