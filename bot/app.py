@@ -19,7 +19,9 @@ from bot.effects.outbox import SURFACE_SETTLE_SECONDS, Effects
 from bot.effects.runner import EffectRunner
 from bot.incidents.channel_log import ChannelLog
 from bot.incidents.pulses import PULSE, PulseFired, Pulses
+from bot.alerts.service import AlertPagingHooks, AlertService
 from bot.incidents.paging_hooks import IncidentPagingHooks
+from bot.oncall.service import OnCallService
 from bot.incidents.service import IncidentService
 from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.logs import get_logger
@@ -27,9 +29,11 @@ from bot.slack import incident_surfaces
 from bot.slack.api import SlackApi
 from bot.slack.directory import Directory
 from bot.slack.effects import SlackEffects
-from bot.slack.listeners import register_listeners
+from bot.slack.listeners import oncall_command, register_listeners
 from bot.slack.paging import SlackPaging
 from bot.slack.render import paging as _paging_messages  # noqa: F401  (registers message builders)
+from bot.slack.render.alerts import alert_lines
+from bot.slack.alerts import SlackAlerts
 from bot.slack.listeners.common import Deps
 from bot.slack.ratelimit import RateLimiter
 from bot.slack.render import incidents as _incident_messages  # noqa: F401  (registers message builders)
@@ -42,6 +46,8 @@ from storage.db import StorageError, open_database
 from storage.events import SeenEvents
 from storage.incidents import IncidentStore
 from storage.outbox import OutboxStore
+from storage.alerts import AlertStore
+from storage.oncall import OverrideStore
 from storage.paging import PagingStore
 from storage.surfaces import SurfaceStore
 
@@ -134,16 +140,24 @@ class Warroom:
         self.timer_store = TimerStore(db)
         self.incident_store = IncidentStore(db)
         self.pulses = Pulses(self.timer_store, clock)
-        self.paging = Paging(PagingStore(db), self.effects, self.timer_store, self.work, clock)
+        self.oncall = OnCallService(config, OverrideStore(db), self.effects, self.work, clock)
+        self.paging = Paging(PagingStore(db), self.effects, self.timer_store, self.work, clock,
+                             on_call=self.oncall.on_call)
         self.paging.hooks["incident"] = IncidentPagingHooks(self.incident_store, self.effects, clock)
         self.incidents = IncidentService(self.incident_store, self.effects, self.pulses, self.work, clock, config,
                                          paging=self.paging)
+        self.alert_store = AlertStore(db)
+        self.alerts = AlertService(self.alert_store, self.paging, self.effects, self.work, clock, config)
+        self.paging.hooks["alert"] = AlertPagingHooks(self.alerts)
+        self.incidents.declare_hooks.append(self._link_alert)
         self.channel_log = ChannelLog(self.incident_store, self.work, clock)
         self.texts = Texts(config.templates, config.timezone)
 
         self.api = SlackApi(self.client, RateLimiter(scale=self.options.rate_limit_scale))
         self.directory = Directory(self.api)
-        self.render = RenderContext(self.texts, config, clock, self.incident_store)
+        self.render = RenderContext(self.texts, config, clock, self.incident_store, alerts=self.alert_store,
+                                    paging=self.paging.store)
+        self.render.status_extras.append(lambda incident: alert_lines(self.render, incident))
         self.surfaces = Surfaces(self.api, SurfaceStore(db), self.work, clock)
         incident_surfaces.register_incident_surfaces(self.surfaces, self.render, self.directory, config)
         self.slack_effects = SlackEffects(self.api, self.directory, self.render, self.incident_store, self.work,
@@ -151,6 +165,7 @@ class Warroom:
         handlers = dict(self.slack_effects.handlers())
         handlers["surface.sync"] = self.surfaces.sync
         SlackPaging(self.paging, self.directory, self.render, self.timer_store).register(self.surfaces, handlers)
+        SlackAlerts(self.alert_store, self.directory, self.render, self.timer_store, self.work).register(self.surfaces)
         self.runner = EffectRunner(self.outbox, handlers, clock, concurrency=self.options.effect_concurrency)
         self.timers = TimerService(self.timer_store, clock, {
             PULSE: PulseFired(self.incident_store, self.pulses, self.effects, self.work, clock, config),
@@ -162,12 +177,18 @@ class Warroom:
         self.app = AsyncApp(client=self.client, name="warroom", process_before_response=False)
         self.deps = Deps(config=config, texts=self.texts, clock=clock, incidents=self.incidents,
                          channel_log=self.channel_log, directory=self.directory, render=self.render,
-                         slack_effects=self.slack_effects, seen_events=SeenEvents(db))
-        register_listeners(self.app, self.deps, self.paging)
+                         slack_effects=self.slack_effects, seen_events=SeenEvents(db),
+                         extras={"home_sections": [oncall_command.home_section(self.oncall)]})
+        register_listeners(self.app, self.deps, self.paging, self.alerts, self.oncall)
 
         @self.app.error
         async def on_error(error, body) -> None:
             log.error("listener.unhandled", exc_info=error, type=(body or {}).get("type"))
+
+    def _link_alert(self, incident_id: int, request, now: float) -> None:
+        alert_id = (request.source or {}).get("alert")
+        if alert_id:
+            self.alerts.link_incident(int(alert_id), incident_id, request.declared_by)
 
     # housekeeping ------------------------------------------------------------------------------
     async def _maintenance(self) -> None:

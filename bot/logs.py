@@ -71,9 +71,10 @@ class EventLogger:
     def __init__(self, name: str) -> None:
         self._logger = logging.getLogger(name)
 
-    def _log(self, level: int, event: str, exc_info: Any = None, **fields: Any) -> None:
-        if self._logger.isEnabledFor(level):
-            self._logger.log(level, event, exc_info=exc_info, extra={"fields": fields})
+    def _log(self, severity: int, event: str, /, exc_info: Any = None, **fields: Any) -> None:
+        # positional-only, so a field may be called "level" or "event" without clashing
+        if self._logger.isEnabledFor(severity):
+            self._logger.log(severity, event, exc_info=exc_info, extra={"fields": fields})
 
     def debug(self, event: str, **fields: Any) -> None:
         self._log(logging.DEBUG, event, **fields)

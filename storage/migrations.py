@@ -166,6 +166,73 @@ CREATE TABLE pages (
 CREATE INDEX pages_by_escalation ON pages(escalation_id);
 """))
 
+MIGRATIONS.append(Migration(3, "on-call overrides, alerts, alert batches, grouped pages", """
+-- "Take the pager": beats every schedule layer for a while.
+CREATE TABLE overrides (
+    id         INTEGER PRIMARY KEY,
+    schedule   TEXT    NOT NULL,
+    user_id    TEXT    NOT NULL,
+    start      REAL    NOT NULL,
+    end        REAL    NOT NULL,
+    created_by TEXT,
+    created_at REAL    NOT NULL
+);
+CREATE INDEX overrides_by_schedule ON overrides(schedule, end);
+
+-- Channel posts of new alerts go out at most about once a second per channel; alerts that
+-- arrive in between share one message ("and 37 more").
+CREATE TABLE alert_batches (
+    id        INTEGER PRIMARY KEY,
+    channel   TEXT    NOT NULL,       -- the configured channel (name or ID)
+    opened_at REAL    NOT NULL,
+    posted_at REAL                    -- set when its message is rendered: no alert joins after that
+);
+CREATE INDEX alert_batches_open ON alert_batches(channel) WHERE posted_at IS NULL;
+
+CREATE TABLE alerts (
+    id          INTEGER PRIMARY KEY,
+    source      TEXT    NOT NULL,
+    dedup_key   TEXT,
+    summary     TEXT    NOT NULL,
+    details     TEXT    NOT NULL DEFAULT '',
+    priority    TEXT    NOT NULL,      -- high | low
+    status      TEXT    NOT NULL,      -- pending | accepted | resolved
+    policy      TEXT,
+    channel     TEXT    NOT NULL,
+    created_by  TEXT,
+    created_at  REAL    NOT NULL,
+    updated_at  REAL    NOT NULL,
+    event_count INTEGER NOT NULL DEFAULT 1,
+    accepted_by TEXT,
+    accepted_at REAL,
+    resolved_by TEXT,
+    resolved_at REAL,
+    incident_id INTEGER REFERENCES incidents(id),
+    labels      TEXT    NOT NULL DEFAULT '{}',
+    batch_id    INTEGER REFERENCES alert_batches(id)
+);
+-- one open alert per dedup key: a repeat updates it; after it resolves the key starts a new alert
+CREATE UNIQUE INDEX alerts_open_by_key ON alerts(source, dedup_key)
+    WHERE dedup_key IS NOT NULL AND status != 'resolved';
+CREATE INDEX alerts_by_batch ON alerts(batch_id);
+CREATE INDEX alerts_by_incident ON alerts(incident_id) WHERE incident_id IS NOT NULL;
+
+CREATE TABLE alert_log (
+    id       INTEGER PRIMARY KEY,
+    alert_id INTEGER NOT NULL REFERENCES alerts(id),
+    at       REAL    NOT NULL,
+    kind     TEXT    NOT NULL,
+    actor    TEXT,
+    data     TEXT    NOT NULL DEFAULT '{}'
+);
+CREATE INDEX alert_log_by_alert ON alert_log(alert_id);
+
+-- Pages about alerts from one source share one DM per person while unanswered (storms).
+ALTER TABLE pages ADD COLUMN dm_group TEXT;
+CREATE INDEX pages_by_group ON pages(dm_group) WHERE dm_group IS NOT NULL;
+CREATE INDEX pages_by_user ON pages(user_id);
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -10,6 +10,7 @@ import sqlite_utils
 
 from bot.paging.model import Escalation, EscalationState, Level, Page
 
+_PAGE_COLUMNS = "id, escalation_id, user_id, level, round, via, sent_at, dm_group"
 _COLUMNS = ("id, subject, policy, levels, repeat, level, round, state, reason, created_by, created_at, "
             "acked_by, acked_at, ack_note, ended_by, ended_at")
 
@@ -68,17 +69,30 @@ class PagingStore:
         return int(cursor.lastrowid) if cursor.rowcount == 1 else None
 
     def page(self, page_id: int) -> Page | None:
-        row = self.db.conn.execute(
-            "SELECT id, escalation_id, user_id, level, round, via, sent_at FROM pages WHERE id = ?", (page_id,)
-        ).fetchone()
+        row = self.db.conn.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE id = ?", (page_id,)).fetchone()
         return Page(*row) if row else None
 
     def pages(self, escalation_id: int) -> list[Page]:
         rows = self.db.conn.execute(
-            "SELECT id, escalation_id, user_id, level, round, via, sent_at FROM pages WHERE escalation_id = ? ORDER BY id",
-            (escalation_id,),
-        ).fetchall()
+            f"SELECT {_PAGE_COLUMNS} FROM pages WHERE escalation_id = ? ORDER BY id", (escalation_id,)).fetchall()
         return [Page(*r) for r in rows]
+
+    def in_group(self, group: str) -> list[Page]:
+        rows = self.db.conn.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE dm_group = ? ORDER BY id",
+                                    (group,)).fetchall()
+        return [Page(*r) for r in rows]
+
+    def set_group(self, page_id: int, group: str) -> None:
+        self.db.conn.execute("UPDATE pages SET dm_group = ? WHERE id = ?", (group, page_id))
+
+    def open_alert_group(self, user: str, source: str) -> str | None:
+        """The DM that already shows this person's unanswered pages about alerts from ``source``."""
+        row = self.db.conn.execute(
+            "SELECT p.dm_group FROM pages p JOIN escalations e ON e.id = p.escalation_id "
+            "JOIN alerts a ON e.subject = 'alert:' || a.id "
+            "WHERE p.user_id = ? AND a.source = ? AND p.dm_group IS NOT NULL "
+            "AND e.state IN ('active', 'exhausted') ORDER BY p.id DESC LIMIT 1", (user, source)).fetchone()
+        return row[0] if row else None
 
     def active_count(self) -> int:
         return int(self.db.conn.execute("SELECT count(*) FROM escalations WHERE state = 'active'").fetchone()[0])

@@ -30,7 +30,7 @@ class RecordingApp:
 
 def handled():
     app = RecordingApp()
-    register_listeners(app, deps=None, paging=None)
+    register_listeners(app, deps=None, paging=None, alert_service=None, oncall=None)
     return app.seen
 
 

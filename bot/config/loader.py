@@ -6,6 +6,7 @@ import re
 import string
 from dataclasses import replace
 from pathlib import Path
+from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -17,6 +18,7 @@ from bot.config.model import (
     IncidentSettings,
     Severity,
 )
+from bot.config import oncall
 from bot.config.reader import ConfigError, Node
 
 CHANNEL_NAME_FIELDS = {"date", "slug", "number", "severity"}
@@ -26,6 +28,7 @@ _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
 
 TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
+    "users", "schedules", "escalation_policies", "alert_sources", "http",
 }
 
 
@@ -50,9 +53,14 @@ def load_config(path: str | Path | None) -> Config:
     return parse_config(raw, file)
 
 
-def parse_config(raw: object, file: str) -> Config:
+def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = None) -> Config:
     root = Node(raw, "", file)
     top = root.mapping(TOP_LEVEL_KEYS)
+    timezone = _timezone(top["timezone"], "UTC")
+    users = oncall.parse_users(top["users"])
+    people = oncall.People(users)
+    schedules = oncall.parse_schedules(top["schedules"], people, timezone)
+    policies = oncall.parse_policies(top["escalation_policies"], people, schedules)
     severities = _severities(top["severities"])
     incident = _incident(top["incident"])
     if not incident.default_severity:
@@ -60,12 +68,17 @@ def parse_config(raw: object, file: str) -> Config:
         incident = replace(incident, default_severity=severities[min(2, len(severities) - 1)].key)
     config = Config(
         source=file,
-        timezone=_timezone(top["timezone"], "UTC"),
+        timezone=timezone,
         channels=_channels(top["channels"]),
         incident=incident,
         severities=severities,
         incident_managers=_group_id(top["incident_managers"]),
         templates=_templates(top["templates"], file),
+        users=users,
+        schedules=schedules,
+        escalation_policies=policies,
+        alert_sources=oncall.parse_alert_sources(top["alert_sources"], policies, environ),
+        http=oncall.parse_http(top["http"]),
     )
     check_cross_references(config, file)
     return config

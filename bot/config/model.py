@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.alerts.model import AlertSource
+from bot.config.oncall import HttpSettings, Person
+from bot.oncall.schedule_model import Schedule
+from bot.paging.model import EscalationPolicy
+
 DEFAULT_ROLES = ("commander", "communications lead", "scribe", "subject matter expert")
 
 
@@ -55,6 +60,11 @@ class Config:
     severities: tuple[Severity, ...] = DEFAULT_SEVERITIES
     incident_managers: str | None = None      # Slack user group ID whose members may run any incident
     templates: str | None = None              # folder whose .j2 files override the built-in ones
+    users: tuple[Person, ...] = ()
+    schedules: tuple[Schedule, ...] = ()
+    escalation_policies: tuple[EscalationPolicy, ...] = ()
+    alert_sources: tuple[AlertSource, ...] = ()
+    http: HttpSettings = field(default_factory=HttpSettings)
 
     def severity(self, key: str) -> Severity | None:
         wanted = key.strip().lower()
@@ -63,3 +73,15 @@ class Config:
     @property
     def severity_keys(self) -> tuple[str, ...]:
         return tuple(s.key for s in self.severities)
+
+    def schedule(self, name: str) -> Schedule | None:
+        return next((s for s in self.schedules if s.name.lower() == name.strip().lower()), None)
+
+    def policy(self, name: str) -> EscalationPolicy | None:
+        return next((p for p in self.escalation_policies if p.name.lower() == name.strip().lower()), None)
+
+    def alert_source(self, name: str) -> AlertSource | None:
+        return next((a for a in self.alert_sources if a.name == name), None)
+
+    def person(self, slack_id: str) -> Person | None:
+        return next((p for p in self.users if p.slack_id == slack_id), None)

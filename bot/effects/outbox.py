@@ -22,11 +22,16 @@ class Effects:
         self.clock = clock
         self.settle = settle
 
-    def sync(self, surface: str, *, depends_on: int | None = None, immediate: bool = False) -> int:
-        """Make the Slack surface ``surface`` (e.g. ``incident:12:topic``) show current state."""
+    def sync(self, surface: str, *, depends_on: int | None = None, immediate: bool = False,
+             delay: float | None = None) -> int:
+        """Make the Slack surface ``surface`` (e.g. ``incident:12:topic``) show current state.
+
+        It waits ``settle`` seconds for more changes unless ``immediate``; ``delay`` overrides both.
+        """
+        wait = delay if delay is not None else (0.0 if immediate else self.settle)
         return self.store.add(
             "surface.sync", {"surface": surface}, lane=f"surface:{surface}", now=self.clock.time(),
-            depends_on=depends_on, delay=0.0 if immediate else self.settle, coalesce=True,
+            depends_on=depends_on, delay=wait, coalesce=True,
         )
 
     def post(self, target: str, message: str, context: dict[str, Any], *, lane: str | None = None,

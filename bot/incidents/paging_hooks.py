@@ -15,6 +15,9 @@ class IncidentPagingHooks:
         self.effects = effects
         self.clock = clock
 
+    def dm_group(self, escalation: Escalation, user: str, page_id: int) -> str | None:
+        return None  # every incident page is its own DM
+
     def on_paged(self, escalation: Escalation, user: str, at: float) -> None:
         incident = self.store.get(escalation.subject_id)
         if incident is not None and incident.is_open:

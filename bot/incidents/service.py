@@ -43,6 +43,8 @@ class IncidentService:
     def __init__(self, store: IncidentStore, effects: Effects, pulses: Pulses, work: Work, clock: Clock,
                  config: Config, paging=None) -> None:
         self.paging = paging  # bot.paging.service.Paging; optional so the lifecycle works without it
+        # called inside the declare transaction: (incident_id, request, now); alerts link themselves here
+        self.declare_hooks: list = []
         self.store = store
         self.effects = effects
         self.pulses = pulses
@@ -97,6 +99,8 @@ class IncidentService:
                 self.effects.sync(f"incident:{incident_id}:{surface}", depends_on=create, immediate=True)
             self.effects.reply(request.reply_to, "incident.declared", {"incident": incident_id}, depends_on=create)
             self.pulses.schedule(incident_id, severity, since=now)
+            for hook in self.declare_hooks:
+                hook(incident_id, request, now)
         log.info("incident.declared", incident=incident_id, severity=severity.name, channel=name)
         return self.get(incident_id)
 

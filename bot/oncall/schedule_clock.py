@@ -1,9 +1,10 @@
 """Wall-clock arithmetic of the schedule engine: rotation shifts and restriction windows in time.
 
-Rotations and restrictions are defined in local wall time; everything else works on aware UTC
+Rotations and restrictions are defined in local wall time; the engine answers in UTC
 instants. The conversion rule (decided): a wall time becomes an instant the way zoneinfo does it
 with fold=0, so a wall time inside a spring-forward gap moves later by the gap and an ambiguous
-one (fall-back) is its first occurrence.
+one (fall-back) is its first occurrence. Restrictions, by contrast, read the wall clock as it
+is: a window edge inside a repeated hour is crossed twice, one inside a gap is jumped over.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ _DAY = dt.timedelta(days=1)
 # Far enough past a window that no later wall time can map to an instant inside it: larger
 # than any jump of a zone's UTC offset (Pacific/Apia skipped a whole day in 2011).
 _SLACK = dt.timedelta(days=2)
-# Offsets are sampled this often to find where they change; zones change at most twice a year.
+# Offsets are sampled this often to find where they change; no zone changes twice in 12 hours.
 _OFFSET_PROBE = dt.timedelta(hours=12)
 _TICK = dt.timedelta(microseconds=1)
 
@@ -32,6 +33,7 @@ def as_utc(moment: dt.datetime) -> dt.datetime:
 
 
 def as_zone(tz: str | dt.tzinfo) -> dt.tzinfo:
+    """A time zone from its IANA key, or the tzinfo given."""
     return ZoneInfo(tz) if isinstance(tz, str) else tz
 
 

@@ -100,12 +100,14 @@ class Override:
             raise ValueError("override needs a user id")
         if not (_is_aware(self.start) and _is_aware(self.end)):
             raise ValueError("override start and end must be aware datetimes")
-        if self.end <= self.start:
-            raise ValueError("override must end after it starts")
         # Stored in UTC: lookups compare every override with an instant, and datetimes that
-        # share one tzinfo compare without asking a time zone for offsets.
+        # share one tzinfo compare without asking a time zone for offsets. That is also why
+        # the check comes after: two datetimes in one ZoneInfo compare by wall clock, which
+        # across a fall-back hour is not the order of the instants.
         object.__setattr__(self, "start", self.start.astimezone(dt.timezone.utc))
         object.__setattr__(self, "end", self.end.astimezone(dt.timezone.utc))
+        if self.end <= self.start:
+            raise ValueError("override must end after it starts")
 
 
 @dataclass(frozen=True)

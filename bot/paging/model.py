@@ -74,6 +74,11 @@ class Page:
     round: int
     via: str
     sent_at: float
+    dm_group: str | None = None      # pages shown together in one DM (alerts from one source)
+
+    @property
+    def surface(self) -> str:
+        return self.dm_group or f"page:{self.id}"
 
 
 class PagingError(UserError):

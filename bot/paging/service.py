@@ -25,6 +25,7 @@ OnCallLookup = Callable[[str, float], "str | None"]
 
 
 class SubjectHooks(Protocol):
+    def dm_group(self, escalation: Escalation, user: str, page_id: int) -> str | None: ...
     def on_paged(self, escalation: Escalation, user: str, at: float) -> None: ...
     def on_acknowledged(self, escalation: Escalation, user: str, note: str | None, at: float) -> None: ...
     def on_exhausted(self, escalation: Escalation, at: float) -> None: ...
@@ -98,8 +99,15 @@ class Paging:
         page_id = self.store.add_page(escalation.id, user=user, level=level, round=round, via=via, at=now)
         if page_id is None:
             return
-        self.effects.sync(f"page:{page_id}", immediate=True)
-        self._hooks(escalation).on_paged(escalation, user, now)
+        hooks = self._hooks(escalation)
+        group = hooks.dm_group(escalation, user, page_id)
+        if group:
+            first_in_group = not self.store.in_group(group)
+            self.store.set_group(page_id, group)
+            self.effects.sync(group, immediate=first_in_group)  # a new DM goes out at once; updates settle
+        else:
+            self.effects.sync(f"page:{page_id}", immediate=True)
+        hooks.on_paged(escalation, user, now)
 
     def page_group_members(self, escalation_id: int, group: str, users: list[str], *, level: int, round: int) -> int:
         """Called once Slack said who is in the group; stale answers (escalation moved on) are dropped."""
@@ -152,8 +160,8 @@ class Paging:
                 if escalation.state in (EscalationState.ACTIVE, EscalationState.EXHAUSTED):
                     self.store.update(escalation.id, state=EscalationState.RESOLVED, ended_by=by, ended_at=now)
                     self.timers.cancel(ESCALATION_TIMER, timer_subject(escalation.id))
-                    self._sync_pages(escalation.id)
                     ended.append(escalation.id)
+                self._sync_pages(escalation.id)  # acknowledged pages also show that it is over
         return ended
 
     # time --------------------------------------------------------------------------------------
@@ -190,8 +198,8 @@ class Paging:
 
     # helpers -----------------------------------------------------------------------------------
     def _sync_pages(self, escalation_id: int) -> None:
-        for page in self.store.pages(escalation_id):
-            self.effects.sync(f"page:{page.id}")
+        for surface in {page.surface for page in self.store.pages(escalation_id)}:
+            self.effects.sync(surface)
 
     def _hooks(self, escalation: Escalation) -> SubjectHooks:
         hooks = self.hooks.get(escalation.subject_kind)

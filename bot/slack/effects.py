@@ -62,6 +62,8 @@ class SlackEffects:
             return await self.directory.member_channel_id(configured)
         if kind == "dm":
             return await self.directory.dm_channel(ref)
+        if kind == "channel":  # a channel named in config (an alert source's channel)
+            return await self.directory.member_channel_id(ref)
         return target
 
     # incident channel --------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def test_acknowledge_with_a_note(bot, sandbox):
     sandbox.as_user("alice").command("/incident", "escalate @bob", channel=incident["id"]).ack
     bot.settle()
     bob = sandbox.as_user("bob")
-    bob.click("Acknowledge with note", message=sandbox.messages(sandbox.dm_channel(sandbox.user("bob")["id"]))[-1])
+    bob.click("Acknowledge with note", message=sandbox.messages(sandbox.dm_channel(sandbox.user("bob")["id"]))[-1]).ack
     sandbox.wait_for(bob.view)
     bob.submit_view({"note": "On it, ETA 10 min"})
     bot.settle()

@@ -24,7 +24,7 @@ def test_pulse_reminds_the_commander_and_no_change_posts_an_update(bot, sandbox)
     text = sandbox.render(reminder)
     assert "@alice, there has been no status update on this SEV2 incident for 31 min" in text
     assert "[Post update] [No change] [Snooze 30 min]" in text
-    sandbox.as_user("alice").click("No change", message=reminder)
+    sandbox.as_user("alice").click("No change", message=reminder).ack
     sandbox.wait_for(lambda: "Still investigating, next update in 30 min." in texts(sandbox, incident["id"])[-1])
     sandbox.wait_for(lambda: "posted: no change" in sandbox.render(sandbox.message(incident["id"], reminder["ts"])))
     bot.advance(timedelta(minutes=29))
@@ -43,7 +43,7 @@ def test_a_status_update_resets_the_pulse_and_snooze_delays_it(bot, sandbox):
     assert reminders(sandbox, incident["id"]) == []
     bot.advance(timedelta(minutes=6))
     sandbox.wait_for(lambda: reminders(sandbox, incident["id"]))
-    sandbox.as_user("alice").click("Snooze 15 min", message=sandbox.messages(incident["id"])[-1])
+    sandbox.as_user("alice").click("Snooze 15 min", message=sandbox.messages(incident["id"])[-1]).ack
     sandbox.wait_for(lambda: "snoozed reminders until" in last_text(sandbox, incident["id"]))
     bot.advance(timedelta(minutes=14))
     bot.settle()
@@ -57,7 +57,7 @@ def test_post_update_button_opens_the_form(bot, sandbox):
     bot.advance(timedelta(minutes=31))
     sandbox.wait_for(lambda: reminders(sandbox, incident["id"]))
     alice = sandbox.as_user("alice")
-    alice.click("Post update", message=sandbox.messages(incident["id"])[-1])
+    alice.click("Post update", message=sandbox.messages(incident["id"])[-1]).ack
     assert sandbox.wait_for(alice.view)["callback_id"] == "incident_update"
     alice.submit_view({"message": "Consumers scaled to 40"})
     bot.settle()

@@ -137,14 +137,14 @@ def test_notes_links_and_followups(bot, sandbox, incident):
     listing = sandbox.as_user("alice").command("/incident", "followups", channel=incident["id"])
     message = listing.wait_reply(contains="Follow-ups")
     assert "Add an alert on checkout 5xx" in sandbox.render(message)
-    sandbox.as_user("alice").click("Mark done", message=message)
+    sandbox.as_user("alice").click("Mark done", message=message).ack
     sandbox.wait_for(lambda: bot.query("SELECT done_at IS NOT NULL FROM followups") == [(1,)])
 
 
 def test_panel_buttons_open_the_right_forms(bot, sandbox, incident):
     alice = sandbox.as_user("alice")
     panel = alice.command("/incident", "", channel=incident["id"]).wait_reply(contains="What do you want to do")
-    alice.click("Add note", message=panel)
+    alice.click("Add note", message=panel).ack
     view = sandbox.wait_for(alice.view)
     assert view["callback_id"] == "incident_note"
     alice.submit_view({"note": "Rolled back build 512 & cleared caches"})

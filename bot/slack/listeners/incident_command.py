@@ -264,15 +264,33 @@ def resolve(deps: Deps, request: CommandRequest, rest: str) -> Result:
 
 
 def escalate(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    """People and groups by mention, schedules by name (whoever is on call), or one escalation policy."""
     incident = _incident(request)
     targets: list[str] = []
-    for word in parsing.tokens(rest):
+    policy = None
+    words = parsing.tokens(rest)
+    for word in words:
         found = parsing.mention(word)
-        if found is None:
-            raise IncidentError("not_a_page_target", given=parsing.to_plain(word))
-        target = f"{'user' if found.kind == 'user' else 'usergroup'}:{found.id}"
+        name = parsing.to_plain(word)
+        if found is not None:
+            target = f"{'user' if found.kind == 'user' else 'usergroup'}:{found.id}"
+        elif deps.config.schedule(name) is not None:
+            target = f"schedule:{deps.config.schedule(name).name}"
+        elif deps.config.policy(name) is not None:
+            policy = deps.config.policy(name)
+            continue
+        else:
+            raise IncidentError("not_a_page_target", given=name,
+                                schedules=[s.name for s in deps.config.schedules],
+                                policies=[p.name for p in deps.config.escalation_policies])
         if target not in targets:
             targets.append(target)
+    if policy is not None:
+        if targets:
+            raise IncidentError("policy_alone", policy=policy.name)
+        deps.incidents.escalate(incident, deps.actor(request.user), [f"policy:{policy.name}"],
+                                levels=policy.levels, repeat=policy.repeat, policy=policy.name)
+        return None
     if not targets:
         return usage(deps, "escalate")
     deps.incidents.escalate(incident, deps.actor(request.user), targets)

@@ -39,6 +39,8 @@ class RenderContext:
     config: Config
     clock: Clock
     incidents: IncidentStore
+    alerts: Any = None        # storage.alerts.AlertStore
+    paging: Any = None        # storage.paging.PagingStore
     # other features add lines to an incident's pinned status (an alert it was declared from...)
     status_extras: list[Callable[[Any], list[Block]]] = field(default_factory=list)
 

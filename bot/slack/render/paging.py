@@ -46,7 +46,7 @@ def page_message(ctx: RenderContext, escalation: Escalation, page: Page, next_at
     data = dict(escalation=escalation, page=page, subject=about, next_at=next_at)
     blocks: list = [header(t.plain(P, "header", **data)), section(t.mrkdwn(P, "subject", **data)),
                     context_line(t.mrkdwn(P, "why", **data)), section(t.mrkdwn(P, "state", **data))]
-    if escalation.can_acknowledge:
+    if escalation.can_acknowledge and about.get("status") != "resolved":
         value = str(escalation.id)
         buttons = [button(t.plain(P, "ack"), "page_ack", value, "primary"),
                    button(t.plain(P, "ack_note"), "page_ack_note", value)]

@@ -1,0 +1,239 @@
+"""Alerts: raised from Slack or monitoring, posted to a channel, paged through an escalation policy.
+
+Nothing here knows Slack or HTTP. Every change is one transaction of state + log + effects, so a
+webhook's 2xx reply or a Slack ack is only sent once the alert is on disk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.alerts.model import (
+    MAX_DETAILS,
+    MAX_SUMMARY,
+    Alert,
+    AlertError,
+    AlertEvent,
+    AlertSource,
+    AlertStatus,
+)
+from bot.clock import Clock
+from bot.config import Config
+from bot.effects.outbox import Effects
+from bot.logs import get_logger
+from bot.paging.model import EscalationPolicy, EscalationState, Level
+from bot.paging.service import Paging
+from bot.work import Work
+from storage.alerts import AlertStore
+
+log = get_logger("warroom.alerts")
+
+POST_INTERVAL = 1.0           # at most about one new alert message per second per channel
+SLACK_SOURCE = "slack"        # alerts that listed users raise outside any slack source's channels
+
+
+@dataclass(frozen=True)
+class FireResult:
+    alert: Alert
+    created: bool             # False: an open alert with the same dedup key was updated (or resolved)
+
+
+@dataclass(frozen=True)
+class RaiseOptions:
+    """What a person may choose in /il-alert, here."""
+
+    source: AlertSource
+    policies: tuple[str, ...]
+    priority_fixed: str | None      # None: they may choose
+
+
+def subject(alert_id: int) -> str:
+    return f"alert:{alert_id}"
+
+
+class AlertService:
+    def __init__(self, store: AlertStore, paging: Paging, effects: Effects, work: Work, clock: Clock,
+                 config: Config) -> None:
+        self.store = store
+        self.paging = paging
+        self.effects = effects
+        self.work = work
+        self.clock = clock
+        self.config = config
+
+    def get(self, alert_id: int) -> Alert:
+        alert = self.store.get(alert_id)
+        if alert is None:
+            raise AlertError("no_such_alert", number=alert_id)
+        return alert
+
+    # raising -----------------------------------------------------------------------------------
+    def receive(self, source: AlertSource, events: list[AlertEvent]) -> list[FireResult]:
+        """A monitoring payload: every event in one transaction, on disk before the caller replies."""
+        with self.work():
+            return [r for r in (self._apply(source, e, actor=None, policy=None, priority=None) for e in events) if r]
+
+    def raise_alert(self, source: AlertSource, event: AlertEvent, *, actor: str | None, policy: str | None = None,
+                    priority: str | None = None) -> FireResult:
+        with self.work():
+            result = self._apply(source, event, actor=actor, policy=policy, priority=priority)
+        assert result is not None
+        return result
+
+    def _apply(self, source: AlertSource, event: AlertEvent, *, actor: str | None, policy: str | None,
+               priority: str | None) -> FireResult | None:
+        now = self.clock.time()
+        summary = " ".join(event.summary.split())[:MAX_SUMMARY] or "(no summary)"
+        details = event.details[:MAX_DETAILS]
+        existing = self.store.open_by_key(source.name, event.dedup_key) if event.dedup_key else None
+        if event.resolve:
+            if existing is None:
+                return None  # nothing open under that key: a late or repeated "resolved"
+            self._resolve(existing, by=None, at=now, reason="source")
+            return FireResult(self.get(existing.id), created=False)
+        if existing is not None:
+            self.store.fired_again(existing.id, summary=summary, details=details, labels=event.labels, at=now)
+            self.store.log(existing.id, "fired_again", at=now)
+            self._sync_post(existing.id)
+            return FireResult(self.get(existing.id), created=False)
+        chosen_policy = policy or source.escalation_policy
+        chosen_priority = priority or source.priority
+        channel = source.channel or self.config.channels.alerts
+        alert_id = self.store.insert(
+            source=source.name, dedup_key=event.dedup_key, summary=summary, details=details,
+            priority=chosen_priority, status=AlertStatus.PENDING, policy=chosen_policy, channel=channel,
+            created_by=actor, created_at=now, updated_at=now, labels=event.labels,
+        )
+        self.store.log(alert_id, "created", at=now, actor=actor, data={"source": source.name})
+        self._join_batch(alert_id, channel, now)
+        policy_obj = self.config.policy(chosen_policy) if chosen_policy else None
+        if policy_obj is not None:
+            levels, repeat = self._levels(policy_obj, chosen_priority)
+            self.paging.start(subject(alert_id), levels, repeat=repeat, policy=policy_obj.name, reason="",
+                              created_by=actor)
+        log.info("alert.created", alert=alert_id, source=source.name, priority=chosen_priority)
+        return FireResult(self.get(alert_id), created=True)
+
+    @staticmethod
+    def _levels(policy: EscalationPolicy, priority: str) -> tuple[tuple[Level, ...], int]:
+        if priority == "low":  # low priority: level 1 hears about it; nobody is escalated to
+            return (Level(policy.levels[0].targets, None),), 0
+        return policy.levels, policy.repeat
+
+    def _join_batch(self, alert_id: int, channel: str, now: float) -> None:
+        batch = self.store.open_batch(channel)
+        if batch is None:
+            batch = self.store.new_batch(channel, now)
+            last = self.store.last_post_at(channel)
+            wait = max(0.0, (last or 0.0) + POST_INTERVAL - now)
+            self.effects.sync(f"alertbatch:{batch}", immediate=True, delay=wait)
+        self.store.update(alert_id, batch_id=batch)
+
+    def _sync_post(self, alert_id: int) -> None:
+        batch = self.store.batch_of(alert_id)
+        if batch is not None:
+            self.effects.sync(f"alertbatch:{batch}")
+
+    # answering ---------------------------------------------------------------------------------
+    def accept(self, alert_id: int, user: str, note: str | None = None) -> Alert:
+        """Acknowledge: stop escalating. A second click says who got there first and changes nothing."""
+        with self.work():
+            alert = self.get(alert_id)
+            if alert.status != AlertStatus.PENDING:
+                raise AlertError("alert_not_pending", alert=alert)
+            escalations = [e for e in self.paging.store.for_subject(subject(alert_id)) if e.can_acknowledge]
+            if escalations:
+                for escalation in escalations:
+                    self.paging.acknowledge(escalation.id, user, note)  # the hook marks the alert accepted
+            else:
+                self._accepted(alert_id, user, self.clock.time())
+        return self.get(alert_id)
+
+    def resolve(self, alert_id: int, user: str) -> Alert:
+        with self.work():
+            alert = self.get(alert_id)
+            if alert.status == AlertStatus.RESOLVED:
+                raise AlertError("alert_not_pending", alert=alert)
+            self._resolve(alert, by=user, at=self.clock.time(), reason="person")
+        return self.get(alert_id)
+
+    def resolve_subject(self, subject_key: str, user: str) -> None:
+        self.resolve(int(subject_key.split(":", 1)[1]), user)
+
+    def escalate(self, alert_id: int, user: str) -> None:
+        with self.work():
+            alert = self.get(alert_id)
+            if alert.status != AlertStatus.PENDING:
+                raise AlertError("alert_not_pending", alert=alert)
+            active = [e for e in self.paging.store.for_subject(subject(alert_id)) if e.state == EscalationState.ACTIVE]
+            if not active:
+                raise AlertError("alert_nothing_to_escalate", alert=alert)
+            self.paging.escalate_now(active[-1].id, user)
+            self.store.log(alert_id, "escalated", at=self.clock.time(), actor=user)
+
+    def link_incident(self, alert_id: int, incident_id: int, by: str) -> None:
+        """Called inside the declare transaction when an incident is declared from an alert."""
+        self.store.update(alert_id, incident_id=incident_id, updated_at=self.clock.time())
+        self.store.log(alert_id, "incident_declared", at=self.clock.time(), actor=by, data={"incident": incident_id})
+        self._sync_post(alert_id)
+
+    def _accepted(self, alert_id: int, user: str, at: float) -> None:
+        self.store.update(alert_id, status=AlertStatus.ACCEPTED, accepted_by=user, accepted_at=at, updated_at=at)
+        self.store.log(alert_id, "accepted", at=at, actor=user)
+        self._sync_post(alert_id)
+
+    def _resolve(self, alert: Alert, *, by: str | None, at: float, reason: str) -> None:
+        self.store.update(alert.id, status=AlertStatus.RESOLVED, resolved_by=by, resolved_at=at, updated_at=at)
+        self.store.log(alert.id, "resolved", at=at, actor=by, data={"by": reason})
+        self.paging.end(subject(alert.id), by=by)
+        self._sync_post(alert.id)
+
+    # who may raise what, where -----------------------------------------------------------------
+    def raise_options(self, user: str, channel_id: str, channel_name: str) -> RaiseOptions:
+        here = next((s for s in self.config.alert_sources
+                     if s.type == "slack" and (channel_id in s.channels or channel_name in s.channels)), None)
+        if self.config.person(user) is not None:
+            policies = tuple(p.name for p in self.config.escalation_policies)
+            if not policies:
+                raise AlertError("no_policies")
+            source = here or AlertSource(SLACK_SOURCE, "slack", policies)
+            return RaiseOptions(source, policies, None)
+        if here is None:
+            raise AlertError("no_slack_source_here", channel=channel_name)
+        return RaiseOptions(here, here.escalation_policies, here.priority)
+
+
+class AlertPagingHooks:
+    """What paging means for an alert."""
+
+    def __init__(self, service: AlertService) -> None:
+        self.service = service
+
+    def dm_group(self, escalation, user: str, page_id: int) -> str | None:
+        alert = self.service.store.get(escalation.subject_id)
+        source = alert.source if alert else ""
+        return self.service.paging.store.open_alert_group(user, source) or f"alertdm:{page_id}"
+
+    def on_paged(self, escalation, user: str, at: float) -> None:
+        self.service.store.log(escalation.subject_id, "paged", at=at, data={"user": user, "level": escalation.level})
+        self.service._sync_post(escalation.subject_id)
+
+    def on_acknowledged(self, escalation, user: str, note: str | None, at: float) -> None:
+        alert = self.service.store.get(escalation.subject_id)
+        if alert is not None and alert.status == AlertStatus.PENDING:
+            self.service._accepted(alert.id, user, at)
+
+    def on_exhausted(self, escalation, at: float) -> None:
+        alert = self.service.store.get(escalation.subject_id)
+        if alert is None:
+            return
+        self.service.store.log(alert.id, "unanswered", at=at, data={"repeats": escalation.repeat})
+        self.service.effects.post(f"channel:{alert.channel}", "alerts.unanswered",
+                                  {"alert": alert.id, "repeats": escalation.repeat, "policy": escalation.policy})
+        self.service._sync_post(alert.id)
+
+    def on_nobody_on_call(self, escalation, target: str, at: float) -> None:
+        alert = self.service.store.get(escalation.subject_id)
+        if alert is not None:
+            self.service.effects.post(f"channel:{alert.channel}", "alerts.nobody_on_call",
+                                      {"alert": alert.id, "target": target})

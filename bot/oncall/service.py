@@ -1,0 +1,81 @@
+"""Who is on call: schedules from config, overrides from the database, the pure engine in between."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.effects.outbox import Effects
+from bot.errors import UserError
+from bot.oncall.schedule import current_shift, next_shifts, on_call_user, shifts_for_user
+from bot.oncall.schedule_model import Schedule, Shift
+from bot.work import Work
+from storage.oncall import OverrideStore
+
+MAX_OVERRIDE = timedelta(days=31)
+HORIZON = timedelta(days=60)
+
+
+class OnCallError(UserError):
+    """An on-call request that cannot be done as asked (see :class:`bot.errors.UserError`)."""
+
+
+class OnCallService:
+    def __init__(self, config: Config, overrides: OverrideStore, effects: Effects, work: Work, clock: Clock) -> None:
+        self.config = config
+        self.overrides = overrides
+        self.effects = effects
+        self.work = work
+        self.clock = clock
+
+    def schedule(self, name: str) -> Schedule:
+        schedule = self.config.schedule(name)
+        if schedule is None:
+            raise OnCallError("no_such_schedule", given=name, schedules=[s.name for s in self.config.schedules])
+        return schedule
+
+    def _overrides(self, schedule: Schedule, after: float):
+        return self.overrides.for_schedule(schedule.name, ending_after=after - HORIZON.total_seconds())
+
+    def now(self) -> datetime:
+        return datetime.fromtimestamp(self.clock.time(), tz=timezone.utc)
+
+    # lookups -----------------------------------------------------------------------------------
+    def on_call(self, name: str, at: float) -> str | None:
+        """The person to page for ``schedule:<name>`` at ``at`` (used by escalation policies)."""
+        schedule = self.config.schedule(name)
+        if schedule is None:
+            return None
+        moment = datetime.fromtimestamp(at, tz=timezone.utc)
+        return on_call_user(schedule, self._overrides(schedule, at), moment)
+
+    def current(self, schedule: Schedule) -> Shift:
+        at = self.now()
+        return current_shift(schedule, self._overrides(schedule, at.timestamp()), at, HORIZON)
+
+    def upcoming(self, schedule: Schedule, count: int = 6) -> list[Shift]:
+        at = self.now()
+        return next_shifts(schedule, self._overrides(schedule, at.timestamp()), at, count)
+
+    def mine(self, user: str, days: int = 28) -> list[tuple[Schedule, Shift]]:
+        at = self.now()
+        found: list[tuple[Schedule, Shift]] = []
+        for schedule in self.config.schedules:
+            for shift in shifts_for_user(schedule, self._overrides(schedule, at.timestamp()), user, at,
+                                         at + timedelta(days=days)):
+                found.append((schedule, shift))
+        return sorted(found, key=lambda pair: pair[1].start)
+
+    # taking the pager --------------------------------------------------------------------------
+    def override(self, schedule: Schedule, user: str, *, until: float, by: str) -> int:
+        start = self.clock.time()
+        if until <= start:
+            raise OnCallError("override_in_past")
+        if until - start > MAX_OVERRIDE.total_seconds():
+            raise OnCallError("override_too_long", days=MAX_OVERRIDE.days)
+        with self.work():
+            override_id = self.overrides.add(schedule.name, user, start, until, by=by, at=start)
+            self.effects.post("config:alerts", "oncall.override",
+                              {"schedule": schedule.name, "user": user, "by": by, "start": start, "end": until})
+        return override_id

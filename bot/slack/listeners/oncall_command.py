@@ -1,0 +1,155 @@
+"""``/il-oncall``: who is on call, the next shifts, my shifts, and taking the pager."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_sdk.models.blocks import ActionsBlock, Block
+
+from bot.durations import DurationError, parse_duration
+from bot.oncall.service import OnCallError, OnCallService
+from bot.slack import parsing
+from bot.slack.listeners.common import Deps, act_then_ack, error_reply, reply
+from bot.slack.render.incidents import button, section
+
+O = "oncall"
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+
+def viewer_tz(deps: Deps, user: str) -> str:
+    person = deps.config.person(user)
+    if person and person.timezone:
+        return person.timezone
+    cached = deps.directory.cached_user(user)
+    return (cached or {}).get("tz") or deps.config.timezone
+
+
+def now_blocks(deps: Deps, oncall: OnCallService, tz: str) -> tuple[str, list[Block]]:
+    if not deps.config.schedules:
+        text = deps.texts.mrkdwn(O, "none")
+        return text, [section(text)]
+    lines = [deps.texts.mrkdwn(O, "now_line", schedule=s, shift=oncall.current(s), tz=tz) for s in deps.config.schedules]
+    text = deps.texts.mrkdwn(O, "now_header") + "\n" + "\n".join(lines)
+    return text, [section(text)]
+
+
+def schedule_blocks(deps: Deps, oncall: OnCallService, name: str, tz: str) -> tuple[str, list[Block]]:
+    schedule = oncall.schedule(name)
+    shifts = oncall.upcoming(schedule, 6)
+    lines = [deps.texts.mrkdwn(O, "shift_line", shift=s, tz=tz, loop_first=i == 0) for i, s in enumerate(shifts)]
+    text = deps.texts.mrkdwn(O, "schedule_header", schedule=schedule) + "\n" + "\n".join(lines)
+    return text, [section(text)]
+
+
+def mine_blocks(deps: Deps, oncall: OnCallService, user: str, tz: str, days: int = 28) -> tuple[str, list[Block]]:
+    shifts = oncall.mine(user, days)
+    if not shifts:
+        text = deps.texts.mrkdwn(O, "mine_none", days=days)
+    else:
+        text = deps.texts.mrkdwn(O, "mine_header", days=days) + "\n" + "\n".join(
+            deps.texts.mrkdwn(O, "mine_line", schedule=s, shift=shift, tz=tz) for s, shift in shifts[:30])
+    return text, [section(text)]
+
+
+def parse_until(words: list[str], now: float, tz: str) -> tuple[float, list[str]]:
+    """``2h`` / ``until 18:00`` / ``until 2026-01-10 09:00`` -> (end, words left over)."""
+    if not words:
+        raise OnCallError("usage_override")
+    if words[0].lower() == "until":
+        rest = words[1:]
+        zone = ZoneInfo(tz)
+        local_now = datetime.fromtimestamp(now, tz=timezone.utc).astimezone(zone)
+        if rest and _CLOCK.match(rest[0]):
+            hour, minute = map(int, _CLOCK.match(rest[0]).groups())
+            if hour > 23 or minute > 59:
+                raise OnCallError("usage_override")
+            end = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+            if end <= local_now:
+                end += timedelta(days=1)  # "until 09:00" at 22:00 means tomorrow morning
+            return end.timestamp(), rest[1:]
+        if len(rest) >= 2 and _CLOCK.match(rest[1]):
+            text, left = f"{rest[0]} {rest[1]}", rest[2:]
+        elif rest:
+            text, left = rest[0].replace("T", " "), rest[1:]
+        else:
+            raise OnCallError("usage_override")
+        try:
+            end = datetime.fromisoformat(text)
+        except ValueError:
+            raise OnCallError("usage_override") from None
+        if end.tzinfo is None:
+            end = end.replace(tzinfo=zone)
+        return end.timestamp(), left
+    try:
+        delta = parse_duration(words[0])
+    except DurationError:
+        raise OnCallError("usage_override") from None
+    assert delta is not None
+    return now + delta.total_seconds(), words[1:]
+
+
+def register(app, deps: Deps, oncall: OnCallService) -> None:
+    def override(user: str, rest: str, channel: str) -> dict[str, Any]:
+        words = parsing.tokens(rest)
+        target = parsing.user_id(words[0]) if words else None
+        if target is None:
+            raise OnCallError("usage_override")
+        tz = viewer_tz(deps, user)
+        end, left = parse_until(words[1:], deps.clock.time(), tz)
+        if left:
+            schedule = oncall.schedule(" ".join(left))
+        elif len(deps.config.schedules) == 1:
+            schedule = deps.config.schedules[0]
+        elif not deps.config.schedules:
+            raise OnCallError("no_schedules")
+        else:  # ambiguous: ask, with a button per schedule
+            question = deps.texts.mrkdwn(O, "which_schedule", user=target)
+            buttons = [button(s.name, f"override_pick_{i}", json.dumps({"s": s.name, "u": target, "e": end}))
+                       for i, s in enumerate(deps.config.schedules[:25])]
+            return reply(question, [section(question), ActionsBlock(block_id="override_pick", elements=buttons)])
+        oncall.override(schedule, target, until=end, by=user)
+        return reply(deps.texts.mrkdwn(O, "override_done", user=target, schedule=schedule.name, end=end, tz=tz))
+
+    @app.command("/il-oncall")
+    async def il_oncall(ack, body) -> None:
+        user, text = body["user_id"], (body.get("text") or "").strip()
+        word, rest = parsing.split_subcommand(text)
+        tz = viewer_tz(deps, user)
+        try:
+            if word == "":
+                answer = reply(*now_blocks(deps, oncall, tz))
+            elif word == "help":
+                answer = reply(deps.texts.mrkdwn(O, "help"))
+            elif word == "me":
+                answer = reply(*mine_blocks(deps, oncall, user, tz))
+            elif word == "override":
+                answer = override(user, rest, body.get("channel_id"))
+            else:
+                answer = reply(*schedule_blocks(deps, oncall, text, tz))
+        except Exception as exc:
+            answer = error_reply(deps, exc, "/il-oncall")
+        await ack(**answer)
+
+    @app.action(re.compile(r"^override_pick_\d+$"))
+    async def pick(ack, body, respond) -> None:
+        def work() -> dict[str, Any]:
+            choice = json.loads(body["actions"][0]["value"])
+            schedule = oncall.schedule(choice["s"])
+            oncall.override(schedule, choice["u"], until=float(choice["e"]), by=body["user"]["id"])
+            done = reply(deps.texts.mrkdwn(O, "override_done", user=choice["u"], schedule=schedule.name, end=float(choice["e"]),
+                                  tz=viewer_tz(deps, body["user"]["id"])))
+            return dict(done, replace_original=True)
+        await act_then_ack(deps, ack, respond, "override_pick", work)
+
+
+def home_section(oncall: OnCallService):
+    """Who is on call now, for the Home tab."""
+    def blocks(deps: Deps, user: str) -> list[Block]:
+        if not deps.config.schedules:
+            return []
+        return now_blocks(deps, oncall, viewer_tz(deps, user))[1]
+    return blocks

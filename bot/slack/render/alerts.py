@@ -1,0 +1,155 @@
+"""Alert messages: one alert with its buttons, a digest when a storm shares a message, and the
+grouped DM of a person's unanswered pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk.models.blocks import ActionsBlock, Block
+
+from bot.alerts.model import Alert, AlertStatus
+from bot.effects.errors import Permanent
+from bot.paging.model import EscalationState, Page
+from bot.slack.render.base import RenderContext, Rendered, message
+from bot.slack.render.incidents import button, context_line, header, section
+from bot.slack.render.paging import page_message, subject
+from storage.alerts import AlertStore
+from storage.paging import PagingStore
+
+A = "alerts/alert"
+DIGEST_LINES = 10
+
+
+def stores(ctx: RenderContext) -> tuple[AlertStore, PagingStore]:
+    return ctx.alerts, ctx.paging
+
+
+def load_alert(ctx: RenderContext, alert_id: int) -> Alert:
+    alert = ctx.alerts.get(int(alert_id))
+    if alert is None:
+        raise Permanent(f"alert {alert_id} does not exist")
+    return alert
+
+
+@subject("alert")
+def describe_alert(ctx: RenderContext, alert_id: int) -> dict[str, Any]:
+    alert = load_alert(ctx, alert_id)
+    return {"kind": "alert", "id": alert.id, "title": alert.summary, "priority": alert.priority,
+            "details": alert.details[:500], "source": alert.source, "status": str(alert.status),
+            "resolved_by": alert.resolved_by, "resolved_at": alert.resolved_at}
+
+
+def _paging_state(ctx: RenderContext, alert: Alert) -> dict[str, Any]:
+    paging = ctx.paging
+    escalations = paging.for_subject(f"alert:{alert.id}")
+    if not escalations:
+        return {"paged": [], "level": 0, "unanswered": False, "can_escalate": False}
+    latest = escalations[-1]
+    current = [p.user for p in paging.pages(latest.id) if (p.level, p.round) == (latest.level, latest.round)]
+    return {"paged": current, "level": latest.level, "unanswered": latest.state == EscalationState.EXHAUSTED,
+            "can_escalate": latest.state == EscalationState.ACTIVE and latest.has_next_level}
+
+
+def alert_message(ctx: RenderContext, alert: Alert) -> Rendered:
+    t = ctx.texts
+    state = _paging_state(ctx, alert)
+    incident = ctx.incidents.get(alert.incident_id) if alert.incident_id else None
+    data = dict(alert=alert, incident=incident, **state)
+    body = t.mrkdwn(A, "title", **data)
+    details = t.mrkdwn(A, "details", **data)
+    blocks: list[Block] = [section(body + ("\n" + details if details else "")),
+                           section(t.mrkdwn(A, "state", **data)), context_line(t.mrkdwn(A, "context", **data))]
+    if incident:
+        blocks.append(section(t.mrkdwn(A, "incident", **data)))
+    buttons = []
+    value = str(alert.id)
+    if alert.status == AlertStatus.PENDING:
+        buttons.append(button(t.plain(A, "ack"), "alert_ack", value, "primary"))
+    if alert.status != AlertStatus.RESOLVED:
+        buttons.append(button(t.plain(A, "resolve"), "alert_resolve", value))
+        if alert.status == AlertStatus.PENDING and state["can_escalate"]:
+            buttons.append(button(t.plain(A, "escalate"), "alert_escalate", value))
+        if incident is None:
+            buttons.append(button(t.plain(A, "declare"), "alert_declare", value, "danger"))
+    if buttons:
+        blocks.append(ActionsBlock(block_id=f"alert_actions_{alert.id}", elements=buttons))
+    return Rendered.of(t.plain(A, "fallback", alert=alert), blocks)
+
+
+def digest_message(ctx: RenderContext, batch_id: int, alerts: list[Alert]) -> Rendered:
+    t = ctx.texts
+    shown = alerts[:DIGEST_LINES]
+    lines = "\n".join(t.mrkdwn(A, "digest_line", alert=a) for a in shown)
+    counts = {s: sum(1 for a in alerts if a.status == s) for s in AlertStatus}
+    blocks: list[Block] = [section(t.mrkdwn(A, "digest_title", alerts=alerts,
+                                            sources=sorted({a.source for a in alerts}))), section(lines)]
+    if len(alerts) > len(shown):
+        blocks.append(context_line(t.mrkdwn(A, "digest_more", more=len(alerts) - len(shown))))
+    blocks.append(context_line(t.mrkdwn(A, "digest_counts", pending=counts[AlertStatus.PENDING],
+                                        accepted=counts[AlertStatus.ACCEPTED], resolved=counts[AlertStatus.RESOLVED])))
+    if counts[AlertStatus.PENDING] or counts[AlertStatus.ACCEPTED]:
+        value = f"batch:{batch_id}"
+        elements = []
+        if counts[AlertStatus.PENDING]:
+            elements.append(button(t.plain(A, "ack_all"), "alerts_ack_all", value, "primary"))
+        elements.append(button(t.plain(A, "resolve_all"), "alerts_resolve_all", value))
+        blocks.append(ActionsBlock(block_id=f"digest_actions_{batch_id}", elements=elements))
+    return Rendered.of(t.plain(A, "digest_fallback", alerts=alerts), blocks)
+
+
+def batch_message(ctx: RenderContext, batch_id: int) -> Rendered | None:
+    alerts = ctx.alerts.in_batch(batch_id)
+    if not alerts:
+        return None
+    if len(alerts) == 1:
+        return alert_message(ctx, alerts[0])
+    return digest_message(ctx, batch_id, alerts)
+
+
+def dm_group_message(ctx: RenderContext, group: str, next_at: float | None) -> Rendered | None:
+    alert_store, paging = stores(ctx)
+    pages: list[Page] = paging.in_group(group)
+    if not pages:
+        return None
+    if len({page.escalation_id for page in pages}) == 1:  # one alert (paged again on a repeat)
+        escalation = paging.get(pages[-1].escalation_id)
+        assert escalation is not None
+        return page_message(ctx, escalation, pages[-1], next_at)
+    t = ctx.texts
+    alerts = []
+    for page in pages:
+        escalation = paging.get(page.escalation_id)
+        alert = alert_store.get(escalation.subject_id) if escalation else None
+        if alert is not None and alert not in alerts:
+            alerts.append(alert)
+    pending = sum(1 for a in alerts if a.status == AlertStatus.PENDING)
+    source = alerts[0].source if alerts else ""
+    shown = alerts[:DIGEST_LINES]
+    blocks: list[Block] = [header(t.plain("alerts/dm", "header", alerts=alerts, pending=pending, source=source)),
+                           section("\n".join(t.mrkdwn("alerts/dm", "line", alert=a) for a in shown))]
+    if len(alerts) > len(shown):
+        blocks.append(context_line(t.mrkdwn("alerts/dm", "more", more=len(alerts) - len(shown))))
+    if pending:
+        blocks.append(ActionsBlock(block_id="dm_group_actions", elements=[
+            button(t.plain(A, "ack_all"), "alerts_ack_all", f"group:{group}", "primary"),
+            button(t.plain(A, "resolve_all"), "alerts_resolve_all", f"group:{group}")]))
+    return Rendered.of(t.plain("alerts/dm", "fallback", pending=pending, source=source), blocks)
+
+
+def _post(block: str):
+    def build(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
+        alert = load_alert(ctx, data["alert"]) if "alert" in data else None
+        text = ctx.texts.mrkdwn("alerts/posts", block, **dict(data, alert=alert))
+        return Rendered.of(text, [section(text)])
+    return build
+
+
+message("alerts.unanswered")(_post("unanswered"))
+message("alerts.nobody_on_call")(_post("nobody_on_call"))
+message("oncall.override")(_post("override"))
+
+
+def alert_lines(ctx: RenderContext, incident) -> list[Block]:
+    """On an incident's pinned status: the alerts it was declared from."""
+    linked = ctx.alerts.for_incident(incident.id) if ctx.alerts else []
+    return [context_line(ctx.texts.mrkdwn(A, "linked", alert=a)) for a in linked[:5]]
