@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 from bot.app import Options, StartupError
-from bot.config import ConfigError, load_config, parse_config
+from bot.config import Config, ConfigError, load_config, parse_config
 from bot.embedded import EmbeddedBot
 from bot.logs import setup_logging
 from bot.sandbox_repl import HELP, LineFailed, Repl
@@ -68,12 +68,39 @@ def run_sandbox(*, script: str | None, log_level: str = "WARNING", keep_db: str 
             workdir.cleanup()
 
 
+DEMO_WEBHOOK_KEY = "sandbox-webhook-key"
+
+
 def demo_config():
-    """WARROOM_CONFIG when set; otherwise the built-in defaults."""
+    """WARROOM_CONFIG when set; otherwise the demo: the defaults plus on-call for the seeded people."""
     path = os.environ.get("WARROOM_CONFIG")
     if path:
         return load_config(path)
-    return parse_config(None, "(sandbox defaults)")
+    return demo_for
+
+
+def demo_for(sandbox) -> "Config":
+    ids = {name: sandbox.user(name)["id"] for name in ("alice", "bob", "carol", "dave")}
+    environ = dict(os.environ, WARROOM_SANDBOX_WEBHOOK_KEY=DEMO_WEBHOOK_KEY)
+    demo = {
+        "users": [{"slack_id": ids[n], "name": n, "timezone": tz} for n, tz in
+                  (("alice", "Europe/London"), ("bob", "America/New_York"), ("carol", "UTC"))],
+        "schedules": [
+            {"name": "primary", "timezone": "Europe/London",
+             "rotation": {"users": ["alice", "bob"], "length": "1d", "handoff": "2026-01-05T09:00"}},
+            {"name": "secondary", "timezone": "UTC",
+             "rotation": {"users": ["carol"], "length": "1w", "handoff": "2026-01-05T09:00"}},
+        ],
+        "escalation_policies": [{"name": "default", "repeat": 1, "levels": [
+            {"notify": ["schedule:primary"], "timeout": "5m"}, {"notify": ["schedule:secondary"], "timeout": "5m"}]}],
+        "alert_sources": [
+            {"name": "general", "type": "slack", "escalation_policies": ["default"], "channels": ["general"]},
+            {"name": "monitoring", "type": "alertmanager", "escalation_policy": "default",
+             "key_env": "WARROOM_SANDBOX_WEBHOOK_KEY"},
+        ],
+        "http": {"listen": "127.0.0.1:0"},
+    }
+    return parse_config(demo, "(sandbox demo config)", environ)
 
 
 def play(repl: Repl, lines: list[str]) -> int:

@@ -79,6 +79,10 @@ def test_doctor_checks_everything_against_the_sandbox(sandbox, tmp_path):
     done = warroom("doctor", env=env)
     assert done.returncode == 0, done.stdout
     assert "ok    auth.test" in done.stdout and "ok    channels.announcements: #incidents" in done.stdout
+    assert "ok    every scope the manifest asks for is granted" in done.stdout
+    sandbox.bot_scopes = sandbox.bot_scopes - {"pins:write", "im:write"}
+    done = warroom("doctor", env=env)
+    assert done.returncode == 1 and "FAIL  scopes" in done.stdout and "im:write, pins:write" in done.stdout
     config = tmp_path / "warroom.yml"
     config.write_text("channels: {announcements: war-room}\n")
     done = warroom("doctor", env=dict(env, WARROOM_CONFIG=str(config)))

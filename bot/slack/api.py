@@ -10,11 +10,13 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.effects.errors import Permanent, RetryLater
+from bot.effects.errors import NotReady, Permanent, RetryLater
 from bot.logs import get_logger
 from bot.slack.ratelimit import RateLimiter
 
 log = get_logger("warroom.slack")
+
+LOCAL_WAIT_LIMIT = 0.5     # longer waits for a rate tier hand the effect back to the runner
 
 # Errors that mean "try again later" rather than "this can never work".
 TRANSIENT_ERRORS = {
@@ -43,7 +45,11 @@ class SlackApi:
         """Call ``method``. Error codes in ``expect`` raise :class:`SlackCallError` for the caller to
         handle; transient ones raise :class:`RetryLater`; anything else :class:`Permanent`."""
         channel = params.get("channel")
-        await self.limiter.acquire(method, channel if isinstance(channel, str) else None)
+        later = await self.limiter.acquire(method, channel if isinstance(channel, str) else None,
+                                           max_wait=LOCAL_WAIT_LIMIT)
+        if later > 0:
+            # our own pacing says not yet: give the worker back and come back then (not an attempt)
+            raise NotReady(f"{method}: paced by its rate tier", delay=later)
         self.calls += 1
         try:
             if json:

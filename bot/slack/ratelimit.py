@@ -32,12 +32,20 @@ class _Bucket:
     stamp: float
     blocked_until: float = 0.0
 
-    def reserve(self, now: float) -> float:
-        """Take a token; returns how long to wait before the call may go out."""
+    def refill(self, now: float) -> None:
         self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.per_second)
         self.stamp = now
+
+    def reserve(self, now: float) -> float:
+        """Take a token; returns how long to wait before the call may go out."""
+        self.refill(now)
         self.tokens -= 1.0
         wait = 0.0 if self.tokens >= 0 else -self.tokens / self.per_second
+        return max(wait, self.blocked_until - now)
+
+    def wait_without_taking(self, now: float) -> float:
+        self.refill(now)
+        wait = 0.0 if self.tokens >= 1.0 else (1.0 - self.tokens) / self.per_second
         return max(wait, self.blocked_until - now)
 
 
@@ -70,14 +78,21 @@ class RateLimiter:
         per_minute = TIER_PER_MINUTE[tier]
         return self._bucket(method, per_minute, max(2.0, per_minute / 4.0) * self.scale)
 
-    def delay_for(self, method: str, channel: str | None = None) -> float:
+    async def acquire(self, method: str, channel: str | None = None, *, max_wait: float | None = None) -> float:
+        """Wait for a turn and take it. With ``max_wait``, a longer wait is not taken: the time to wait
+        is returned instead (> 0), so the caller can come back later without holding a worker."""
         bucket = self._bucket_for(method, channel)
-        return 0.0 if bucket is None else bucket.reserve(self._clock())
-
-    async def acquire(self, method: str, channel: str | None = None) -> None:
-        wait = self.delay_for(method, channel)
+        if bucket is None:
+            return 0.0
+        now = self._clock()
+        if max_wait is not None:
+            wait = bucket.wait_without_taking(now)
+            if wait > max_wait:
+                return wait
+        wait = bucket.reserve(now)
         if wait > 0:
             await asyncio.sleep(wait)
+        return 0.0
 
     def pause(self, method: str, seconds: float, channel: str | None = None) -> None:
         """Slack said 429: nothing more for this method (or channel) until Retry-After has passed."""

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import ActionsBlock, Block
 
 from bot.durations import DurationError, parse_duration
-from bot.oncall.service import OnCallError, OnCallService
+from bot.oncall.service import HORIZON, OnCallError, OnCallService
 from bot.slack import parsing
 from bot.slack.listeners.common import Deps, act_then_ack, error_reply, reply
 from bot.slack.render.incidents import button, section
@@ -32,7 +32,9 @@ def now_blocks(deps: Deps, oncall: OnCallService, tz: str) -> tuple[str, list[Bl
     if not deps.config.schedules:
         text = deps.texts.mrkdwn(O, "none")
         return text, [section(text)]
-    lines = [deps.texts.mrkdwn(O, "now_line", schedule=s, shift=oncall.current(s), tz=tz) for s in deps.config.schedules]
+    horizon_end = deps.clock.time() + HORIZON.total_seconds() - 60
+    lines = [deps.texts.mrkdwn(O, "now_line", schedule=s, shift=oncall.current(s), tz=tz, horizon_end=horizon_end,
+                               horizon_days=HORIZON.days) for s in deps.config.schedules]
     text = deps.texts.mrkdwn(O, "now_header") + "\n" + "\n".join(lines)
     return text, [section(text)]
 
