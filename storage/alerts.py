@@ -8,6 +8,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.alerts.model import Alert, AlertStatus
+from storage import rows
 
 _COLUMNS = ("id, source, dedup_key, summary, details, priority, status, policy, channel, created_by, created_at, "
             "updated_at, event_count, accepted_by, accepted_at, resolved_by, resolved_at, incident_id, labels")
@@ -26,18 +27,14 @@ class AlertStore:
 
     def insert(self, **fields: Any) -> int:
         fields = dict(fields, labels=json.dumps(fields.get("labels") or {}), status=str(fields["status"]))
-        columns = ", ".join(fields)
-        marks = ", ".join("?" for _ in fields)
-        return int(self.db.conn.execute(f"INSERT INTO alerts ({columns}) VALUES ({marks})",
-                                        tuple(fields.values())).lastrowid)
+        return rows.insert(self.db.conn, "alerts", fields)
 
     def update(self, alert_id: int, **fields: Any) -> None:
         if "status" in fields:
             fields["status"] = str(fields["status"])
         if "labels" in fields:
             fields["labels"] = json.dumps(fields["labels"])
-        assignments = ", ".join(f"{k} = ?" for k in fields)
-        self.db.conn.execute(f"UPDATE alerts SET {assignments} WHERE id = ?", (*fields.values(), alert_id))
+        rows.update(self.db.conn, "alerts", alert_id, fields)
 
     def fired_again(self, alert_id: int, *, summary: str, details: str, labels: dict[str, Any], at: float) -> None:
         self.db.conn.execute(

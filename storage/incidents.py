@@ -8,6 +8,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.incidents.model import FollowUp, Incident, Link, Status, TimelineEvent
+from storage import rows
 
 _INCIDENT_COLUMNS = (
     "id, title, description, severity, status, commander, declared_by, declared_at, declared_in, "
@@ -34,18 +35,14 @@ class IncidentStore:
         fields["source"] = json.dumps(fields.get("source") or {})
         fields["status"] = str(fields["status"])
         fields["is_private"] = int(bool(fields.get("is_private")))
-        columns = ", ".join(fields)
-        marks = ", ".join("?" for _ in fields)
-        cursor = self.db.conn.execute(f"INSERT INTO incidents ({columns}) VALUES ({marks})", tuple(fields.values()))
-        return int(cursor.lastrowid)
+        return rows.insert(self.db.conn, "incidents", fields)
 
     def update(self, incident_id: int, **fields: Any) -> None:
         if "status" in fields:
             fields["status"] = str(fields["status"])
         if "source" in fields:
             fields["source"] = json.dumps(fields["source"])
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        self.db.conn.execute(f"UPDATE incidents SET {assignments} WHERE id = ?", (*fields.values(), incident_id))
+        rows.update(self.db.conn, "incidents", incident_id, fields)
 
     def get(self, incident_id: int) -> Incident | None:
         row = self.db.conn.execute(f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = ?", (incident_id,)).fetchone()

@@ -9,6 +9,7 @@ from typing import Any
 import sqlite_utils
 
 from bot.paging.model import Escalation, EscalationState, Level, Page
+from storage import rows
 
 _PAGE_COLUMNS = "id, escalation_id, user_id, level, round, via, sent_at, dm_group"
 _COLUMNS = ("id, subject, policy, levels, repeat, level, round, state, reason, created_by, created_at, "
@@ -57,8 +58,7 @@ class PagingStore:
     def update(self, escalation_id: int, **fields: Any) -> None:
         if "state" in fields:
             fields["state"] = str(fields["state"])
-        assignments = ", ".join(f"{k} = ?" for k in fields)
-        self.db.conn.execute(f"UPDATE escalations SET {assignments} WHERE id = ?", (*fields.values(), escalation_id))
+        rows.update(self.db.conn, "escalations", escalation_id, fields)
 
     def add_page(self, escalation_id: int, *, user: str, level: int, round: int, via: str, at: float) -> int | None:
         """None when this person was already paged at this level and round (a repeat or a group overlap)."""

@@ -5,7 +5,6 @@ subscribed events need (no more, no less)."""
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 from bot.slack.listeners import register_listeners
 from bot.slack.scopes import EVENT_SCOPES, EVENT_SUBSCRIPTIONS, METHOD_SCOPES, needed_scopes

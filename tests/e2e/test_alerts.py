@@ -61,7 +61,7 @@ def test_anyone_else_only_in_a_slack_source_channel_with_its_policies_and_priori
 
 
 def test_acknowledge_from_the_channel_edits_every_message_and_a_second_click_says_who(bot, sandbox):
-    alert_id = raise_alert(sandbox, bot)
+    raise_alert(sandbox, bot)
     message = sandbox.messages("alerts")[-1]
     sandbox.faults.latency(1.0, "chat.update")  # carol still sees the button when she clicks
     assert sandbox.as_user("bob").click("Acknowledge", message=message).ack == {}

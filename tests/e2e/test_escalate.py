@@ -10,7 +10,7 @@ def dm_texts(sandbox, user):
 
 def test_escalate_invites_and_pages_people_and_groups_until_acknowledged(bot, sandbox):
     incident = declare(sandbox, bot, "Payments down sev1")
-    backend = sandbox.add_usergroup("backend", users=[sandbox.user("carol")["id"], sandbox.user("dave")["id"]])
+    sandbox.add_usergroup("backend", users=[sandbox.user("carol")["id"], sandbox.user("dave")["id"]])
     result = sandbox.as_user("alice").command("/incident", "escalate @bob @backend", channel=incident["id"])
     assert result.ack == {}
     bot.settle()

@@ -42,7 +42,7 @@ def test_override_takes_the_pager_and_is_announced(bot, sandbox):
     text = oncall(sandbox, "bob", "override @dave 2h primary")
     assert f"<@{dave}> has the pager for *primary* until" in text
     bot.settle()
-    assert f"@dave took the pager for *primary*" in last_text(sandbox, "alerts") and "set by @bob" in last_text(
+    assert "@dave took the pager for *primary*" in last_text(sandbox, "alerts") and "set by @bob" in last_text(
         sandbox, "alerts")
     assert f"*primary*: <@{dave}>" in oncall(sandbox, "carol")
     assert bot.query("SELECT schedule, user_id FROM overrides") == [("primary", dave)]

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.e2e.helpers import declare, last_text, pinned_text, texts
+from tests.e2e.helpers import declare, last_text, pinned_text
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from bot.slack import parsing
 from bot.slack.listeners.common import Deps, act_then_ack, error_reply, reply
 from bot.slack.render import modals
 from bot.slack.render.base import fit
-from bot.slack.render.incidents import context_line, section
+from bot.slack.render.incidents import context_line
 
 R = "alerts/replies"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 from slack_sdk.models.blocks import ActionsBlock, SectionBlock
 from slack_sdk.models.views import View

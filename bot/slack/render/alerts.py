@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block
 from bot.alerts.model import Alert, AlertStatus
 from bot.effects.errors import Permanent
 from bot.paging.model import EscalationState, Page
-from bot.slack.render.base import RenderContext, Rendered, message
+from bot.slack.render.base import RenderContext, Rendered, message, template_post
 from bot.slack.render.incidents import button, context_line, header, section
 from bot.slack.render.paging import page_message, subject
 from storage.alerts import AlertStore
@@ -136,17 +136,13 @@ def dm_group_message(ctx: RenderContext, group: str, next_at: float | None) -> R
     return Rendered.of(t.plain("alerts/dm", "fallback", pending=pending, source=source), blocks)
 
 
-def _post(block: str):
-    def build(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
-        alert = load_alert(ctx, data["alert"]) if "alert" in data else None
-        text = ctx.texts.mrkdwn("alerts/posts", block, **dict(data, alert=alert))
-        return Rendered.of(text, [section(text)])
-    return build
+def _with_alert(ctx: RenderContext, data: dict[str, Any]) -> dict[str, Any]:
+    return {"alert": load_alert(ctx, data["alert"])}
 
 
-message("alerts.unanswered")(_post("unanswered"))
-message("alerts.nobody_on_call")(_post("nobody_on_call"))
-message("oncall.override")(_post("override"))
+message("alerts.unanswered")(template_post("alerts/posts", "unanswered", _with_alert))
+message("alerts.nobody_on_call")(template_post("alerts/posts", "nobody_on_call", _with_alert))
+message("oncall.override")(template_post("alerts/posts", "override"))
 
 
 def alert_lines(ctx: RenderContext, incident) -> list[Block]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot.clock import Clock
 from bot.config import Config
@@ -61,6 +61,16 @@ def render_message(ctx: RenderContext, name: str, context: dict[str, Any]) -> Re
     if builder is None:
         raise KeyError(f"no message builder named {name!r}")
     return builder(ctx, context)
+
+
+def template_post(template: str, block: str, load: Callable[[RenderContext, dict[str, Any]], dict[str, Any]] | None = None
+                  ) -> MessageBuilder:
+    """A builder for a post that is one template block in one section (changes, notices)."""
+    def build(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
+        context = dict(data, **(load(ctx, data) if load else {}))
+        text = ctx.texts.mrkdwn(template, block, **context)
+        return Rendered.of(text, [SectionBlock(text=MarkdownTextObject(text=fit(text, SECTION_LIMIT)))])
+    return build
 
 
 def fit(text: str, limit: int) -> str:

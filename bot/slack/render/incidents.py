@@ -17,7 +17,7 @@ from slack_sdk.models.blocks import (
 
 from bot.effects.errors import NotReady, Permanent
 from bot.incidents.model import Incident, Status
-from bot.slack.render.base import FIELD_LIMIT, SECTION_LIMIT, RenderContext, Rendered, fit, message
+from bot.slack.render.base import FIELD_LIMIT, SECTION_LIMIT, RenderContext, Rendered, fit, message, template_post
 
 TOPIC_LIMIT = 250
 
@@ -131,31 +131,16 @@ def update(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     return Rendered.of(body, blocks)
 
 
-@message("incident.comms_update")
-def comms_update(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
-    incident = load(ctx, data["incident"])
-    text = ctx.texts.mrkdwn("incident/comms_update", "text", incident=incident, status=data["status"],
-                            text=data.get("text", ""))
-    return Rendered.of(text, [section(text)])
+message("incident.comms_update")(template_post("incident/comms_update", "text",
+                                               lambda ctx, d: {"incident": load(ctx, d["incident"])}))
 
 
-def _change(block: str):
-    def build(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
-        text = ctx.texts.mrkdwn("incident/changes", block, **data)
-        return Rendered.of(text, [section(text)])
-    return build
-
-
-message("incident.role_assigned")(_change("role"))
-message("incident.note")(_change("note"))
-message("incident.link_added")(_change("link"))
-message("incident.followup_added")(_change("followup"))
-
-
-@message("incident.severity_changed")
-def severity_changed(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
-    text = ctx.texts.mrkdwn("incident/changes", "severity", actor=data["actor"], old=data["from"], new=data["to"])
-    return Rendered.of(text, [section(text)])
+message("incident.role_assigned")(template_post("incident/changes", "role"))
+message("incident.note")(template_post("incident/changes", "note"))
+message("incident.link_added")(template_post("incident/changes", "link"))
+message("incident.followup_added")(template_post("incident/changes", "followup"))
+message("incident.severity_changed")(template_post("incident/changes", "severity",
+                                                   lambda ctx, d: {"old": d["from"], "new": d["to"]}))
 
 
 @message("incident.pulse")
@@ -196,12 +181,10 @@ def wrapup(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     return Rendered.of(t.plain("incident/wrapup", "fallback", incident=incident), blocks)
 
 
-@message("incident.postmortem_summary")
-def postmortem_summary(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
-    incident = load(ctx, data["incident"])
-    open_followups = len(ctx.incidents.followups(incident.id, open_only=True))
-    text = ctx.texts.mrkdwn("incident/postmortem_summary", "text", incident=incident, open_followups=open_followups)
-    return Rendered.of(text, [section(text)])
+message("incident.postmortem_summary")(template_post(
+    "incident/postmortem_summary", "text",
+    lambda ctx, d: {"incident": load(ctx, d["incident"]),
+                    "open_followups": len(ctx.incidents.followups(int(d["incident"]), open_only=True))}))
 
 
 def is_resolved(incident: Incident) -> bool:

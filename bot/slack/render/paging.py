@@ -8,7 +8,7 @@ from slack_sdk.models.blocks import ActionsBlock
 
 from bot.effects.errors import Permanent
 from bot.paging.model import Escalation, EscalationState, Page
-from bot.slack.render.base import RenderContext, Rendered, message
+from bot.slack.render.base import RenderContext, Rendered, message, template_post
 from bot.slack.render.incidents import button, context_line, header, section
 
 P = "paging/page"
@@ -58,14 +58,7 @@ def page_message(ctx: RenderContext, escalation: Escalation, page: Page, next_at
     return Rendered.of(t.plain(P, "fallback", **data), blocks)
 
 
-def _incident_post(block: str):
-    def build(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
-        text = ctx.texts.mrkdwn("paging/incident", block, **data)
-        return Rendered.of(text, [section(text)])
-    return build
-
-
-message("paging.incident_paged")(_incident_post("paged"))
-message("paging.incident_acknowledged")(_incident_post("acknowledged"))
-message("paging.incident_exhausted")(_incident_post("exhausted"))
-message("paging.incident_nobody_on_call")(_incident_post("nobody_on_call"))
+message("paging.incident_paged")(template_post("paging/incident", "paged"))
+message("paging.incident_acknowledged")(template_post("paging/incident", "acknowledged"))
+message("paging.incident_exhausted")(template_post("paging/incident", "exhausted"))
+message("paging.incident_nobody_on_call")(template_post("paging/incident", "nobody_on_call"))
