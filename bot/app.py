@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.clock import Clock
 from bot.config import Config
 from bot.effects.outbox import SURFACE_SETTLE_SECONDS, Effects
+from bot.effects.replies import ReplyTo
 from bot.effects.runner import EffectRunner
 from bot.incidents.channel_log import ChannelLog
 from bot.incidents.pulses import PULSE, PulseFired, Pulses
@@ -32,6 +33,7 @@ from bot.slack.effects import SlackEffects
 from bot.slack.listeners import oncall_command, register_listeners
 from bot.slack.paging import SlackPaging
 from bot.slack.render import paging as _paging_messages  # noqa: F401  (registers message builders)
+from bot.slack.render import oncall as _oncall_messages  # noqa: F401  (registers message builders)
 from bot.slack.render.alerts import alert_lines
 from bot.slack.alerts import SlackAlerts
 from bot.slack.listeners.common import Deps
@@ -43,7 +45,7 @@ from bot.text import Texts
 from bot.timers import TimerService, TimerStore
 from bot.work import Work
 from storage.db import StorageError, open_database
-from storage.events import SeenEvents
+from storage.seen_events import SeenEvents
 from storage.incidents import IncidentStore
 from storage.outbox import OutboxStore
 from storage.alerts import AlertStore
@@ -104,6 +106,10 @@ class Warroom:
         self.team_id = auth.get("team_id")
         self._build()
         await self.directory.refresh_group(self.config.incident_managers)  # permissions known before any command
+        try:
+            await self.directory.load_people()
+        except Exception as exc:  # time zones then come from users.info as needed; not a reason to stay down
+            log.warning("directory.people_not_loaded", reason=str(exc))
         await self.runner.start()
         await self.timers.start()
         self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
@@ -166,7 +172,8 @@ class Warroom:
         handlers["surface.sync"] = self.surfaces.sync
         SlackPaging(self.paging, self.directory, self.render, self.timer_store).register(self.surfaces, handlers)
         SlackAlerts(self.alert_store, self.directory, self.render, self.timer_store, self.work).register(self.surfaces)
-        self.runner = EffectRunner(self.outbox, handlers, clock, concurrency=self.options.effect_concurrency)
+        self.runner = EffectRunner(self.outbox, handlers, clock, concurrency=self.options.effect_concurrency,
+                                   on_failure=self._effect_failed)
         self.timers = TimerService(self.timer_store, clock, {
             PULSE: PulseFired(self.incident_store, self.pulses, self.effects, self.work, clock, config),
             ESCALATION_TIMER: self.paging.on_timeout,
@@ -184,6 +191,20 @@ class Warroom:
         @self.app.error
         async def on_error(error, body) -> None:
             log.error("listener.unhandled", exc_info=error, type=(body or {}).get("type"))
+
+    async def _effect_failed(self, effect, reason: str) -> None:
+        """A Slack action that cannot happen: people must hear about it, not only the log."""
+        if effect.kind != "incident.create_channel":
+            return
+        incident = self.incident_store.get(int(effect.payload["incident"]))
+        if incident is None:
+            return
+        with self.work():
+            self.pulses.stop(incident.id)  # no channel to remind in
+            self.incident_store.add_event(incident.id, at=self.clock.time(), actor=None, kind="setup_failed",
+                                          data={"reason": reason}, is_key=True)
+            self.effects.reply(ReplyTo(incident.declared_by, incident.declared_in), "incident.setup_failed",
+                               {"incident": incident.id, "reason": reason})
 
     def _link_alert(self, incident_id: int, request, now: float) -> None:
         alert_id = (request.source or {}).get("alert")

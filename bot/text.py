@@ -85,11 +85,10 @@ class Texts:
         for env in (self._md, self._plain):
             env.globals.update(
                 mention=mention, channel_link=channel_link, link=link, mrkdwn=as_mrkdwn,
-                duration=format_duration, when=self.when, clock=self.clock, date=self.date,
+                duration=format_duration, when=self.when, clock=self.clock,
                 slack_date=slack_date,
             )
-            env.filters.update(duration=format_duration, when=self.when, clock=self.clock, date=self.date,
-                               mrkdwn=as_mrkdwn)
+            env.filters.update(duration=format_duration, when=self.when, clock=self.clock, mrkdwn=as_mrkdwn)
 
     def mrkdwn(self, name: str, block: str | None = None, /, **context: Any) -> Mrkdwn:
         return Mrkdwn(_render(self._md, name, block, context))
@@ -122,9 +121,6 @@ class Texts:
         moment = datetime.fromtimestamp(ts, tz=timezone.utc).astimezone(zone)
         return moment.strftime("%H:%M ") + (moment.tzname() or "")
 
-    def date(self, ts: float, tz: str | None = None) -> str:
-        zone = ZoneInfo(tz) if tz else self.tz
-        return datetime.fromtimestamp(ts, tz=timezone.utc).astimezone(zone).strftime("%a %d %b")
 
 
 def slack_date(ts: float, fallback: str, fmt: str = "{date_short_pretty} {time}") -> Mrkdwn:

@@ -60,11 +60,14 @@ class IncidentStore:
         ).fetchall()
         return [_incident(r) for r in rows]
 
-    def recent(self, limit: int = 10) -> list[Incident]:
-        rows = self.db.conn.execute(
-            f"SELECT {_INCIDENT_COLUMNS} FROM incidents ORDER BY id DESC LIMIT ?", (limit,)
-        ).fetchall()
-        return [_incident(r) for r in rows]
+    def involves(self, incident_id: int, user: str) -> bool:
+        """The person is in the incident: declared it, holds a role, or joined its channel."""
+        row = self.db.conn.execute(
+            "SELECT 1 FROM incidents WHERE id = ? AND (declared_by = ? OR commander = ?) "
+            "UNION SELECT 1 FROM incident_roles WHERE incident_id = ? AND user_id = ? "
+            "UNION SELECT 1 FROM timeline WHERE incident_id = ? AND kind = 'joined' AND actor = ? LIMIT 1",
+            (incident_id, user, user, incident_id, user, incident_id, user)).fetchone()
+        return row is not None
 
     def channel_taken_by_other(self, channel_id: str, incident_id: int) -> bool:
         row = self.db.conn.execute(
@@ -111,10 +114,13 @@ class IncidentStore:
                 for r in rows]
 
     def message_event(self, incident_id: int, message_ts: str) -> TimelineEvent | None:
-        for event in self.timeline(incident_id, include_deleted=True):
-            if event.message_ts == message_ts:
-                return event
-        return None
+        row = self.db.conn.execute(
+            "SELECT id, incident_id, at, actor, kind, text, data, is_key, message_ts, edited_at, deleted_at "
+            "FROM timeline WHERE incident_id = ? AND message_ts = ?", (incident_id, message_ts)).fetchone()
+        if row is None:
+            return None
+        return TimelineEvent(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), bool(row[7]),
+                             row[8], row[9], row[10])
 
     def update_message(self, incident_id: int, message_ts: str, *, text: str | None = None,
                        edited_at: float | None = None, deleted_at: float | None = None,

@@ -67,23 +67,27 @@ class OutboxStore:
         )
         return int(cursor.lastrowid)
 
+    _RUNNABLE = """
+            o.state = 'pending'
+              AND (o.depends_on IS NULL
+                   OR (SELECT d.state FROM outbox d WHERE d.id = o.depends_on) = 'done')
+              AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.lane = o.lane AND p.state = 'pending')"""
+
     def ready(self, now: float, limit: int = 200) -> list[Effect]:
         """Due effects whose dependency is done and that head their lane."""
         rows = self.db.conn.execute(
-            f"""
-            SELECT {_COLUMNS} FROM outbox o
-            WHERE o.state = 'pending' AND o.due_at <= ?
-              AND (o.depends_on IS NULL
-                   OR (SELECT d.state FROM outbox d WHERE d.id = o.depends_on) = 'done')
-              AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.lane = o.lane AND p.state = 'pending')
-            ORDER BY o.id LIMIT ?
-            """,
+            f"SELECT {_COLUMNS} FROM outbox o WHERE o.due_at <= ? AND {self._RUNNABLE} ORDER BY o.id LIMIT ?",
             (now, limit),
         ).fetchall()
         return [_effect(r) for r in rows]
 
-    def next_due_at(self) -> float | None:
-        row = self.db.conn.execute("SELECT min(due_at) FROM outbox WHERE state = 'pending'").fetchone()
+    def next_due_at(self, running: set[int] | frozenset[int] = frozenset()) -> float | None:
+        """When the next runnable effect falls due. Effects blocked behind another (a lane head that is
+        backing off, a dependency not done) and effects already running do not count: waking for them
+        would spin."""
+        skip = ",".join(str(int(i)) for i in running) or "0"
+        row = self.db.conn.execute(
+            f"SELECT min(o.due_at) FROM outbox o WHERE o.id NOT IN ({skip}) AND {self._RUNNABLE}").fetchone()
         return row[0]
 
     def start_attempt(self, effect_id: int, now: float) -> None:

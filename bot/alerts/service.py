@@ -74,7 +74,12 @@ class AlertService:
             return [r for r in (self._apply(source, e, actor=None, policy=None, priority=None) for e in events) if r]
 
     def raise_alert(self, source: AlertSource, event: AlertEvent, *, actor: str | None, policy: str | None = None,
-                    priority: str | None = None) -> FireResult:
+                    priority: str | None = None, allowed_policies: tuple[str, ...] | None = None) -> FireResult:
+        """Someone raises an alert in Slack (``allowed_policies``: what /il-alert let them choose)."""
+        if not event.summary.strip():
+            raise AlertError("empty_summary", field="summary")
+        if allowed_policies is not None and policy not in allowed_policies:
+            raise AlertError("not_a_policy", field="policy", given=policy)
         with self.work():
             result = self._apply(source, event, actor=actor, policy=policy, priority=priority)
         assert result is not None
@@ -149,6 +154,38 @@ class AlertService:
                 self._accepted(alert_id, user, self.clock.time())
         return self.get(alert_id)
 
+    def accept_many(self, alert_ids: list[int], user: str) -> int:
+        """Acknowledge all (a storm's digest or grouped DM); the ones already handled are skipped."""
+        done = 0
+        with self.work():
+            for alert_id in alert_ids:
+                alert = self.store.get(alert_id)
+                if alert is not None and alert.status == AlertStatus.PENDING:
+                    self.accept(alert_id, user)
+                    done += 1
+        return done
+
+    def resolve_many(self, alert_ids: list[int], user: str) -> int:
+        done = 0
+        with self.work():
+            for alert_id in alert_ids:
+                alert = self.store.get(alert_id)
+                if alert is not None and alert.status != AlertStatus.RESOLVED:
+                    self.resolve(alert_id, user)
+                    done += 1
+        return done
+
+    def in_batch(self, batch_id: int) -> list[int]:
+        return [a.id for a in self.store.in_batch(batch_id)]
+
+    def in_dm_group(self, group: str) -> list[int]:
+        ids: list[int] = []
+        for page in self.paging.store.in_group(group):
+            escalation = self.paging.store.get(page.escalation_id)
+            if escalation and escalation.subject_kind == "alert" and escalation.subject_id not in ids:
+                ids.append(escalation.subject_id)
+        return ids
+
     def resolve(self, alert_id: int, user: str) -> Alert:
         with self.work():
             alert = self.get(alert_id)
@@ -158,9 +195,12 @@ class AlertService:
         return self.get(alert_id)
 
     def resolve_subject(self, subject_key: str, user: str) -> None:
-        self.resolve(int(subject_key.split(":", 1)[1]), user)
+        kind, _, ref = subject_key.partition(":")
+        if kind != "alert":
+            raise AlertError("cannot_resolve_here")
+        self.resolve(int(ref), user)
 
-    def escalate(self, alert_id: int, user: str) -> None:
+    def escalate(self, alert_id: int, user: str, seen: tuple[int, int] | None = None) -> None:
         with self.work():
             alert = self.get(alert_id)
             if alert.status != AlertStatus.PENDING:
@@ -168,11 +208,16 @@ class AlertService:
             active = [e for e in self.paging.store.for_subject(subject(alert_id)) if e.state == EscalationState.ACTIVE]
             if not active:
                 raise AlertError("alert_nothing_to_escalate", alert=alert)
-            self.paging.escalate_now(active[-1].id, user)
+            self.paging.escalate_now(active[-1].id, user, seen=seen)
             self.store.log(alert_id, "escalated", at=self.clock.time(), actor=user)
 
     def link_incident(self, alert_id: int, incident_id: int, by: str) -> None:
-        """Called inside the declare transaction when an incident is declared from an alert."""
+        """Called inside the declare transaction when an incident is declared from an alert; refusing
+        here rolls the whole declaration back (two people clicking Declare get one incident)."""
+        alert = self.get(alert_id)
+        if alert.incident_id is not None and alert.incident_id != incident_id:
+            raise AlertError("alert_already_declared", field="title", alert=alert,
+                             incident=alert.incident_id)
         self.store.update(alert_id, incident_id=incident_id, updated_at=self.clock.time())
         self.store.log(alert_id, "incident_declared", at=self.clock.time(), actor=by, data={"incident": incident_id})
         self._sync_post(alert_id)

@@ -23,6 +23,7 @@ log = get_logger("warroom.effects")
 
 MAX_BACKOFF = 300.0
 MAX_UNEXPECTED_ATTEMPTS = 6   # a bug in a handler must not retry forever
+MAX_NOT_READY_AGE = 1800.0    # what an effect waits for (a channel...) has surely failed by now
 
 
 class EffectRunner:
@@ -81,10 +82,6 @@ class EffectRunner:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
 
-    @property
-    def busy(self) -> int:
-        return len(self._running)
-
     async def _main(self) -> None:
         assert self._wake is not None
         while not self._stopping:
@@ -100,7 +97,7 @@ class EffectRunner:
                 pass
 
     def _sleep_for(self) -> float:
-        next_due = self.store.next_due_at()
+        next_due = self.store.next_due_at(frozenset(self._running))
         if next_due is None:
             return 5.0
         return min(5.0, max(0.0, next_due - self.clock.time()))
@@ -127,7 +124,10 @@ class EffectRunner:
             self.store.complete(effect.id, self.clock.time(), result)
             log.debug("effect.done", id=effect.id, kind=effect.kind, attempts=effect.attempts + 1)
         except NotReady as exc:
-            self.store.retry_later(effect.id, self.clock.time() + exc.delay, str(exc), counts_as_attempt=False)
+            if self.clock.time() - effect.created_at > MAX_NOT_READY_AGE:
+                await self._give_up(effect, f"gave up waiting: {exc}")
+            else:
+                self.store.retry_later(effect.id, self.clock.time() + exc.delay, str(exc), counts_as_attempt=False)
         except RetryLater as exc:
             delay = exc.delay if exc.delay is not None else _backoff(effect.attempts)
             log.warning("effect.retry", id=effect.id, kind=effect.kind, reason=exc.reason, retry_in=round(delay, 2),

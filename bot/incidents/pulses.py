@@ -3,8 +3,6 @@ remind the commander. Due times live in the timers table; the pulse re-reads sta
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from bot.clock import Clock
 from bot.config import Config, Severity
 from bot.effects.outbox import Effects
@@ -31,8 +29,8 @@ class Pulses:
         due = max(since + severity.pulse.total_seconds(), self.clock.time())
         self.timers.set(PULSE, subject(incident_id), due)
 
-    def snooze(self, incident_id: int, until: float) -> None:
-        self.timers.set(PULSE, subject(incident_id), until)
+    def remind_at(self, incident_id: int, due: float) -> None:
+        self.timers.set(PULSE, subject(incident_id), due)
 
     def stop(self, incident_id: int) -> None:
         self.timers.cancel(PULSE, subject(incident_id))
@@ -62,17 +60,11 @@ class PulseFired:
             interval = severity.pulse.total_seconds()
             owed_at = max(incident.last_update_at + interval, incident.snoozed_until or 0.0)
             if now + 0.5 < owed_at:  # an update or a snooze came after this run was planned
-                self.pulses.timers.set(PULSE, subject(incident_id), owed_at)
+                self.pulses.remind_at(incident_id, owed_at)
                 return
             silent_for = now - incident.last_update_at
             self.store.add_event(incident_id, at=now, actor=None, kind="pulse", data={"silent_for": silent_for})
             self.effects.post(f"incident:{incident_id}", "incident.pulse",
-                              {"incident": incident_id, "silent_for": silent_for, "interval": interval})
+                              {"incident": incident_id, "silent_for": silent_for, "interval": interval, "at": now})
             # still silent after another interval: remind again
-            self.pulses.timers.set(PULSE, subject(incident_id), now + interval)
-
-
-def snooze_options(severity: Severity) -> list[timedelta]:
-    """Offer the severity's interval and double it; at least 15 minutes."""
-    base = severity.pulse or timedelta(minutes=30)
-    return sorted({max(base, timedelta(minutes=15)), max(base * 2, timedelta(minutes=30))})
+            self.pulses.remind_at(incident_id, now + interval)

@@ -59,6 +59,25 @@ class IncidentService:
             raise IncidentError("no_such_incident", number=incident_id)
         return incident
 
+    def can_see(self, incident: Incident, actor: Actor) -> bool:
+        """Anyone sees a public incident; a private one only the people in it and incident managers."""
+        return not incident.is_private or actor.is_manager or self.store.involves(incident.id, actor.user)
+
+    def visible(self, actor: Actor, limit: int = 40) -> list[Incident]:
+        return [i for i in self.store.open_incidents(limit=limit * 2) if self.can_see(i, actor)][:limit]
+
+    def get_for(self, incident_id: int, actor: Actor) -> Incident:
+        incident = self.get(incident_id)
+        if not self.can_see(incident, actor):
+            raise IncidentError("no_such_incident", number=incident_id)  # its existence is private too
+        return incident
+
+    def join(self, incident: Incident, actor: Actor) -> None:
+        """The Join button: public incidents only; a private one is by invitation."""
+        if incident.is_private:
+            raise IncidentError("private_incident", incident=incident)
+        self.add_responders(incident, actor, [actor.user])
+
     def in_channel(self, channel_id: str | None) -> Incident | None:
         return self.store.by_channel(channel_id) if channel_id else None
 
@@ -106,11 +125,11 @@ class IncidentService:
 
     # updating --------------------------------------------------------------------------------
     def post_update(self, incident: Incident, actor: Actor, *, message: str, status: Status | None = None,
-                    to_comms: bool = False, reply_to: ReplyTo | None = None) -> Incident:
+                    to_comms: bool = False, reply_to: ReplyTo | None = None, no_change: bool = False) -> Incident:
         self._require_open(incident)
         if status == Status.RESOLVED:
             raise IncidentError("resolve_with_command")
-        text = clean_text(message, "update", MAX_TEXT, required=status is None)
+        text = clean_text(message, "update", MAX_TEXT, required=status is None and not no_change)
         if to_comms and not self.config.channels.comms:
             raise IncidentError("comms_not_configured")
         now = self.clock.time()
@@ -119,9 +138,12 @@ class IncidentService:
         with self.work():
             self.store.update(incident.id, status=new_status, last_update_at=now, snoozed_until=None, updated_at=now)
             self.store.add_event(incident.id, at=now, actor=actor.user, kind="update", text=text,
-                                 data={"status": new_status, "previous": previous}, is_key=new_status != previous)
+                                 data={"status": new_status, "previous": previous, "no_change": no_change},
+                                 is_key=new_status != previous)
+            severity = self.severity(incident.severity)
             context = {"incident": incident.id, "author": actor.user, "status": str(new_status),
-                       "previous": str(previous), "text": text, "at": now}
+                       "previous": str(previous), "text": text, "at": now, "no_change": no_change,
+                       "minutes": int(severity.pulse.total_seconds() // 60) if severity.pulse else None}
             self.effects.post(f"incident:{incident.id}", "incident.update", context)
             if to_comms:
                 self.effects.post("config:comms", "incident.comms_update", context)
@@ -131,7 +153,7 @@ class IncidentService:
 
     def set_severity(self, incident: Incident, actor: Actor, key: str) -> Incident:
         self._require_open(incident)
-        self._require_manager(incident, actor, "change the severity")
+        self._require_commander_or_manager(incident, actor, "change the severity")
         severity = self.severity(key)
         if severity.name == incident.severity:
             raise IncidentError("same_severity", field="severity", incident=incident, severity=severity.name)
@@ -151,7 +173,7 @@ class IncidentService:
         self._require_open(incident)
         role = self.resolve_role(role)
         if role == "commander":
-            self._require_manager(incident, actor, "change the commander")
+            self._require_commander_or_manager(incident, actor, "change the commander")
         current = self.store.roles(incident.id).get(role)
         if current == user:
             raise IncidentError("same_role", incident=incident, role=role, user=user)
@@ -258,6 +280,13 @@ class IncidentService:
             self.store.add_event(incident.id, at=now, actor=actor.user, kind="followup_done", text=followup.text,
                                  data={"followup": followup_id})
 
+    def no_change(self, incident: Incident, actor: Actor, *, reminded_at: float) -> Incident:
+        """The reminder's "No change" button: an update saying nothing changed. Once anyone has posted
+        an update since that reminder, a (second) click changes nothing."""
+        if incident.last_update_at >= reminded_at:
+            raise IncidentError("already_updated", incident=incident)
+        return self.post_update(incident, actor, message="", no_change=True)
+
     def snooze_pulse(self, incident: Incident, actor: Actor, seconds: float) -> float:
         """Quiet the reminders for a while; returns when they resume."""
         self._require_open(incident)
@@ -266,14 +295,14 @@ class IncidentService:
         with self.work():
             self.store.update(incident.id, snoozed_until=until, updated_at=now)
             self.store.add_event(incident.id, at=now, actor=actor.user, kind="snooze", data={"until": until})
-            self.pulses.snooze(incident.id, until)
+            self.pulses.remind_at(incident.id, until)
         return until
 
     # resolving -------------------------------------------------------------------------------
     def resolve(self, incident: Incident, actor: Actor, *, summary: str, root_cause: str = "",
                 mitigation: str = "") -> Incident:
         self._require_open(incident)
-        self._require_manager(incident, actor, "resolve it")
+        self._require_commander_or_manager(incident, actor, "resolve it")
         summary_text = clean_text(summary, "summary", MAX_TEXT)
         cause = clean_text(root_cause, "root cause", MAX_TEXT, required=False)
         fix = clean_text(mitigation, "mitigation", MAX_TEXT, required=False)
@@ -284,6 +313,8 @@ class IncidentService:
             self.store.add_event(incident.id, at=now, actor=actor.user, kind="resolved", text=summary_text,
                                  data={"root_cause": cause, "mitigation": fix}, is_key=True)
             self.pulses.stop(incident.id)
+            if self.paging is not None:  # nobody is woken up for an incident that is over
+                self.paging.end(f"incident:{incident.id}", by=actor.user)
             self.effects.post(f"incident:{incident.id}", "incident.wrapup", {"incident": incident.id})
             self._sync(incident)
             if self.config.channels.postmortems and not incident.is_private:
@@ -304,7 +335,7 @@ class IncidentService:
         if not incident.is_open:
             raise IncidentError("incident_resolved", incident=incident)
 
-    def _require_manager(self, incident: Incident, actor: Actor, what: str) -> None:
+    def _require_commander_or_manager(self, incident: Incident, actor: Actor, what: str) -> None:
         if actor.user == incident.commander or actor.is_manager:
             return
         raise IncidentError("commander_only", incident=incident, action=what,

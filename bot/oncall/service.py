@@ -8,13 +8,13 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.effects.outbox import Effects
 from bot.errors import UserError
-from bot.oncall.schedule import current_shift, next_shifts, on_call_user, shifts_for_user
+from bot.oncall.schedule import DEFAULT_HORIZON, current_shift, next_shifts, on_call_user, shifts_for_user
 from bot.oncall.schedule_model import Schedule, Shift
 from bot.work import Work
 from storage.oncall import OverrideStore
 
 MAX_OVERRIDE = timedelta(days=31)
-HORIZON = timedelta(days=60)
+HORIZON = DEFAULT_HORIZON
 
 
 class OnCallError(UserError):

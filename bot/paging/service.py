@@ -139,13 +139,19 @@ class Paging:
         log.info("paging.acknowledged", escalation=escalation_id, by=user)
         return AckOutcome(self.get(escalation_id), already=False)
 
-    def escalate_now(self, escalation_id: int, user: str) -> Escalation:
-        """The Escalate button: page the next level without waiting for the timeout."""
+    def escalate_now(self, escalation_id: int, user: str, *, seen: tuple[int, int] | None = None) -> Escalation:
+        """The Escalate button: page the next level without waiting for the timeout.
+
+        ``seen`` is the (level, round) the button was shown at: a second click, or a click after the
+        timeout already escalated, must not skip a further level.
+        """
         now = self.clock.time()
         with self.work():
             escalation = self.get(escalation_id)
             if escalation.state != EscalationState.ACTIVE:
                 raise PagingError("page_not_active", escalation=escalation)
+            if seen is not None and seen != (escalation.level, escalation.round):
+                raise PagingError("already_escalated", escalation=escalation)
             if not escalation.has_next_level:
                 raise PagingError("last_level", escalation=escalation)
             self._advance(escalation, now)

@@ -137,10 +137,25 @@ class Directory:
         self._users[user_id] = (time.monotonic(), info)
         return info
 
+    async def load_people(self) -> int:
+        """Everyone's profile (time zone, name) in one paged users.list, so listeners can answer
+        "until 18:00 your time" from memory."""
+        cursor, loaded = None, 0
+        for _ in range(100):
+            params: dict[str, Any] = {"limit": 1000}
+            if cursor:
+                params["cursor"] = cursor
+            data = await self.api.call("users.list", **params)
+            now = time.monotonic()
+            for member in data.get("members", []):
+                self._users[member["id"]] = (now, member)
+                loaded += 1
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        return loaded
+
     def cached_user(self, user_id: str) -> dict[str, Any] | None:
         entry = self._users.get(user_id)
         return entry[1] if entry else None
 
-    async def timezone(self, user_id: str, default: str) -> str:
-        info = await self.user(user_id)
-        return (info or {}).get("tz") or default

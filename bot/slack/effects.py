@@ -176,8 +176,7 @@ class SlackEffects:
         channel = await self.channel_for(effect.payload["target"])
         rendered = render_message(self.render, effect.payload["message"], effect.payload["context"])
         ts = await post_once(self.api, channel, rendered, marker(effect=effect.id),
-                             maybe_posted=effect.maybe_performed, since=effect.first_attempt_at,
-                             thread_ts=effect.payload.get("thread_ts"))
+                             maybe_posted=effect.maybe_performed, since=effect.first_attempt_at)
         return {"channel": channel, "ts": ts}
 
     async def reply(self, effect: Effect) -> dict:

@@ -64,8 +64,9 @@ def split_subcommand(text: str) -> tuple[str, str]:
     return head.lower(), rest.strip()
 
 
-def to_plain(text: str) -> str:
-    """Escaped Slack text -> what a person reads, for titles: ``<@U1|alice>`` -> ``@alice``."""
+def to_plain(text: str, *, keep_lines: bool = False) -> str:
+    """Escaped Slack text -> what a person reads: ``<@U1|alice>`` -> ``@alice``. Titles are one line;
+    ``keep_lines`` keeps line breaks (a description pre-filled from a message)."""
 
     def replace(match: re.Match[str]) -> str:
         inner, label, url, url_label = match.groups()
@@ -76,7 +77,10 @@ def to_plain(text: str) -> str:
         if inner.startswith("!"):
             return "@" + inner[1:].split("^")[0]
         return inner
-    return " ".join(unescape(_ANY_MARKUP.sub(replace, text or "")).split())
+    plain = unescape(_ANY_MARKUP.sub(replace, text or ""))
+    if keep_lines:
+        return "\n".join(" ".join(line.split()) for line in plain.splitlines()).strip()
+    return " ".join(plain.split())
 
 
 def to_mrkdwn(text: str) -> str:
@@ -102,5 +106,5 @@ def take_flags(text: str, known: set[str]) -> tuple[str, set[str]]:
     """Pull ``--comms`` style flags out of free text."""
     found = {m.group(1) for m in _FLAG.finditer(text) if m.group(1) in known}
     for flag in found:
-        text = re.sub(rf"(?:^|\s)--{flag}(?=\s|$)", " ", text)
-    return " ".join(text.split()) if found else text.strip(), found
+        text = re.sub(rf"[ \t]*--{flag}(?=\s|$)", "", text)  # the flag goes; line breaks stay
+    return text.strip(), found

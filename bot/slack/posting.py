@@ -41,7 +41,7 @@ async def find_posted(api: SlackApi, channel: str, mark: dict[str, Any], since: 
 
 
 async def post_once(api: SlackApi, channel: str, rendered: Rendered, mark: dict[str, Any], *,
-                    maybe_posted: bool, since: float | None, thread_ts: str | None = None) -> str:
+                    maybe_posted: bool, since: float | None) -> str:
     if maybe_posted:
         existing = await find_posted(api, channel, mark, since)
         if existing:
@@ -50,8 +50,6 @@ async def post_once(api: SlackApi, channel: str, rendered: Rendered, mark: dict[
                               "unfurl_links": False, "unfurl_media": False}
     if rendered.blocks:
         params["blocks"] = rendered.blocks
-    if thread_ts:
-        params["thread_ts"] = thread_ts
     data = await api.call("chat.postMessage", json=True, **params)
     return data["ts"]
 

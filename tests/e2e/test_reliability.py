@@ -84,3 +84,13 @@ def test_bad_input_gets_a_clear_reply_and_state_stays_intact(bot, sandbox):
     assert bot.query("SELECT severity, status, commander FROM incidents") == [
         ("SEV2", "investigating", sandbox.user("alice")["id"])]
     assert bot.query("SELECT count(*) FROM timeline WHERE kind NOT IN ('declared', 'joined')") == [(0,)]
+
+
+def test_a_channel_that_cannot_be_created_is_reported_to_the_declarer(bot, sandbox):
+    sandbox.bot_scopes = sandbox.bot_scopes - {"channels:manage"}
+    result = sandbox.as_user("alice").command("/incident", "declare No scope sev2", channel="general")
+    assert result.ack
+    reply = result.wait_reply(contains="could not create the channel", timeout=10)
+    assert "missing_scope" in sandbox.render(reply) and "incident #1" in sandbox.render(reply)
+    assert bot.query("SELECT kind FROM timeline WHERE kind = 'setup_failed'") == [("setup_failed",)]
+    assert bot.query("SELECT count(*) FROM outbox WHERE state = 'pending'") == [(0,)], "nothing left spinning"

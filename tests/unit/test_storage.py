@@ -90,3 +90,16 @@ def test_failing_an_effect_fails_what_depends_on_it(tmp_path):
     grandchild = outbox.add("more", {}, lane="c", now=1.0, depends_on=child)
     assert sorted(outbox.fail(root, 2.0, "restricted_action")) == sorted([root, child, grandchild])
     assert outbox.state_of(grandchild) == "failed" and outbox.pending_count() == 0
+
+
+def test_next_due_ignores_effects_blocked_behind_others_or_running(tmp_path):
+    db = open_database(tmp_path / "w.db")
+    outbox = OutboxStore(db)
+    head = outbox.add("create", {}, lane="a", now=10.0, delay=30.0)       # backing off until 40
+    outbox.add("behind", {}, lane="a", now=10.0)                         # due now, but behind the head
+    waiting = outbox.add("pin", {}, lane="b", now=10.0, depends_on=head)  # due now, but its dependency is not done
+    assert outbox.next_due_at() == 40.0
+    running = outbox.add("post", {}, lane="c", now=10.0)
+    assert outbox.next_due_at() == 10.0
+    assert outbox.next_due_at(frozenset({running})) == 40.0
+    assert waiting not in [e.id for e in outbox.ready(now=100.0)]

@@ -40,6 +40,11 @@ class Deps:
         return Actor(user=user, is_manager=user in managers)
 
 
+def channel_of(body: dict[str, Any]) -> str | None:
+    """The channel an interaction came from (a message's channel, or the container's)."""
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+
+
 def reply(text: str, blocks: list[Block] | None = None) -> dict[str, Any]:
     """An ephemeral answer, as the kwargs of ack() or respond()."""
     rendered = Rendered.of(text, blocks)

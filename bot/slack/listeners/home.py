@@ -25,7 +25,7 @@ def home_view(deps: Deps, user: str) -> View:
         DividerBlock(),
         section(t.mrkdwn(H, "open_header")),
     ]
-    incidents = deps.incidents.store.open_incidents(limit=30)
+    incidents = deps.incidents.visible(deps.actor(user), limit=30)
     blocks += [section(t.mrkdwn(H, "incident", incident=i)) for i in incidents] or [section(t.mrkdwn(H, "none_open"))]
     sections: list[Callable[[Deps, str], list[Block]]] = deps.extras.get("home_sections", [])
     for extra in sections:  # on-call adds who is on call now

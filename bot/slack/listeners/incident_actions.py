@@ -8,7 +8,7 @@ from typing import Any
 from bot.effects.replies import ReplyTo
 from bot.incidents.model import Incident, IncidentError
 from bot.slack import parsing
-from bot.slack.listeners.common import Deps, act_then_ack, error_reply, reply
+from bot.slack.listeners.common import Deps, act_then_ack, channel_of, error_reply, reply
 from bot.slack.render import modals
 from bot.slack.render.base import Rendered
 from bot.slack.render.incidents import section
@@ -33,8 +33,7 @@ def _incident_from(deps: Deps, value: str) -> Incident:
 
 
 def _where(body: dict[str, Any]) -> dict[str, Any]:
-    channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-    return {"channel": channel, "response_url": body.get("response_url")}
+    return {"channel": channel_of(body), "response_url": body.get("response_url")}
 
 
 def register(app, deps: Deps) -> None:
@@ -56,11 +55,8 @@ def register(app, deps: Deps) -> None:
     @app.action("incident_join")
     async def join(ack, body, respond) -> None:
         def work() -> dict[str, Any]:
-            user = body["user"]["id"]
             incident = _incident_from(deps, _action(body)["value"])
-            if incident.is_private:
-                return reply(deps.texts.mrkdwn(R, "join_private", incident=incident))
-            deps.incidents.add_responders(incident, deps.actor(user), [user])
+            deps.incidents.join(incident, deps.actor(body["user"]["id"]))
             return reply(deps.texts.mrkdwn(R, "joined", incident=incident))
         await act_then_ack(deps, ack, respond, "incident_join", work)
 
@@ -68,11 +64,9 @@ def register(app, deps: Deps) -> None:
     async def no_change(ack, body, respond) -> None:
         def work() -> dict[str, Any]:
             user = body["user"]["id"]
-            incident = _incident_from(deps, _action(body)["value"])
-            severity = deps.config.severity(incident.severity)
-            minutes = int(severity.pulse.total_seconds() // 60) if severity and severity.pulse else 30
-            text = deps.texts.mrkdwn("incident/update", "no_change", status=str(incident.status), minutes=minutes)
-            deps.incidents.post_update(incident, deps.actor(user), message=text)
+            incident_id, reminded_at = _action(body)["value"].split(":")
+            incident = deps.incidents.get(int(incident_id))
+            deps.incidents.no_change(incident, deps.actor(user), reminded_at=float(reminded_at))
             return dict(replace_original=True, **_done(deps, "done_no_change", actor=user))
         await act_then_ack(deps, ack, respond, "pulse_no_change", work)
 
@@ -101,11 +95,10 @@ def register(app, deps: Deps) -> None:
         message = body.get("message") or {}
         text = parsing.to_plain(message.get("text") or "")
         title = text.split("\n", 1)[0][:150]
-        metadata = {"channel": (body.get("channel") or {}).get("id"), "response_url": body.get("response_url"),
-                    "source": {"channel": (body.get("channel") or {}).get("id"), "ts": message.get("ts"),
-                               "author": message.get("user")}}
+        metadata = {"channel": channel_of(body), "response_url": body.get("response_url"),
+                    "source": {"channel": channel_of(body), "ts": message.get("ts"), "author": message.get("user")}}
         view = modals.declare_modal(deps.texts, deps.config, user=body["user"]["id"], metadata=metadata,
-                                    title=title, description=(message.get("text") or "")[:3000],
+                                    title=title, description=parsing.to_plain(message.get("text") or "", keep_lines=True),
                                     author=message.get("user"))
         await client.views_open(trigger_id=body["trigger_id"], view=view)
 

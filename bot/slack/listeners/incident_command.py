@@ -78,7 +78,7 @@ def route(deps: Deps, request: CommandRequest, word: str, rest: str) -> Result:
         return reply(deps.texts.mrkdwn(R, "unknown", word=word) + "\n\n" + help_text(deps))
     if word in NEEDS_INCIDENT and request.incident is None:
         return reply(deps.texts.mrkdwn(R, "not_in_incident", word=word,
-                                       incidents=deps.incidents.store.open_incidents(limit=10)))
+                                       incidents=deps.incidents.visible(deps.actor(request.user), limit=10)))
     return handler(deps, request, rest)
 
 
@@ -112,22 +112,22 @@ def declare(deps: Deps, request: CommandRequest, rest: str) -> Result:
 
 
 def list_incidents(deps: Deps, request: CommandRequest, rest: str) -> Result:
-    incidents = deps.incidents.store.open_incidents(limit=40)
+    incidents = deps.incidents.visible(deps.actor(request.user), limit=40)
     if not incidents:
         return reply(deps.texts.mrkdwn(R, "list_empty"))
     now = deps.clock.time()
     lines = [deps.texts.mrkdwn(R, "list_item", incident=i, now=now) for i in incidents]
     header = deps.texts.mrkdwn(R, "list_header")
-    blocks = [section(header)] + [section(line) for line in lines[:45]]
+    blocks = [section(header)] + [section(line) for line in lines]
     return reply("\n".join([header, *lines]), blocks)
 
 
 def show(deps: Deps, request: CommandRequest, rest: str) -> Result:
     number = rest.strip().lstrip("#")
     if number:
-        if not number.isdigit():
+        if not number.isdigit() or len(number) > 9:
             return usage(deps, "show")
-        incident = deps.incidents.get(int(number))
+        incident = deps.incidents.get_for(int(number), deps.actor(request.user))
     elif request.incident:
         incident = request.incident
     else:

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Callable
-
-from slack_sdk.models.blocks import InputBlock, PlainTextInputElement, PlainTextObject
-from slack_sdk.models.views import View
 
 from bot.errors import UserError
 from bot.paging.service import Paging
-from bot.slack.listeners.common import Deps, act_then_ack, error_reply, reply
+from bot.slack.listeners.common import Deps, act_then_ack, channel_of, error_reply, reply
+from bot.slack.render.paging import note_modal
 from bot.slack.render.modals import read_metadata, values
 
 P = "paging/page"
-
-
-def note_modal(deps: Deps, escalation_id: int, where: dict[str, Any]) -> View:
-    t = deps.texts
-    element = PlainTextInputElement(action_id="note", max_length=500,
-                                    placeholder=PlainTextObject(text=t.plain(P, "note_placeholder")))
-    return View(type="modal", callback_id="page_ack_note",
-                title=PlainTextObject(text=t.plain(P, "note_title")),
-                submit=PlainTextObject(text=t.plain(P, "ack")),
-                blocks=[InputBlock(block_id="note", label=PlainTextObject(text=t.plain(P, "note_label")),
-                                   element=element, optional=True)],
-                private_metadata=json.dumps({"escalation": escalation_id, "channel": where.get("channel")}))
 
 
 def register(app, deps: Deps, paging: Paging, resolve_subject: Callable[[str, str], None] | None = None) -> None:
@@ -43,9 +28,8 @@ def register(app, deps: Deps, paging: Paging, resolve_subject: Callable[[str, st
     @app.action("page_ack_note")
     async def on_ack_note(ack, body, client) -> None:
         await ack()
-        escalation_id = int(body["actions"][0]["value"])
-        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
-        await client.views_open(trigger_id=body["trigger_id"], view=note_modal(deps, escalation_id, {"channel": channel}))
+        view = note_modal(deps.texts, int(body["actions"][0]["value"]), channel_of(body))
+        await client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view("page_ack_note")
     async def on_ack_note_submitted(ack, body, view) -> None:
@@ -53,7 +37,7 @@ def register(app, deps: Deps, paging: Paging, resolve_subject: Callable[[str, st
         user = body["user"]["id"]
         try:
             answer = acknowledge(int(metadata["escalation"]), user, values(view).get("note") or None)
-        except UserError as exc:
+        except Exception as exc:  # the form closes either way; the person hears what happened
             answer = error_reply(deps, exc, "page_ack_note")
         await ack()
         if answer:
@@ -62,7 +46,8 @@ def register(app, deps: Deps, paging: Paging, resolve_subject: Callable[[str, st
     @app.action("page_escalate")
     async def on_escalate(ack, body, respond) -> None:
         def work() -> dict[str, Any]:
-            paging.escalate_now(int(body["actions"][0]["value"]), body["user"]["id"])
+            escalation_id, level, round_ = (int(x) for x in body["actions"][0]["value"].split(":"))
+            paging.escalate_now(escalation_id, body["user"]["id"], seen=(level, round_))
             return reply(deps.texts.mrkdwn(P, "escalated_reply"))
         await act_then_ack(deps, ack, respond, "page_escalate", work)
 

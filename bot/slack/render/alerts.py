@@ -43,10 +43,11 @@ def _paging_state(ctx: RenderContext, alert: Alert) -> dict[str, Any]:
     paging = ctx.paging
     escalations = paging.for_subject(f"alert:{alert.id}")
     if not escalations:
-        return {"paged": [], "level": 0, "unanswered": False, "can_escalate": False}
+        return {"paged": [], "level": 0, "round": 0, "unanswered": False, "can_escalate": False}
     latest = escalations[-1]
     current = [p.user for p in paging.pages(latest.id) if (p.level, p.round) == (latest.level, latest.round)]
-    return {"paged": current, "level": latest.level, "unanswered": latest.state == EscalationState.EXHAUSTED,
+    return {"paged": current, "level": latest.level, "round": latest.round,
+            "unanswered": latest.state == EscalationState.EXHAUSTED,
             "can_escalate": latest.state == EscalationState.ACTIVE and latest.has_next_level}
 
 
@@ -68,7 +69,8 @@ def alert_message(ctx: RenderContext, alert: Alert) -> Rendered:
     if alert.status != AlertStatus.RESOLVED:
         buttons.append(button(t.plain(A, "resolve"), "alert_resolve", value))
         if alert.status == AlertStatus.PENDING and state["can_escalate"]:
-            buttons.append(button(t.plain(A, "escalate"), "alert_escalate", value))
+            buttons.append(button(t.plain(A, "escalate"), "alert_escalate",
+                                  f"{alert.id}:{state['level']}:{state['round']}"))
         if incident is None:
             buttons.append(button(t.plain(A, "declare"), "alert_declare", value, "danger"))
     if buttons:
@@ -142,7 +144,6 @@ def _with_alert(ctx: RenderContext, data: dict[str, Any]) -> dict[str, Any]:
 
 message("alerts.unanswered")(template_post("alerts/posts", "unanswered", _with_alert))
 message("alerts.nobody_on_call")(template_post("alerts/posts", "nobody_on_call", _with_alert))
-message("oncall.override")(template_post("alerts/posts", "override"))
 
 
 def alert_lines(ctx: RenderContext, incident) -> list[Block]:

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.effects.errors import NotReady, Permanent
-from bot.incidents.model import Incident, Status
+from bot.incidents.model import Incident
 from bot.slack.render.base import FIELD_LIMIT, SECTION_LIMIT, RenderContext, Rendered, fit, message, template_post
 
 TOPIC_LIMIT = 250
@@ -121,6 +121,10 @@ def declared(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     return Rendered.of(ctx.texts.mrkdwn("incident/declared", "text", incident=incident, user=data.get("user")))
 
 
+message("incident.setup_failed")(template_post("incident/declared", "setup_failed",
+                                               lambda ctx, d: {"incident": load(ctx, d["incident"])}))
+
+
 @message("incident.update")
 def update(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     incident = load(ctx, data["incident"])
@@ -154,7 +158,7 @@ def pulse(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
         section(text),
         ActionsBlock(block_id="pulse_actions", elements=[
             button(t.plain("incident/pulse", "post_update"), "pulse_post_update", value, "primary"),
-            button(t.plain("incident/pulse", "no_change"), "pulse_no_change", value),
+            button(t.plain("incident/pulse", "no_change"), "pulse_no_change", f"{incident.id}:{data.get('at', 0)}"),
             button(t.plain("incident/pulse", "snooze", snooze=snooze), "pulse_snooze", f"{incident.id}:{int(snooze)}"),
         ]),
     ]
@@ -186,6 +190,3 @@ message("incident.postmortem_summary")(template_post(
     lambda ctx, d: {"incident": load(ctx, d["incident"]),
                     "open_followups": len(ctx.incidents.followups(int(d["incident"]), open_only=True))}))
 
-
-def is_resolved(incident: Incident) -> bool:
-    return incident.status == Status.RESOLVED

@@ -87,7 +87,7 @@ def update_modal(t: Texts, config: Config, incident: Incident, metadata: dict[st
         _text_input(t, "message", "message_label", multiline=True, placeholder="message_placeholder"),
     ]
     if config.channels.comms:
-        blocks.append(InputBlock(block_id="comms", label=_plain(t.plain(M, "private_label")), optional=True,
+        blocks.append(InputBlock(block_id="comms", label=_plain(t.plain(M, "comms_label")), optional=True,
                                  element=CheckboxesElement(action_id="comms", options=[
                                      Option(value="comms", text=t.plain(M, "comms_option"))])))
     return _modal(t, "incident_update", "update_title", "update_submit", blocks, dict(metadata, incident=incident.id))

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from slack_sdk.models.blocks import ActionsBlock
+import json
+
+from slack_sdk.models.blocks import ActionsBlock, InputBlock, PlainTextInputElement, PlainTextObject
+from slack_sdk.models.views import View
 
 from bot.effects.errors import Permanent
 from bot.paging.model import Escalation, EscalationState, Page
@@ -30,7 +33,8 @@ def describe_incident(ctx: RenderContext, incident_id: int) -> dict[str, Any]:
     if incident is None:
         raise Permanent(f"incident {incident_id} does not exist")
     return {"kind": "incident", "id": incident.id, "title": incident.title, "severity": incident.severity,
-            "channel_id": incident.channel_id, "channel_name": incident.channel_name}
+            "channel_id": incident.channel_id, "channel_name": incident.channel_name, "status": str(incident.status),
+            "resolved_at": incident.resolved_at}
 
 
 def describe(ctx: RenderContext, escalation: Escalation) -> dict[str, Any]:
@@ -51,7 +55,8 @@ def page_message(ctx: RenderContext, escalation: Escalation, page: Page, next_at
         buttons = [button(t.plain(P, "ack"), "page_ack", value, "primary"),
                    button(t.plain(P, "ack_note"), "page_ack_note", value)]
         if escalation.state == EscalationState.ACTIVE and escalation.has_next_level:
-            buttons.append(button(t.plain(P, "escalate"), "page_escalate", value))
+            buttons.append(button(t.plain(P, "escalate"), "page_escalate",
+                                  f"{escalation.id}:{escalation.level}:{escalation.round}"))
         if about["kind"] == "alert":
             buttons.append(button(t.plain(P, "resolve"), "page_resolve", value, "danger"))
         blocks.append(ActionsBlock(block_id="page_actions", elements=buttons))
@@ -62,3 +67,15 @@ message("paging.incident_paged")(template_post("paging/incident", "paged"))
 message("paging.incident_acknowledged")(template_post("paging/incident", "acknowledged"))
 message("paging.incident_exhausted")(template_post("paging/incident", "exhausted"))
 message("paging.incident_nobody_on_call")(template_post("paging/incident", "nobody_on_call"))
+
+
+def note_modal(t, escalation_id: int, channel: str | None) -> View:
+    """Acknowledge with a note ("on it, ETA 10 min")."""
+    element = PlainTextInputElement(action_id="note", max_length=500,
+                                    placeholder=PlainTextObject(text=t.plain(P, "note_placeholder")))
+    return View(type="modal", callback_id="page_ack_note",
+                title=PlainTextObject(text=t.plain(P, "note_title")),
+                submit=PlainTextObject(text=t.plain(P, "ack")),
+                blocks=[InputBlock(block_id="note", label=PlainTextObject(text=t.plain(P, "note_label")),
+                                   element=element, optional=True)],
+                private_metadata=json.dumps({"escalation": escalation_id, "channel": channel}))

@@ -14,9 +14,5 @@ class SeenEvents:
         cursor = self.db.conn.execute("INSERT OR IGNORE INTO seen_events (key, at) VALUES (?, ?)", (key, at))
         return cursor.rowcount == 1
 
-    def forget(self, key: str) -> None:
-        """Handling failed before anything was recorded: let a redelivery try again."""
-        self.db.conn.execute("DELETE FROM seen_events WHERE key = ?", (key,))
-
     def prune(self, older_than: float) -> int:
         return self.db.conn.execute("DELETE FROM seen_events WHERE at < ?", (older_than,)).rowcount

@@ -1,0 +1,43 @@
+"""The /il-alert form."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import InputBlock, Option, PlainTextInputElement, PlainTextObject, StaticSelectElement
+from slack_sdk.models.views import View
+
+from bot.alerts.model import MAX_DETAILS, MAX_SUMMARY
+from bot.alerts.service import RaiseOptions
+from bot.slack.render.base import fit
+from bot.slack.render.incidents import context_line
+from bot.text import Texts
+
+R = "alerts/replies"
+
+
+def raise_modal(t: Texts, options: RaiseOptions, metadata: dict[str, Any]) -> View:
+    def plain(text: str, limit: int = 2000) -> PlainTextObject:
+        return PlainTextObject(text=fit(text, limit))
+
+    policies = [Option(value=p, text=fit(p, 75)) for p in options.policies[:100]]
+    blocks: list = [
+        context_line(t.mrkdwn(R, "modal_context", fixed=options.priority_fixed, source=options.source.name)),
+        InputBlock(block_id="summary", label=plain(t.plain(R, "summary_label")),
+                   element=PlainTextInputElement(action_id="summary", max_length=MAX_SUMMARY,
+                                                 placeholder=plain(t.plain(R, "summary_placeholder"), 150))),
+        InputBlock(block_id="details", label=plain(t.plain(R, "details_label")), optional=True,
+                   element=PlainTextInputElement(action_id="details", multiline=True, max_length=MAX_DETAILS)),
+        InputBlock(block_id="policy", label=plain(t.plain(R, "policy_label")),
+                   element=StaticSelectElement(action_id="policy", options=policies, initial_option=policies[0])),
+    ]
+    if options.priority_fixed is None:
+        priorities = [Option(value="high", text=t.plain(R, "priority_high")),
+                      Option(value="low", text=t.plain(R, "priority_low"))]
+        blocks.append(InputBlock(block_id="priority", label=plain(t.plain(R, "priority_label")),
+                                 element=StaticSelectElement(action_id="priority", options=priorities,
+                                                             initial_option=priorities[0])))
+    return View(type="modal", callback_id="alert_raise", title=plain(t.plain(R, "modal_title"), 24),
+                submit=plain(t.plain(R, "modal_submit"), 24), close=plain(t.plain(R, "cancel"), 24),
+                blocks=blocks, private_metadata=json.dumps(metadata))

@@ -1,0 +1,43 @@
+"""The effect runner sleeps while nothing can run (no busy loop) and retries as told."""
+
+import asyncio
+
+from bot.clock import Clock
+from bot.effects.errors import RetryLater
+from bot.effects.runner import EffectRunner
+from storage.db import open_database
+from storage.outbox import OutboxStore
+
+
+async def test_a_backing_off_lane_does_not_make_the_runner_spin(tmp_path):
+    db = open_database(tmp_path / "w.db")
+    outbox = OutboxStore(db)
+    clock = Clock()
+    calls = {"n": 0}
+
+    async def flaky(effect):
+        calls["n"] += 1
+        raise RetryLater("slack said 429", delay=2.0)
+
+    async def slow(effect):
+        await asyncio.sleep(1.0)
+        return None
+
+    runner = EffectRunner(outbox, {"flaky": flaky, "slow": slow}, clock)
+    head = outbox.add("flaky", {}, lane="a", now=clock.time())
+    outbox.add("flaky", {}, lane="a", now=clock.time())                # blocked behind the head
+    outbox.add("flaky", {}, lane="b", now=clock.time(), depends_on=head)  # blocked on the head
+    outbox.add("slow", {}, lane="c", now=clock.time())                 # running for a second
+    dispatches = {"n": 0}
+    original = runner._dispatch_ready
+
+    def counting():
+        dispatches["n"] += 1
+        original()
+
+    runner._dispatch_ready = counting
+    await runner.start()
+    await asyncio.sleep(1.5)
+    await runner.stop()
+    assert calls["n"] == 1  # the head ran once and is waiting out its Retry-After
+    assert dispatches["n"] < 20, f"the loop ran {dispatches['n']} times in 1.5 s"
