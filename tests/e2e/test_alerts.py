@@ -195,3 +195,49 @@ def test_a_storm_is_summarised_and_never_rate_limited(bot, sandbox):
     bot.settle(timeout=60)
     assert bot.query("SELECT status, count(*) FROM alerts GROUP BY status") == [("accepted", 101)]
     assert sandbox.rate_limited_calls == 0
+
+
+def test_resolving_an_incident_ends_its_pages(bot, sandbox):
+    sandbox.as_user("bob").command("/incident", "declare Cache down sev2", channel="general").ack
+    bot.settle()
+    channel = newest_incident_channel(sandbox)
+    sandbox.as_user("bob").command("/incident", "escalate default", channel=channel["id"]).ack
+    bot.settle()
+    sandbox.as_user("bob").command("/incident", "resolve cache restarted", channel=channel["id"]).ack
+    bot.settle()
+    assert bot.query("SELECT state FROM escalations") == [("resolved",)]
+    page = sandbox.render(dm(sandbox, "alice")[-1])
+    assert "Resolved by @bob" in page and "[Acknowledge]" not in page
+    bot.advance(timedelta(minutes=30))
+    bot.settle()
+    assert dm(sandbox, "carol") == [], "nobody is paged for a resolved incident"
+
+
+def test_a_double_click_on_escalate_moves_one_level(bot, sandbox):
+    raise_alert(sandbox, bot)
+    message = sandbox.messages("alerts")[-1]
+    sandbox.faults.latency(1.0, "chat.update")  # the second click lands on the not-yet-edited button
+    sandbox.as_user("alice").click("Escalate", message=message).ack
+    second = sandbox.as_user("bob").click("Escalate", message=message)
+    assert "already escalated" in sandbox.render(second.wait_reply(contains="already escalated"))
+    sandbox.faults.clear()
+    bot.settle()
+    assert bot.query("SELECT level, round FROM escalations") == [(1, 0)]
+
+
+def test_an_alert_declared_twice_gives_one_incident(bot, sandbox):
+    raise_alert(sandbox, bot, details="p99 > 5s on <checkout>")
+    message = sandbox.messages("alerts")[-1]
+    alice, bob = sandbox.as_user("alice"), sandbox.as_user("bob")
+    alice.click("Declare incident", message=message).ack
+    bob.click("Declare incident", message=message).ack
+    alice_view, bob_view = sandbox.wait_for(alice.view), sandbox.wait_for(bob.view)
+    description = next(b for b in alice_view["blocks"] if b.get("block_id") == "description")
+    assert description["element"]["initial_value"] == "p99 > 5s on <checkout>", "pre-filled as plain text"
+    assert alice.submit_view({}).ack == {}
+    refused = bob.submit_view({})
+    assert "already declared from alert" in refused.errors["title"]
+    bot.settle()
+    assert bot.query("SELECT count(*) FROM incidents") == [(1,)]
+    assert bot.query("SELECT description FROM incidents") == [("p99 &gt; 5s on &lt;checkout&gt;",)]
+    assert "p99 > 5s on <checkout>" in pinned_text(sandbox, newest_incident_channel(sandbox)["id"])

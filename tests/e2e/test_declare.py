@@ -136,3 +136,19 @@ def test_join_button_on_the_announcement_invites_the_clicker(bot, sandbox):
     assert result.ack == {}
     sandbox.wait_for(lambda: sandbox.user("dave")["id"] in sandbox.channel(channel["id"])["members"])
     assert "Adding you" in sandbox.render(result.wait_reply(contains="Adding you"))
+
+
+def test_private_incidents_are_shown_only_to_the_people_in_them(bot, sandbox):
+    alice = sandbox.as_user("alice")
+    alice.command("/incident", "declare", channel="general").ack
+    sandbox.wait_for(alice.view)
+    alice.submit_view({"title": "Secret leak", "private": ["private"]})
+    declare(sandbox, bot, "Public outage")
+    carol = sandbox.as_user("carol")
+    listing = carol.command("/incident", "list", channel="general").ack["text"]
+    assert "Public outage" in listing and "Secret leak" not in listing
+    assert "There is no incident #1" in carol.command("/incident", "show 1", channel="general").ack["text"]
+    assert "Secret leak" in alice.command("/incident", "list", channel="general").ack["text"]
+    assert "Secret leak" in sandbox.render(alice.command("/incident", "show 1", channel="general").ack)
+    assert "Write `/incident show" in carol.command("/incident", "show 99999999999999999999",
+                                                   channel="general").ack["text"]

@@ -72,3 +72,17 @@ def test_sev4_has_no_pulse_and_resolve_stops_them(bot, sandbox):
     bot.advance(timedelta(hours=3))
     bot.settle()
     assert reminders(sandbox, quiet["id"]) == [] and reminders(sandbox, loud["id"]) == []
+
+
+def test_no_change_clicked_twice_posts_one_update(bot, sandbox):
+    incident = declare(sandbox, bot, "Double click sev2")
+    bot.advance(timedelta(minutes=31))
+    sandbox.wait_for(lambda: reminders(sandbox, incident["id"]))
+    reminder = sandbox.messages(incident["id"])[-1]
+    sandbox.faults.latency(1.0, "response_url")  # the reminder is still there for the second click
+    sandbox.as_user("alice").click("No change", message=reminder).ack
+    second = sandbox.as_user("alice").click("No change", message=reminder)
+    assert "already posted" in sandbox.render(second.wait_reply(contains="already posted"))
+    sandbox.faults.clear()
+    bot.settle()
+    assert bot.query("SELECT count(*) FROM timeline WHERE kind = 'update'") == [(1,)]

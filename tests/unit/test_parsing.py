@@ -34,3 +34,8 @@ def test_flags_are_taken_out():
     assert parsing.take_flags("identified Found it --comms", {"comms"}) == ("identified Found it", {"comms"})
     assert parsing.take_flags("no flags here", {"comms"}) == ("no flags here", set())
     assert parsing.split_subcommand("  STATUS  identified x ") == ("status", "identified x")
+
+
+def test_flags_keep_line_breaks_of_multi_line_updates():
+    text, flags = parsing.take_flags("identified\nRolled back\n  build 512 --comms", {"comms"})
+    assert flags == {"comms"} and text == "identified\nRolled back\n  build 512"
