@@ -82,15 +82,39 @@ class PagingStore:
                                     (group,)).fetchall()
         return [Page(*r) for r in rows]
 
+    def group_exists(self, group: str) -> bool:
+        return self.db.conn.execute("SELECT 1 FROM pages WHERE dm_group = ? LIMIT 1", (group,)).fetchone() is not None
+
+    def group_alerts(self, group: str, limit: int) -> tuple[list[int], int, int]:
+        """The alerts a grouped DM shows: up to ``limit`` ids (newest first), how many in all, how many pending."""
+        subjects = ("SELECT DISTINCT CAST(substr(e.subject, 7) AS INTEGER) FROM pages p "
+                    "JOIN escalations e ON e.id = p.escalation_id WHERE p.dm_group = ? AND e.subject LIKE 'alert:%'")
+        ids = [r[0] for r in self.db.conn.execute(
+            f"SELECT id FROM alerts WHERE id IN ({subjects}) ORDER BY id DESC LIMIT ?", (group, limit))]
+        total, pending = self.db.conn.execute(
+            f"SELECT count(*), coalesce(sum(status = 'pending'), 0) FROM alerts WHERE id IN ({subjects})",
+            (group,)).fetchone()
+        return ids, int(total), int(pending)
+
+    def group_is_open(self, group: str) -> bool:
+        """Some page in the DM still waits for an answer (stops at the first one it finds)."""
+        row = self.db.conn.execute(
+            "SELECT 1 FROM pages p JOIN escalations e ON e.id = p.escalation_id "
+            "WHERE p.dm_group = ? AND e.state IN ('active', 'exhausted') LIMIT 1", (group,)).fetchone()
+        return row is not None
+
     def set_group(self, page_id: int, group: str) -> None:
         self.db.conn.execute("UPDATE pages SET dm_group = ? WHERE id = ?", (group, page_id))
 
     def open_alert_group(self, user: str, source: str) -> str | None:
-        """The DM that already shows this person's unanswered pages about alerts from ``source``."""
+        """The DM that already shows this person's unanswered pages about alerts from ``source``.
+
+        Newest page first, joined to its alert by primary key, so in a storm this stops at the first row.
+        """
         row = self.db.conn.execute(
             "SELECT p.dm_group FROM pages p JOIN escalations e ON e.id = p.escalation_id "
-            "JOIN alerts a ON e.subject = 'alert:' || a.id "
-            "WHERE p.user_id = ? AND a.source = ? AND p.dm_group IS NOT NULL "
+            "JOIN alerts a ON a.id = CAST(substr(e.subject, 7) AS INTEGER) "
+            "WHERE p.user_id = ? AND p.dm_group IS NOT NULL AND e.subject LIKE 'alert:%' AND a.source = ? "
             "AND e.state IN ('active', 'exhausted') ORDER BY p.id DESC LIMIT 1", (user, source)).fetchone()
         return row[0] if row else None
 

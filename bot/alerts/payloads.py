@@ -19,12 +19,15 @@ NOTABLE_LABELS = ("instance", "job", "severity")     # named in a summary made f
 GENERIC_KEYS = ("summary", "details", "dedup_key", "status")
 STATUSES = ("firing", "resolved")
 MAX_DEDUP_KEY = 255
+MAX_REASON = 300
 
 
 class PayloadError(ValueError):
     """A request body that is not what its source type sends; ``reason`` says which field and why."""
 
     def __init__(self, reason: str) -> None:
+        if len(reason) > MAX_REASON:  # it quotes keys and values the sender chose: keep the reply small
+            reason = reason[:MAX_REASON] + "…"
         super().__init__(reason)
         self.reason = reason
 
@@ -46,7 +49,7 @@ def parse_alertmanager(body: Any) -> list[AlertEvent]:
     version = body.get("version")
     if version != ALERTMANAGER_VERSION:
         raise PayloadError(f"version must be \"4\" (the Alertmanager webhook format warroom reads), "
-                           f"not {json.dumps(version)}")
+                           f"not {_shown(version)}")
     for name in ("groupKey", "receiver", "externalURL"):
         _optional_string(body, name, name)
     for name in ("groupLabels", "commonLabels", "commonAnnotations"):
@@ -66,7 +69,7 @@ def _alertmanager_alert(alert: Any, where: str, group_status: str | None) -> Ale
     annotations = _string_map(alert, "annotations", f"{where}.annotations")
     status = _optional_string(alert, "status", f"{where}.status") or group_status
     if status not in STATUSES:
-        raise PayloadError(f"{where}.status must be \"firing\" or \"resolved\", not {json.dumps(status)}")
+        raise PayloadError(f"{where}.status must be \"firing\" or \"resolved\", not {_shown(status)}")
     for name in ("startsAt", "endsAt"):
         _optional_string(alert, name, f"{where}.{name}")
     generator_url = _optional_string(alert, "generatorURL", f"{where}.generatorURL")
@@ -127,7 +130,7 @@ def _generic_event(item: Any, prefix: str) -> AlertEvent:
         raise PayloadError(f"{prefix}{unknown[0]} is not a known key; known keys: {', '.join(GENERIC_KEYS)}")
     status = _optional_string(item, "status", f"{prefix}status") or "firing"
     if status not in STATUSES:
-        raise PayloadError(f"{prefix}status must be \"firing\" or \"resolved\", not {json.dumps(status)}")
+        raise PayloadError(f"{prefix}status must be \"firing\" or \"resolved\", not {_shown(status)}")
     resolve = status == "resolved"
     dedup_key = _optional_string(item, "dedup_key", f"{prefix}dedup_key")
     if dedup_key is not None:
@@ -162,6 +165,12 @@ def _string_map(obj: dict[str, Any], key: str, where: str) -> dict[str, str]:
         if not isinstance(item, str):
             raise PayloadError(f"{where}.{name} must be a string, not {_kind(item)}")
     return dict(value)
+
+
+def _shown(value: Any, limit: int = 40) -> str:
+    """A value as JSON, cut short: a refusal quotes what was sent, never a megabyte of it."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _kind(value: Any) -> str:

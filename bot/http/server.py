@@ -106,10 +106,12 @@ class WebhookServer:
             return _answer(request, began, 400, {"ok": False, "error": exc.reason}, source=source.name)
         try:
             results = self.alerts.receive(source, events)  # committed when it returns
-        except sqlite3.OperationalError as exc:  # locked or busy: nothing was stored, the sender retries
-            log.warning("http.database_busy", source=source.name, error=str(exc))
-            return _answer(request, began, 503, {"ok": False, "error": "the database is busy; send it again"},
-                           source=source.name, count=len(events), headers={"Retry-After": str(RETRY_AFTER_BUSY)})
+        except sqlite3.OperationalError as exc:  # locked, busy, disk full: nothing was stored, the sender retries
+            return _answer(request, began, 503,
+                           {"ok": False, "error": "warroom could not store it (database busy or unavailable); "
+                                                  "send it again"},
+                           source=source.name, count=len(events), error=str(exc),
+                           headers={"Retry-After": str(RETRY_AFTER_BUSY)})
         return _answer(request, began, 202, _accepted(results, len(events)), source=source.name,
                        count=len(events), created=sum(r.created for r in results))
 
@@ -160,8 +162,9 @@ def _accepted(results: list[FireResult], events: int) -> dict[str, Any]:
 
 def _answer(request: web.Request, began: float, status: int, body: dict[str, Any], *, source: str,
             count: int = 0, headers: dict[str, str] | None = None, **fields: Any) -> web.Response:
-    log.info("http.alerts", source=source, status=status, count=count, remote=request.remote or "-",
-             ms=round((time.perf_counter() - began) * 1000, 1), **fields)
+    write = log.warning if status >= 500 else log.info
+    write("http.alerts", source=source, status=status, count=count, remote=request.remote or "-",
+          ms=round((time.perf_counter() - began) * 1000, 1), **fields)
     return web.json_response(body, status=status, headers=headers)
 
 

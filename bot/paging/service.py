@@ -102,7 +102,7 @@ class Paging:
         hooks = self._hooks(escalation)
         group = hooks.dm_group(escalation, user, page_id)
         if group:
-            first_in_group = not self.store.in_group(group)
+            first_in_group = not self.store.group_exists(group)
             self.store.set_group(page_id, group)
             self.effects.sync(group, immediate=first_in_group)  # a new DM goes out at once; updates settle
         else:

@@ -109,28 +109,21 @@ def batch_message(ctx: RenderContext, batch_id: int) -> Rendered | None:
 
 
 def dm_group_message(ctx: RenderContext, group: str, next_at: float | None) -> Rendered | None:
-    alert_store, paging = stores(ctx)
-    pages: list[Page] = paging.in_group(group)
+    pages: list[Page] = ctx.paging.in_group(group)
     if not pages:
         return None
     if len({page.escalation_id for page in pages}) == 1:  # one alert (paged again on a repeat)
-        escalation = paging.get(pages[-1].escalation_id)
+        escalation = ctx.paging.get(pages[-1].escalation_id)
         assert escalation is not None
         return page_message(ctx, escalation, pages[-1], next_at)
     t = ctx.texts
-    alerts = []
-    for page in pages:
-        escalation = paging.get(page.escalation_id)
-        alert = alert_store.get(escalation.subject_id) if escalation else None
-        if alert is not None and alert not in alerts:
-            alerts.append(alert)
-    pending = sum(1 for a in alerts if a.status == AlertStatus.PENDING)
-    source = alerts[0].source if alerts else ""
-    shown = alerts[:DIGEST_LINES]
-    blocks: list[Block] = [header(t.plain("alerts/dm", "header", alerts=alerts, pending=pending, source=source)),
+    ids, total, pending = ctx.paging.group_alerts(group, DIGEST_LINES)
+    shown = [a for a in (ctx.alerts.get(i) for i in ids) if a is not None]
+    source = shown[0].source if shown else ""
+    blocks: list[Block] = [header(t.plain("alerts/dm", "header", count=total, pending=pending, source=source)),
                            section("\n".join(t.mrkdwn("alerts/dm", "line", alert=a) for a in shown))]
-    if len(alerts) > len(shown):
-        blocks.append(context_line(t.mrkdwn("alerts/dm", "more", more=len(alerts) - len(shown))))
+    if total > len(shown):
+        blocks.append(context_line(t.mrkdwn("alerts/dm", "more", more=total - len(shown))))
     if pending:
         blocks.append(ActionsBlock(block_id="dm_group_actions", elements=[
             button(t.plain(A, "ack_all"), "alerts_ack_all", f"group:{group}", "primary"),
