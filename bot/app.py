@@ -37,6 +37,7 @@ from bot.slack.render import oncall as _oncall_messages  # noqa: F401  (register
 from bot.slack.render.alerts import alert_lines
 from bot.slack.alerts import SlackAlerts
 from bot.slack.listeners.common import Deps
+from bot.slack.pressure import AckPressure
 from bot.slack.ratelimit import RateLimiter
 from bot.slack.render import incidents as _incident_messages  # noqa: F401  (registers message builders)
 from bot.slack.render.base import RenderContext
@@ -172,8 +173,9 @@ class Warroom:
         handlers["surface.sync"] = self.surfaces.sync
         SlackPaging(self.paging, self.directory, self.render, self.timer_store).register(self.surfaces, handlers)
         SlackAlerts(self.alert_store, self.directory, self.render, self.timer_store, self.work).register(self.surfaces)
+        self.pressure = AckPressure()
         self.runner = EffectRunner(self.outbox, handlers, clock, concurrency=self.options.effect_concurrency,
-                                   on_failure=self._effect_failed)
+                                   on_failure=self._effect_failed, hold=self.pressure.busy)
         self.timers = TimerService(self.timer_store, clock, {
             PULSE: PulseFired(self.incident_store, self.pulses, self.effects, self.work, clock, config),
             ESCALATION_TIMER: self.paging.on_timeout,
@@ -182,6 +184,7 @@ class Warroom:
         self.work.after_commit(self.timers.flush)
 
         self.app = AsyncApp(client=self.client, name="warroom", process_before_response=False)
+        self.app.middleware(self.pressure.middleware)  # first: counts every request until it is acked
         self.deps = Deps(config=config, texts=self.texts, clock=clock, incidents=self.incidents,
                          channel_log=self.channel_log, directory=self.directory, render=self.render,
                          slack_effects=self.slack_effects, seen_events=SeenEvents(db),

@@ -23,6 +23,8 @@ log = get_logger("warroom.effects")
 
 MAX_BACKOFF = 300.0
 MAX_UNEXPECTED_ATTEMPTS = 6   # a bug in a handler must not retry forever
+MAX_HOLD = 0.25              # acks go first, but effects are never held longer than this
+HOLD_STEP = 0.002
 MAX_NOT_READY_AGE = 1800.0    # what an effect waits for (a channel...) has surely failed by now
 
 
@@ -35,12 +37,16 @@ class EffectRunner:
         *,
         concurrency: int = 16,
         on_failure: FailureHook | None = None,
+        hold: Callable[[], bool] | None = None,
     ) -> None:
         self.store = store
         self.handlers = dict(handlers)
         self.clock = clock
         self.concurrency = concurrency
         self.on_failure = on_failure
+        # True while people wait for an answer (requests not yet acked): new Slack work waits a
+        # moment so acks are never queued behind it, but never for longer than MAX_HOLD.
+        self.hold = hold
         self._running: dict[int, asyncio.Task] = {}
         self._wake: asyncio.Event | None = None
         self._loop_task: asyncio.Task | None = None
@@ -85,6 +91,7 @@ class EffectRunner:
     async def _main(self) -> None:
         assert self._wake is not None
         while not self._stopping:
+            await self._yield_to_people()
             self._wake.clear()
             try:
                 self._dispatch_ready()
@@ -95,6 +102,14 @@ class EffectRunner:
                 await asyncio.wait_for(self._wake.wait(), timeout)
             except asyncio.TimeoutError:
                 pass
+
+    async def _yield_to_people(self) -> None:
+        if self.hold is None:
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + MAX_HOLD
+        while self.hold() and loop.time() < deadline and not self._stopping:
+            await asyncio.sleep(HOLD_STEP)
 
     def _sleep_for(self) -> float:
         next_due = self.store.next_due_at(frozenset(self._running))
