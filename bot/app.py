@@ -10,6 +10,7 @@ from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -21,6 +22,7 @@ from bot.effects.runner import EffectRunner
 from bot.incidents.channel_log import ChannelLog
 from bot.incidents.pulses import PULSE, PulseFired, Pulses
 from bot.alerts.service import AlertPagingHooks, AlertService
+from bot.http.server import WebhookServer, WebhookServerError
 from bot.incidents.paging_hooks import IncidentPagingHooks
 from bot.oncall.service import OnCallService
 from bot.incidents.service import IncidentService
@@ -106,18 +108,25 @@ class Warroom:
         self.bot_user_id = auth["user_id"]
         self.team_id = auth.get("team_id")
         self._build()
+        self._reuse_auth_test(auth)
         await self.directory.refresh_group(self.config.incident_managers)  # permissions known before any command
+        await self._prepare_channels()
         try:
             await self.directory.load_people()
         except Exception as exc:  # time zones then come from users.info as needed; not a reason to stay down
             log.warning("directory.people_not_loaded", reason=str(exc))
         await self.runner.start()
         await self.timers.start()
+        try:
+            await self.webhooks.start()
+        except WebhookServerError as exc:
+            raise StartupError(str(exc)) from None
         self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
         if self.options.connect_socket:
             self.handler = AsyncSocketModeHandler(self.app, self.app_token)
             await self.handler.connect_async()
-        log.info("warroom.started", team=self.team_id, bot_user=self.bot_user_id, open_incidents=self.incident_store.count_open(),
+        log.info("warroom.started", team=self.team_id, bot_user=self.bot_user_id, http=f"{self.config.http.host}:{self.webhooks.port}",
+                 open_incidents=self.incident_store.count_open(),
                  pending_effects=self.outbox.pending_count(), timers=self.timers.pending_jobs())
 
     async def stop(self) -> None:
@@ -129,6 +138,8 @@ class Warroom:
                 await self.handler.close_async()
             except Exception:  # already disconnected
                 pass
+        if hasattr(self, "webhooks"):
+            await self.webhooks.stop()
         if hasattr(self, "runner"):
             await self.runner.stop()
         if hasattr(self, "timers"):
@@ -157,6 +168,7 @@ class Warroom:
         self.alerts = AlertService(self.alert_store, self.paging, self.effects, self.work, clock, config)
         self.paging.hooks["alert"] = AlertPagingHooks(self.alerts)
         self.incidents.declare_hooks.append(self._link_alert)
+        self.webhooks = WebhookServer(config, self.alerts)
         self.channel_log = ChannelLog(self.incident_store, self.work, clock)
         self.texts = Texts(config.templates, config.timezone)
 
@@ -183,7 +195,8 @@ class Warroom:
         self.work.after_commit(self.runner.kick)
         self.work.after_commit(self.timers.flush)
 
-        self.app = AsyncApp(client=self.client, name="warroom", process_before_response=False)
+        # not "warroom": Bolt names its logger after the app and sets its level, which would silence warroom.*
+        self.app = AsyncApp(client=self.client, name="warroom-slack", process_before_response=False)
         self.app.middleware(self.pressure.middleware)  # first: counts every request until it is acked
         self.deps = Deps(config=config, texts=self.texts, clock=clock, incidents=self.incidents,
                          channel_log=self.channel_log, directory=self.directory, render=self.render,
@@ -194,6 +207,24 @@ class Warroom:
         @self.app.error
         async def on_error(error, body) -> None:
             log.error("listener.unhandled", exc_info=error, type=(body or {}).get("type"))
+
+    def _reuse_auth_test(self, auth) -> None:
+        """Bolt would call auth.test again on the first request (a round trip before the first ack);
+        hand it the answer we already have."""
+        for middleware in getattr(self.app, "_async_middleware_list", []):
+            if isinstance(middleware, AsyncSingleTeamAuthorization) and middleware.auth_test_result is None:
+                middleware.auth_test_result = auth
+
+    async def _prepare_channels(self) -> None:
+        """Resolve and join the configured channels now, so the first incident is as fast as the rest.
+        A missing one is not fatal here (warroom doctor names it); the effect that needs it will say."""
+        for key, ref in vars(self.config.channels).items():
+            if not ref:
+                continue
+            try:
+                await self.directory.member_channel_id(ref)
+            except Exception as exc:
+                log.warning("channel.unavailable", key=f"channels.{key}", channel=ref, reason=str(exc))
 
     async def _effect_failed(self, effect, reason: str) -> None:
         """A Slack action that cannot happen: people must hear about it, not only the log."""

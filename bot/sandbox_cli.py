@@ -23,6 +23,10 @@ warroom sandbox: a local Slack workspace on {url}
 People: alice, bob, carol, dave. Channels: #general, #incidents, #alerts.
 You are @alice in #general. Try: /incident declare Checkout errors sev2   (:help for more, :quit to leave)
 """
+WEBHOOK_HINT = """Monitoring webhook (Alertmanager format) for the demo's "monitoring" source:
+  curl -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' http://127.0.0.1:{port}/alerts/monitoring \\
+       -d '{{"version":"4","status":"firing","alerts":[{{"status":"firing","fingerprint":"f1","labels":{{"alertname":"DiskFull"}}}}]}}'
+"""
 
 
 def run_sandbox(*, script: str | None, log_level: str = "WARNING", keep_db: str | None = None) -> int:
@@ -56,7 +60,8 @@ def run_sandbox(*, script: str | None, log_level: str = "WARNING", keep_db: str 
         repl = Repl(sandbox, bot)
         if lines is not None:
             return play(repl, lines)
-        return interact(repl, sandbox.url)
+        hint = WEBHOOK_HINT.format(key=DEMO_WEBHOOK_KEY, port=bot.bot.webhooks.port) if callable(config) else ""
+        return interact(repl, sandbox.url, hint)
     except (StorageError, StartupError) as exc:
         sys.stderr.write(f"warroom: {exc}\n")
         return 2
@@ -117,8 +122,8 @@ def play(repl: Repl, lines: list[str]) -> int:
     return 0
 
 
-def interact(repl: Repl, url: str) -> int:
-    print(BANNER.format(url=url))
+def interact(repl: Repl, url: str, hint: str = "") -> int:
+    print(BANNER.format(url=url) + hint)
     while True:
         try:
             line = input(repl.prompt)

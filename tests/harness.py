@@ -24,8 +24,11 @@ for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PR
     os.environ.pop(_proxy, None)  # slack_sdk ignores NO_PROXY; loopback must never be proxied
 
 
-def make_config(yaml_text: str = "", file: str = "test.yml") -> Config:
-    return parse_config(yaml.safe_load(yaml_text) if yaml_text.strip() else None, file)
+def make_config(yaml_text: str = "", file: str = "test.yml", environ: dict | None = None) -> Config:
+    """Tests run many bots at once: unless the test says otherwise, the webhook server takes any free port."""
+    raw = (yaml.safe_load(yaml_text) if yaml_text.strip() else None) or {}
+    raw.setdefault("http", {"listen": "127.0.0.1:0"})
+    return parse_config(raw, file, environ)
 
 
 class BotThread(EmbeddedBot):
@@ -56,7 +59,9 @@ class BotProcess:
         self.sandbox = sandbox
         self.db_path = str(tmp_path / "warroom.db")
         self.config_path = tmp_path / "warroom.yml"
-        self.config_path.write_text(config_text or "{}\n")
+        raw = (yaml.safe_load(config_text) if config_text.strip() else None) or {}
+        raw.setdefault("http", {"listen": "127.0.0.1:0"})
+        self.config_path.write_text(yaml.safe_dump(raw))
         self.log_path = tmp_path / "bot.log"
         self.process = None
 

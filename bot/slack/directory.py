@@ -11,7 +11,7 @@ import re
 import time
 from typing import Any
 
-from bot.effects.errors import Permanent
+from bot.effects.errors import NotReady, Permanent
 from bot.logs import get_logger
 from bot.slack.api import SlackApi, SlackCallError
 
@@ -48,7 +48,9 @@ class Directory:
                 await self._load_channels()
         if name in self._channels:
             return self._channels[name]
-        raise Permanent(f"channel #{name} does not exist (or the bot cannot see it); create it or fix warroom.yml")
+        # maybe someone is creating it right now: try again for a while (the runner gives up eventually)
+        raise NotReady(f"channel #{name} does not exist (or the bot cannot see it); create it or fix warroom.yml",
+                       delay=30.0)
 
     async def _load_channels(self) -> None:
         cursor = None

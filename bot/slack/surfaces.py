@@ -72,6 +72,7 @@ class Surfaces:
             return {"topic": True}
         assert view.rendered is not None
         ts = current.ts if current and current.channel == view.channel else None
+        needs_pin = view.pin and (ts is None or current is None or current.digest is None)
         if ts is None:
             ts = await post_once(self.api, view.channel, view.rendered, mark,
                                  maybe_posted=effect.maybe_performed, since=effect.first_attempt_at)
@@ -83,7 +84,8 @@ class Surfaces:
                 # someone deleted the message: the surface must exist, so post it afresh
                 ts = await post_once(self.api, view.channel, view.rendered, mark, maybe_posted=False, since=None)
                 self._save(key, view.channel, ts, None)
-        if view.pin:
+                needs_pin = view.pin
+        if needs_pin:
             try:
                 await self.api.call("pins.add", expect=("already_pinned",), channel=view.channel, timestamp=ts)
             except SlackCallError:

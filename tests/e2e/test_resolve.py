@@ -8,13 +8,13 @@ from tests.e2e.helpers import declare, last_text, pinned_text
 
 
 @pytest.fixture
-def config_text():
+def config_text(sandbox):
+    sandbox.add_channel("postmortems", members=[sandbox.user("alice")["id"]])
     return "channels: {postmortems: postmortems}\n"
 
 
 @pytest.fixture
 def incident(bot, sandbox):
-    sandbox.add_channel("postmortems", members=[sandbox.user("alice")["id"]])
     return declare(sandbox, bot, "Checkout errors sev2")
 
 

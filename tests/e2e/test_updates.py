@@ -7,12 +7,12 @@ from tests.e2e.helpers import declare, last_text, pinned_text, texts
 @pytest.fixture
 def config_text(sandbox):
     managers = sandbox.add_usergroup("incident-managers", users=[sandbox.user("carol")["id"]])
+    sandbox.add_channel("status-page", members=[sandbox.user("alice")["id"]])
     return f"channels: {{comms: status-page}}\nincident_managers: {managers}\n"
 
 
 @pytest.fixture
 def incident(bot, sandbox):
-    sandbox.add_channel("status-page", members=[sandbox.user("alice")["id"]])
     return declare(sandbox, bot, "Checkout errors sev2")
 
 

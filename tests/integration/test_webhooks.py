@@ -119,7 +119,8 @@ async def test_missing_key_is_401(intake):
 
 
 async def test_wrong_key_is_401_and_never_echoed_or_logged(intake, caplog):
-    caplog.set_level(logging.DEBUG)
+    # by name: a Bolt app called "warroom" built by an earlier test leaves the "warroom" logger at WARNING
+    caplog.set_level(logging.DEBUG, logger="warroom.http")
     status, body = await intake.post("prometheus", firing(), key=HOOK_KEY)  # another source's key
     assert status == 401 and PROM_KEY not in json.dumps(body) and HOOK_KEY not in json.dumps(body)
     status, _ = await intake.post("prometheus", firing(), key=PROM_KEY + "x")
@@ -132,6 +133,18 @@ async def test_wrong_key_is_401_and_never_echoed_or_logged(intake, caplog):
         (logging.INFO, "prometheus", 202, 1, None)]
     logged = " ".join(f"{r.getMessage()} {getattr(r, 'fields', '')}" for r in caplog.records)
     assert PROM_KEY not in logged and HOOK_KEY not in logged and "Bearer" not in logged
+
+
+async def test_a_key_missing_from_the_environment_lets_nobody_in(intake):
+    server = WebhookServer(intake.server.config, intake.service, environ={"HOOK_KEY": HOOK_KEY})
+    await server.start()
+    try:
+        for header in ("Bearer ", "Bearer", f"Bearer {PROM_KEY}"):
+            async with intake.http.post(f"http://127.0.0.1:{server.port}/alerts/prometheus", json=firing(),
+                                        headers={"Authorization": header}) as response:
+                assert response.status == 401
+    finally:
+        await server.stop()
 
 
 @pytest.mark.parametrize("source", ["nope", "chat"])

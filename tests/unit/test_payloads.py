@@ -156,6 +156,16 @@ def test_alertmanager_body_must_be_an_object(body):
         parse_alertmanager(body)
 
 
+def test_refusals_stay_short_whatever_was_sent():
+    with pytest.raises(PayloadError) as error:
+        parse_alertmanager(group(version="4" * 10_000))
+    assert error.value.reason == 'version must be "4" (the Alertmanager webhook format warroom reads), not "' + \
+        "4" * 39 + "…"
+    with pytest.raises(PayloadError) as error:
+        parse_generic({"summary": "x", "k" * 10_000: 1})
+    assert len(error.value.reason) == 301 and error.value.reason.endswith("k…")
+
+
 def test_unknown_alertmanager_keys_are_fine():
     body = group(newField={"x": 1})
     body["alerts"][0]["silencedBy"] = []
