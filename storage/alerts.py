@@ -11,7 +11,7 @@ from bot.alerts.model import Alert, AlertStatus
 from storage import rows
 
 _COLUMNS = ("id, source, dedup_key, summary, details, priority, status, policy, channel, created_by, created_at, "
-            "updated_at, event_count, accepted_by, accepted_at, resolved_by, resolved_at, incident_id, labels")
+            "updated_at, event_count, accepted_by, accepted_at, resolved_by, resolved_at, incident_id, labels, batch_id")
 
 
 def _alert(row: tuple) -> Alert:

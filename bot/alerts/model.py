@@ -57,6 +57,7 @@ class Alert:
     resolved_at: float | None
     incident_id: int | None
     labels: dict[str, Any] = field(default_factory=dict)
+    batch_id: int | None = None           # the channel message that shows it
 
     @property
     def is_open(self) -> bool:

@@ -6,7 +6,8 @@ webhook's 2xx reply or a Slack ack is only sent once the alert is on disk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sqlite3
+from dataclasses import dataclass, replace
 
 from bot.alerts.model import (
     MAX_DETAILS,
@@ -25,6 +26,7 @@ from bot.paging.model import EscalationPolicy, EscalationState, Level
 from bot.paging.service import Paging
 from bot.work import Work
 from storage.alerts import AlertStore
+from storage.db import savepoint
 
 log = get_logger("warroom.alerts")
 
@@ -71,7 +73,25 @@ class AlertService:
     def receive(self, source: AlertSource, events: list[AlertEvent]) -> list[FireResult]:
         """A monitoring payload: every event in one transaction, on disk before the caller replies."""
         with self.work():
-            return [r for r in (self._apply(source, e, actor=None, policy=None, priority=None) for e in events) if r]
+            return self._receive(source, events)
+
+    def receive_many(self, payloads: list[tuple[AlertSource, list[AlertEvent]]]) -> list[list[FireResult] | Exception]:
+        """Several payloads in one transaction (group commit): each in its own savepoint, so one that
+        fails is refused alone; a database failure fails them all (and nothing of them is stored)."""
+        out: list[list[FireResult] | Exception] = []
+        with self.work() as db:
+            for source, events in payloads:
+                try:
+                    with savepoint(db):
+                        out.append(self._receive(source, events))
+                except sqlite3.OperationalError:
+                    raise
+                except Exception as exc:
+                    out.append(exc)
+        return out
+
+    def _receive(self, source: AlertSource, events: list[AlertEvent]) -> list[FireResult]:
+        return [r for r in (self._apply(source, e, actor=None, policy=None, priority=None) for e in events) if r]
 
     def raise_alert(self, source: AlertSource, event: AlertEvent, *, actor: str | None, policy: str | None = None,
                     priority: str | None = None, allowed_policies: tuple[str, ...] | None = None) -> FireResult:
@@ -97,10 +117,11 @@ class AlertService:
             self._resolve(existing, by=None, at=now, reason="source")
             return FireResult(self.get(existing.id), created=False)
         if existing is not None:
+            # a repeat: the cheap path a storm takes (event_count and updated_at record it; no log row)
             self.store.fired_again(existing.id, summary=summary, details=details, labels=event.labels, at=now)
-            self.store.log(existing.id, "fired_again", at=now)
-            self._sync_post(existing.id)
-            return FireResult(self.get(existing.id), created=False)
+            self._sync_post(existing.id, existing.batch_id)
+            return FireResult(replace(existing, summary=summary, details=details, labels=event.labels,
+                                      event_count=existing.event_count + 1, updated_at=now), created=False)
         chosen_policy = policy or source.escalation_policy
         chosen_priority = priority or source.priority
         channel = source.channel or self.config.channels.alerts
@@ -134,8 +155,8 @@ class AlertService:
             self.effects.sync(f"alertbatch:{batch}", immediate=True, delay=wait)
         self.store.update(alert_id, batch_id=batch)
 
-    def _sync_post(self, alert_id: int) -> None:
-        batch = self.store.batch_of(alert_id)
+    def _sync_post(self, alert_id: int, batch: int | None = None) -> None:
+        batch = batch if batch is not None else self.store.batch_of(alert_id)
         if batch is not None:
             self.effects.sync(f"alertbatch:{batch}")
 

@@ -38,8 +38,44 @@ class WebhookServerError(Exception):
     """The webhook server cannot start; the message says why and what to change."""
 
 
+class GroupCommit:
+    """Requests that reach the store in the same turn of the event loop share one SQLite transaction
+    (each in its own savepoint). A commit is the expensive part of storing an alert; under load this
+    shares it, and every request still gets its reply only after its alerts are committed."""
+
+    def __init__(self, alerts: AlertService) -> None:
+        self.alerts = alerts
+        self._waiting: list[tuple[AlertSource, list, asyncio.Future]] = []
+
+    async def submit(self, source: AlertSource, events: list) -> list[FireResult]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+        self._waiting.append((source, events, future))
+        if len(self._waiting) == 1:
+            loop.call_soon(self._commit)  # after the other handlers that are ready this turn
+        return await future
+
+    def _commit(self) -> None:
+        batch, self._waiting = self._waiting, []
+        try:
+            results = self.alerts.receive_many([(source, events) for source, events, _ in batch])
+        except Exception as exc:
+            for _, _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (_, _, future), result in zip(batch, results):
+            if future.done():
+                continue
+            if isinstance(result, Exception):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+
+
 class WebhookServer:
     def __init__(self, config: Config, alerts: AlertService, environ: Mapping[str, str] = os.environ) -> None:
+        self._group = GroupCommit(alerts)
         self.config = config
         self.alerts = alerts
         self.environ = environ
@@ -105,7 +141,7 @@ class WebhookServer:
         except PayloadError as exc:
             return _answer(request, began, 400, {"ok": False, "error": exc.reason}, source=source.name)
         try:
-            results = self.alerts.receive(source, events)  # committed when it returns
+            results = await self._group.submit(source, events)  # committed when it returns
         except sqlite3.OperationalError as exc:  # locked, busy, disk full: nothing was stored, the sender retries
             return _answer(request, began, 503,
                            {"ok": False, "error": "warroom could not store it (database busy or unavailable); "
