@@ -28,6 +28,9 @@ class OnCallService:
         self.effects = effects
         self.work = work
         self.clock = clock
+        # Overrides per schedule, read once: only this process writes them (the instance lock makes
+        # sure), so the cache is dropped exactly when override() adds one.
+        self._overrides_cache: dict[str, tuple] = {}
 
     def schedule(self, name: str) -> Schedule:
         schedule = self.config.schedule(name)
@@ -36,7 +39,14 @@ class OnCallService:
         return schedule
 
     def _overrides(self, schedule: Schedule, after: float):
-        return self.overrides.for_schedule(schedule.name, ending_after=after - HORIZON.total_seconds())
+        """Overrides that matter from ``after - HORIZON`` on (ended ones can be ignored)."""
+        cached = self._overrides_cache.get(schedule.name)
+        since = after - HORIZON.total_seconds()
+        if cached is None or cached[0] > since:
+            # load a day earlier than asked, so lookups a little further back reuse it too
+            cached = (since - 86400.0, self.overrides.for_schedule(schedule.name, ending_after=since - 86400.0))
+            self._overrides_cache[schedule.name] = cached
+        return cached[1]
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock.time(), tz=timezone.utc)
@@ -76,6 +86,7 @@ class OnCallService:
             raise OnCallError("override_too_long", days=MAX_OVERRIDE.days)
         with self.work():
             override_id = self.overrides.add(schedule.name, user, start, until, by=by, at=start)
+            self._overrides_cache.pop(schedule.name, None)
             self.effects.post("config:alerts", "oncall.override",
                               {"schedule": schedule.name, "user": user, "by": by, "start": start, "end": until})
         return override_id
