@@ -41,12 +41,17 @@ class SlackApi:
         self.limiter = limiter or RateLimiter()
         self.calls = 0
 
-    async def call(self, method: str, *, expect: tuple[str, ...] = (), json: bool = False, **params: Any) -> dict:
+    async def call(self, method: str, *, expect: tuple[str, ...] = (), json: bool = False, patient: bool = False,
+                   **params: Any) -> dict:
         """Call ``method``. Error codes in ``expect`` raise :class:`SlackCallError` for the caller to
-        handle; transient ones raise :class:`RetryLater`; anything else :class:`Permanent`."""
+        handle; transient ones raise :class:`RetryLater`; anything else :class:`Permanent`.
+
+        ``patient``: wait for the rate tier however long it takes (the pages of a listing, which would
+        start over if handed back); otherwise a long wait hands the effect back to the runner.
+        """
         channel = params.get("channel")
         later = await self.limiter.acquire(method, channel if isinstance(channel, str) else None,
-                                           max_wait=LOCAL_WAIT_LIMIT)
+                                           max_wait=None if patient else LOCAL_WAIT_LIMIT)
         if later > 0:
             # our own pacing says not yet: give the worker back and come back then (not an attempt)
             raise NotReady(f"{method}: paced by its rate tier", delay=later)

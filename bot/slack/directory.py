@@ -60,7 +60,7 @@ class Directory:
                                       "limit": 1000}
             if cursor:
                 params["cursor"] = cursor
-            data = await self.api.call("conversations.list", **params)
+            data = await self.api.call("conversations.list", patient=True, **params)
             for channel in data.get("channels", []):
                 found[channel["name"]] = channel["id"]
             cursor = (data.get("response_metadata") or {}).get("next_cursor")
@@ -147,7 +147,7 @@ class Directory:
             params: dict[str, Any] = {"limit": 1000}
             if cursor:
                 params["cursor"] = cursor
-            data = await self.api.call("users.list", **params)
+            data = await self.api.call("users.list", patient=True, **params)
             now = time.monotonic()
             for member in data.get("members", []):
                 self._users[member["id"]] = (now, member)

@@ -100,7 +100,7 @@ class SlackEffects:
             params: dict[str, Any] = {"types": "public_channel,private_channel", "limit": 1000}
             if cursor:
                 params["cursor"] = cursor
-            data = await self.api.call("conversations.list", **params)
+            data = await self.api.call("conversations.list", patient=True, **params)
             for channel in data.get("channels", []):
                 if channel.get("name") != name:
                     continue

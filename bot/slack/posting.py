@@ -29,7 +29,7 @@ async def find_posted(api: SlackApi, channel: str, mark: dict[str, Any], since: 
     for _ in range(5):
         if cursor:
             params["cursor"] = cursor
-        data = await api.call("conversations.history", **params)
+        data = await api.call("conversations.history", patient=True, **params)
         for msg in data.get("messages", []):
             meta = msg.get("metadata") or {}
             if meta.get("event_type") == EVENT_TYPE and meta.get("event_payload") == wanted:

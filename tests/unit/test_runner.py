@@ -41,3 +41,16 @@ async def test_a_backing_off_lane_does_not_make_the_runner_spin(tmp_path):
     await runner.stop()
     assert calls["n"] == 1  # the head ran once and is waiting out its Retry-After
     assert dispatches["n"] < 20, f"the loop ran {dispatches['n']} times in 1.5 s"
+
+
+async def test_the_limiter_waits_for_patient_callers_and_hands_back_the_others():
+    from bot.slack.ratelimit import RateLimiter
+
+    ticks = {"now": 0.0}
+    limiter = RateLimiter(clock=lambda: ticks["now"])
+    for _ in range(5):  # Tier 2 allows a burst of 5
+        assert await limiter.acquire("conversations.list", max_wait=0.5) == 0.0
+    later = await limiter.acquire("conversations.list", max_wait=0.5)
+    assert later > 0.5, "an impatient caller is told when to come back, without taking a turn"
+    ticks["now"] += later
+    assert await limiter.acquire("conversations.list", max_wait=0.5) == 0.0
