@@ -25,6 +25,15 @@ def test_the_readme_example_plays_a_whole_incident():
         assert expected in out, expected
 
 
+def test_the_on_call_example_plays_alerts_and_paging():
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "sandbox", "--script", "examples/oncall.txt"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for expected in ("*On call now*", "has the pager for *primary*", "Alert #1: Checkout 5xx above 5%",
+                     "You are being paged", "*Acknowledged* by @carol"):
+        assert expected in done.stdout, expected
+
+
 def test_a_failing_line_stops_the_script_with_a_nonzero_exit(tmp_path):
     done = run_script(tmp_path, "/incident declare Test sev3\n:expect this text never appears\n/incident list\n")
     assert done.returncode == 1
