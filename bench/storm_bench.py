@@ -36,13 +36,15 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     BotProcess,
     by_method,
+    start_sandbox,
+    web_api_calls,
+)
+from report import (  # noqa: E402
     machine,
     median,
     ms,
     percentile,
-    start_sandbox,
     table,
-    web_api_calls,
     write_results,
 )
 

@@ -152,6 +152,18 @@ def _dispatch(core: "Core", user: str, target: _Target, action: dict[str, Any], 
                              feed_start=start)
 
 
+def _find(core: "Core", user: str, matcher, what: str, *, channel: str | None, ts: str | None,
+          message: dict[str, Any] | None, in_view: bool, in_home: bool):
+    """The interactive element a person acts on: in their open view or home tab, or on a message."""
+    if in_view or in_home:
+        target = _view_target(core, user, in_home)
+        found = matcher(target.blocks)
+        if not found:
+            raise LookupError(f"no {what} in the view")
+        return target, found
+    return _locate(core, user, matcher, channel=channel, ts=ts, message=message)
+
+
 def click(core: "Core", user: str, label: str, *, channel: str | None = None,
           ts: str | None = None, message: dict[str, Any] | None = None,
           value: str | None = None, in_view: bool = False, in_home: bool = False
@@ -161,13 +173,8 @@ def click(core: "Core", user: str, label: str, *, channel: str | None = None,
 
     with core.lock:
         start = core.feed.next_seq_peek()
-        if in_view or in_home:
-            target = _view_target(core, user, in_home)
-            found = matcher(target.blocks)
-            if not found:
-                raise LookupError(f"no button {label!r} in the view")
-        else:
-            target, found = _locate(core, user, matcher, channel=channel, ts=ts, message=message)
+        target, found = _find(core, user, matcher, f"button {label!r}", channel=channel, ts=ts, message=message,
+                              in_view=in_view, in_home=in_home)
         result = _dispatch(core, user, target, payloads.button_action(*found), start)
     assert result.envelope is not None
     core.hub.send(result.envelope)
@@ -182,13 +189,8 @@ def select(core: "Core", user: str, action_id: str, value: Any, *, channel: str 
 
     with core.lock:
         start = core.feed.next_seq_peek()
-        if in_view or in_home:
-            target = _view_target(core, user, in_home)
-            found = matcher(target.blocks)
-            if not found:
-                raise LookupError(f"no element {action_id!r} in the view")
-        else:
-            target, found = _locate(core, user, matcher, channel=channel, ts=ts, message=message)
+        target, found = _find(core, user, matcher, f"element {action_id!r}", channel=channel, ts=ts,
+                              message=message, in_view=in_view, in_home=in_home)
         block, el = found
         state = typed_value(el, value, core.ws)
         if target.view is not None:
