@@ -95,7 +95,7 @@ def build(db_path: str):
     from bot.config import parse_config
     from bot.effects.outbox import Effects
     from bot.paging.service import Paging
-    from bot.timers import TimerStore
+    from storage.timers import TimerStore
     from bot.work import Work
     from storage.alerts import AlertStore
     from storage.db import open_database

@@ -45,7 +45,8 @@ from bot.slack.render import incidents as _incident_messages  # noqa: F401  (reg
 from bot.slack.render.base import RenderContext
 from bot.slack.surfaces import Surfaces
 from bot.text import Texts
-from bot.timers import TimerService, TimerStore
+from bot.timers import TimerService
+from storage.timers import TimerStore
 from bot.work import Work
 from storage.db import StorageError, open_database
 from storage.seen_events import SeenEvents

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Config, ConfigError, EnvironmentError_, load_config, load_environment
 from bot.text import Texts
-from storage.db import StorageError, open_database, schema_version
+from storage.db import StorageError, open_database
 from storage.migrations import LATEST_VERSION
 
 MANIFEST = Path(__file__).resolve().parent / "manifest.yml"
@@ -62,7 +62,7 @@ def run_doctor(*, offline: bool = False, out: Callable[[str], None] = print) -> 
             report.ok("templates compile")
     try:
         db = open_database(env.db_path, migrate=False)
-        version = schema_version(db)
+        version = db.schema_version()
         db.close()
         if version > LATEST_VERSION:
             report.bad(f"database {env.db_path}", f"schema {version} is newer than this warroom ({LATEST_VERSION})")

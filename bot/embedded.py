@@ -50,7 +50,7 @@ class EmbeddedBot:
         self.clock.advance(delta)
 
     def query(self, sql: str, params: tuple = ()) -> list[tuple]:
-        return self.run(lambda: self.bot.db.conn.execute(sql, params).fetchall())
+        return self.run(lambda: self.bot.db.query(sql, params))
 
     def stop(self) -> None:
         try:

@@ -8,63 +8,21 @@ commit :meth:`TimerService.flush` plans the jobs that changed.
 from __future__ import annotations
 
 import asyncio
-import json
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Awaitable, Callable
+from typing import Awaitable, Callable
 
-import sqlite_utils
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
 from bot.clock import Clock
 from bot.logs import get_logger
+from kernel.outbox import Timer
+from storage.timers import TimerStore
 
 log = get_logger("warroom.timers")
 
 
-@dataclass(frozen=True)
-class Timer:
-    id: int
-    kind: str
-    subject: str
-    due_at: float
-    payload: dict[str, Any]
-
-
 TimerHandler = Callable[[Timer], Awaitable[None]]
-
-
-class TimerStore:
-    def __init__(self, db: sqlite_utils.Database) -> None:
-        self.db = db
-        self.changed: set[tuple[str, str]] = set()
-
-    def set(self, kind: str, subject: str, due_at: float, payload: dict[str, Any] | None = None) -> None:
-        self.db.conn.execute(
-            "INSERT INTO timers (kind, subject, due_at, payload) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (kind, subject) DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload",
-            (kind, subject, due_at, json.dumps(payload or {})),
-        )
-        self.changed.add((kind, subject))
-
-    def cancel(self, kind: str, subject: str) -> None:
-        self.db.conn.execute("DELETE FROM timers WHERE kind = ? AND subject = ?", (kind, subject))
-        self.changed.add((kind, subject))
-
-    def get(self, kind: str, subject: str) -> Timer | None:
-        row = self.db.conn.execute(
-            "SELECT id, kind, subject, due_at, payload FROM timers WHERE kind = ? AND subject = ?", (kind, subject)
-        ).fetchone()
-        return Timer(row[0], row[1], row[2], row[3], json.loads(row[4])) if row else None
-
-    def all(self) -> list[Timer]:
-        rows = self.db.conn.execute("SELECT id, kind, subject, due_at, payload FROM timers").fetchall()
-        return [Timer(r[0], r[1], r[2], r[3], json.loads(r[4])) for r in rows]
-
-    def take_changed(self) -> set[tuple[str, str]]:
-        changed, self.changed = self.changed, set()
-        return changed
 
 
 class TimerService:

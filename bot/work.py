@@ -1,17 +1,15 @@
-"""A unit of work: one SQLite transaction, then wake whoever acts on what it recorded."""
+"""A unit of work: one database transaction, then wake whoever acts on what it recorded."""
 
 from __future__ import annotations
 
 import contextlib
 from typing import Callable, Iterator
 
-import sqlite_utils
-
-from storage.db import transaction
+from storage.db import Database
 
 
 class Work:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
         self._after_commit: list[Callable[[], None]] = []
 
@@ -19,9 +17,9 @@ class Work:
         self._after_commit.append(callback)
 
     @contextlib.contextmanager
-    def __call__(self) -> Iterator[sqlite_utils.Database]:
-        outermost = not self.db.conn.in_transaction
-        with transaction(self.db) as db:
+    def __call__(self) -> Iterator[Database]:
+        outermost = not self.db.in_transaction
+        with self.db.transaction() as db:
             yield db
         if outermost:
             for callback in self._after_commit:

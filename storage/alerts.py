@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlite_utils
+from storage.db import Database
 
-from bot.alerts.model import Alert, AlertStatus
-from storage import rows
+from kernel.alerts import Alert, AlertStatus
 
 _COLUMNS = ("id, source, dedup_key, summary, details, priority, status, policy, channel, created_by, created_at, "
             "updated_at, event_count, accepted_by, accepted_at, resolved_by, resolved_at, incident_id, labels, batch_id")
@@ -22,81 +21,80 @@ def _alert(row: tuple) -> Alert:
 
 
 class AlertStore:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def insert(self, **fields: Any) -> int:
         fields = dict(fields, labels=json.dumps(fields.get("labels") or {}), status=str(fields["status"]))
-        return rows.insert(self.db.conn, "alerts", fields)
+        return self.db.insert("alerts", fields)
 
     def update(self, alert_id: int, **fields: Any) -> None:
         if "status" in fields:
             fields["status"] = str(fields["status"])
         if "labels" in fields:
             fields["labels"] = json.dumps(fields["labels"])
-        rows.update(self.db.conn, "alerts", alert_id, fields)
+        self.db.update("alerts", alert_id, fields)
 
     def fired_again(self, alert_id: int, *, summary: str, details: str, labels: dict[str, Any], at: float) -> None:
-        self.db.conn.execute(
+        self.db.execute(
             "UPDATE alerts SET summary = ?, details = ?, labels = ?, event_count = event_count + 1, updated_at = ? "
             "WHERE id = ?", (summary, details, json.dumps(labels), at, alert_id))
 
     def get(self, alert_id: int) -> Alert | None:
-        row = self.db.conn.execute(f"SELECT {_COLUMNS} FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM alerts WHERE id = ?", (alert_id,)).fetchone()
         return _alert(row) if row else None
 
     def open_by_key(self, source: str, dedup_key: str) -> Alert | None:
-        row = self.db.conn.execute(
+        row = self.db.execute(
             f"SELECT {_COLUMNS} FROM alerts WHERE source = ? AND dedup_key = ? AND status != 'resolved'",
             (source, dedup_key)).fetchone()
         return _alert(row) if row else None
 
     def open_alerts(self, limit: int = 50) -> list[Alert]:
-        rows = self.db.conn.execute(
+        rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM alerts WHERE status != 'resolved' ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [_alert(r) for r in rows]
 
     def count_open(self) -> int:
-        return int(self.db.conn.execute("SELECT count(*) FROM alerts WHERE status != 'resolved'").fetchone()[0])
+        return int(self.db.execute("SELECT count(*) FROM alerts WHERE status != 'resolved'").fetchone()[0])
 
     def for_incident(self, incident_id: int) -> list[Alert]:
-        rows = self.db.conn.execute(f"SELECT {_COLUMNS} FROM alerts WHERE incident_id = ? ORDER BY id",
+        rows = self.db.execute(f"SELECT {_COLUMNS} FROM alerts WHERE incident_id = ? ORDER BY id",
                                     (incident_id,)).fetchall()
         return [_alert(r) for r in rows]
 
     def log(self, alert_id: int, kind: str, *, at: float, actor: str | None = None,
             data: dict[str, Any] | None = None) -> None:
-        self.db.conn.execute("INSERT INTO alert_log (alert_id, at, kind, actor, data) VALUES (?, ?, ?, ?, ?)",
+        self.db.execute("INSERT INTO alert_log (alert_id, at, kind, actor, data) VALUES (?, ?, ?, ?, ?)",
                              (alert_id, at, kind, actor, json.dumps(data or {})))
 
     # channel batches -------------------------------------------------------------------------
     def open_batch(self, channel: str) -> int | None:
-        row = self.db.conn.execute(
+        row = self.db.execute(
             "SELECT id FROM alert_batches WHERE channel = ? AND posted_at IS NULL ORDER BY id DESC LIMIT 1",
             (channel,)).fetchone()
         return int(row[0]) if row else None
 
     def last_post_at(self, channel: str) -> float | None:
-        row = self.db.conn.execute("SELECT max(posted_at) FROM alert_batches WHERE channel = ?", (channel,)).fetchone()
+        row = self.db.execute("SELECT max(posted_at) FROM alert_batches WHERE channel = ?", (channel,)).fetchone()
         return row[0]
 
     def new_batch(self, channel: str, at: float) -> int:
-        return int(self.db.conn.execute("INSERT INTO alert_batches (channel, opened_at) VALUES (?, ?)",
-                                        (channel, at)).lastrowid)
+        return int(self.db.insert("alert_batches", {"channel": channel, "opened_at": at}))
 
     def close_batch(self, batch_id: int, at: float) -> None:
-        self.db.conn.execute("UPDATE alert_batches SET posted_at = ? WHERE id = ? AND posted_at IS NULL",
+        self.db.execute("UPDATE alert_batches SET posted_at = ? WHERE id = ? AND posted_at IS NULL",
                              (at, batch_id))
 
     def batch_channel(self, batch_id: int) -> str | None:
-        row = self.db.conn.execute("SELECT channel FROM alert_batches WHERE id = ?", (batch_id,)).fetchone()
+        row = self.db.execute("SELECT channel FROM alert_batches WHERE id = ?", (batch_id,)).fetchone()
         return row[0] if row else None
 
     def in_batch(self, batch_id: int) -> list[Alert]:
-        rows = self.db.conn.execute(f"SELECT {_COLUMNS} FROM alerts WHERE batch_id = ? ORDER BY id",
+        rows = self.db.execute(f"SELECT {_COLUMNS} FROM alerts WHERE batch_id = ? ORDER BY id",
                                     (batch_id,)).fetchall()
         return [_alert(r) for r in rows]
 
     def batch_of(self, alert_id: int) -> int | None:
-        row = self.db.conn.execute("SELECT batch_id FROM alerts WHERE id = ?", (alert_id,)).fetchone()
+        row = self.db.execute("SELECT batch_id FROM alerts WHERE id = ?", (alert_id,)).fetchone()
         return row[0] if row else None

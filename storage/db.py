@@ -1,4 +1,9 @@
-"""Open the one SQLite file warroom keeps its state in, and bring its schema up to date."""
+"""Open the database warroom keeps its state in, and bring its schema up to date.
+
+Stores talk to a :class:`Database`, never to a driver: it runs SQL written once (``?`` placeholders,
+``RETURNING``, ``ON CONFLICT``), owns transactions and savepoints, and turns a driver's "cannot
+write now" into :class:`StorageUnavailable`, so nothing above storage knows which engine it is on.
+"""
 
 from __future__ import annotations
 
@@ -6,18 +11,113 @@ import contextlib
 import os
 import sqlite3
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator, Sequence
 
 import sqlite_utils
 
-from storage.migrations import MIGRATIONS, apply_migrations
+from storage.errors import StorageError, StorageUnavailable
+from storage.migrations import LATEST_VERSION, apply_migrations
 
 
-class StorageError(Exception):
-    """A database that cannot be used; the message is one line a person can act on."""
+class Database:
+    """One connection to warroom's database, with SQL that stores write once for every engine."""
+
+    engine = "sqlite"
+
+    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+        self.conn = conn
+        self.path = path
+        self._utils = sqlite_utils.Database(conn, execute_plugins=False)
+
+    # statements --------------------------------------------------------------------------------
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, params)
+        except sqlite3.OperationalError as exc:
+            if _is_unavailable(exc):
+                raise StorageUnavailable(str(exc)) from exc
+            raise
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return self.execute(sql, params).fetchall()
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
+        return self.execute(sql, params).fetchone()
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        row = self.one(sql, params)
+        return row[0] if row else None
+
+    def insert(self, table: str, fields: dict[str, Any], *, on_conflict_ignore: bool = False) -> int | None:
+        """Insert one row and return its id; with ``on_conflict_ignore``, None when a unique key already had it."""
+        columns = ", ".join(fields)
+        marks = ", ".join("?" for _ in fields)
+        conflict = " ON CONFLICT DO NOTHING" if on_conflict_ignore else ""
+        row = self.one(f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict} RETURNING id",
+                       tuple(fields.values()))
+        return int(row[0]) if row else None
+
+    def update(self, table: str, row_id: int, fields: dict[str, Any]) -> None:
+        if not fields:
+            return
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        self.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", (*fields.values(), row_id))
+
+    # transactions ------------------------------------------------------------------------------
+    @property
+    def in_transaction(self) -> bool:
+        return self.conn.in_transaction
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator["Database"]:
+        """One atomic unit of work: state, timeline and outbox rows commit together or not at all.
+
+        BEGIN IMMEDIATE takes the write lock up front so two writers never deadlock half way through.
+        Nested use joins the outer transaction.
+        """
+        if self.conn.in_transaction:
+            yield self
+            return
+        self.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def savepoint(self, name: str = "item") -> Iterator[None]:
+        """Part of a larger transaction that can fail alone (one request in a group commit)."""
+        self.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            raise
+        self.execute(f"RELEASE {name}")
+
+    # about the database ------------------------------------------------------------------------
+    def table_names(self) -> list[str]:
+        return self._utils.table_names()
+
+    def schema_version(self) -> int:
+        if "schema_migrations" not in self.table_names():
+            return 0
+        return int(self.scalar("SELECT max(version) FROM schema_migrations") or 0)
+
+    def close(self) -> None:
+        self.conn.close()
 
 
-def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqlite_utils.Database:
+def _is_unavailable(exc: sqlite3.OperationalError) -> bool:
+    message = str(exc).lower()
+    return any(word in message for word in ("locked", "busy", "disk", "full", "i/o", "readonly"))
+
+
+def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> Database:
     """Open (creating if needed) the database at ``path``, set it up for safe concurrent use and
     apply pending migrations. Raises :class:`StorageError` with a plain-language reason."""
     target = Path(path)
@@ -33,7 +133,7 @@ def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> sqli
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (see transaction()), so no statement
         # ever commits as a side effect of Python's implicit transaction handling.
         conn = sqlite3.connect(str(target), isolation_level=None, timeout=5.0, check_same_thread=False)
-        db = sqlite_utils.Database(conn, execute_plugins=False)
+        db = Database(conn, str(target))
         conn.execute("PRAGMA busy_timeout = 5000")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
         if str(path) != ":memory:" and mode.lower() != "wal":
@@ -64,46 +164,4 @@ def _explain(target: Path, exc: sqlite3.DatabaseError) -> str:
     return f"cannot open database {target}: {message}"
 
 
-@contextlib.contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """One atomic unit of work: state, timeline and outbox rows commit together or not at all.
-
-    BEGIN IMMEDIATE takes the write lock up front so two writers never deadlock half way through.
-    Nested use joins the outer transaction.
-    """
-    conn = db.conn
-    if conn.in_transaction:
-        yield db
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    else:
-        conn.execute("COMMIT")
-
-
-@contextlib.contextmanager
-def savepoint(db: sqlite_utils.Database, name: str = "item") -> Iterator[None]:
-    """Part of a larger transaction that can fail alone (one request in a group commit)."""
-    conn = db.conn
-    conn.execute(f"SAVEPOINT {name}")
-    try:
-        yield
-    except BaseException:
-        conn.execute(f"ROLLBACK TO {name}")
-        conn.execute(f"RELEASE {name}")
-        raise
-    conn.execute(f"RELEASE {name}")
-
-
-def schema_version(db: sqlite_utils.Database) -> int:
-    if "schema_migrations" not in db.table_names():
-        return 0
-    row = db.execute("SELECT max(version) FROM schema_migrations").fetchone()
-    return int(row[0] or 0)
-
-
-__all__ = ["MIGRATIONS", "StorageError", "open_database", "schema_version", "transaction"]
+__all__ = ["Database", "LATEST_VERSION", "StorageError", "StorageUnavailable", "open_database"]

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlite_utils
+from storage.db import Database
 
-from bot.incidents.model import FollowUp, Incident, Link, Status, TimelineEvent
-from storage import rows
+from kernel.incidents import FollowUp, Incident, Link, Status, TimelineEvent
 
 _INCIDENT_COLUMNS = (
     "id, title, description, severity, status, commander, declared_by, declared_at, declared_in, "
@@ -26,7 +25,7 @@ def _incident(row: tuple) -> Incident:
 
 
 class IncidentStore:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     # incidents -------------------------------------------------------------------------------
@@ -35,34 +34,34 @@ class IncidentStore:
         fields["source"] = json.dumps(fields.get("source") or {})
         fields["status"] = str(fields["status"])
         fields["is_private"] = int(bool(fields.get("is_private")))
-        return rows.insert(self.db.conn, "incidents", fields)
+        return self.db.insert("incidents", fields)
 
     def update(self, incident_id: int, **fields: Any) -> None:
         if "status" in fields:
             fields["status"] = str(fields["status"])
         if "source" in fields:
             fields["source"] = json.dumps(fields["source"])
-        rows.update(self.db.conn, "incidents", incident_id, fields)
+        self.db.update("incidents", incident_id, fields)
 
     def get(self, incident_id: int) -> Incident | None:
-        row = self.db.conn.execute(f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        row = self.db.execute(f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = ?", (incident_id,)).fetchone()
         return _incident(row) if row else None
 
     def by_channel(self, channel_id: str) -> Incident | None:
-        row = self.db.conn.execute(
+        row = self.db.execute(
             f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE channel_id = ?", (channel_id,)
         ).fetchone()
         return _incident(row) if row else None
 
     def open_incidents(self, limit: int = 1000) -> list[Incident]:
-        rows = self.db.conn.execute(
+        rows = self.db.execute(
             f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE status != 'resolved' ORDER BY id DESC LIMIT ?", (limit,)
         ).fetchall()
         return [_incident(r) for r in rows]
 
     def involves(self, incident_id: int, user: str) -> bool:
         """The person is in the incident: declared it, holds a role, or joined its channel."""
-        row = self.db.conn.execute(
+        row = self.db.execute(
             "SELECT 1 FROM incidents WHERE id = ? AND (declared_by = ? OR commander = ?) "
             "UNION SELECT 1 FROM incident_roles WHERE incident_id = ? AND user_id = ? "
             "UNION SELECT 1 FROM timeline WHERE incident_id = ? AND kind = 'joined' AND actor = ? LIMIT 1",
@@ -70,20 +69,20 @@ class IncidentStore:
         return row is not None
 
     def channel_taken_by_other(self, channel_id: str, incident_id: int) -> bool:
-        row = self.db.conn.execute(
+        row = self.db.execute(
             "SELECT 1 FROM incidents WHERE channel_id = ? AND id != ?", (channel_id, incident_id)
         ).fetchone()
         return row is not None
 
     # roles -----------------------------------------------------------------------------------
     def roles(self, incident_id: int) -> dict[str, str]:
-        rows = self.db.conn.execute(
+        rows = self.db.execute(
             "SELECT role, user_id FROM incident_roles WHERE incident_id = ? ORDER BY assigned_at", (incident_id,)
         ).fetchall()
         return {role: user for role, user in rows}
 
     def set_role(self, incident_id: int, role: str, user_id: str, *, by: str | None, at: float) -> None:
-        self.db.conn.execute(
+        self.db.execute(
             "INSERT INTO incident_roles (incident_id, role, user_id, assigned_at, assigned_by) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (incident_id, role) DO UPDATE SET user_id = excluded.user_id, "
             "assigned_at = excluded.assigned_at, assigned_by = excluded.assigned_by",
@@ -95,12 +94,9 @@ class IncidentStore:
         self, incident_id: int, *, at: float, actor: str | None, kind: str, text: str = "",
         data: dict[str, Any] | None = None, is_key: bool = False, message_ts: str | None = None,
     ) -> int:
-        cursor = self.db.conn.execute(
-            "INSERT INTO timeline (incident_id, at, actor, kind, text, data, is_key, message_ts) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (incident_id, at, actor, kind, text, json.dumps(data or {}), int(is_key), message_ts),
-        )
-        return int(cursor.lastrowid)
+        return int(self.db.insert("timeline", {
+            "incident_id": incident_id, "at": at, "actor": actor, "kind": kind, "text": text,
+            "data": json.dumps(data or {}), "is_key": int(is_key), "message_ts": message_ts}))
 
     def timeline(self, incident_id: int, *, key_only: bool = False, include_deleted: bool = False) -> list[TimelineEvent]:
         sql = ("SELECT id, incident_id, at, actor, kind, text, data, is_key, message_ts, edited_at, deleted_at "
@@ -109,12 +105,12 @@ class IncidentStore:
             sql += " AND is_key = 1"
         if not include_deleted:
             sql += " AND deleted_at IS NULL"
-        rows = self.db.conn.execute(sql + " ORDER BY at, id", (incident_id,)).fetchall()
+        rows = self.db.execute(sql + " ORDER BY at, id", (incident_id,)).fetchall()
         return [TimelineEvent(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), bool(r[7]), r[8], r[9], r[10])
                 for r in rows]
 
     def message_event(self, incident_id: int, message_ts: str) -> TimelineEvent | None:
-        row = self.db.conn.execute(
+        row = self.db.execute(
             "SELECT id, incident_id, at, actor, kind, text, data, is_key, message_ts, edited_at, deleted_at "
             "FROM timeline WHERE incident_id = ? AND message_ts = ?", (incident_id, message_ts)).fetchone()
         if row is None:
@@ -137,7 +133,7 @@ class IncidentStore:
         if not fields:
             return False
         assignments = ", ".join(f"{k} = ?" for k in fields)
-        cursor = self.db.conn.execute(
+        cursor = self.db.execute(
             f"UPDATE timeline SET {assignments} WHERE incident_id = ? AND message_ts = ?",
             (*fields.values(), incident_id, message_ts),
         )
@@ -145,45 +141,39 @@ class IncidentStore:
 
     # follow-ups and links --------------------------------------------------------------------
     def add_followup(self, incident_id: int, *, text: str, owner: str | None, by: str, at: float) -> int:
-        cursor = self.db.conn.execute(
-            "INSERT INTO followups (incident_id, text, owner, created_by, created_at) VALUES (?, ?, ?, ?, ?)",
-            (incident_id, text, owner, by, at),
-        )
-        return int(cursor.lastrowid)
+        return int(self.db.insert("followups", {"incident_id": incident_id, "text": text, "owner": owner,
+                                                "created_by": by, "created_at": at}))
 
     def followups(self, incident_id: int, *, open_only: bool = False) -> list[FollowUp]:
         sql = "SELECT id, incident_id, text, owner, created_by, created_at, done_at FROM followups WHERE incident_id = ?"
         if open_only:
             sql += " AND done_at IS NULL"
-        return [FollowUp(*r) for r in self.db.conn.execute(sql + " ORDER BY id", (incident_id,)).fetchall()]
+        return [FollowUp(*r) for r in self.db.execute(sql + " ORDER BY id", (incident_id,)).fetchall()]
 
     def complete_followup(self, followup_id: int, *, at: float) -> None:
-        self.db.conn.execute("UPDATE followups SET done_at = ? WHERE id = ?", (at, followup_id))
+        self.db.execute("UPDATE followups SET done_at = ? WHERE id = ?", (at, followup_id))
 
     def add_link(self, incident_id: int, *, url: str, title: str, by: str, at: float) -> int:
-        cursor = self.db.conn.execute(
-            "INSERT INTO links (incident_id, url, title, added_by, added_at) VALUES (?, ?, ?, ?, ?)",
-            (incident_id, url, title, by, at),
-        )
-        return int(cursor.lastrowid)
+        return int(self.db.insert("links", {"incident_id": incident_id, "url": url, "title": title,
+                                            "added_by": by, "added_at": at}))
 
     def links(self, incident_id: int) -> list[Link]:
-        rows = self.db.conn.execute(
+        rows = self.db.execute(
             "SELECT id, incident_id, url, title, added_by, added_at, bookmark_id FROM links WHERE incident_id = ? ORDER BY id",
             (incident_id,),
         ).fetchall()
         return [Link(*r) for r in rows]
 
     def link(self, link_id: int) -> Link | None:
-        row = self.db.conn.execute(
+        row = self.db.execute(
             "SELECT id, incident_id, url, title, added_by, added_at, bookmark_id FROM links WHERE id = ?", (link_id,)
         ).fetchone()
         return Link(*row) if row else None
 
     def set_bookmark(self, link_id: int, bookmark_id: str) -> None:
-        self.db.conn.execute("UPDATE links SET bookmark_id = ? WHERE id = ?", (bookmark_id, link_id))
+        self.db.execute("UPDATE links SET bookmark_id = ? WHERE id = ?", (bookmark_id, link_id))
 
     def count_open(self) -> int:
-        return int(self.db.conn.execute("SELECT count(*) FROM incidents WHERE status != 'resolved'").fetchone()[0])
+        return int(self.db.execute("SELECT count(*) FROM incidents WHERE status != 'resolved'").fetchone()[0])
 
 

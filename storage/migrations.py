@@ -5,7 +5,12 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-import sqlite_utils
+from typing import TYPE_CHECKING
+
+from storage.errors import StorageError
+
+if TYPE_CHECKING:
+    from storage.db import Database
 
 
 @dataclass(frozen=True)
@@ -173,11 +178,11 @@ CREATE TABLE overrides (
     schedule   TEXT    NOT NULL,
     user_id    TEXT    NOT NULL,
     start      REAL    NOT NULL,
-    end        REAL    NOT NULL,
+    "end"      REAL    NOT NULL,
     created_by TEXT,
     created_at REAL    NOT NULL
 );
-CREATE INDEX overrides_by_schedule ON overrides(schedule, end);
+CREATE INDEX overrides_by_schedule ON overrides(schedule, "end");
 
 -- Channel posts of new alerts go out at most about once a second per channel; alerts that
 -- arrive in between share one message ("and 37 more").
@@ -236,7 +241,7 @@ CREATE INDEX pages_by_user ON pages(user_id);
 LATEST_VERSION = MIGRATIONS[-1].version
 
 
-def apply_migrations(db: sqlite_utils.Database) -> list[int]:
+def apply_migrations(db: "Database") -> list[int]:
     """Apply every migration newer than the database, each in its own transaction."""
     conn = db.conn
     conn.execute(
@@ -244,8 +249,6 @@ def apply_migrations(db: sqlite_utils.Database) -> list[int]:
     )
     current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
     if current > LATEST_VERSION:
-        from storage.db import StorageError  # late import: db imports this module
-
         raise StorageError(
             f"database schema version {current} is newer than this warroom understands ({LATEST_VERSION}); "
             "upgrade warroom, or point WARROOM_DB at another file. The database was not changed."

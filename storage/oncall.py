@@ -4,23 +4,22 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-import sqlite_utils
+from storage.db import Database
 
-from bot.oncall.schedule_model import Override
+from kernel.schedules import Override
 
 
 class OverrideStore:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def add(self, schedule: str, user: str, start: float, end: float, *, by: str | None, at: float) -> int:
-        return int(self.db.conn.execute(
-            "INSERT INTO overrides (schedule, user_id, start, end, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (schedule, user, start, end, by, at)).lastrowid)
+        return int(self.db.insert("overrides", {"schedule": schedule, "user_id": user, "start": start,
+                                                '"end"': end, "created_by": by, "created_at": at}))
 
     def for_schedule(self, schedule: str, *, ending_after: float) -> tuple[Override, ...]:
-        rows = self.db.conn.execute(
-            "SELECT id, user_id, start, end FROM overrides WHERE schedule = ? AND end > ? ORDER BY id",
+        rows = self.db.execute(
+            'SELECT id, user_id, start, "end" FROM overrides WHERE schedule = ? AND "end" > ? ORDER BY id',
             (schedule, ending_after)).fetchall()
         return tuple(Override(user, _utc(start), _utc(end), seq=row_id) for row_id, user, start, end in rows)
 

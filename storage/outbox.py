@@ -3,30 +3,11 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-import sqlite_utils
+from storage.db import Database
 
-from storage.db import transaction
-
-
-@dataclass(frozen=True)
-class Effect:
-    id: int
-    kind: str
-    lane: str
-    payload: dict[str, Any]
-    attempts: int                 # attempts started before this one
-    first_attempt_at: float | None
-    due_at: float
-    depends_on: int | None
-    created_at: float
-
-    @property
-    def maybe_performed(self) -> bool:
-        """An earlier attempt started and may have reached Slack before we lost track (crash, timeout)."""
-        return self.attempts > 0
+from kernel.outbox import Effect
 
 
 _COLUMNS = "id, kind, lane, payload, attempts, first_attempt_at, due_at, depends_on, created_at"
@@ -37,7 +18,7 @@ def _effect(row: tuple) -> Effect:
 
 
 class OutboxStore:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def add(
@@ -53,19 +34,16 @@ class OutboxStore:
     ) -> int:
         """Record an effect. With ``coalesce``, an effect of the same kind in the same lane that has
         not started yet already covers this one (it reads current state when it runs)."""
-        conn = self.db.conn
         if coalesce:
-            row = conn.execute(
+            row = self.db.execute(
                 "SELECT id FROM outbox WHERE lane = ? AND kind = ? AND state = 'pending' AND attempts = 0 LIMIT 1",
                 (lane, kind),
             ).fetchone()
             if row:
                 return int(row[0])
-        cursor = conn.execute(
-            "INSERT INTO outbox (kind, lane, payload, due_at, depends_on, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (kind, lane, json.dumps(payload, separators=(",", ":")), now + delay, depends_on, now),
-        )
-        return int(cursor.lastrowid)
+        return int(self.db.insert("outbox", {
+            "kind": kind, "lane": lane, "payload": json.dumps(payload, separators=(",", ":")),
+            "due_at": now + delay, "depends_on": depends_on, "created_at": now}))
 
     _RUNNABLE = """
             o.state = 'pending'
@@ -75,7 +53,7 @@ class OutboxStore:
 
     def ready(self, now: float, limit: int = 200) -> list[Effect]:
         """Due effects whose dependency is done and that head their lane."""
-        rows = self.db.conn.execute(
+        rows = self.db.execute(
             f"SELECT {_COLUMNS} FROM outbox o WHERE o.due_at <= ? AND {self._RUNNABLE} ORDER BY o.id LIMIT ?",
             (now, limit),
         ).fetchall()
@@ -86,31 +64,31 @@ class OutboxStore:
         backing off, a dependency not done) and effects already running do not count: waking for them
         would spin."""
         skip = ",".join(str(int(i)) for i in running) or "0"
-        row = self.db.conn.execute(
+        row = self.db.execute(
             f"SELECT min(o.due_at) FROM outbox o WHERE o.id NOT IN ({skip}) AND {self._RUNNABLE}").fetchone()
         return row[0]
 
     def start_attempt(self, effect_id: int, now: float) -> None:
         # Committed before the Slack call, so after a crash we know this effect may have happened.
-        self.db.conn.execute(
+        self.db.execute(
             "UPDATE outbox SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ?",
             (now, effect_id),
         )
 
     def complete(self, effect_id: int, now: float, result: dict[str, Any] | None = None) -> None:
-        self.db.conn.execute(
+        self.db.execute(
             "UPDATE outbox SET state = 'done', finished_at = ?, result = ?, last_error = NULL WHERE id = ?",
             (now, json.dumps(result) if result is not None else None, effect_id),
         )
 
     def retry_later(self, effect_id: int, due_at: float, error: str, *, counts_as_attempt: bool = True) -> None:
         if counts_as_attempt:
-            self.db.conn.execute(
+            self.db.execute(
                 "UPDATE outbox SET due_at = ?, last_error = ? WHERE id = ?", (due_at, error[:500], effect_id)
             )
         else:  # nothing was sent (waiting on state): undo the attempt mark
-            self.db.conn.execute(
-                "UPDATE outbox SET due_at = ?, last_error = ?, attempts = max(attempts - 1, 0), "
+            self.db.execute(
+                "UPDATE outbox SET due_at = ?, last_error = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
                 "first_attempt_at = CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_at END WHERE id = ?",
                 (due_at, error[:500], effect_id),
             )
@@ -118,20 +96,19 @@ class OutboxStore:
     def fail(self, effect_id: int, now: float, error: str) -> list[int]:
         """Give up on an effect and on everything that depended on it; returns the ids failed."""
         failed = [effect_id]
-        with transaction(self.db) as db:
-            conn = db.conn
+        with self.db.transaction() as db:
             frontier = [effect_id]
-            conn.execute(
+            db.execute(
                 "UPDATE outbox SET state = 'failed', finished_at = ?, last_error = ? WHERE id = ?",
                 (now, error[:500], effect_id),
             )
             while frontier:
                 current = frontier.pop()
-                children = [r[0] for r in conn.execute(
+                children = [r[0] for r in db.execute(
                     "SELECT id FROM outbox WHERE depends_on = ? AND state = 'pending'", (current,)
                 )]
                 for child in children:
-                    conn.execute(
+                    db.execute(
                         "UPDATE outbox SET state = 'failed', finished_at = ?, last_error = ? WHERE id = ?",
                         (now, f"effect {effect_id} it depends on failed: {error}"[:500], child),
                     )
@@ -140,19 +117,19 @@ class OutboxStore:
         return failed
 
     def get(self, effect_id: int) -> Effect | None:
-        row = self.db.conn.execute(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (effect_id,)).fetchone()
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM outbox WHERE id = ?", (effect_id,)).fetchone()
         return _effect(row) if row else None
 
     def state_of(self, effect_id: int) -> str | None:
-        row = self.db.conn.execute("SELECT state FROM outbox WHERE id = ?", (effect_id,)).fetchone()
+        row = self.db.execute("SELECT state FROM outbox WHERE id = ?", (effect_id,)).fetchone()
         return row[0] if row else None
 
     def pending_count(self) -> int:
-        return int(self.db.conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0])
+        return int(self.db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0])
 
     def prune(self, older_than: float) -> int:
         """Finished effects are only history; keep the table small."""
-        cursor = self.db.conn.execute(
+        cursor = self.db.execute(
             "DELETE FROM outbox WHERE state IN ('done', 'failed') AND finished_at < ? "
             "AND id NOT IN (SELECT depends_on FROM outbox WHERE depends_on IS NOT NULL AND state = 'pending')",
             (older_than,),

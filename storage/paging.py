@@ -6,10 +6,9 @@ import json
 from datetime import timedelta
 from typing import Any
 
-import sqlite_utils
+from storage.db import Database
 
-from bot.paging.model import Escalation, EscalationState, Level, Page
-from storage import rows
+from kernel.paging import Escalation, EscalationState, Level, Page
 
 _PAGE_COLUMNS = "id, escalation_id, user_id, level, round, via, sent_at, dm_group"
 _COLUMNS = ("id, subject, policy, levels, repeat, level, round, state, reason, created_by, created_at, "
@@ -34,84 +33,78 @@ def _escalation(row: tuple) -> Escalation:
 
 
 class PagingStore:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def insert(self, *, subject: str, policy: str | None, levels: tuple[Level, ...], repeat: int, reason: str,
                created_by: str | None, at: float) -> int:
-        cursor = self.db.conn.execute(
-            "INSERT INTO escalations (subject, policy, levels, repeat, reason, created_by, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (subject, policy, _levels_to_json(levels), repeat, reason, created_by, at),
-        )
-        return int(cursor.lastrowid)
+        return int(self.db.insert("escalations", {
+            "subject": subject, "policy": policy, "levels": _levels_to_json(levels), "repeat": repeat,
+            "reason": reason, "created_by": created_by, "created_at": at}))
 
     def get(self, escalation_id: int) -> Escalation | None:
-        row = self.db.conn.execute(f"SELECT {_COLUMNS} FROM escalations WHERE id = ?", (escalation_id,)).fetchone()
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM escalations WHERE id = ?", (escalation_id,)).fetchone()
         return _escalation(row) if row else None
 
     def for_subject(self, subject: str) -> list[Escalation]:
-        rows = self.db.conn.execute(f"SELECT {_COLUMNS} FROM escalations WHERE subject = ? ORDER BY id",
+        rows = self.db.execute(f"SELECT {_COLUMNS} FROM escalations WHERE subject = ? ORDER BY id",
                                     (subject,)).fetchall()
         return [_escalation(r) for r in rows]
 
     def update(self, escalation_id: int, **fields: Any) -> None:
         if "state" in fields:
             fields["state"] = str(fields["state"])
-        rows.update(self.db.conn, "escalations", escalation_id, fields)
+        self.db.update("escalations", escalation_id, fields)
 
     def add_page(self, escalation_id: int, *, user: str, level: int, round: int, via: str, at: float) -> int | None:
         """None when this person was already paged at this level and round (a repeat or a group overlap)."""
-        cursor = self.db.conn.execute(
-            "INSERT OR IGNORE INTO pages (escalation_id, user_id, level, round, via, sent_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (escalation_id, user, level, round, via, at),
-        )
-        return int(cursor.lastrowid) if cursor.rowcount == 1 else None
+        return self.db.insert("pages", {"escalation_id": escalation_id, "user_id": user, "level": level,
+                                        "round": round, "via": via, "sent_at": at}, on_conflict_ignore=True)
 
     def page(self, page_id: int) -> Page | None:
-        row = self.db.conn.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE id = ?", (page_id,)).fetchone()
+        row = self.db.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE id = ?", (page_id,)).fetchone()
         return Page(*row) if row else None
 
     def pages(self, escalation_id: int) -> list[Page]:
-        rows = self.db.conn.execute(
+        rows = self.db.execute(
             f"SELECT {_PAGE_COLUMNS} FROM pages WHERE escalation_id = ? ORDER BY id", (escalation_id,)).fetchall()
         return [Page(*r) for r in rows]
 
     def in_group(self, group: str) -> list[Page]:
-        rows = self.db.conn.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE dm_group = ? ORDER BY id",
+        rows = self.db.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE dm_group = ? ORDER BY id",
                                     (group,)).fetchall()
         return [Page(*r) for r in rows]
 
     def group_exists(self, group: str) -> bool:
-        return self.db.conn.execute("SELECT 1 FROM pages WHERE dm_group = ? LIMIT 1", (group,)).fetchone() is not None
+        return self.db.execute("SELECT 1 FROM pages WHERE dm_group = ? LIMIT 1", (group,)).fetchone() is not None
 
     def group_alerts(self, group: str, limit: int) -> tuple[list[int], int, int]:
         """The alerts a grouped DM shows: up to ``limit`` ids (newest first), how many in all, how many pending."""
         subjects = ("SELECT DISTINCT CAST(substr(e.subject, 7) AS INTEGER) FROM pages p "
                     "JOIN escalations e ON e.id = p.escalation_id WHERE p.dm_group = ? AND e.subject LIKE 'alert:%'")
-        ids = [r[0] for r in self.db.conn.execute(
+        ids = [r[0] for r in self.db.execute(
             f"SELECT id FROM alerts WHERE id IN ({subjects}) ORDER BY id DESC LIMIT ?", (group, limit))]
-        total, pending = self.db.conn.execute(
-            f"SELECT count(*), coalesce(sum(status = 'pending'), 0) FROM alerts WHERE id IN ({subjects})",
+        total, pending = self.db.execute(
+            f"SELECT count(*), coalesce(sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) FROM alerts WHERE id IN ({subjects})",
             (group,)).fetchone()
         return ids, int(total), int(pending)
 
     def group_is_open(self, group: str) -> bool:
         """Some page in the DM still waits for an answer (stops at the first one it finds)."""
-        row = self.db.conn.execute(
+        row = self.db.execute(
             "SELECT 1 FROM pages p JOIN escalations e ON e.id = p.escalation_id "
             "WHERE p.dm_group = ? AND e.state IN ('active', 'exhausted') LIMIT 1", (group,)).fetchone()
         return row is not None
 
     def set_group(self, page_id: int, group: str) -> None:
-        self.db.conn.execute("UPDATE pages SET dm_group = ? WHERE id = ?", (group, page_id))
+        self.db.execute("UPDATE pages SET dm_group = ? WHERE id = ?", (group, page_id))
 
     def open_alert_group(self, user: str, source: str) -> str | None:
         """The DM that already shows this person's unanswered pages about alerts from ``source``.
 
         Newest page first, joined to its alert by primary key, so in a storm this stops at the first row.
         """
-        row = self.db.conn.execute(
+        row = self.db.execute(
             "SELECT p.dm_group FROM pages p JOIN escalations e ON e.id = p.escalation_id "
             "JOIN alerts a ON a.id = CAST(substr(e.subject, 7) AS INTEGER) "
             "WHERE p.user_id = ? AND p.dm_group IS NOT NULL AND e.subject LIKE 'alert:%' AND a.source = ? "
@@ -119,4 +112,4 @@ class PagingStore:
         return row[0] if row else None
 
     def active_count(self) -> int:
-        return int(self.db.conn.execute("SELECT count(*) FROM escalations WHERE state = 'active'").fetchone()[0])
+        return int(self.db.execute("SELECT count(*) FROM escalations WHERE state = 'active'").fetchone()[0])

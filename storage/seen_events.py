@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import sqlite_utils
+from storage.db import Database
 
 
 class SeenEvents:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def first_time(self, key: str, at: float) -> bool:
         """Record ``key``; True only the first time it is seen."""
-        cursor = self.db.conn.execute("INSERT OR IGNORE INTO seen_events (key, at) VALUES (?, ?)", (key, at))
-        return cursor.rowcount == 1
+        row = self.db.one("INSERT INTO seen_events (key, at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING 1",
+                          (key, at))
+        return row is not None
 
     def prune(self, older_than: float) -> int:
-        return self.db.conn.execute("DELETE FROM seen_events WHERE at < ?", (older_than,)).rowcount
+        return self.db.execute("DELETE FROM seen_events WHERE at < ?", (older_than,)).rowcount

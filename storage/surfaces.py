@@ -2,29 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-import sqlite_utils
-
-
-@dataclass(frozen=True)
-class Surface:
-    key: str
-    channel: str | None
-    ts: str | None
-    digest: str | None
+from kernel.outbox import Surface
+from storage.db import Database
 
 
 class SurfaceStore:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: Database) -> None:
         self.db = db
 
     def get(self, key: str) -> Surface | None:
-        row = self.db.conn.execute("SELECT key, channel, ts, digest FROM surfaces WHERE key = ?", (key,)).fetchone()
+        row = self.db.execute("SELECT key, channel, ts, digest FROM surfaces WHERE key = ?", (key,)).fetchone()
         return Surface(*row) if row else None
 
     def save(self, key: str, *, channel: str | None, ts: str | None, digest: str | None, at: float) -> None:
-        self.db.conn.execute(
+        self.db.execute(
             "INSERT INTO surfaces (key, channel, ts, digest, updated_at) VALUES (?, ?, ?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET channel = excluded.channel, ts = excluded.ts, "
             "digest = excluded.digest, updated_at = excluded.updated_at",
@@ -32,7 +23,7 @@ class SurfaceStore:
         )
 
     def by_message(self, channel: str, ts: str) -> Surface | None:
-        row = self.db.conn.execute(
+        row = self.db.execute(
             "SELECT key, channel, ts, digest FROM surfaces WHERE channel = ? AND ts = ?", (channel, ts)
         ).fetchone()
         return Surface(*row) if row else None

@@ -1,67 +1,14 @@
-"""Alerts, as ilert has them: pending (escalating), accepted (acknowledged), resolved (final)."""
+"""What the alert domain takes in and refuses; alerts themselves are kernel value types."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from bot.errors import UserError
 
-
-class AlertStatus(StrEnum):
-    PENDING = "pending"
-    ACCEPTED = "accepted"
-    RESOLVED = "resolved"
-
-
-SOURCE_TYPES = ("slack", "alertmanager", "webhook")
-PRIORITIES = ("high", "low")
 MAX_SUMMARY = 300
 MAX_DETAILS = 3000
-
-
-@dataclass(frozen=True)
-class AlertSource:
-    name: str
-    type: str                                  # slack | alertmanager | webhook
-    escalation_policies: tuple[str, ...]       # one for webhooks; the choices for slack
-    priority: str = "high"                     # high escalates; low notifies level 1 only
-    channel: str | None = None                 # where its alerts are posted (default: channels.alerts)
-    channels: tuple[str, ...] = ()             # slack: channels where anyone may raise alerts
-    key_env: str | None = None                 # webhooks: environment variable holding the bearer key
-
-    @property
-    def escalation_policy(self) -> str | None:
-        return self.escalation_policies[0] if self.escalation_policies else None
-
-
-@dataclass(frozen=True)
-class Alert:
-    id: int
-    source: str
-    dedup_key: str | None
-    summary: str
-    details: str
-    priority: str
-    status: AlertStatus
-    policy: str | None
-    channel: str
-    created_by: str | None
-    created_at: float
-    updated_at: float
-    event_count: int
-    accepted_by: str | None
-    accepted_at: float | None
-    resolved_by: str | None
-    resolved_at: float | None
-    incident_id: int | None
-    labels: dict[str, Any] = field(default_factory=dict)
-    batch_id: int | None = None           # the channel message that shows it
-
-    @property
-    def is_open(self) -> bool:
-        return self.status != AlertStatus.RESOLVED
 
 
 @dataclass(frozen=True)

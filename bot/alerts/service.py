@@ -6,27 +6,19 @@ webhook's 2xx reply or a Slack ack is only sent once the alert is on disk.
 
 from __future__ import annotations
 
-import sqlite3
 from dataclasses import dataclass, replace
 
-from bot.alerts.model import (
-    MAX_DETAILS,
-    MAX_SUMMARY,
-    Alert,
-    AlertError,
-    AlertEvent,
-    AlertSource,
-    AlertStatus,
-)
+from bot.alerts.model import MAX_DETAILS, MAX_SUMMARY, AlertError, AlertEvent
+from kernel.alerts import Alert, AlertSource, AlertStatus
 from bot.clock import Clock
 from bot.config import Config
 from bot.effects.outbox import Effects
 from bot.logs import get_logger
-from bot.paging.model import EscalationPolicy, EscalationState, Level
+from kernel.paging import EscalationPolicy, EscalationState, Level
 from bot.paging.service import Paging
 from bot.work import Work
 from storage.alerts import AlertStore
-from storage.db import savepoint
+from storage.errors import StorageUnavailable
 
 log = get_logger("warroom.alerts")
 
@@ -82,9 +74,9 @@ class AlertService:
         with self.work() as db:
             for source, events in payloads:
                 try:
-                    with savepoint(db):
+                    with db.savepoint():
                         out.append(self._receive(source, events))
-                except sqlite3.OperationalError:
+                except StorageUnavailable:
                     raise
                 except Exception as exc:
                     out.append(exc)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.alerts.model import AlertSource
+from kernel.alerts import AlertSource
 from bot.config.oncall import HttpSettings, Person
-from bot.oncall.schedule_model import Schedule
-from bot.paging.model import EscalationPolicy
+from kernel.schedules import Schedule
+from kernel.paging import EscalationPolicy
 
 DEFAULT_ROLES = ("commander", "communications lead", "scribe", "subject matter expert")
 

@@ -11,17 +11,17 @@ import asyncio
 import hmac
 import json
 import os
-import sqlite3
 import time
 from typing import Any, Awaitable, Callable, Mapping
 
 from aiohttp import web
 
-from bot.alerts.model import AlertSource
+from kernel.alerts import AlertSource
 from bot.alerts.payloads import PayloadError, parse
 from bot.alerts.service import AlertService, FireResult
 from bot.config import Config
 from bot.logs import get_logger
+from storage.errors import StorageUnavailable
 
 log = get_logger("warroom.http")
 
@@ -142,7 +142,7 @@ class WebhookServer:
             return _answer(request, began, 400, {"ok": False, "error": exc.reason}, source=source.name)
         try:
             results = await self._group.submit(source, events)  # committed when it returns
-        except sqlite3.OperationalError as exc:  # locked, busy, disk full: nothing was stored, the sender retries
+        except StorageUnavailable as exc:  # locked, busy, disk full: nothing was stored, the sender retries
             return _answer(request, began, 503,
                            {"ok": False, "error": "warroom could not store it (database busy or unavailable); "
                                                   "send it again"},

@@ -4,7 +4,7 @@ deletes, and a 📌 reaction or a pin marks a message as a key event."""
 from __future__ import annotations
 
 from bot.clock import Clock
-from bot.incidents.model import Incident
+from kernel.incidents import Incident
 from bot.work import Work
 from storage.incidents import IncidentStore
 

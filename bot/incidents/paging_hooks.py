@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.clock import Clock
 from bot.effects.outbox import Effects
-from bot.paging.model import Escalation
+from kernel.paging import Escalation
 from storage.incidents import IncidentStore
 
 

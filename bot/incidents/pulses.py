@@ -6,7 +6,8 @@ from __future__ import annotations
 from bot.clock import Clock
 from bot.config import Config, Severity
 from bot.effects.outbox import Effects
-from bot.timers import Timer, TimerStore
+from storage.timers import TimerStore
+from kernel.outbox import Timer
 from storage.incidents import IncidentStore
 
 PULSE = "pulse"

@@ -14,17 +14,11 @@ from bot.config import Config, Severity
 from bot.effects.outbox import Effects
 from bot.effects.replies import ReplyTo
 from bot.incidents import naming
-from bot.incidents.model import (
-    MAX_TEXT,
-    MAX_TITLE,
-    DeclareRequest,
-    Incident,
-    IncidentError,
-    Status,
-)
+from bot.incidents.model import MAX_TEXT, MAX_TITLE, DeclareRequest, IncidentError
+from kernel.incidents import Incident, Status
 from bot.incidents.pulses import Pulses
 from bot.logs import get_logger
-from bot.paging.model import Level
+from kernel.paging import Level
 from bot.work import Work
 from storage.incidents import IncidentStore
 

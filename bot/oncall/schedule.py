@@ -32,7 +32,7 @@ from bot.oncall.schedule_clock import (
     shift_index,
     wall,
 )
-from bot.oncall.schedule_model import Override, Restriction, Rotation, Schedule, Shift
+from kernel.schedules import Override, Restriction, Rotation, Schedule, Shift
 
 __all__ = [
     "DEFAULT_HORIZON",

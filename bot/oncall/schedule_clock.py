@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
-from bot.oncall.schedule_model import Restriction, Rotation
+from kernel.schedules import Restriction, Rotation
 
 UTC = dt.timezone.utc
 _DAY = dt.timedelta(days=1)

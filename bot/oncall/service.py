@@ -9,7 +9,7 @@ from bot.config import Config
 from bot.effects.outbox import Effects
 from bot.errors import UserError
 from bot.oncall.schedule import DEFAULT_HORIZON, current_shift, next_shifts, on_call_user, shifts_for_user
-from bot.oncall.schedule_model import Schedule, Shift
+from kernel.schedules import Schedule, Shift
 from bot.work import Work
 from storage.oncall import OverrideStore
 

@@ -13,8 +13,10 @@ from typing import Callable, Protocol
 from bot.clock import Clock
 from bot.effects.outbox import Effects
 from bot.logs import get_logger
-from bot.paging.model import Escalation, EscalationState, Level, PagingError
-from bot.timers import Timer, TimerStore
+from bot.paging.model import PagingError
+from kernel.paging import Escalation, EscalationState, Level
+from storage.timers import TimerStore
+from kernel.outbox import Timer
 from bot.work import Work
 from storage.paging import PagingStore
 

@@ -8,7 +8,7 @@ from bot.slack.directory import Directory
 from bot.slack.render.alerts import batch_message, dm_group_message
 from bot.slack.render.base import RenderContext
 from bot.slack.surfaces import Surfaces, SurfaceView
-from bot.timers import TimerStore
+from storage.timers import TimerStore
 from bot.work import Work
 from storage.alerts import AlertStore
 

@@ -19,7 +19,7 @@ from bot.slack.render.base import RenderContext, Rendered, render_message
 from bot.slack.render.incidents import load
 from bot.work import Work
 from storage.incidents import IncidentStore
-from storage.outbox import Effect
+from kernel.outbox import Effect
 
 log = get_logger("warroom.slack.effects")
 

@@ -8,8 +8,8 @@ from bot.slack.directory import Directory
 from bot.slack.render.base import RenderContext
 from bot.slack.render.paging import page_message
 from bot.slack.surfaces import Surfaces, SurfaceView
-from bot.timers import TimerStore
-from storage.outbox import Effect
+from storage.timers import TimerStore
+from kernel.outbox import Effect
 
 
 class SlackPaging:

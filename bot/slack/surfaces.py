@@ -15,7 +15,7 @@ from bot.slack.api import SlackApi, SlackCallError
 from bot.slack.posting import marker, post_once, update_message
 from bot.slack.render.base import Rendered
 from bot.work import Work
-from storage.outbox import Effect
+from kernel.outbox import Effect
 from storage.surfaces import SurfaceStore
 
 

@@ -17,7 +17,7 @@ from bot.config import Config, parse_config
 from bot.effects.outbox import Effects
 from bot.http import MAX_BODY, WebhookServer, WebhookServerError
 from bot.paging.service import Paging
-from bot.timers import TimerStore
+from storage.timers import TimerStore
 from bot.work import Work
 from storage.alerts import AlertStore
 from storage.db import open_database

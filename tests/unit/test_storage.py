@@ -2,14 +2,14 @@ import sqlite3
 
 import pytest
 
-from storage.db import StorageError, open_database, schema_version, transaction
+from storage.db import StorageError, open_database
 from storage.migrations import LATEST_VERSION
 from storage.outbox import OutboxStore
 
 
 def test_new_database_is_migrated_wal_and_foreign_keys(tmp_path):
     db = open_database(tmp_path / "w.db")
-    assert schema_version(db) == LATEST_VERSION
+    assert db.schema_version() == LATEST_VERSION
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     db.close()
@@ -58,7 +58,7 @@ def test_transaction_rolls_back_everything_on_error(tmp_path):
     db = open_database(tmp_path / "w.db")
     outbox = OutboxStore(db)
     with pytest.raises(RuntimeError):
-        with transaction(db):
+        with db.transaction():
             outbox.add("x", {}, lane="a", now=1.0)
             raise RuntimeError("boom")
     assert outbox.pending_count() == 0

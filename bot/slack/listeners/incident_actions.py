@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from bot.effects.replies import ReplyTo
-from bot.incidents.model import Incident, IncidentError
+from bot.incidents.model import IncidentError
+from kernel.incidents import Incident
 from bot.slack import parsing
 from bot.slack.listeners.common import Deps, act_then_ack, channel_of, error_reply, reply
 from bot.slack.render import modals

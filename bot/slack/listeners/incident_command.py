@@ -9,7 +9,8 @@ from slack_sdk.models.blocks import ActionsBlock, SectionBlock
 from slack_sdk.models.views import View
 
 from bot.effects.replies import ReplyTo
-from bot.incidents.model import OPEN_STATUSES, DeclareRequest, Incident, IncidentError, Status
+from bot.incidents.model import DeclareRequest, IncidentError
+from kernel.incidents import OPEN_STATUSES, Incident, Status
 from bot.slack import parsing
 from bot.slack.listeners.common import Deps, error_reply, reply
 from bot.slack.render import modals

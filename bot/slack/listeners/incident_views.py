@@ -6,7 +6,8 @@ from typing import Any, Callable
 
 from bot.effects.replies import ReplyTo
 from bot.errors import UserError
-from bot.incidents.model import DeclareRequest, Status
+from bot.incidents.model import DeclareRequest
+from kernel.incidents import Status
 from bot.slack import parsing
 from bot.slack.listeners.common import Deps, error_reply, error_text
 from bot.slack.render.base import Rendered

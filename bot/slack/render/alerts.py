@@ -7,9 +7,9 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block
 
-from bot.alerts.model import Alert, AlertStatus
+from kernel.alerts import Alert, AlertStatus
 from bot.effects.errors import Permanent
-from bot.paging.model import EscalationState, Page
+from kernel.paging import EscalationState, Page
 from bot.slack.render.base import RenderContext, Rendered, message, template_post
 from bot.slack.render.incidents import button, context_line, header, section
 from bot.slack.render.paging import page_message, subject

@@ -16,7 +16,7 @@ from slack_sdk.models.blocks import (
 )
 
 from bot.effects.errors import NotReady, Permanent
-from bot.incidents.model import Incident
+from kernel.incidents import Incident
 from bot.slack.render.base import FIELD_LIMIT, SECTION_LIMIT, RenderContext, Rendered, fit, message, template_post
 
 TOPIC_LIMIT = 250

@@ -17,7 +17,8 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.config import Config
-from bot.incidents.model import MAX_TEXT, MAX_TITLE, OPEN_STATUSES, Incident
+from bot.incidents.model import MAX_TEXT, MAX_TITLE
+from kernel.incidents import OPEN_STATUSES, Incident
 from bot.slack.render.base import fit
 from bot.slack.render.incidents import context_line
 from bot.text import Texts

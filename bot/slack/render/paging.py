@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock, InputBlock, PlainTextInputElem
 from slack_sdk.models.views import View
 
 from bot.effects.errors import Permanent
-from bot.paging.model import Escalation, EscalationState, Page
+from kernel.paging import Escalation, EscalationState, Page
 from bot.slack.render.base import RenderContext, Rendered, message, template_post
 from bot.slack.render.incidents import button, context_line, header, section
 

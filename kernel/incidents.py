@@ -1,0 +1,90 @@
+"""What an incident and its record are, independent of any chat platform or database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Status(StrEnum):
+    INVESTIGATING = "investigating"
+    IDENTIFIED = "identified"
+    MONITORING = "monitoring"
+    RESOLVED = "resolved"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+OPEN_STATUSES = (Status.INVESTIGATING, Status.IDENTIFIED, Status.MONITORING)
+
+
+@dataclass(frozen=True)
+class Incident:
+    id: int
+    title: str
+    description: str
+    severity: str
+    status: Status
+    commander: str
+    declared_by: str
+    declared_at: float
+    declared_in: str | None
+    is_private: bool
+    channel_name: str
+    channel_id: str | None
+    resolved_at: float | None
+    summary: str | None
+    root_cause: str | None
+    mitigation: str | None
+    last_update_at: float
+    snoozed_until: float | None
+    source: dict[str, Any]
+    updated_at: float
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.RESOLVED
+
+    @property
+    def reference(self) -> str:
+        return f"#{self.id}"
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    id: int
+    incident_id: int
+    at: float
+    actor: str | None
+    kind: str
+    text: str
+    data: dict[str, Any]
+    is_key: bool
+    message_ts: str | None = None
+    edited_at: float | None = None
+    deleted_at: float | None = None
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    id: int
+    incident_id: int
+    text: str
+    owner: str | None
+    created_by: str
+    created_at: float
+    done_at: float | None
+
+
+@dataclass(frozen=True)
+class Link:
+    id: int
+    incident_id: int
+    url: str
+    title: str
+    added_by: str
+    added_at: float
+    bookmark_id: str | None
