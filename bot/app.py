@@ -14,48 +14,42 @@ from slack_bolt.middleware.authorization.async_single_team_authorization import 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts.service import AlertPagingHooks, AlertService
 from bot.clock import Clock
 from bot.config import Config
 from bot.effects.outbox import SURFACE_SETTLE_SECONDS, Effects
-from bot.effects.replies import ReplyTo
 from bot.effects.runner import EffectRunner
-from bot.incidents.channel_log import ChannelLog
-from bot.incidents.pulses import PULSE, PulseFired, Pulses
-from bot.alerts.service import AlertPagingHooks, AlertService
 from bot.http.server import WebhookServer, WebhookServerError
+from bot.incidents.channel_log import ChannelLog
+from bot.incidents.channels import IncidentChannels
 from bot.incidents.paging_hooks import IncidentPagingHooks
-from bot.oncall.service import OnCallService
+from bot.incidents.pulses import PULSE, PulseFired, Pulses
+from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
-from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.logs import get_logger
-from bot.slack import incident_surfaces
+from bot.oncall.service import OnCallService
+from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.slack.api import SlackApi
+from bot.slack.catalogue import build_catalogue
+from bot.slack.deps import Deps
 from bot.slack.directory import Directory
-from bot.slack.effects import SlackEffects
-from bot.slack.listeners import oncall_command, register_listeners
-from bot.slack.paging import SlackPaging
-from bot.slack.render import paging as _paging_messages  # noqa: F401  (registers message builders)
-from bot.slack.render import oncall as _oncall_messages  # noqa: F401  (registers message builders)
-from bot.slack.render.alerts import alert_lines
-from bot.slack.alerts import SlackAlerts
-from bot.slack.listeners.common import Deps
+from bot.slack.listeners import register_listeners
+from bot.slack.messages import RenderContext
 from bot.slack.pressure import AckPressure
 from bot.slack.ratelimit import RateLimiter
-from bot.slack.render import incidents as _incident_messages  # noqa: F401  (registers message builders)
-from bot.slack.render.base import RenderContext
 from bot.slack.surfaces import Surfaces
 from bot.text import Texts
 from bot.timers import TimerService
-from storage.timers import TimerStore
 from bot.work import Work
-from storage.db import StorageError, open_database
-from storage.seen_events import SeenEvents
-from storage.incidents import IncidentStore
-from storage.outbox import OutboxStore
 from storage.alerts import AlertStore
+from storage.db import StorageError, open_database
+from storage.incidents import IncidentStore
 from storage.oncall import OverrideStore
+from storage.outbox import OutboxStore
 from storage.paging import PagingStore
+from storage.seen_events import SeenEvents
 from storage.surfaces import SurfaceStore
+from storage.timers import TimerStore
 
 log = get_logger("warroom.app")
 
@@ -163,32 +157,36 @@ class Warroom:
         self.paging = Paging(PagingStore(db), self.effects, self.timer_store, self.work, clock,
                              on_call=self.oncall.on_call)
         self.paging.hooks["incident"] = IncidentPagingHooks(self.incident_store, self.effects, clock)
-        self.incidents = IncidentService(self.incident_store, self.effects, self.pulses, self.work, clock, config,
-                                         paging=self.paging)
+        self.channels = IncidentChannels(self.incident_store, self.effects, self.pulses, self.work, clock, config)
+        self.incidents = IncidentService(self.incident_store, self.effects, self.pulses, self.channels, self.work,
+                                         clock, config, paging=self.paging)
+        self.record = IncidentRecord(self.incident_store, self.effects, self.work, clock)
         self.alert_store = AlertStore(db)
         self.alerts = AlertService(self.alert_store, self.paging, self.effects, self.work, clock, config)
         self.paging.hooks["alert"] = AlertPagingHooks(self.alerts)
-        self.incidents.declare_hooks.append(self._link_alert)
+        self.incidents.declare_hooks.append(self.alerts.link_declared_incident)
         self.webhooks = WebhookServer(config, self.alerts)
         self.channel_log = ChannelLog(self.incident_store, self.work, clock)
         self.texts = Texts(config.templates, config.timezone)
 
         self.api = SlackApi(self.client, RateLimiter(scale=self.options.rate_limit_scale))
         self.directory = Directory(self.api)
-        self.render = RenderContext(self.texts, config, clock, self.incident_store, alerts=self.alert_store,
-                                    paging=self.paging.store)
-        self.render.status_extras.append(lambda incident: alert_lines(self.render, incident))
+        self.render = RenderContext(self.texts, config, clock, self.incident_store, self.alert_store,
+                                    self.paging.store, self.timer_store)
         self.surfaces = Surfaces(self.api, SurfaceStore(db), self.work, clock)
-        incident_surfaces.register_incident_surfaces(self.surfaces, self.render, self.directory, config)
-        self.slack_effects = SlackEffects(self.api, self.directory, self.render, self.incident_store, self.work,
-                                          clock, config, self.bot_user_id)
-        handlers = dict(self.slack_effects.handlers())
-        handlers["surface.sync"] = self.surfaces.sync
-        SlackPaging(self.paging, self.directory, self.render, self.timer_store).register(self.surfaces, handlers)
-        SlackAlerts(self.alert_store, self.directory, self.render, self.timer_store, self.work).register(self.surfaces)
+        catalogue = build_catalogue(api=self.api, directory=self.directory, render=self.render,
+                                    surfaces=self.surfaces, config=config, incidents=self.incidents,
+                                    channels=self.channels, paging=self.paging, alerts=self.alerts,
+                                    bot_user_id=self.bot_user_id)
         self.pressure = AckPressure()
-        self.runner = EffectRunner(self.outbox, handlers, clock, concurrency=self.options.effect_concurrency,
-                                   on_failure=self._effect_failed, hold=self.pressure.busy)
+
+        async def effect_failed(effect, reason: str) -> None:
+            hook = catalogue.failure_hooks.get(effect.kind)
+            if hook is not None:
+                hook(effect, reason)
+
+        self.runner = EffectRunner(self.outbox, catalogue.handlers, clock, concurrency=self.options.effect_concurrency,
+                                   on_failure=effect_failed, hold=self.pressure.busy)
         self.timers = TimerService(self.timer_store, clock, {
             PULSE: PulseFired(self.incident_store, self.pulses, self.effects, self.work, clock, config),
             ESCALATION_TIMER: self.paging.on_timeout,
@@ -199,11 +197,11 @@ class Warroom:
         # not "warroom": Bolt names its logger after the app and sets its level, which would silence warroom.*
         self.app = AsyncApp(client=self.client, name="warroom-slack", process_before_response=False)
         self.app.middleware(self.pressure.middleware)  # first: counts every request until it is acked
-        self.deps = Deps(config=config, texts=self.texts, clock=clock, incidents=self.incidents,
-                         channel_log=self.channel_log, directory=self.directory, render=self.render,
-                         slack_effects=self.slack_effects, seen_events=SeenEvents(db),
-                         extras={"home_sections": [oncall_command.home_section(self.oncall)]})
-        register_listeners(self.app, self.deps, self.paging, self.alerts, self.oncall)
+        self.deps = Deps(config=config, texts=self.texts, clock=clock, work=self.work, effects=self.effects,
+                         api=self.api, directory=self.directory, render=self.render, incidents=self.incidents,
+                         record=self.record, channel_log=self.channel_log, paging=self.paging, alerts=self.alerts,
+                         oncall=self.oncall, seen_events=SeenEvents(db))
+        register_listeners(self.app, self.deps)
 
         @self.app.error
         async def on_error(error, body) -> None:
@@ -226,25 +224,6 @@ class Warroom:
                 await self.directory.member_channel_id(ref)
             except Exception as exc:
                 log.warning("channel.unavailable", key=f"channels.{key}", channel=ref, reason=str(exc))
-
-    async def _effect_failed(self, effect, reason: str) -> None:
-        """A Slack action that cannot happen: people must hear about it, not only the log."""
-        if effect.kind != "incident.create_channel":
-            return
-        incident = self.incident_store.get(int(effect.payload["incident"]))
-        if incident is None:
-            return
-        with self.work():
-            self.pulses.stop(incident.id)  # no channel to remind in
-            self.incident_store.add_event(incident.id, at=self.clock.time(), actor=None, kind="setup_failed",
-                                          data={"reason": reason}, is_key=True)
-            self.effects.reply(ReplyTo(incident.declared_by, incident.declared_in), "incident.setup_failed",
-                               {"incident": incident.id, "reason": reason})
-
-    def _link_alert(self, incident_id: int, request, now: float) -> None:
-        alert_id = (request.source or {}).get("alert")
-        if alert_id:
-            self.alerts.link_incident(int(alert_id), incident_id, request.declared_by)
 
     # housekeeping ------------------------------------------------------------------------------
     async def _maintenance(self) -> None:

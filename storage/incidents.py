@@ -59,6 +59,11 @@ class IncidentStore:
         ).fetchall()
         return [_incident(r) for r in rows]
 
+    def declared_by_since(self, user: str, since: float) -> list[Incident]:
+        rows = self.db.query(f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE declared_by = ? AND declared_at >= ? "
+                             "ORDER BY id", (user, since))
+        return [_incident(r) for r in rows]
+
     def involves(self, incident_id: int, user: str) -> bool:
         """The person is in the incident: declared it, holds a role, or joined its channel."""
         row = self.db.execute(
@@ -67,6 +72,13 @@ class IncidentStore:
             "UNION SELECT 1 FROM timeline WHERE incident_id = ? AND kind = 'joined' AND actor = ? LIMIT 1",
             (incident_id, user, user, incident_id, user, incident_id, user)).fetchone()
         return row is not None
+
+    def channel_names_starting(self, prefix: str) -> set[str]:
+        """Every channel name warroom has given (or is about to give) that starts with ``prefix``."""
+        # not LIKE: channel names are full of its wildcard "_"
+        rows = self.db.query("SELECT channel_name FROM incidents WHERE substr(channel_name, 1, ?) = ?",
+                             (len(prefix), prefix))
+        return {r[0] for r in rows}
 
     def channel_taken_by_other(self, channel_id: str, incident_id: int) -> bool:
         row = self.db.execute(

@@ -238,6 +238,15 @@ CREATE INDEX pages_by_group ON pages(dm_group) WHERE dm_group IS NOT NULL;
 CREATE INDEX pages_by_user ON pages(user_id);
 """))
 
+MIGRATIONS.append(Migration(4, "one incident per channel name", """
+-- Names are chosen when an incident is recorded, so incidents declared together never race for one
+-- name. Rows written before this kept the name asked for until the channel existed: keep the first.
+UPDATE incidents SET channel_name = channel_name || '-w' || id
+    WHERE channel_id IS NULL AND channel_name != ''
+      AND id NOT IN (SELECT min(id) FROM incidents GROUP BY channel_name);
+CREATE UNIQUE INDEX incidents_by_channel_name ON incidents(channel_name) WHERE channel_name != '';
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -29,7 +29,7 @@ class RecordingApp:
 
 def handled():
     app = RecordingApp()
-    register_listeners(app, deps=None, paging=None, alert_service=None, oncall=None)
+    register_listeners(app, None)
     return app.seen
 
 

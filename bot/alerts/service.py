@@ -147,6 +147,13 @@ class AlertService:
             self.effects.sync(f"alertbatch:{batch}", immediate=True, delay=wait)
         self.store.update(alert_id, batch_id=batch)
 
+    def close_batch(self, batch_id: int) -> list[Alert]:
+        """The batch's message is being written now: from here on new alerts start the next one.
+        Returns what the message shows."""
+        with self.work():
+            self.store.close_batch(batch_id, self.clock.time())
+        return self.store.in_batch(batch_id)
+
     def _sync_post(self, alert_id: int, batch: int | None = None) -> None:
         batch = batch if batch is not None else self.store.batch_of(alert_id)
         if batch is not None:
@@ -223,6 +230,12 @@ class AlertService:
                 raise AlertError("alert_nothing_to_escalate", alert=alert)
             self.paging.escalate_now(active[-1].id, user, seen=seen)
             self.store.log(alert_id, "escalated", at=self.clock.time(), actor=user)
+
+    def link_declared_incident(self, incident_id: int, request, now: float) -> None:
+        """A declare hook: an incident declared from an alert's button is linked to that alert."""
+        alert_id = (request.source or {}).get("alert")
+        if alert_id:
+            self.link_incident(int(alert_id), incident_id, request.declared_by)
 
     def link_incident(self, alert_id: int, incident_id: int, by: str) -> None:
         """Called inside the declare transaction when an incident is declared from an alert; refusing

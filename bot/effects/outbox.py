@@ -1,6 +1,8 @@
 """What the domain asks of the outside world, in its own words; the chat adapter decides how.
 
-Nothing here talks to Slack. An effect is a row in the outbox, written in the caller's transaction.
+Nothing here talks to Slack. An effect is a row in the outbox, written in the caller's transaction;
+every name used here is one of the port's (``bot.effects.port``), checked when it is recorded so a
+typo fails the test that makes it, not a Slack call in production.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.clock import Clock
+from bot.effects.port import EFFECT_KINDS, MESSAGES, SURFACES, surface_kind
 from bot.effects.replies import ReplyTo
 from storage.outbox import OutboxStore
 
@@ -24,10 +27,12 @@ class Effects:
 
     def sync(self, surface: str, *, depends_on: int | None = None, immediate: bool = False,
              delay: float | None = None) -> int:
-        """Make the Slack surface ``surface`` (e.g. ``incident:12:topic``) show current state.
+        """Make the surface ``surface`` (e.g. ``incident:12:topic``) show current state.
 
         It waits ``settle`` seconds for more changes unless ``immediate``; ``delay`` overrides both.
         """
+        if surface_kind(surface) not in SURFACES:
+            raise ValueError(f"{surface!r} is not a surface of the chat port")
         wait = delay if delay is not None else (0.0 if immediate else self.settle)
         return self.store.add(
             "surface.sync", {"surface": surface}, lane=f"surface:{surface}", now=self.clock.time(),
@@ -38,7 +43,8 @@ class Effects:
              depends_on: int | None = None, delay: float = 0.0) -> int:
         """Post the message named ``message`` (rendered from templates) to ``target``:
         ``incident:<id>`` (its channel), ``config:<announcements|alerts|comms|postmortems>``,
-        ``dm:<user>``, or a channel ID."""
+        ``channel:<name or id>``, or ``dm:<user>``."""
+        _check_message(message)
         return self.store.add(
             "message.post", {"target": target, "message": message, "context": context},
             lane=lane or f"post:{target}", now=self.clock.time(), depends_on=depends_on, delay=delay,
@@ -46,9 +52,10 @@ class Effects:
 
     def reply(self, reply_to: ReplyTo | None, message: str, context: dict[str, Any], *,
               depends_on: int | None = None) -> int | None:
-        """Tell the person who asked, privately (ephemeral)."""
+        """Tell the person who asked, privately."""
         if reply_to is None:
             return None
+        _check_message(message)
         return self.store.add(
             "message.reply", {"reply_to": reply_to.as_dict(), "message": message, "context": context},
             lane=f"reply:{reply_to.user}", now=self.clock.time(), depends_on=depends_on,
@@ -56,4 +63,11 @@ class Effects:
 
     def do(self, kind: str, payload: dict[str, Any], *, lane: str, depends_on: int | None = None,
            delay: float = 0.0) -> int:
+        if kind not in EFFECT_KINDS:
+            raise ValueError(f"{kind!r} is not an effect kind of the chat port")
         return self.store.add(kind, payload, lane=lane, now=self.clock.time(), depends_on=depends_on, delay=delay)
+
+
+def _check_message(message: str) -> None:
+    if message not in MESSAGES:
+        raise ValueError(f"{message!r} is not a message of the chat port")

@@ -46,3 +46,9 @@ def is_valid_channel_name(name: str) -> bool:
     return 0 < len(name) <= MAX_CHANNEL_NAME and re.fullmatch(r"[a-z0-9_-]+", name) is not None and bool(
         re.search(r"[a-z0-9]", name)
     )
+
+
+
+def name_prefix(base: str) -> str:
+    """What every suffixed form of ``base`` starts with, even when cut to fit 80 characters."""
+    return base[: MAX_CHANNEL_NAME - 5]

@@ -6,25 +6,27 @@ Callers (Slack listeners, the alert flow, timers) hand in plain values; nothing 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 from bot.clock import Clock
 from bot.config import Config, Severity
 from bot.effects.outbox import Effects
 from bot.effects.replies import ReplyTo
-from bot.incidents import naming
+from bot.incidents.channels import IncidentChannels
 from bot.incidents.model import MAX_TEXT, MAX_TITLE, DeclareRequest, IncidentError
-from kernel.incidents import Incident, Status
 from bot.incidents.pulses import Pulses
+from bot.incidents.text import clean_text, unique
 from bot.logs import get_logger
-from kernel.paging import Level
+from bot.paging.targets import PageTargets
 from bot.work import Work
+from kernel.incidents import Incident, Status
+from kernel.paging import Level
 from storage.incidents import IncidentStore
 
 log = get_logger("warroom.incidents")
 
 SURFACES = ("topic", "status", "announcement")
+RETRY_WINDOW = 120.0          # a declare repeated within this is the person's retry, not a new incident
+DECLARES_PER_MINUTE = 5       # per person: a loop or a stuck key must not open fifty channels
 
 
 @dataclass(frozen=True)
@@ -34,14 +36,15 @@ class Actor:
 
 
 class IncidentService:
-    def __init__(self, store: IncidentStore, effects: Effects, pulses: Pulses, work: Work, clock: Clock,
-                 config: Config, paging=None) -> None:
+    def __init__(self, store: IncidentStore, effects: Effects, pulses: Pulses, channels: IncidentChannels,
+                 work: Work, clock: Clock, config: Config, paging=None) -> None:
         self.paging = paging  # bot.paging.service.Paging; optional so the lifecycle works without it
         # called inside the declare transaction: (incident_id, request, now); alerts link themselves here
         self.declare_hooks: list = []
         self.store = store
         self.effects = effects
         self.pulses = pulses
+        self.channels = channels
         self.work = work
         self.clock = clock
         self.config = config
@@ -66,12 +69,6 @@ class IncidentService:
             raise IncidentError("no_such_incident", number=incident_id)  # its existence is private too
         return incident
 
-    def join(self, incident: Incident, actor: Actor) -> None:
-        """The Join button: public incidents only; a private one is by invitation."""
-        if incident.is_private:
-            raise IncidentError("private_incident", incident=incident)
-        self.add_responders(incident, actor, [actor.user])
-
     def in_channel(self, channel_id: str | None) -> Incident | None:
         return self.store.by_channel(channel_id) if channel_id else None
 
@@ -89,23 +86,22 @@ class IncidentService:
         commander = request.commander or request.declared_by
         now = self.clock.time()
         with self.work():
+            self._refuse_repeats(request.declared_by, title, severity.name, now)
             incident_id = self.store.insert(
                 title=title, description=description, severity=severity.name, status=Status.INVESTIGATING,
                 commander=commander, declared_by=request.declared_by, declared_at=now,
                 declared_in=request.declared_in, is_private=request.is_private, channel_name="",
                 last_update_at=now, source=request.source, updated_at=now,
             )
-            local = datetime.fromtimestamp(now, tz=timezone.utc).astimezone(ZoneInfo(self.config.timezone))
-            name = naming.channel_name(self.config.incident.channel_name, title=title, number=incident_id,
-                                       severity=severity.name, when=local)
+            name = self.channels.name_for(incident_id, title=title, severity=severity.name, at=now)
             self.store.update(incident_id, channel_name=name)
             self.store.set_role(incident_id, "commander", commander, by=request.declared_by, at=now)
             self.store.add_event(incident_id, at=now, actor=request.declared_by, kind="declared", text=title,
                                  data={"severity": severity.name, "commander": commander}, is_key=True)
             create = self.effects.do("incident.create_channel", {"incident": incident_id},
                                      lane=f"incident:{incident_id}:channel")
-            invitees = _unique([request.declared_by, commander, *self.config.incident.responders,
-                                *request.responders])
+            invitees = unique([request.declared_by, commander, *self.config.incident.responders,
+                               *request.responders])
             self.effects.do("incident.invite", {"incident": incident_id, "users": invitees},
                             lane=f"incident:{incident_id}:invite", depends_on=create)
             for surface in self._surfaces_for(request.is_private):
@@ -114,8 +110,92 @@ class IncidentService:
             self.pulses.schedule(incident_id, severity, since=now)
             for hook in self.declare_hooks:
                 hook(incident_id, request, now)
-        log.info("incident.declared", incident=incident_id, severity=severity.name, channel=name)
+        log.info("incident.declared", incident=incident_id, severity=severity.name,
+                 channel="(private)" if request.is_private else name)
         return self.get(incident_id)
+
+    def _refuse_repeats(self, user: str, title: str, severity: str, now: float) -> None:
+        """A command Slack timed out on is often sent again: the same person, title and severity within
+        a couple of minutes is that retry, answered with the incident it already made."""
+        recent = self.store.declared_by_since(user, now - max(RETRY_WINDOW, 60.0))
+        same = next((i for i in recent if i.title == title and i.severity == severity
+                     and i.declared_at >= now - RETRY_WINDOW), None)
+        if same is not None:
+            raise IncidentError("declared_already", incident=same)
+        if sum(1 for i in recent if i.declared_at >= now - 60.0) >= DECLARES_PER_MINUTE:
+            raise IncidentError("declaring_too_fast", limit=DECLARES_PER_MINUTE)
+
+    # people ----------------------------------------------------------------------------------
+    def join(self, incident: Incident, actor: Actor) -> None:
+        """The Join button: public incidents only; a private one is by invitation."""
+        if incident.is_private:
+            raise IncidentError("private_incident", incident=incident)
+        self.add_responders(incident, actor, [actor.user])
+
+    def add_responders(self, incident: Incident, actor: Actor, users: list[str]) -> None:
+        """Invite people into the incident channel (the Join button, escalations)."""
+        self._require_open(incident)
+        with self.work():
+            self.effects.do("incident.invite", {"incident": incident.id, "users": users},
+                            lane=f"incident:{incident.id}:invite")
+
+    def assign_role(self, incident: Incident, actor: Actor, role: str, user: str) -> Incident:
+        self._require_open(incident)
+        role = self.resolve_role(role)
+        self._require_commander_or_manager(incident, actor, "change the commander" if role == "commander"
+                                           else "assign roles")
+        current = self.store.roles(incident.id).get(role)
+        if current == user:
+            raise IncidentError("same_role", incident=incident, role=role, user=user)
+        now = self.clock.time()
+        with self.work():
+            if role == "commander":
+                self.store.update(incident.id, commander=user, updated_at=now)
+            self.store.set_role(incident.id, role, user, by=actor.user, at=now)
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="role",
+                                 data={"role": role, "user": user, "previous": current}, is_key=role == "commander")
+            self.effects.do("incident.invite", {"incident": incident.id, "users": [user]},
+                            lane=f"incident:{incident.id}:invite")
+            self.effects.post(f"incident:{incident.id}", "incident.role_assigned",
+                              {"incident": incident.id, "actor": actor.user, "role": role, "user": user,
+                               "previous": current})
+            self._sync(incident)
+        return self.get(incident.id)
+
+    def resolve_role(self, text: str) -> str:
+        """Match a typed role to a configured one: exact, or a unique prefix ("comms" -> no, "communications" -> yes)."""
+        wanted = " ".join(text.lower().split())
+        roles = self.config.incident.roles
+        if wanted in roles:
+            return wanted
+        matches = [r for r in roles if r.startswith(wanted) or any(w.startswith(wanted) for w in r.split())]
+        if len(matches) == 1 and wanted:
+            return matches[0]
+        if len(matches) > 1:
+            raise IncidentError("ambiguous_role", given=text, matches=matches, roles=roles)
+        raise IncidentError("not_a_role", given=text, roles=roles)
+
+    def escalate(self, incident: Incident, actor: Actor, page: PageTargets) -> int:
+        """Page people about this incident: the named people, groups and schedules as one level that
+        waits for ever, or an escalation policy level by level. Returns the escalation id."""
+        self._require_open(incident)
+        if self.paging is None:
+            raise IncidentError("paging_unavailable")
+        if page.policy is not None:
+            levels, repeat, policy = page.policy.levels, page.policy.repeat, page.policy.name
+            targets = [f"policy:{policy}"]
+        else:
+            levels, repeat, policy, targets = (Level(page.targets, None),), 0, None, list(page.targets)
+        now = self.clock.time()
+        with self.work():
+            escalation = self.paging.start(f"incident:{incident.id}", levels, repeat=repeat, policy=policy,
+                                           created_by=actor.user)
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="escalated",
+                                 data={"targets": targets, "policy": policy, "escalation": escalation.id},
+                                 is_key=True)
+            self.effects.post(f"incident:{incident.id}", "paging.incident_paged",
+                              {"actor": actor.user, "targets": targets, "policy": policy})
+        return escalation.id
 
     # updating --------------------------------------------------------------------------------
     def post_update(self, incident: Incident, actor: Actor, *, message: str, status: Status | None = None,
@@ -163,117 +243,6 @@ class IncidentService:
             self.pulses.schedule(incident.id, severity, since=incident.last_update_at)
         return self.get(incident.id)
 
-    def assign_role(self, incident: Incident, actor: Actor, role: str, user: str) -> Incident:
-        self._require_open(incident)
-        role = self.resolve_role(role)
-        if role == "commander":
-            self._require_commander_or_manager(incident, actor, "change the commander")
-        current = self.store.roles(incident.id).get(role)
-        if current == user:
-            raise IncidentError("same_role", incident=incident, role=role, user=user)
-        now = self.clock.time()
-        with self.work():
-            if role == "commander":
-                self.store.update(incident.id, commander=user, updated_at=now)
-            self.store.set_role(incident.id, role, user, by=actor.user, at=now)
-            self.store.add_event(incident.id, at=now, actor=actor.user, kind="role",
-                                 data={"role": role, "user": user, "previous": current}, is_key=role == "commander")
-            self.effects.do("incident.invite", {"incident": incident.id, "users": [user]},
-                            lane=f"incident:{incident.id}:invite")
-            self.effects.post(f"incident:{incident.id}", "incident.role_assigned",
-                              {"incident": incident.id, "actor": actor.user, "role": role, "user": user,
-                               "previous": current})
-            self._sync(incident)
-        return self.get(incident.id)
-
-    def resolve_role(self, text: str) -> str:
-        """Match a typed role to a configured one: exact, or a unique prefix ("comms" -> no, "communications" -> yes)."""
-        wanted = " ".join(text.lower().split())
-        roles = self.config.incident.roles
-        if wanted in roles:
-            return wanted
-        matches = [r for r in roles if r.startswith(wanted) or any(w.startswith(wanted) for w in r.split())]
-        if len(matches) == 1 and wanted:
-            return matches[0]
-        if len(matches) > 1:
-            raise IncidentError("ambiguous_role", given=text, matches=matches, roles=roles)
-        raise IncidentError("not_a_role", given=text, roles=roles)
-
-    def add_responders(self, incident: Incident, actor: Actor, users: list[str]) -> None:
-        """Invite people into the incident channel (the Join button, escalations)."""
-        self._require_open(incident)
-        with self.work():
-            self.effects.do("incident.invite", {"incident": incident.id, "users": users},
-                            lane=f"incident:{incident.id}:invite")
-
-    def escalate(self, incident: Incident, actor: Actor, targets: list[str], *, levels=None, repeat: int = 0,
-                 policy: str | None = None) -> int:
-        """Page people about this incident: ``targets`` as ``user:U1`` / ``usergroup:S1`` /
-        ``schedule:name`` for one level, or a policy's ``levels``. Returns the escalation id."""
-        self._require_open(incident)
-        if self.paging is None:
-            raise IncidentError("paging_unavailable")
-        levels = levels or (Level(tuple(targets), None),)
-        now = self.clock.time()
-        with self.work():
-            escalation = self.paging.start(f"incident:{incident.id}", levels, repeat=repeat, policy=policy,
-                                           created_by=actor.user)
-            self.store.add_event(incident.id, at=now, actor=actor.user, kind="escalated",
-                                 data={"targets": targets, "policy": policy, "escalation": escalation.id},
-                                 is_key=True)
-            self.effects.post(f"incident:{incident.id}", "paging.incident_paged",
-                              {"actor": actor.user, "targets": targets, "policy": policy})
-        return escalation.id
-
-    def add_note(self, incident: Incident, actor: Actor, text: str) -> int:
-        note = clean_text(text, "note", MAX_TEXT)
-        now = self.clock.time()
-        with self.work():
-            event = self.store.add_event(incident.id, at=now, actor=actor.user, kind="note", text=note, is_key=True)
-            self.effects.post(f"incident:{incident.id}", "incident.note",
-                              {"incident": incident.id, "author": actor.user, "text": note})
-        return event
-
-    def add_link(self, incident: Incident, actor: Actor, url: str, title: str | None) -> int:
-        if not url.startswith(("http://", "https://")):
-            raise IncidentError("not_a_link", given=url)
-        label = clean_text(title or url, "link title", 150, required=False) or url
-        now = self.clock.time()
-        with self.work():
-            link_id = self.store.add_link(incident.id, url=url, title=label, by=actor.user, at=now)
-            self.store.add_event(incident.id, at=now, actor=actor.user, kind="link", text=label,
-                                 data={"url": url, "link": link_id})
-            self.effects.do("incident.bookmark", {"incident": incident.id, "link": link_id},
-                            lane=f"incident:{incident.id}:bookmarks")
-            self.effects.post(f"incident:{incident.id}", "incident.link_added",
-                              {"incident": incident.id, "actor": actor.user, "url": url, "title": label})
-            self._sync(incident, surfaces=("status",))
-        return link_id
-
-    def add_followup(self, incident: Incident, actor: Actor, text: str, owner: str | None) -> int:
-        body = clean_text(text, "follow-up", 500)
-        now = self.clock.time()
-        with self.work():
-            followup = self.store.add_followup(incident.id, text=body, owner=owner, by=actor.user, at=now)
-            self.store.add_event(incident.id, at=now, actor=actor.user, kind="followup", text=body,
-                                 data={"followup": followup, "owner": owner})
-            self.effects.post(f"incident:{incident.id}", "incident.followup_added",
-                              {"incident": incident.id, "actor": actor.user, "text": body, "owner": owner,
-                               "followup": followup})
-        return followup
-
-    def complete_followup(self, incident: Incident, actor: Actor, followup_id: int) -> None:
-        followup = next((f for f in self.store.followups(incident.id) if f.id == followup_id), None)
-        if followup is None:
-            raise IncidentError("no_such_followup", incident=incident, followup=followup_id)
-        if followup.done_at is not None:
-            raise IncidentError("followup_done_already", done_at=followup.done_at)
-        now = self.clock.time()
-        with self.work():
-            self.store.complete_followup(followup_id, at=now)
-            self.store.add_event(incident.id, at=now, actor=actor.user, kind="followup_done", text=followup.text,
-                                 data={"followup": followup_id})
-
     def no_change(self, incident: Incident, actor: Actor, *, reminded_at: float) -> Incident:
         """The reminder's "No change" button: an update saying nothing changed. Once anyone has posted
         an update since that reminder, a (second) click changes nothing."""
@@ -284,6 +253,7 @@ class IncidentService:
     def snooze_pulse(self, incident: Incident, actor: Actor, seconds: float) -> float:
         """Quiet the reminders for a while; returns when they resume."""
         self._require_open(incident)
+        self._require_commander_or_manager(incident, actor, "snooze the reminders")
         now = self.clock.time()
         until = now + seconds
         with self.work():
@@ -292,7 +262,7 @@ class IncidentService:
             self.pulses.remind_at(incident.id, until)
         return until
 
-    # resolving -------------------------------------------------------------------------------
+    # resolving and reopening -----------------------------------------------------------------
     def resolve(self, incident: Incident, actor: Actor, *, summary: str, root_cause: str = "",
                 mitigation: str = "") -> Incident:
         self._require_open(incident)
@@ -305,7 +275,8 @@ class IncidentService:
             self.store.update(incident.id, status=Status.RESOLVED, resolved_at=now, summary=summary_text,
                               root_cause=cause or None, mitigation=fix or None, last_update_at=now, updated_at=now)
             self.store.add_event(incident.id, at=now, actor=actor.user, kind="resolved", text=summary_text,
-                                 data={"root_cause": cause, "mitigation": fix}, is_key=True)
+                                 data={"root_cause": cause, "mitigation": fix, "status": str(incident.status)},
+                                 is_key=True)
             self.pulses.stop(incident.id)
             if self.paging is not None:  # nobody is woken up for an incident that is over
                 self.paging.end(f"incident:{incident.id}", by=actor.user)
@@ -314,6 +285,28 @@ class IncidentService:
             if self.config.channels.postmortems and not incident.is_private:
                 self.effects.post("config:postmortems", "incident.postmortem_summary", {"incident": incident.id})
         log.info("incident.resolved", incident=incident.id)
+        return self.get(incident.id)
+
+    def reopen(self, incident: Incident, actor: Actor, *, reason: str = "") -> Incident:
+        """The problem is back: the incident returns to the status it had, with pulses and live surfaces."""
+        if incident.is_open:
+            raise IncidentError("incident_open", incident=incident)
+        self._require_commander_or_manager(incident, actor, "reopen it")
+        note = clean_text(reason, "reason", MAX_TEXT, required=False)
+        resolved = [e for e in self.store.timeline(incident.id) if e.kind == "resolved"]
+        previous = (resolved[-1].data.get("status") if resolved else None) or Status.INVESTIGATING
+        status = Status(previous) if previous in {s.value for s in Status} - {"resolved"} else Status.INVESTIGATING
+        now = self.clock.time()
+        with self.work():
+            self.store.update(incident.id, status=status, resolved_at=None, last_update_at=now, snoozed_until=None,
+                              updated_at=now)
+            self.store.add_event(incident.id, at=now, actor=actor.user, kind="reopened", text=note,
+                                 data={"status": str(status)}, is_key=True)
+            self.effects.post(f"incident:{incident.id}", "incident.reopened",
+                              {"incident": incident.id, "actor": actor.user, "text": note, "status": str(status)})
+            self._sync(incident)
+            self.pulses.schedule(incident.id, self.severity(incident.severity), since=now)
+        log.info("incident.reopened", incident=incident.id)
         return self.get(incident.id)
 
     # helpers ---------------------------------------------------------------------------------
@@ -334,26 +327,3 @@ class IncidentService:
             return
         raise IncidentError("commander_only", incident=incident, action=what,
                             managers=bool(self.config.incident_managers))
-
-
-FIELDS = {"title": "title", "description": "description", "update": "message", "note": "note",
-          "follow-up": "followup", "summary": "summary", "root cause": "root_cause", "mitigation": "mitigation"}
-
-
-def clean_text(text: str | None, what: str, max_len: int, *, required: bool = True) -> str:
-    """Trim and check user text; the error says what was wrong and how to write it right."""
-    value = " ".join((text or "").split()) if what in ("title", "link title") else (text or "").strip()
-    field = FIELDS.get(what)
-    if required and not value:
-        raise IncidentError("empty_text", field=field, what=what)
-    if len(value) > max_len:
-        raise IncidentError("text_too_long", field=field, what=what, length=len(value), limit=max_len)
-    return value
-
-
-def _unique(users: list[str]) -> list[str]:
-    seen: list[str] = []
-    for user in users:
-        if user and user not in seen:
-            seen.append(user)
-    return seen

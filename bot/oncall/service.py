@@ -21,6 +21,14 @@ class OnCallError(UserError):
     """An on-call request that cannot be done as asked (see :class:`bot.errors.UserError`)."""
 
 
+class WhichSchedule(OnCallError):
+    """Several schedules and none named: the person must choose one."""
+
+    def __init__(self, schedules: tuple[Schedule, ...]) -> None:
+        super().__init__("which_schedule", schedules=[s.name for s in schedules])
+        self.schedules = schedules
+
+
 class OnCallService:
     def __init__(self, config: Config, overrides: OverrideStore, effects: Effects, work: Work, clock: Clock) -> None:
         self.config = config
@@ -37,6 +45,17 @@ class OnCallService:
         if schedule is None:
             raise OnCallError("no_such_schedule", given=name, schedules=[s.name for s in self.config.schedules])
         return schedule
+
+    def choose_schedule(self, name: str | None) -> Schedule:
+        """The schedule someone means: the one named, or the only one there is. With several and none
+        named, :class:`WhichSchedule` carries the choices so the adapter can ask."""
+        if name:
+            return self.schedule(name)
+        if not self.config.schedules:
+            raise OnCallError("no_schedules")
+        if len(self.config.schedules) == 1:
+            return self.config.schedules[0]
+        raise WhichSchedule(self.config.schedules)
 
     def _overrides(self, schedule: Schedule, after: float):
         """Overrides that matter from ``after - HORIZON`` on (ended ones can be ignored)."""

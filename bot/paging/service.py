@@ -65,7 +65,7 @@ class Paging:
     def start(self, subject: str, levels: tuple[Level, ...], *, repeat: int = 0, policy: str | None = None,
               reason: str = "", created_by: str | None = None) -> Escalation:
         if not levels or not any(level.targets for level in levels):
-            raise PagingError("nobody_to_page")
+            raise PagingError("nobody_to_page", schedules=False, policies=False)
         now = self.clock.time()
         with self.work():
             escalation_id = self.store.insert(subject=subject, policy=policy, levels=levels, repeat=repeat,

@@ -79,6 +79,15 @@ class SlackApi:
         except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError, OSError) as exc:
             raise RetryLater(f"{method}: {type(exc).__name__}: {exc}") from None
 
+    async def open_view(self, trigger_id: str, view: Any) -> dict:
+        """Open a modal for a click or command that was just acked (the trigger expires in 3 s)."""
+        body = view.to_dict() if hasattr(view, "to_dict") else view
+        return await self.call("views.open", json=True, patient=True, trigger_id=trigger_id, view=body)
+
+    async def publish_home(self, user: str, view: Any) -> dict:
+        body = view.to_dict() if hasattr(view, "to_dict") else view
+        return await self.call("views.publish", json=True, patient=True, user_id=user, view=body)
+
 
 def _retry_after(headers: Any) -> float:
     try:

@@ -44,11 +44,17 @@ def mention(token: str) -> Mention | None:
     return Mention("group", match.group(1)) if match else None
 
 
+_BARE_URL = re.compile(r"^https?://[^\s<>|]+$")
+
+
 def link(token: str) -> tuple[str, str | None] | None:
+    """A URL as Slack linked it (``<https://…|label>``) or as typed when Slack did not (``https://…``)."""
     match = _LINK.match(token)
-    if not match:
-        return None
-    return unescape(match.group(1)), (unescape(match.group(2)) if match.group(2) else None)
+    if match:
+        return unescape(match.group(1)), (unescape(match.group(2)) if match.group(2) else None)
+    if _BARE_URL.match(token):
+        return unescape(token), None
+    return None
 
 
 def tokens(text: str) -> list[str]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.slack.api import SlackApi
-from bot.slack.render.base import Rendered
+from bot.slack.blocks import Rendered
 
 EVENT_TYPE = "warroom_post"
 

@@ -11,9 +11,10 @@ from typing import Awaitable, Callable
 
 from bot.clock import Clock
 from bot.effects.errors import Permanent
+from bot.effects.port import surface_kind
 from bot.slack.api import SlackApi, SlackCallError
 from bot.slack.posting import marker, post_once, update_message
-from bot.slack.render.base import Rendered
+from bot.slack.blocks import Rendered
 from bot.work import Work
 from kernel.outbox import Effect
 from storage.surfaces import SurfaceStore
@@ -43,15 +44,11 @@ class Surfaces:
         self.store = store
         self.work = work
         self.clock = clock
-        self._renderers: dict[str, SurfaceRenderer] = {}
-
-    def register(self, kind: str, renderer: SurfaceRenderer) -> None:
-        """``kind`` is the key with its numbers taken out: ``incident:*:topic``."""
-        self._renderers[kind] = renderer
+        # by kind, the key with its numbers taken out (``incident:*:topic``); filled by the catalogue
+        self.renderers: dict[str, SurfaceRenderer] = {}
 
     def _renderer(self, key: str) -> SurfaceRenderer:
-        kind = ":".join("*" if part.isdigit() else part for part in key.split(":"))
-        renderer = self._renderers.get(kind)
+        renderer = self.renderers.get(surface_kind(key))
         if renderer is None:
             raise Permanent(f"no surface renderer for {key!r}")
         return renderer

@@ -8,7 +8,9 @@ def test_mentions_groups_channels_and_links():
     assert parsing.mention("<!subteam^S0123|@backend>") == parsing.Mention("group", "S0123")
     assert parsing.link("<https://grafana.example/d/1?a=1&amp;b=2|Dash board>") == (
         "https://grafana.example/d/1?a=1&b=2", "Dash board")
-    assert parsing.link("https://plain") is None
+    # as typed when Slack did not link it (issue 8, bug 2): accepted, entities undone
+    assert parsing.link("https://runbooks.example.com/cdn?a=1&amp;b=2") == ("https://runbooks.example.com/cdn?a=1&b=2", None)
+    assert parsing.link("runbooks.example.com/cdn") is None and parsing.link("ftp://x") is None
 
 
 def test_tokens_keep_markup_with_spaces_together():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -10,15 +11,18 @@ from slack_sdk.models.views import View
 
 from bot.effects.replies import ReplyTo
 from bot.incidents.model import DeclareRequest, IncidentError
-from kernel.incidents import OPEN_STATUSES, Incident, Status
+from bot.paging.targets import resolve_targets
 from bot.slack import parsing
-from bot.slack.listeners.common import Deps, error_reply, reply
-from bot.slack.render import modals
-from bot.slack.render.incidents import button, section, status_summary
+from bot.slack.answers import error_reply, open_form, reply
+from bot.slack.blocks import button, section
+from bot.slack.deps import Deps
+from bot.slack.incidents import modals
+from bot.slack.incidents.render import status_summary
+from kernel.incidents import OPEN_STATUSES, Incident, Status
 
 R = "incident/replies"
 NEEDS_INCIDENT = {"status", "update", "severity", "sev", "commander", "role", "escalate", "page", "note",
-                  "link", "followup", "followups", "resolve"}
+                  "link", "followup", "followups", "resolve", "reopen"}
 
 
 @dataclass
@@ -50,7 +54,7 @@ Handler = Callable[[Deps, CommandRequest, str], Result]
 
 def register(app, deps: Deps) -> None:
     @app.command("/incident")
-    async def incident_command(ack, body, client) -> None:
+    async def incident_command(ack, body) -> None:
         request = CommandRequest(
             user=body["user_id"], channel=body["channel_id"], text=body.get("text") or "",
             response_url=body.get("response_url"), trigger_id=body.get("trigger_id", ""),
@@ -64,7 +68,7 @@ def register(app, deps: Deps) -> None:
             return
         if isinstance(result, OpenModal):
             await ack()
-            await client.views_open(trigger_id=request.trigger_id, view=result.view)
+            await open_form(deps, body, result.view, where=f"/incident {word}")
         else:
             await ack(**(result or {}))
 
@@ -94,6 +98,9 @@ def usage(deps: Deps, name: str) -> dict[str, Any]:
 
 # --- anywhere ----------------------------------------------------------------------------------
 
+SEVERITY_LIKE = re.compile(r"^(sev|p)\d{1,2}$", re.IGNORECASE)
+
+
 def declare(deps: Deps, request: CommandRequest, rest: str) -> Result:
     words = parsing.tokens(rest)
     severity = None
@@ -101,6 +108,8 @@ def declare(deps: Deps, request: CommandRequest, rest: str) -> Result:
         severity = words.pop().lower()
     elif words and words[0].lower() in deps.config.severity_keys:
         severity = words.pop(0).lower()
+    elif words and SEVERITY_LIKE.match(words[-1]):  # "sev9": a severity that does not exist, not a title word
+        raise IncidentError("not_a_severity", given=words[-1], options=deps.config.severity_keys)
     title = parsing.to_plain(" ".join(words))
     if not title:
         return OpenModal(modals.declare_modal(deps.texts, deps.config, user=request.user, metadata=request.metadata,
@@ -209,20 +218,20 @@ def role(deps: Deps, request: CommandRequest, rest: str) -> Result:
 def note(deps: Deps, request: CommandRequest, rest: str) -> Result:
     if not rest.strip():
         return usage(deps, "note")
-    deps.incidents.add_note(_incident(request), deps.actor(request.user), parsing.to_mrkdwn(rest))
+    deps.record.add_note(_incident(request), deps.actor(request.user), parsing.to_mrkdwn(rest))
     return None
 
 
 def link(deps: Deps, request: CommandRequest, rest: str) -> Result:
     words = parsing.tokens(rest)
-    parsed = parsing.link(words[0]) if words else None
-    if parsed is None:
-        if words and words[0].startswith(("http", "www.", "<")):
-            raise IncidentError("not_a_link", given=parsing.to_plain(words[0]))
+    if not words:
         return usage(deps, "link")
+    parsed = parsing.link(words[0])
+    if parsed is None:
+        raise IncidentError("not_a_link", given=parsing.to_plain(words[0]))
     url, label = parsed
     title = parsing.to_plain(" ".join(words[1:])) or label
-    deps.incidents.add_link(_incident(request), deps.actor(request.user), url, title)
+    deps.record.add_link(_incident(request), deps.actor(request.user), url, title)
     return None
 
 
@@ -233,13 +242,13 @@ def followup(deps: Deps, request: CommandRequest, rest: str) -> Result:
         words = words[:-1]
     if not words:
         return usage(deps, "followup")
-    deps.incidents.add_followup(_incident(request), deps.actor(request.user), parsing.to_mrkdwn(" ".join(words)), owner)
+    deps.record.add_followup(_incident(request), deps.actor(request.user), parsing.to_mrkdwn(" ".join(words)), owner)
     return None
 
 
 def followups(deps: Deps, request: CommandRequest, rest: str) -> Result:
     incident = _incident(request)
-    items = deps.incidents.store.followups(incident.id)
+    items = deps.record.followups(incident)
     t = deps.texts
     if not items:
         return reply(t.mrkdwn(R, "followups_empty"))
@@ -266,36 +275,24 @@ def resolve(deps: Deps, request: CommandRequest, rest: str) -> Result:
 
 def escalate(deps: Deps, request: CommandRequest, rest: str) -> Result:
     """People and groups by mention, schedules by name (whoever is on call), or one escalation policy."""
-    incident = _incident(request)
-    targets: list[str] = []
-    policy = None
     words = parsing.tokens(rest)
+    if not words:
+        return usage(deps, "escalate")
+    mentioned: list[tuple[str, str]] = []
     for word in words:
         found = parsing.mention(word)
-        name = parsing.to_plain(word)
         if found is not None:
-            target = f"{'user' if found.kind == 'user' else 'usergroup'}:{found.id}"
-        elif deps.config.schedule(name) is not None:
-            target = f"schedule:{deps.config.schedule(name).name}"
-        elif deps.config.policy(name) is not None:
-            policy = deps.config.policy(name)
-            continue
+            mentioned.append(("user" if found.kind == "user" else "usergroup", found.id))
         else:
-            raise IncidentError("not_a_page_target", given=name,
-                                schedules=[s.name for s in deps.config.schedules],
-                                policies=[p.name for p in deps.config.escalation_policies])
-        if target not in targets:
-            targets.append(target)
-    if policy is not None:
-        if targets:
-            raise IncidentError("policy_alone", policy=policy.name)
-        deps.incidents.escalate(incident, deps.actor(request.user), [f"policy:{policy.name}"],
-                                levels=policy.levels, repeat=policy.repeat, policy=policy.name)
-        return None
-    if not targets:
-        return usage(deps, "escalate")
-    deps.incidents.escalate(incident, deps.actor(request.user), targets)
+            mentioned.append(("name", parsing.to_plain(word)))
+    page = resolve_targets(deps.config, mentioned)
+    deps.incidents.escalate(_incident(request), deps.actor(request.user), page)
     return None
+
+
+def reopen(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    incident = deps.incidents.reopen(_incident(request), deps.actor(request.user), reason=parsing.to_mrkdwn(rest))
+    return reply(deps.texts.mrkdwn(R, "reopened", incident=incident))
 
 
 def _incident(request: CommandRequest) -> Incident:
@@ -307,7 +304,7 @@ HANDLERS: dict[str, Handler] = {
     "declare": declare, "new": declare, "list": list_incidents, "show": show, "help": help_command,
     "status": status, "update": status, "severity": severity, "sev": severity, "commander": commander,
     "role": role, "note": note, "link": link, "followup": followup, "followups": followups,
-    "resolve": resolve, "escalate": escalate, "page": escalate,
+    "resolve": resolve, "escalate": escalate, "page": escalate, "reopen": reopen,
 }
 
 __all__ = ["register", "route", "CommandRequest", "OpenModal", "OPEN_STATUSES"]

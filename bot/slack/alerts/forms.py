@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_sdk.models.blocks import InputBlock, Option, PlainTextInputElement, PlainTextObject, StaticSelectElement
@@ -10,8 +9,8 @@ from slack_sdk.models.views import View
 
 from bot.alerts.model import MAX_DETAILS, MAX_SUMMARY
 from bot.alerts.service import RaiseOptions
-from bot.slack.render.base import fit
-from bot.slack.render.incidents import context_line
+from bot.slack.blocks import context_line, fit
+from bot.slack.forms import metadata_json
 from bot.text import Texts
 
 R = "alerts/replies"
@@ -40,4 +39,4 @@ def raise_modal(t: Texts, options: RaiseOptions, metadata: dict[str, Any]) -> Vi
                                                              initial_option=priorities[0])))
     return View(type="modal", callback_id="alert_raise", title=plain(t.plain(R, "modal_title"), 24),
                 submit=plain(t.plain(R, "modal_submit"), 24), close=plain(t.plain(R, "cancel"), 24),
-                blocks=blocks, private_metadata=json.dumps(metadata))
+                blocks=blocks, private_metadata=metadata_json(metadata))

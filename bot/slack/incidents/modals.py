@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_sdk.models.blocks import (
@@ -18,10 +17,10 @@ from slack_sdk.models.views import View
 
 from bot.config import Config
 from bot.incidents.model import MAX_TEXT, MAX_TITLE
-from kernel.incidents import OPEN_STATUSES, Incident
-from bot.slack.render.base import fit
-from bot.slack.render.incidents import context_line
+from bot.slack.blocks import context_line, fit
+from bot.slack.forms import metadata_json
 from bot.text import Texts
+from kernel.incidents import OPEN_STATUSES, Incident
 
 MODAL_TITLE = 24
 M = "incident/modals"
@@ -29,10 +28,6 @@ M = "incident/modals"
 
 def _plain(text: str, limit: int = 2000) -> PlainTextObject:
     return PlainTextObject(text=fit(text, limit), emoji=True)
-
-
-def _metadata(data: dict[str, Any]) -> str:
-    return fit(json.dumps(data, separators=(",", ":")), 3000)
 
 
 def _text_input(t: Texts, block: str, label: str, *, multiline: bool = False, optional: bool = False,
@@ -48,7 +43,7 @@ def _modal(t: Texts, callback_id: str, title: str, submit: str, blocks: list, me
     return View(type="modal", callback_id=callback_id,
                 title=_plain(t.plain(M, title, **context), MODAL_TITLE),
                 submit=_plain(t.plain(M, submit), MODAL_TITLE), close=_plain(t.plain(M, "cancel"), MODAL_TITLE),
-                blocks=blocks, private_metadata=_metadata(metadata))
+                blocks=blocks, private_metadata=metadata_json(metadata))
 
 
 def severity_select(t: Texts, config: Config, initial: str | None) -> StaticSelectElement:
@@ -123,34 +118,3 @@ def followup_modal(t: Texts, incident: Incident, metadata: dict[str, Any]) -> Vi
                    element=UserSelectElement(action_id="owner")),
     ]
     return _modal(t, "incident_followup", "followup_title", "save", blocks, dict(metadata, incident=incident.id))
-
-
-def read_metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        return json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-
-
-def values(view: dict[str, Any]) -> dict[str, Any]:
-    """``{action_id: value}`` from a submitted view's state, whatever the element type."""
-    out: dict[str, Any] = {}
-    for block in (view.get("state") or {}).get("values", {}).values():
-        for action_id, state in block.items():
-            kind = state.get("type")
-            if kind == "plain_text_input":
-                out[action_id] = state.get("value") or ""
-            elif kind in ("static_select", "radio_buttons"):
-                option = state.get("selected_option")
-                out[action_id] = option.get("value") if option else None
-            elif kind == "users_select":
-                out[action_id] = state.get("selected_user")
-            elif kind == "multi_users_select":
-                out[action_id] = state.get("selected_users") or []
-            elif kind == "checkboxes":
-                out[action_id] = [o.get("value") for o in state.get("selected_options") or []]
-            elif kind in ("conversations_select", "channels_select"):
-                out[action_id] = state.get("selected_conversation") or state.get("selected_channel")
-            else:
-                out[action_id] = state.get("value")
-    return out

@@ -1,18 +1,17 @@
-"""Buttons on incident messages and the message shortcut: ack, act, answer."""
+"""Buttons on incident messages and the message shortcuts: record, ack, answer."""
 
 from __future__ import annotations
 
 import re
 from typing import Any
 
-from bot.effects.replies import ReplyTo
 from bot.incidents.model import IncidentError
-from kernel.incidents import Incident
 from bot.slack import parsing
-from bot.slack.listeners.common import Deps, act_then_ack, channel_of, error_reply, reply
-from bot.slack.render import modals
-from bot.slack.render.base import Rendered
-from bot.slack.render.incidents import section
+from bot.slack.answers import act_then_ack, answer_later, channel_of, error_reply, open_form, reply, reply_to_of
+from bot.slack.blocks import one_section
+from bot.slack.deps import Deps
+from bot.slack.incidents import modals
+from kernel.incidents import Incident
 
 R = "incident/replies"
 OPENERS = {
@@ -39,7 +38,7 @@ def _where(body: dict[str, Any]) -> dict[str, Any]:
 
 def register(app, deps: Deps) -> None:
     @app.action(re.compile(r"^(incident_(update|severity|resolve|note|followup)_open|pulse_post_update)$"))
-    async def open_modal(ack, body, client) -> None:
+    async def open_modal(ack, body) -> None:
         action = _action(body)
         try:
             incident = _incident_from(deps, action["value"])
@@ -47,51 +46,51 @@ def register(app, deps: Deps) -> None:
                 raise IncidentError("incident_resolved", incident=incident)
             view = OPENERS[action["action_id"]](deps, incident, _where(body))
         except Exception as exc:
+            answer_later(deps, reply_to_of(body), error_reply(deps, exc, action["action_id"]))
             await ack()
-            await _tell(deps, body, error_reply(deps, exc, action["action_id"]))
             return
         await ack()
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        await open_form(deps, body, view, where=action["action_id"])
 
     @app.action("incident_join")
-    async def join(ack, body, respond) -> None:
+    async def join(ack, body) -> None:
         def work() -> dict[str, Any]:
             incident = _incident_from(deps, _action(body)["value"])
             deps.incidents.join(incident, deps.actor(body["user"]["id"]))
             return reply(deps.texts.mrkdwn(R, "joined", incident=incident))
-        await act_then_ack(deps, ack, respond, "incident_join", work)
+        await act_then_ack(deps, ack, body, "incident_join", work)
 
     @app.action("pulse_no_change")
-    async def no_change(ack, body, respond) -> None:
+    async def no_change(ack, body) -> None:
         def work() -> dict[str, Any]:
             user = body["user"]["id"]
             incident_id, reminded_at = _action(body)["value"].split(":")
             incident = deps.incidents.get(int(incident_id))
             deps.incidents.no_change(incident, deps.actor(user), reminded_at=float(reminded_at))
-            return dict(replace_original=True, **_done(deps, "done_no_change", actor=user))
-        await act_then_ack(deps, ack, respond, "pulse_no_change", work)
+            return _done(deps, "done_no_change", actor=user)
+        await act_then_ack(deps, ack, body, "pulse_no_change", work)
 
     @app.action("pulse_snooze")
-    async def snooze(ack, body, respond) -> None:
+    async def snooze(ack, body) -> None:
         def work() -> dict[str, Any]:
             user = body["user"]["id"]
             incident_id, seconds = _action(body)["value"].split(":")
             incident = deps.incidents.get(int(incident_id))
             until = deps.incidents.snooze_pulse(incident, deps.actor(user), float(seconds))
-            return dict(replace_original=True, **_done(deps, "done_snooze", actor=user, until=until))
-        await act_then_ack(deps, ack, respond, "pulse_snooze", work)
+            return _done(deps, "done_snooze", actor=user, until=until)
+        await act_then_ack(deps, ack, body, "pulse_snooze", work)
 
     @app.action("followup_done")
-    async def followup_done(ack, body, respond) -> None:
+    async def followup_done(ack, body) -> None:
         def work() -> dict[str, Any]:
             incident_id, followup_id = _action(body)["value"].split(":")
             incident = deps.incidents.get(int(incident_id))
-            deps.incidents.complete_followup(incident, deps.actor(body["user"]["id"]), int(followup_id))
+            deps.record.complete_followup(incident, deps.actor(body["user"]["id"]), int(followup_id))
             return reply(deps.texts.mrkdwn(R, "followup_done"))
-        await act_then_ack(deps, ack, respond, "followup_done", work)
+        await act_then_ack(deps, ack, body, "followup_done", work)
 
     @app.shortcut("declare_incident_from_message")
-    async def declare_from_message(ack, body, client) -> None:
+    async def declare_from_message(ack, body) -> None:
         await ack()
         message = body.get("message") or {}
         text = parsing.to_plain(message.get("text") or "")
@@ -101,27 +100,16 @@ def register(app, deps: Deps) -> None:
         view = modals.declare_modal(deps.texts, deps.config, user=body["user"]["id"], metadata=metadata,
                                     title=title, description=parsing.to_plain(message.get("text") or "", keep_lines=True),
                                     author=message.get("user"))
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        await open_form(deps, body, view, where="declare_incident_from_message")
 
     @app.shortcut("declare_incident")
-    async def declare_shortcut(ack, body, client) -> None:
+    async def declare_shortcut(ack, body) -> None:
         await ack()
         view = modals.declare_modal(deps.texts, deps.config, user=body["user"]["id"], metadata={})
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        await open_form(deps, body, view, where="declare_incident")
 
 
 def _done(deps: Deps, block: str, **context: Any) -> dict[str, Any]:
     """The reminder, replaced by what was done about it (so nobody clicks it twice)."""
-    text = deps.texts.mrkdwn("incident/pulse", block, **context)
-    rendered = Rendered.of(text, [section(text)])
-    return {"text": rendered.text, "blocks": rendered.blocks}
-
-
-async def _tell(deps: Deps, body: dict[str, Any], payload: dict[str, Any]) -> None:
-    """Answer a click privately (buttons have response_url; views do not)."""
-    where = _where(body)
-    rendered = Rendered(payload["text"], payload.get("blocks"))
-    try:
-        await deps.slack_effects.tell(ReplyTo(body["user"]["id"], where["channel"], where["response_url"]), rendered)
-    except Exception:  # the error reply itself failed; the log has the original
-        pass
+    rendered = one_section(deps.texts.mrkdwn("incident/pulse", block, **context))
+    return {"text": rendered.text, "blocks": rendered.blocks, "replace_original": True}

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block, DividerBlock
 from slack_sdk.models.views import View
 
-from bot.slack.listeners.common import Deps
-from bot.slack.render import modals
-from bot.slack.render.incidents import button, context_line, header, section
+from bot.slack.answers import open_form
+from bot.slack.blocks import button, context_line, header, section
+from bot.slack.deps import Deps
+from bot.slack.incidents import modals
+from bot.slack.oncall.listeners import home_blocks
 
 H = "home"
 MAX_HOME_BLOCKS = 100
@@ -27,22 +29,22 @@ def home_view(deps: Deps, user: str) -> View:
     ]
     incidents = deps.incidents.visible(deps.actor(user), limit=30)
     blocks += [section(t.mrkdwn(H, "incident", incident=i)) for i in incidents] or [section(t.mrkdwn(H, "none_open"))]
-    sections: list[Callable[[Deps, str], list[Block]]] = deps.extras.get("home_sections", [])
-    for extra in sections:  # on-call adds who is on call now
-        blocks += [DividerBlock(), *extra(deps, user)]
+    on_call = home_blocks(deps, user)
+    if on_call:
+        blocks += [DividerBlock(), *on_call]
     blocks.append(context_line(t.mrkdwn(H, "updated", now=deps.clock.time())))
     return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])
 
 
 def register(app, deps: Deps) -> None:
     @app.event("app_home_opened")
-    async def on_home(event: dict[str, Any], client) -> None:
+    async def on_home(event: dict[str, Any]) -> None:
         if event.get("tab") != "home":
             return
-        await client.views_publish(user_id=event["user"], view=home_view(deps, event["user"]))
+        await deps.api.publish_home(event["user"], home_view(deps, event["user"]))
 
     @app.action("home_declare")
-    async def declare_from_home(ack, body, client) -> None:
+    async def declare_from_home(ack, body) -> None:
         await ack()
         view = modals.declare_modal(deps.texts, deps.config, user=body["user"]["id"], metadata={})
-        await client.views_open(trigger_id=body["trigger_id"], view=view)
+        await open_form(deps, body, view, where="home_declare")

@@ -7,21 +7,15 @@ from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, Block
 
-from kernel.alerts import Alert, AlertStatus
 from bot.effects.errors import Permanent
+from bot.slack.blocks import Rendered, button, context_line, header, section
+from bot.slack.messages import MessageBuilder, RenderContext, template_post
+from bot.slack.paging.render import page_message
+from kernel.alerts import Alert, AlertStatus
 from kernel.paging import EscalationState, Page
-from bot.slack.render.base import RenderContext, Rendered, message, template_post
-from bot.slack.render.incidents import button, context_line, header, section
-from bot.slack.render.paging import page_message, subject
-from storage.alerts import AlertStore
-from storage.paging import PagingStore
 
-A = "alerts/alert"
+ALERT = "alerts/alert"
 DIGEST_LINES = 10
-
-
-def stores(ctx: RenderContext) -> tuple[AlertStore, PagingStore]:
-    return ctx.alerts, ctx.paging
 
 
 def load_alert(ctx: RenderContext, alert_id: int) -> Alert:
@@ -31,7 +25,6 @@ def load_alert(ctx: RenderContext, alert_id: int) -> Alert:
     return alert
 
 
-@subject("alert")
 def describe_alert(ctx: RenderContext, alert_id: int) -> dict[str, Any]:
     alert = load_alert(ctx, alert_id)
     return {"kind": "alert", "id": alert.id, "title": alert.summary, "priority": alert.priority,
@@ -56,51 +49,50 @@ def alert_message(ctx: RenderContext, alert: Alert) -> Rendered:
     state = _paging_state(ctx, alert)
     incident = ctx.incidents.get(alert.incident_id) if alert.incident_id else None
     data = dict(alert=alert, incident=incident, **state)
-    body = t.mrkdwn(A, "title", **data)
-    details = t.mrkdwn(A, "details", **data)
+    body = t.mrkdwn(ALERT, "title", **data)
+    details = t.mrkdwn(ALERT, "details", **data)
     blocks: list[Block] = [section(body + ("\n" + details if details else "")),
-                           section(t.mrkdwn(A, "state", **data)), context_line(t.mrkdwn(A, "context", **data))]
+                           section(t.mrkdwn(ALERT, "state", **data)), context_line(t.mrkdwn(ALERT, "context", **data))]
     if incident:
-        blocks.append(section(t.mrkdwn(A, "incident", **data)))
+        blocks.append(section(t.mrkdwn(ALERT, "incident", **data)))
     buttons = []
     value = str(alert.id)
     if alert.status == AlertStatus.PENDING:
-        buttons.append(button(t.plain(A, "ack"), "alert_ack", value, "primary"))
+        buttons.append(button(t.plain(ALERT, "ack"), "alert_ack", value, "primary"))
     if alert.status != AlertStatus.RESOLVED:
-        buttons.append(button(t.plain(A, "resolve"), "alert_resolve", value))
+        buttons.append(button(t.plain(ALERT, "resolve"), "alert_resolve", value))
         if alert.status == AlertStatus.PENDING and state["can_escalate"]:
-            buttons.append(button(t.plain(A, "escalate"), "alert_escalate",
+            buttons.append(button(t.plain(ALERT, "escalate"), "alert_escalate",
                                   f"{alert.id}:{state['level']}:{state['round']}"))
         if incident is None:
-            buttons.append(button(t.plain(A, "declare"), "alert_declare", value, "danger"))
+            buttons.append(button(t.plain(ALERT, "declare"), "alert_declare", value, "danger"))
     if buttons:
         blocks.append(ActionsBlock(block_id=f"alert_actions_{alert.id}", elements=buttons))
-    return Rendered.of(t.plain(A, "fallback", alert=alert), blocks)
+    return Rendered.of(t.plain(ALERT, "fallback", alert=alert), blocks)
 
 
 def digest_message(ctx: RenderContext, batch_id: int, alerts: list[Alert]) -> Rendered:
     t = ctx.texts
     shown = alerts[:DIGEST_LINES]
-    lines = "\n".join(t.mrkdwn(A, "digest_line", alert=a) for a in shown)
+    lines = "\n".join(t.mrkdwn(ALERT, "digest_line", alert=a) for a in shown)
     counts = {s: sum(1 for a in alerts if a.status == s) for s in AlertStatus}
-    blocks: list[Block] = [section(t.mrkdwn(A, "digest_title", alerts=alerts,
+    blocks: list[Block] = [section(t.mrkdwn(ALERT, "digest_title", alerts=alerts,
                                             sources=sorted({a.source for a in alerts}))), section(lines)]
     if len(alerts) > len(shown):
-        blocks.append(context_line(t.mrkdwn(A, "digest_more", more=len(alerts) - len(shown))))
-    blocks.append(context_line(t.mrkdwn(A, "digest_counts", pending=counts[AlertStatus.PENDING],
+        blocks.append(context_line(t.mrkdwn(ALERT, "digest_more", more=len(alerts) - len(shown))))
+    blocks.append(context_line(t.mrkdwn(ALERT, "digest_counts", pending=counts[AlertStatus.PENDING],
                                         accepted=counts[AlertStatus.ACCEPTED], resolved=counts[AlertStatus.RESOLVED])))
     if counts[AlertStatus.PENDING] or counts[AlertStatus.ACCEPTED]:
         value = f"batch:{batch_id}"
         elements = []
         if counts[AlertStatus.PENDING]:
-            elements.append(button(t.plain(A, "ack_all"), "alerts_ack_all", value, "primary"))
-        elements.append(button(t.plain(A, "resolve_all"), "alerts_resolve_all", value))
+            elements.append(button(t.plain(ALERT, "ack_all"), "alerts_ack_all", value, "primary"))
+        elements.append(button(t.plain(ALERT, "resolve_all"), "alerts_resolve_all", value))
         blocks.append(ActionsBlock(block_id=f"digest_actions_{batch_id}", elements=elements))
-    return Rendered.of(t.plain(A, "digest_fallback", alerts=alerts), blocks)
+    return Rendered.of(t.plain(ALERT, "digest_fallback", alerts=alerts), blocks)
 
 
-def batch_message(ctx: RenderContext, batch_id: int) -> Rendered | None:
-    alerts = ctx.alerts.in_batch(batch_id)
+def batch_message(ctx: RenderContext, batch_id: int, alerts: list[Alert]) -> Rendered | None:
     if not alerts:
         return None
     if len(alerts) == 1:
@@ -126,8 +118,8 @@ def dm_group_message(ctx: RenderContext, group: str, next_at: float | None) -> R
         blocks.append(context_line(t.mrkdwn("alerts/dm", "more", more=total - len(shown))))
     if pending:
         blocks.append(ActionsBlock(block_id="dm_group_actions", elements=[
-            button(t.plain(A, "ack_all"), "alerts_ack_all", f"group:{group}", "primary"),
-            button(t.plain(A, "resolve_all"), "alerts_resolve_all", f"group:{group}")]))
+            button(t.plain(ALERT, "ack_all"), "alerts_ack_all", f"group:{group}", "primary"),
+            button(t.plain(ALERT, "resolve_all"), "alerts_resolve_all", f"group:{group}")]))
     return Rendered.of(t.plain("alerts/dm", "fallback", pending=pending, source=source), blocks)
 
 
@@ -135,11 +127,13 @@ def _with_alert(ctx: RenderContext, data: dict[str, Any]) -> dict[str, Any]:
     return {"alert": load_alert(ctx, data["alert"])}
 
 
-message("alerts.unanswered")(template_post("alerts/posts", "unanswered", _with_alert))
-message("alerts.nobody_on_call")(template_post("alerts/posts", "nobody_on_call", _with_alert))
+MESSAGES: dict[str, MessageBuilder] = {
+    "alerts.unanswered": template_post("alerts/posts", "unanswered", _with_alert),
+    "alerts.nobody_on_call": template_post("alerts/posts", "nobody_on_call", _with_alert),
+}
 
 
 def alert_lines(ctx: RenderContext, incident) -> list[Block]:
     """On an incident's pinned status: the alerts it was declared from."""
     linked = ctx.alerts.for_incident(incident.id) if ctx.alerts else []
-    return [context_line(ctx.texts.mrkdwn(A, "linked", alert=a)) for a in linked[:5]]
+    return [context_line(ctx.texts.mrkdwn(ALERT, "linked", alert=a)) for a in linked[:5]]

@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
-
-import json
+from typing import Any
 
 from slack_sdk.models.blocks import ActionsBlock, InputBlock, PlainTextInputElement, PlainTextObject
 from slack_sdk.models.views import View
 
 from bot.effects.errors import Permanent
+from bot.slack.blocks import Rendered, button, context_line, header, section
+from bot.slack.forms import metadata_json
+from bot.slack.messages import MessageBuilder, RenderContext, template_post
 from kernel.paging import Escalation, EscalationState, Page
-from bot.slack.render.base import RenderContext, Rendered, message, template_post
-from bot.slack.render.incidents import button, context_line, header, section
 
 P = "paging/page"
 
-# kind -> (ctx, id) -> what a page says about its subject; alerts register theirs
-SUBJECTS: dict[str, Callable[[RenderContext, int], dict[str, Any]]] = {}
 
-
-def subject(kind: str):
-    def register(describe: Callable[[RenderContext, int], dict[str, Any]]):
-        SUBJECTS[kind] = describe
-        return describe
-    return register
-
-
-@subject("incident")
 def describe_incident(ctx: RenderContext, incident_id: int) -> dict[str, Any]:
     incident = ctx.incidents.get(incident_id)
     if incident is None:
@@ -38,7 +26,7 @@ def describe_incident(ctx: RenderContext, incident_id: int) -> dict[str, Any]:
 
 
 def describe(ctx: RenderContext, escalation: Escalation) -> dict[str, Any]:
-    describer = SUBJECTS.get(escalation.subject_kind)
+    describer = ctx.page_subjects.get(escalation.subject_kind)
     if describer is None:
         raise Permanent(f"no page renderer for {escalation.subject_kind}")
     return describer(ctx, escalation.subject_id)
@@ -63,10 +51,12 @@ def page_message(ctx: RenderContext, escalation: Escalation, page: Page, next_at
     return Rendered.of(t.plain(P, "fallback", **data), blocks)
 
 
-message("paging.incident_paged")(template_post("paging/incident", "paged"))
-message("paging.incident_acknowledged")(template_post("paging/incident", "acknowledged"))
-message("paging.incident_exhausted")(template_post("paging/incident", "exhausted"))
-message("paging.incident_nobody_on_call")(template_post("paging/incident", "nobody_on_call"))
+MESSAGES: dict[str, MessageBuilder] = {
+    "paging.incident_paged": template_post("paging/incident", "paged"),
+    "paging.incident_acknowledged": template_post("paging/incident", "acknowledged"),
+    "paging.incident_exhausted": template_post("paging/incident", "exhausted"),
+    "paging.incident_nobody_on_call": template_post("paging/incident", "nobody_on_call"),
+}
 
 
 def note_modal(t, escalation_id: int, channel: str | None) -> View:
@@ -78,4 +68,4 @@ def note_modal(t, escalation_id: int, channel: str | None) -> View:
                 submit=PlainTextObject(text=t.plain(P, "ack")),
                 blocks=[InputBlock(block_id="note", label=PlainTextObject(text=t.plain(P, "note_label")),
                                    element=element, optional=True)],
-                private_metadata=json.dumps({"escalation": escalation_id, "channel": channel}))
+                private_metadata=metadata_json({"escalation": escalation_id, "channel": channel}))

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    ButtonElement,
-    ContextBlock,
-    DividerBlock,
-    HeaderBlock,
-    MarkdownTextObject,
-    PlainTextObject,
-    SectionBlock,
-)
+from slack_sdk.models.blocks import ActionsBlock, DividerBlock, MarkdownTextObject, SectionBlock
 
 from bot.effects.errors import NotReady, Permanent
+from bot.slack.blocks import FIELD_LIMIT, Rendered, button, context_line, fit, header, section
+from bot.slack.messages import MessageBuilder, RenderContext, template_post
 from kernel.incidents import Incident
-from bot.slack.render.base import FIELD_LIMIT, SECTION_LIMIT, RenderContext, Rendered, fit, message, template_post
 
 TOPIC_LIMIT = 250
 
@@ -27,23 +19,6 @@ def load(ctx: RenderContext, incident_id: int) -> Incident:
     if incident is None:
         raise Permanent(f"incident {incident_id} does not exist")
     return incident
-
-
-def section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=fit(text, SECTION_LIMIT)))
-
-
-def header(text: str) -> HeaderBlock:
-    return HeaderBlock(text=PlainTextObject(text=fit(text, 150), emoji=True))
-
-
-def context_line(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=fit(text, FIELD_LIMIT))])
-
-
-def button(text: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
-    return ButtonElement(text=PlainTextObject(text=fit(text, 75), emoji=True), action_id=action_id,
-                         value=value, style=style)
 
 
 def next_update_due(ctx: RenderContext, incident: Incident) -> float | None:
@@ -114,18 +89,14 @@ def require_channel(incident: Incident) -> str:
 
 # --- posts -----------------------------------------------------------------------------------
 
-@message("incident.declared")
 def declared(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     incident = load(ctx, data["incident"])
     require_channel(incident)
     return Rendered.of(ctx.texts.mrkdwn("incident/declared", "text", incident=incident, user=data.get("user")))
 
 
-message("incident.setup_failed")(template_post("incident/declared", "setup_failed",
-                                               lambda ctx, d: {"incident": load(ctx, d["incident"])}))
 
 
-@message("incident.update")
 def update(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     incident = load(ctx, data["incident"])
     t = ctx.texts
@@ -135,19 +106,10 @@ def update(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     return Rendered.of(body, blocks)
 
 
-message("incident.comms_update")(template_post("incident/comms_update", "text",
-                                               lambda ctx, d: {"incident": load(ctx, d["incident"])}))
 
 
-message("incident.role_assigned")(template_post("incident/changes", "role"))
-message("incident.note")(template_post("incident/changes", "note"))
-message("incident.link_added")(template_post("incident/changes", "link"))
-message("incident.followup_added")(template_post("incident/changes", "followup"))
-message("incident.severity_changed")(template_post("incident/changes", "severity",
-                                                   lambda ctx, d: {"old": d["from"], "new": d["to"]}))
 
 
-@message("incident.pulse")
 def pulse(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     incident = load(ctx, data["incident"])
     t = ctx.texts
@@ -165,7 +127,6 @@ def pulse(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     return Rendered.of(text, blocks)
 
 
-@message("incident.wrapup")
 def wrapup(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     incident = load(ctx, data["incident"])
     t = ctx.texts
@@ -185,8 +146,29 @@ def wrapup(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     return Rendered.of(t.plain("incident/wrapup", "fallback", incident=incident), blocks)
 
 
-message("incident.postmortem_summary")(template_post(
-    "incident/postmortem_summary", "text",
-    lambda ctx, d: {"incident": load(ctx, d["incident"]),
-                    "open_followups": len(ctx.incidents.followups(int(d["incident"]), open_only=True))}))
+def _with_incident(ctx: RenderContext, data: dict[str, Any]) -> dict[str, Any]:
+    return {"incident": load(ctx, data["incident"])}
 
+
+def _postmortem(ctx: RenderContext, data: dict[str, Any]) -> dict[str, Any]:
+    return {"incident": load(ctx, data["incident"]),
+            "open_followups": len(ctx.incidents.followups(int(data["incident"]), open_only=True))}
+
+
+MESSAGES: dict[str, MessageBuilder] = {
+    "incident.declared": declared,
+    "incident.setup_failed": template_post("incident/declared", "setup_failed", _with_incident),
+    "incident.update": update,
+    "incident.comms_update": template_post("incident/comms_update", "text", _with_incident),
+    "incident.role_assigned": template_post("incident/changes", "role"),
+    "incident.note": template_post("incident/changes", "note"),
+    "incident.link_added": template_post("incident/changes", "link"),
+    "incident.followup_added": template_post("incident/changes", "followup"),
+    "incident.severity_changed": template_post("incident/changes", "severity",
+                                               lambda ctx, d: {"old": d["from"], "new": d["to"]}),
+    "incident.invite_failed": template_post("incident/changes", "invite_failed"),
+    "incident.reopened": template_post("incident/changes", "reopened"),
+    "incident.pulse": pulse,
+    "incident.wrapup": wrapup,
+    "incident.postmortem_summary": template_post("incident/postmortem_summary", "text", _postmortem),
+}

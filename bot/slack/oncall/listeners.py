@@ -11,10 +11,11 @@ from zoneinfo import ZoneInfo
 from slack_sdk.models.blocks import ActionsBlock, Block
 
 from bot.durations import DurationError, parse_duration
-from bot.oncall.service import HORIZON, OnCallError, OnCallService
+from bot.oncall.service import HORIZON, OnCallError, OnCallService, WhichSchedule
 from bot.slack import parsing
-from bot.slack.listeners.common import Deps, act_then_ack, error_reply, reply
-from bot.slack.render.incidents import button, section
+from bot.slack.answers import act_then_ack, error_reply, reply
+from bot.slack.blocks import button, section
+from bot.slack.deps import Deps
 
 O = "oncall"
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -94,26 +95,22 @@ def parse_until(words: list[str], now: float, tz: str) -> tuple[float, list[str]
     return now + delta.total_seconds(), words[1:]
 
 
-def register(app, deps: Deps, oncall: OnCallService) -> None:
-    def override(user: str, rest: str, channel: str) -> dict[str, Any]:
+def register(app, deps: Deps) -> None:
+    def override(user: str, rest: str) -> dict[str, Any]:
         words = parsing.tokens(rest)
         target = parsing.user_id(words[0]) if words else None
         if target is None:
             raise OnCallError("usage_override")
         tz = viewer_tz(deps, user)
         end, left = parse_until(words[1:], deps.clock.time(), tz)
-        if left:
-            schedule = oncall.schedule(" ".join(left))
-        elif len(deps.config.schedules) == 1:
-            schedule = deps.config.schedules[0]
-        elif not deps.config.schedules:
-            raise OnCallError("no_schedules")
-        else:  # ambiguous: ask, with a button per schedule
+        try:
+            schedule = deps.oncall.choose_schedule(" ".join(left) or None)
+        except WhichSchedule as ask:  # several schedules and none named: ask, with a button per schedule
             question = deps.texts.mrkdwn(O, "which_schedule", user=target)
             buttons = [button(s.name, f"override_pick_{i}", json.dumps({"s": s.name, "u": target, "e": end}))
-                       for i, s in enumerate(deps.config.schedules[:25])]
+                       for i, s in enumerate(ask.schedules[:25])]
             return reply(question, [section(question), ActionsBlock(block_id="override_pick", elements=buttons)])
-        oncall.override(schedule, target, until=end, by=user)
+        deps.oncall.override(schedule, target, until=end, by=user)
         return reply(deps.texts.mrkdwn(O, "override_done", user=target, schedule=schedule.name, end=end, tz=tz))
 
     @app.command("/il-oncall")
@@ -121,6 +118,7 @@ def register(app, deps: Deps, oncall: OnCallService) -> None:
         user, text = body["user_id"], (body.get("text") or "").strip()
         word, rest = parsing.split_subcommand(text)
         tz = viewer_tz(deps, user)
+        oncall = deps.oncall
         try:
             if word == "":
                 answer = reply(*now_blocks(deps, oncall, tz))
@@ -129,7 +127,8 @@ def register(app, deps: Deps, oncall: OnCallService) -> None:
             elif word == "me":
                 answer = reply(*mine_blocks(deps, oncall, user, tz))
             elif word == "override":
-                answer = override(user, rest, body.get("channel_id"))
+                with deps.work():
+                    answer = override(user, rest)
             else:
                 answer = reply(*schedule_blocks(deps, oncall, text, tz))
         except Exception as exc:
@@ -137,21 +136,19 @@ def register(app, deps: Deps, oncall: OnCallService) -> None:
         await ack(**answer)
 
     @app.action(re.compile(r"^override_pick_\d+$"))
-    async def pick(ack, body, respond) -> None:
+    async def pick(ack, body) -> None:
         def work() -> dict[str, Any]:
             choice = json.loads(body["actions"][0]["value"])
-            schedule = oncall.schedule(choice["s"])
-            oncall.override(schedule, choice["u"], until=float(choice["e"]), by=body["user"]["id"])
-            done = reply(deps.texts.mrkdwn(O, "override_done", user=choice["u"], schedule=schedule.name, end=float(choice["e"]),
-                                  tz=viewer_tz(deps, body["user"]["id"])))
+            schedule = deps.oncall.schedule(choice["s"])
+            deps.oncall.override(schedule, choice["u"], until=float(choice["e"]), by=body["user"]["id"])
+            done = reply(deps.texts.mrkdwn(O, "override_done", user=choice["u"], schedule=schedule.name,
+                                           end=float(choice["e"]), tz=viewer_tz(deps, body["user"]["id"])))
             return dict(done, replace_original=True)
-        await act_then_ack(deps, ack, respond, "override_pick", work)
+        await act_then_ack(deps, ack, body, "override_pick", work)
 
 
-def home_section(oncall: OnCallService):
+def home_blocks(deps: Deps, user: str) -> list[Block]:
     """Who is on call now, for the Home tab."""
-    def blocks(deps: Deps, user: str) -> list[Block]:
-        if not deps.config.schedules:
-            return []
-        return now_blocks(deps, oncall, viewer_tz(deps, user))[1]
-    return blocks
+    if not deps.config.schedules:
+        return []
+    return now_blocks(deps, deps.oncall, viewer_tz(deps, user))[1]

@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt.response import BoltResponse
 
 from bot.logs import get_logger
-from bot.slack.listeners.common import Deps
+from bot.slack.deps import Deps
 
 log = get_logger("warroom.events")
 

@@ -5,35 +5,29 @@ from __future__ import annotations
 from bot.effects.errors import Permanent
 from bot.paging.service import ESCALATION_TIMER, Paging, timer_subject
 from bot.slack.directory import Directory
-from bot.slack.render.base import RenderContext
-from bot.slack.render.paging import page_message
-from bot.slack.surfaces import Surfaces, SurfaceView
-from storage.timers import TimerStore
+from bot.slack.messages import RenderContext
+from bot.slack.paging.render import page_message
+from bot.slack.surfaces import SurfaceView
 from kernel.outbox import Effect
 
 
-class SlackPaging:
-    def __init__(self, paging: Paging, directory: Directory, render: RenderContext, timers: TimerStore) -> None:
+class PagingSurfaces:
+    def __init__(self, paging: Paging, directory: Directory, ctx: RenderContext) -> None:
         self.paging = paging
         self.directory = directory
-        self.render = render
-        self.timers = timers
+        self.ctx = ctx
 
-    def register(self, surfaces: Surfaces, handlers: dict) -> None:
-        surfaces.register("page:*", self.page_surface)
-        handlers["paging.expand_group"] = self.expand_group
-
-    async def page_surface(self, key: str) -> SurfaceView:
+    async def page(self, key: str) -> SurfaceView:
         page = self.paging.store.page(int(key.split(":")[1]))
         if page is None:
             raise Permanent(f"{key} does not exist")
         escalation = self.paging.get(page.escalation_id)
-        timer = self.timers.get(ESCALATION_TIMER, timer_subject(escalation.id))
+        timer = self.ctx.timers.get(ESCALATION_TIMER, timer_subject(escalation.id))
         channel = await self.directory.dm_channel(page.user)
-        return SurfaceView(channel, rendered=page_message(self.render, escalation, page,
-                                                          timer.due_at if timer else None))
+        return SurfaceView(channel, rendered=page_message(self.ctx, escalation, page, timer.due_at if timer else None))
 
     async def expand_group(self, effect: Effect) -> dict:
+        """The ``paging.expand_group`` effect: Slack says who is in the group, the domain pages them."""
         payload = effect.payload
         members = await self.directory.group_members(payload["group"])
         paged = self.paging.page_group_members(int(payload["escalation"]), payload["group"], sorted(members),

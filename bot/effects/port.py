@@ -1,0 +1,58 @@
+"""The port a chat adapter implements: everything the domain may ask of a chat platform.
+
+The domain records effects by these names (in the outbox, inside its transactions) and never
+calls a chat platform itself. The Slack adapter (``bot.slack.catalogue``) implements every one;
+a Teams or Google Chat adapter would implement the same set and nothing in the domain would change.
+A test checks that the Slack adapter covers the whole port.
+
+Effect kinds, with their payloads:
+- ``incident.create_channel {incident}``: create the incident's channel under the name recorded on
+  the incident (``channel_name``); on a name taken outside warroom, ask the domain for the next name.
+- ``incident.invite {incident, users}``: bring people into the incident's channel.
+- ``incident.bookmark {incident, link}``: show a link of the incident in the channel's bookmarks.
+- ``paging.expand_group {escalation, group, level, round}``: learn who is in a user group and page them.
+- ``message.post {target, message, context}``: post the named message to ``incident:<id>`` (its
+  channel), ``config:<key>`` (a configured channel), ``channel:<name or id>`` or ``dm:<user>``.
+- ``message.reply {reply_to, message, context}``: tell the person who asked, privately.
+- ``surface.sync {surface}``: make a living surface show current state (see SURFACES).
+"""
+
+from __future__ import annotations
+
+EFFECT_KINDS: frozenset[str] = frozenset({
+    "incident.create_channel",
+    "incident.invite",
+    "incident.bookmark",
+    "paging.expand_group",
+    "message.post",
+    "message.reply",
+    "surface.sync",
+})
+
+# Living surfaces, by key pattern (numbers as *): re-rendered from state, written only when changed.
+SURFACES: frozenset[str] = frozenset({
+    "incident:*:topic",          # the channel topic: severity, status, commander, title
+    "incident:*:status",         # the pinned status message
+    "incident:*:announcement",   # the post in the announcements channel
+    "page:*",                    # one page's DM
+    "alertdm:*",                 # a person's DM of pages about alerts from one source
+    "alertbatch:*",              # the channel message of one alert, or of a storm's digest
+})
+
+# Messages the domain posts or replies with; the adapter renders each from current state.
+MESSAGES: frozenset[str] = frozenset({
+    "incident.declared", "incident.setup_failed", "incident.update", "incident.comms_update",
+    "incident.role_assigned", "incident.note", "incident.link_added", "incident.followup_added",
+    "incident.severity_changed", "incident.pulse", "incident.wrapup", "incident.postmortem_summary",
+    "incident.reopened", "incident.invite_failed",
+    "paging.incident_paged", "paging.incident_acknowledged", "paging.incident_exhausted",
+    "paging.incident_nobody_on_call",
+    "alerts.unanswered", "alerts.nobody_on_call",
+    "oncall.override",
+    "answer",                    # an answer a listener rendered itself (text and blocks in the context)
+})
+
+
+def surface_kind(key: str) -> str:
+    """``incident:12:topic`` -> ``incident:*:topic``."""
+    return ":".join("*" if part.isdigit() else part for part in key.split(":"))

@@ -1,0 +1,126 @@
+"""``/il-alert`` and the buttons on alert messages and alert DMs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.alerts.model import AlertEvent
+from bot.alerts.service import AlertService
+from bot.errors import UserError
+from bot.slack.alerts.forms import raise_modal
+from bot.slack.answers import (
+    act_then_ack, answer_later, channel_of, error_reply, error_text, open_form, reply, reply_to_form,
+)
+from bot.slack.deps import Deps
+from bot.slack.forms import read_metadata, values
+from bot.slack.incidents import modals
+
+R = "alerts/replies"
+
+
+def _ids(alerts: AlertService, value: str) -> list[int]:
+    """The alerts a "... all" button stands for: a channel digest (batch) or a grouped DM."""
+    kind, _, ref = value.partition(":")
+    return alerts.in_batch(int(ref)) if kind == "batch" else alerts.in_dm_group(ref)
+
+
+def register(app, deps: Deps) -> None:
+    def answer(block: str, **context: Any) -> dict[str, Any]:
+        return reply(deps.texts.mrkdwn(R, block, **context))
+
+    @app.command("/il-alert")
+    async def il_alert(ack, body) -> None:
+        user, text = body["user_id"], (body.get("text") or "").strip().lower()
+        if text == "help":
+            await ack(**answer("help"))
+            return
+        if text == "list":
+            open_alerts = deps.alerts.store.open_alerts(limit=40)
+            if not open_alerts:
+                await ack(**answer("list_empty"))
+                return
+            lines = [deps.texts.mrkdwn(R, "list_item", alert=a) for a in open_alerts]
+            await ack(**reply("\n".join([deps.texts.mrkdwn(R, "list_header"), *lines])))
+            return
+        try:
+            options = deps.alerts.raise_options(user, body.get("channel_id", ""), body.get("channel_name", ""))
+            view = raise_modal(deps.texts, options, {"channel": body.get("channel_id"),
+                                                     "channel_name": body.get("channel_name"),
+                                                     "response_url": body.get("response_url")})
+        except Exception as exc:
+            await ack(**error_reply(deps, exc, "/il-alert"))
+            return
+        await ack()
+        await open_form(deps, body, view, where="/il-alert")
+
+    @app.view("alert_raise")
+    async def raise_submitted(ack, body, view) -> None:
+        user = body["user"]["id"]
+        metadata = read_metadata(view)
+        to = reply_to_form(user, metadata)
+        try:
+            form = values(view)
+            options = deps.alerts.raise_options(user, metadata.get("channel") or "", metadata.get("channel_name") or "")
+            with deps.work():
+                result = deps.alerts.raise_alert(
+                    options.source, AlertEvent(form.get("summary") or "", form.get("details") or ""),
+                    actor=user, policy=form.get("policy"),
+                    priority=options.priority_fixed or form.get("priority") or "high",
+                    allowed_policies=options.policies)
+                answer_later(deps, to, answer("raised", alert=result.alert))
+        except UserError as exc:
+            await ack(response_action="errors", errors={exc.field or "summary": error_text(deps, exc)})
+            return
+        except Exception as exc:  # never leave a form hanging: close it and say what happened
+            answer_later(deps, to, error_reply(deps, exc, "alert_raise"))
+        await ack()
+
+    @app.action("alert_ack")
+    async def ack_alert(ack, body) -> None:
+        def work() -> None:
+            deps.alerts.accept(int(body["actions"][0]["value"]), body["user"]["id"])
+            return None  # the alert message itself now shows who acknowledged
+        await act_then_ack(deps, ack, body, "alert_ack", work)
+
+    @app.action("alert_resolve")
+    async def resolve_alert(ack, body) -> None:
+        def work() -> None:
+            deps.alerts.resolve(int(body["actions"][0]["value"]), body["user"]["id"])
+            return None
+        await act_then_ack(deps, ack, body, "alert_resolve", work)
+
+    @app.action("alert_escalate")
+    async def escalate_alert(ack, body) -> None:
+        def work() -> dict[str, Any]:
+            alert_id, level, round_ = (int(x) for x in body["actions"][0]["value"].split(":"))
+            deps.alerts.escalate(alert_id, body["user"]["id"], seen=(level, round_))
+            return answer("done_escalate")
+        await act_then_ack(deps, ack, body, "alert_escalate", work)
+
+    @app.action("alert_declare")
+    async def declare_from_alert(ack, body) -> None:
+        await ack()
+        try:
+            alert = deps.alerts.get(int(body["actions"][0]["value"]))
+            metadata = {"channel": channel_of(body), "response_url": body.get("response_url"),
+                        "source": {"alert": alert.id}}
+            view = modals.declare_modal(deps.texts, deps.config, user=body["user"]["id"], metadata=metadata,
+                                        title=alert.summary[:150], description=alert.details,
+                                        severity="sev2" if alert.priority == "high" else None)
+        except Exception as exc:
+            answer_later(deps, reply_to_form(body["user"]["id"], {"channel": channel_of(body)}),
+                         error_reply(deps, exc, "alert_declare"))
+            return
+        await open_form(deps, body, view, where="alert_declare")
+
+    def for_all(action: str):
+        async def handler(ack, body) -> None:
+            def work() -> dict[str, Any]:
+                ids = _ids(deps.alerts, body["actions"][0]["value"])
+                many = deps.alerts.accept_many if action == "ack" else deps.alerts.resolve_many
+                return answer("done_many", count=many(ids, body["user"]["id"]), action=action)
+            await act_then_ack(deps, ack, body, f"alerts_{action}_all", work)
+        return handler
+
+    app.action("alerts_ack_all")(for_all("ack"))
+    app.action("alerts_resolve_all")(for_all("resolve"))

@@ -1,0 +1,47 @@
+"""What every listener needs, handed over once by the composition root."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.clock import Clock
+from bot.config import Config
+from bot.effects.outbox import Effects
+from bot.incidents.channel_log import ChannelLog
+from bot.incidents.record import IncidentRecord
+from bot.incidents.service import Actor, IncidentService
+from bot.slack.api import SlackApi
+from bot.slack.directory import Directory
+from bot.slack.messages import RenderContext
+from bot.text import Texts
+from bot.work import Work
+from storage.seen_events import SeenEvents
+
+if TYPE_CHECKING:  # the features' services; typed here only to keep imports one way
+    from bot.alerts.service import AlertService
+    from bot.oncall.service import OnCallService
+    from bot.paging.service import Paging
+
+
+@dataclass
+class Deps:
+    config: Config
+    texts: Texts
+    clock: Clock
+    work: Work
+    effects: Effects
+    api: SlackApi
+    directory: Directory
+    render: RenderContext
+    incidents: IncidentService
+    record: IncidentRecord
+    channel_log: ChannelLog
+    paging: "Paging"
+    alerts: "AlertService"
+    oncall: "OnCallService"
+    seen_events: SeenEvents
+
+    def actor(self, user: str) -> Actor:
+        managers = self.directory.cached_group_members(self.config.incident_managers)
+        return Actor(user=user, is_manager=user in managers)

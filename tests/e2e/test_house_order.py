@@ -1,0 +1,134 @@
+"""Issue 8 bugs 2, 6 and 12 and issue 7 items 5 and 9, end to end through the sandbox."""
+
+from datetime import timedelta
+
+import pytest
+
+from bot.effects import port
+from tests.e2e.helpers import declare, last_text, pinned_text, texts
+
+
+@pytest.fixture
+def config_text(sandbox):
+    managers = sandbox.add_usergroup("incident-managers", users=[sandbox.user("carol")["id"]])
+    return f"incident_managers: {managers}\n"
+
+
+@pytest.fixture
+def incident(bot, sandbox):
+    return declare(sandbox, bot, "Checkout errors sev2")
+
+
+def command(sandbox, bot, user, text, channel):
+    ack = sandbox.as_user(user).command("/incident", text, channel=channel).ack
+    bot.settle()
+    return ack
+
+
+def test_the_running_bot_implements_every_effect_and_surface_of_the_port(bot):
+    assert set(bot.bot.runner.handlers) == set(port.EFFECT_KINDS)
+    assert set(bot.bot.surfaces.renderers) == set(port.SURFACES)
+
+
+def test_a_link_typed_without_angle_brackets_is_taken(bot, sandbox, incident):
+    ack = command(sandbox, bot, "alice", "link https://runbooks.example.com/cdn CDN runbook", incident["id"])
+    assert ack == {}
+    bookmarks = sandbox.channel(incident["id"])["bookmarks"]
+    assert [(b["title"], b["link"]) for b in bookmarks] == [("CDN runbook", "https://runbooks.example.com/cdn")]
+    assert "CDN runbook" in pinned_text(sandbox, incident["id"])
+    ack = command(sandbox, bot, "alice", "link runbooks.example.com/cdn", incident["id"])
+    assert "is not a web link" in ack["text"] and "https://" in ack["text"]
+
+
+def test_a_severity_that_does_not_exist_is_named_not_put_in_the_title(bot, sandbox):
+    ack = sandbox.as_user("alice").command("/incident", "declare Test sev9", channel="general").ack
+    assert "`sev9` is not a severity" in ack["text"]
+    for key in ("sev1", "sev2", "sev3", "sev4"):
+        assert key in ack["text"]
+    assert bot.query("SELECT count(*) FROM incidents") == [(0,)]
+
+
+def test_the_commander_reopens_a_resolved_incident(bot, sandbox, incident):
+    command(sandbox, bot, "alice", "status identified Bad deploy", incident["id"])
+    command(sandbox, bot, "alice", "resolve Rolled back", incident["id"])
+    assert "Resolved" in pinned_text(sandbox, incident["id"])
+    sandbox.as_user("bob").join(incident["id"])
+    ack = command(sandbox, bot, "bob", "reopen", incident["id"])
+    assert "Only the commander" in ack["text"]
+    ack = command(sandbox, bot, "alice", "reopen Errors are back after the rollback", incident["id"])
+    assert "is open again (Identified)" in ack["text"]
+    assert "@alice reopened the incident; it is *Identified* again" in last_text(sandbox, incident["id"])
+    status = pinned_text(sandbox, incident["id"])
+    assert "Identified" in status and "[Post update]" in status
+    assert sandbox.channel(incident["id"])["topic"]["value"].startswith("SEV2 | Identified |")
+    assert "[Join the channel]" in texts(sandbox, "incidents")[-1]
+    assert bot.query("SELECT status, resolved_at FROM incidents") == [("identified", None)]
+    assert bot.query("SELECT kind, is_key FROM timeline WHERE kind = 'reopened'") == [("reopened", 1)]
+    # pulses are back: SEV2 reminds after 30 minutes of silence
+    bot.advance(timedelta(minutes=31))
+    sandbox.wait_for(lambda: "no status update on this" in last_text(sandbox, incident["id"]), timeout=10)
+    ack = command(sandbox, bot, "alice", "reopen", incident["id"])
+    assert "is not resolved" in ack["text"]
+
+
+def test_a_repeated_declare_is_recognised_as_the_retry_it_is(bot, sandbox):
+    first = sandbox.as_user("alice").command("/incident", "declare Ghost test sev2", channel="general").ack
+    assert "Declaring incident #1" in first["text"]
+    again = sandbox.as_user("alice").command("/incident", "declare Ghost test sev2", channel="general").ack
+    assert "You declared this a moment ago: incident #1" in again["text"]
+    bot.settle()
+    assert bot.query("SELECT count(*) FROM incidents") == [(1,)]
+    assert not [c for c in sandbox.channels() if c["name"].endswith("ghost-test-2")]
+    other = sandbox.as_user("bob").command("/incident", "declare Ghost test sev2", channel="general").ack
+    assert "Declaring incident #2" in other["text"], "someone else's declare is their own"
+    bot.advance(timedelta(minutes=3))
+    later = sandbox.as_user("alice").command("/incident", "declare Ghost test sev2", channel="general").ack
+    assert "Declaring incident #3" in later["text"], "after the retry window it is a new incident"
+
+
+def test_one_person_cannot_declare_a_flood(bot, sandbox):
+    alice = sandbox.as_user("alice")
+    for n in range(5):
+        assert "Declaring incident" in alice.command("/incident", f"declare Thing {n}", channel="general").ack["text"]
+    refused = alice.command("/incident", "declare Thing 6", channel="general").ack
+    assert "You declared 5 incidents in the last minute" in refused["text"]
+    assert bot.query("SELECT count(*) FROM incidents") == [(5,)]
+    bot.advance(timedelta(seconds=61))
+    assert "Declaring incident #6" in alice.command("/incident", "declare Thing 6", channel="general").ack["text"]
+
+
+def test_roles_and_snooze_are_for_the_commander_and_managers(bot, sandbox, incident):
+    sandbox.as_user("bob").join(incident["id"])
+    sandbox.as_user("carol").join(incident["id"])
+    ack = command(sandbox, bot, "bob", "role scribe @bob", incident["id"])
+    assert "Only the commander" in ack["text"] and "assign roles" in ack["text"]
+    assert command(sandbox, bot, "carol", "role scribe @bob", incident["id"]) == {}  # an incident manager
+    assert command(sandbox, bot, "alice", "role communications @carol", incident["id"]) == {}
+    bot.advance(timedelta(minutes=31))
+    sandbox.wait_for(lambda: "no status update on this" in last_text(sandbox, incident["id"]), timeout=10)
+    reminder = sandbox.messages(incident["id"])[-1]
+    click = sandbox.as_user("bob").click("Snooze 30 min", message=reminder)
+    assert click.ack is not None
+    refusal = click.wait_reply(contains="Only the commander")
+    assert "snooze the reminders" in sandbox.render(refusal)
+    assert bot.query("SELECT snoozed_until FROM incidents") == [(None,)]
+
+
+def test_a_followup_is_marked_done_by_its_owner_the_commander_or_a_manager(bot, sandbox, incident):
+    for person in ("bob", "dave"):
+        sandbox.as_user(person).join(incident["id"])
+    command(sandbox, bot, "bob", "followup Add canary checks @bob", incident["id"])
+    command(sandbox, bot, "bob", "followup Write the postmortem", incident["id"])
+    listing = sandbox.as_user("dave").command("/incident", "followups", channel=incident["id"])
+    message = listing.wait_reply(contains="Follow-ups")
+    click = sandbox.as_user("dave").click("Mark done", message=message)
+    assert "Only the follow-up's owner" in sandbox.render(click.wait_reply(contains="Only the"))
+    assert bot.query("SELECT count(*) FROM followups WHERE done_at IS NOT NULL") == [(0,)]
+    mine = sandbox.as_user("bob").command("/incident", "followups", channel=incident["id"]).wait_reply(
+        contains="Follow-ups")
+    sandbox.as_user("bob").click("Mark done", message=mine).ack
+    sandbox.wait_for(lambda: bot.query("SELECT id FROM followups WHERE done_at IS NOT NULL") == [(1,)])
+    commander = sandbox.as_user("alice").command("/incident", "followups", channel=incident["id"]).wait_reply(
+        contains="Follow-ups")
+    sandbox.as_user("alice").click("Mark done", message=commander).ack
+    sandbox.wait_for(lambda: bot.query("SELECT count(*) FROM followups WHERE done_at IS NOT NULL") == [(2,)])
