@@ -15,8 +15,8 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from typing import Any
 from collections.abc import Iterable
+from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -26,8 +26,8 @@ for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PR
     os.environ.pop(_proxy, None)  # slack_sdk ignores NO_PROXY; loopback must never be proxied
 
 import yaml  # noqa: E402
-
 from report import _top, rss_mb  # noqa: E402  (the bot process measures itself)
+
 from bot.app import Options  # noqa: E402
 from bot.clock import Clock  # noqa: E402
 from bot.config import Config, parse_config  # noqa: E402

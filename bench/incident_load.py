@@ -27,7 +27,6 @@ from report import (  # noqa: E402
     verdict,
 )
 
-
 IN_FLIGHT = 50
 ACK_TARGET = 0.100            # s, p99
 WARM_DECLARE_TARGET = 7       # Web API calls

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import cProfile
-import os
 import io
 import json
+import os
 import pathlib
 import platform
 import pstats

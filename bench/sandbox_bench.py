@@ -26,9 +26,9 @@ import json  # noqa: E402
 
 import aiohttp  # noqa: E402
 import websocket  # noqa: E402
-from slack_sdk import WebClient  # noqa: E402
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler  # noqa: E402
 from slack_bolt.async_app import AsyncApp  # noqa: E402
+from slack_sdk import WebClient  # noqa: E402
 from slack_sdk.web.async_client import AsyncWebClient  # noqa: E402
 
 from sandbox import Sandbox  # noqa: E402

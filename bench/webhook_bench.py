@@ -95,12 +95,12 @@ def build(db_path: str):
     from bot.config import parse_config
     from bot.effects.outbox import Effects
     from bot.paging.service import Paging
-    from storage.timers import TimerStore
     from bot.work import Work
     from storage.alerts import AlertStore
     from storage.db import open_database
     from storage.outbox import OutboxStore
     from storage.paging import PagingStore
+    from storage.timers import TimerStore
 
     environ = {"BENCH_KEY": KEY}
     config = parse_config({

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import fcntl
-import os
 from dataclasses import dataclass, field
-from typing import Any
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.middleware.authorization.async_single_team_authorization import AsyncSingleTeamAuthorization
+from slack_bolt.middleware.authorization.async_single_team_authorization import (
+    AsyncSingleTeamAuthorization,
+)
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -42,7 +41,7 @@ from bot.text import Texts
 from bot.timers import TimerService
 from bot.work import Work
 from storage.alerts import AlertStore
-from storage.db import StorageError, open_database
+from storage.db import open_database
 from storage.incidents import IncidentStore
 from storage.oncall import OverrideStore
 from storage.outbox import OutboxStore
@@ -82,14 +81,14 @@ class Warroom:
         self.db_path = db_path
         self.options = options or Options()
         self.clock = self.options.clock
-        self._lock_file: Any = None
         self._tasks: list[asyncio.Task] = []
         self.handler: AsyncSocketModeHandler | None = None
 
     # lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
-        self.db = open_database(self.db_path)  # first: its refusals say best what is wrong with the path
-        self._take_instance_lock()
+        # first: its refusals say best what is wrong with the path; it takes the instance lock
+        # before migrating, so a second warroom never touches a database the first one uses
+        self.db = open_database(self.db_path, exclusive=True)
         self.client = AsyncWebClient(token=self.bot_token, base_url=self.api_url)
         try:
             auth = await self.client.auth_test()
@@ -140,8 +139,7 @@ class Warroom:
         if hasattr(self, "timers"):
             await self.timers.stop()
         if hasattr(self, "db"):
-            self.db.close()
-        self._release_instance_lock()
+            self.db.close()  # releases the instance lock
         log.info("warroom.stopped")
 
     # wiring ------------------------------------------------------------------------------------
@@ -237,35 +235,3 @@ class Warroom:
             except Exception:
                 log.error("maintenance.failed", exc_info=True)
             await asyncio.sleep(MAINTENANCE_INTERVAL)
-
-    def _take_instance_lock(self) -> None:
-        """Two bots on one database would both run every effect: refuse the second one."""
-        if self.db_path == ":memory:":
-            return
-        path = f"{self.db_path}.lock"
-        try:
-            handle = open(path, "a+")
-        except OSError as exc:
-            raise StorageError(f"cannot open database {self.db_path}: cannot create {path} ({exc.strerror})") from None
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            owner = handle.read().strip() or "unknown"
-            handle.close()
-            raise StorageError(
-                f"another warroom (pid {owner}) is already running with database {self.db_path}; stop it first"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(str(os.getpid()))
-        handle.flush()
-        self._lock_file = handle
-
-    def _release_instance_lock(self) -> None:
-        if self._lock_file is not None:
-            try:
-                fcntl.flock(self._lock_file, fcntl.LOCK_UN)
-                self._lock_file.close()
-            finally:
-                self._lock_file = None

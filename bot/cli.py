@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.metadata
 import signal
 import sys
 from pathlib import Path
@@ -17,16 +18,35 @@ MANIFEST_PATH = Path(__file__).resolve().parent / "manifest.yml"
 log = get_logger("warroom.cli")
 
 
+ENVIRONMENT_HELP = """\
+environment:
+  SLACK_BOT_TOKEN   the Bot User OAuth Token (xoxb-...)                  required
+  SLACK_APP_TOKEN   an app-level token with connections:write (xapp-...)  required
+  SLACK_API_URL     Slack's Web API base URL                             default: https://slack.com/api/
+  WARROOM_DB        the SQLite database file                             default: ./warroom.db
+  WARROOM_CONFIG    the YAML config file (warroom.yml)                   default: none, built-in defaults
+"""
+
+
+def version() -> str:
+    try:
+        return importlib.metadata.version("warroom")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="warroom",
         description="Slack-first incident response and on-call bot (Socket Mode, SQLite).",
-        epilog="Environment: SLACK_BOT_TOKEN, SLACK_APP_TOKEN, SLACK_API_URL, WARROOM_DB, WARROOM_CONFIG.",
+        epilog=ENVIRONMENT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"warroom {version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = commands.add_parser("run", help="connect to Slack by Socket Mode and serve",
-                              description="Connect to Slack by Socket Mode and serve until stopped (Ctrl-C or SIGTERM).")
+                              description="Connect to Slack by Socket Mode and serve until stopped (Ctrl-C or SIGTERM).",
+                              epilog=ENVIRONMENT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
 
     sandbox = commands.add_parser(
@@ -90,10 +110,10 @@ def run_command(args: argparse.Namespace) -> int:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await bot.start()
         try:
+            await bot.start()
             await stop.wait()
-        finally:
+        finally:  # also when start fails half way: nothing is left behind (the lock file, the socket)
             await bot.stop()
 
     try:

@@ -11,7 +11,13 @@ import yaml
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Config, ConfigError, EnvironmentError_, load_config, load_environment
+from bot.config import (
+    Config,
+    ConfigError,
+    EnvironmentError_,
+    load_config,
+    load_environment,
+)
 from bot.text import Texts
 from storage.db import StorageError, open_database
 from storage.migrations import LATEST_VERSION
@@ -60,16 +66,19 @@ def run_doctor(*, offline: bool = False, out: Callable[[str], None] = print) -> 
             report.bad("template", problem)
         if not problems:
             report.ok("templates compile")
-    try:
-        db = open_database(env.db_path, migrate=False)
-        version = db.schema_version()
-        db.close()
-        if version > LATEST_VERSION:
-            report.bad(f"database {env.db_path}", f"schema {version} is newer than this warroom ({LATEST_VERSION})")
-        else:
-            report.ok(f"database {env.db_path} (schema {version}, current {LATEST_VERSION})")
-    except StorageError as exc:
-        report.bad("database", str(exc))
+    if not Path(env.db_path).exists():
+        report.note(f"database {env.db_path} does not exist yet; warroom run creates it")
+    else:
+        try:
+            db = open_database(env.db_path, migrate=False, create=False)  # read-only: doctor changes nothing
+            version = db.schema_version()
+            db.close()
+            if version > LATEST_VERSION:
+                report.bad(f"database {env.db_path}", f"schema {version} is newer than this warroom ({LATEST_VERSION})")
+            else:
+                report.ok(f"database {env.db_path} (schema {version}, current {LATEST_VERSION})")
+        except StorageError as exc:
+            report.bad("database", str(exc))
     try:
         bot_token, app_token = env.require_tokens()
         report.ok("SLACK_BOT_TOKEN and SLACK_APP_TOKEN are set and look right")

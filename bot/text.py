@@ -9,6 +9,7 @@ title like ``a<b`` or ``<!channel>`` cannot become markup) while values marked :
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from bot.durations import format_duration
+from kernel.text import strip_bidi_controls
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -25,8 +27,24 @@ class Mrkdwn(str):
     """Text that is already Slack mrkdwn and must not be escaped again."""
 
 
+class Plain(str):
+    """Text rendered for a plain_text field; where Slack would read it as mrkdwn it must be escaped."""
+
+
 def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>")
+_GROUP_MENTION = re.compile(r"<!subteam\^[A-Z0-9]+(?:\|@?([^>]*))?>")
+
+
+def defuse_mentions(text: str) -> str:
+    """@channel, @here, @everyone and user-group mentions in text warroom re-posts (a quoted message, a
+    note, a webhook's summary) become plain words: quoting someone must never notify a whole channel or
+    team again. Mentions of single people stay: they are the point of a note like "@bob saw it first"."""
+    text = _SPECIAL_MENTION.sub(lambda m: "@" + m.group(1), text)
+    return _GROUP_MENTION.sub(lambda m: "@" + (m.group(1) or "group"), text)
 
 
 def _finalize_mrkdwn(value: Any) -> Any:
@@ -35,11 +53,13 @@ def _finalize_mrkdwn(value: Any) -> Any:
     if isinstance(value, Mrkdwn):
         return value
     if isinstance(value, str):
-        return escape_mrkdwn(value)
+        return escape_mrkdwn(strip_bidi_controls(value))
     return value
 
 
 def _finalize_plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return strip_bidi_controls(value)
     return "" if value is None else value
 
 
@@ -61,8 +81,9 @@ def link(url: str, label: str | None = None) -> Mrkdwn:
 
 
 def as_mrkdwn(text: str | None) -> Mrkdwn:
-    """Mark stored mrkdwn (notes and updates people wrote) as safe to print as is."""
-    return Mrkdwn(text or "")
+    """Stored mrkdwn (notes, updates, channel messages people wrote), safe to print: links and
+    formatting stay, mentions of channels and groups are defused, display-spoofing controls go."""
+    return Mrkdwn(defuse_mentions(strip_bidi_controls(text or "")))
 
 
 class Texts:
@@ -93,8 +114,8 @@ class Texts:
     def mrkdwn(self, name: str, block: str | None = None, /, **context: Any) -> Mrkdwn:
         return Mrkdwn(_render(self._md, name, block, context))
 
-    def plain(self, name: str, block: str | None = None, /, **context: Any) -> str:
-        return _render(self._plain, name, block, context)
+    def plain(self, name: str, block: str | None = None, /, **context: Any) -> Plain:
+        return Plain(_render(self._plain, name, block, context))
 
     def check(self) -> list[str]:
         """Compile every template (``warroom doctor``); returns problems found."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from storage.db import Database
-
 from kernel.alerts import Alert, AlertStatus
+from storage.db import Database
 
 _COLUMNS = ("id, source, dedup_key, summary, details, priority, status, policy, channel, created_by, created_at, "
             "updated_at, event_count, accepted_by, accepted_at, resolved_by, resolved_at, incident_id, labels, batch_id")

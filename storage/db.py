@@ -16,6 +16,7 @@ from typing import Any, Iterator, Sequence
 import sqlite_utils
 
 from storage.errors import StorageError, StorageUnavailable
+from storage.instance_lock import InstanceLock
 from storage.migrations import LATEST_VERSION, apply_migrations
 
 
@@ -24,9 +25,10 @@ class Database:
 
     engine = "sqlite"
 
-    def __init__(self, conn: sqlite3.Connection, path: str) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: str, lock: InstanceLock | None = None) -> None:
         self.conn = conn
         self.path = path
+        self.lock = lock
         self._utils = sqlite_utils.Database(conn, execute_plugins=False)
 
     # statements --------------------------------------------------------------------------------
@@ -109,7 +111,11 @@ class Database:
         return int(self.scalar("SELECT max(version) FROM schema_migrations") or 0)
 
     def close(self) -> None:
-        self.conn.close()
+        try:
+            self.conn.close()
+        finally:
+            if self.lock is not None:
+                self.lock.release()
 
 
 def _is_unavailable(exc: sqlite3.OperationalError) -> bool:
@@ -117,40 +123,86 @@ def _is_unavailable(exc: sqlite3.OperationalError) -> bool:
     return any(word in message for word in ("locked", "busy", "disk", "full", "i/o", "readonly"))
 
 
-def open_database(path: str | os.PathLike[str], *, migrate: bool = True) -> Database:
-    """Open (creating if needed) the database at ``path``, set it up for safe concurrent use and
-    apply pending migrations. Raises :class:`StorageError` with a plain-language reason."""
+def open_database(path: str | os.PathLike[str], *, migrate: bool = True, exclusive: bool = False,
+                  create: bool = True) -> Database:
+    """Open the database at ``path``, set it up for safe concurrent use, check it and apply pending
+    migrations. ``exclusive`` takes the one-warroom-per-database lock first (``warroom run``);
+    ``create=False`` opens only an existing file, read-only (``warroom doctor`` changes nothing).
+    Raises :class:`StorageError` with a plain-language reason."""
     target = Path(path)
-    if str(path) != ":memory:":
-        parent = target.parent if str(target.parent) else Path(".")
-        if not parent.exists():
-            raise StorageError(f"cannot open database {target}: folder {parent} does not exist (check WARROOM_DB)")
-        if target.exists() and target.is_dir():
-            raise StorageError(f"cannot open database {target}: it is a folder, not a file (check WARROOM_DB)")
-        if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
-            raise StorageError(f"cannot open database {target}: no permission to write there (check WARROOM_DB)")
+    memory = str(path) == ":memory:"
+    if not memory:
+        _check_path(target, create)
+    lock = InstanceLock(str(target)) if exclusive and not memory else None
+    if lock is not None:
+        lock.acquire()
+    try:
+        db = _connect(target, memory=memory, create=create)
+        try:
+            if migrate:
+                apply_migrations(db)
+        except BaseException:
+            db.conn.close()
+            raise
+    except BaseException:
+        if lock is not None:
+            lock.release()
+        raise
+    db.lock = lock
+    return db
+
+
+def _check_path(target: Path, create: bool) -> None:
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.exists():
+        raise StorageError(f"cannot open database {target}: folder {parent} does not exist (check WARROOM_DB)")
+    if target.exists() and target.is_dir():
+        raise StorageError(f"cannot open database {target}: it is a folder, not a file (check WARROOM_DB)")
+    if not target.exists() and not create:
+        raise StorageError(f"database {target} does not exist yet; warroom run creates it (check WARROOM_DB)")
+    if create and (not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK))):
+        raise StorageError(f"cannot open database {target}: no permission to write there (check WARROOM_DB)")
+    if create and not target.exists():
+        # private from the start: incident records are nobody else's business on a shared host;
+        # SQLite gives the -wal and -shm files the same permissions
+        os.close(os.open(target, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def _connect(target: Path, *, memory: bool, create: bool) -> Database:
     try:
         # isolation_level=None: we issue BEGIN/COMMIT ourselves (see transaction()), so no statement
         # ever commits as a side effect of Python's implicit transaction handling.
-        conn = sqlite3.connect(str(target), isolation_level=None, timeout=5.0, check_same_thread=False)
+        if create:
+            conn = sqlite3.connect(str(target), isolation_level=None, timeout=5.0, check_same_thread=False)
+        else:
+            conn = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
+                                   timeout=5.0, check_same_thread=False)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(_explain(target, exc)) from None
+    try:
         db = Database(conn, str(target))
         conn.execute("PRAGMA busy_timeout = 5000")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(path) != ":memory:" and mode.lower() != "wal":
-            raise StorageError(f"cannot open database {target}: could not switch it to WAL mode (got {mode})")
+        if create:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if not memory and mode.lower() != "wal":
+                raise StorageError(f"cannot open database {target}: could not switch it to WAL mode (got {mode})")
         # NORMAL keeps every committed transaction across a process crash (kill -9); only a power
         # loss can lose the last few, which is the trade SQLite recommends for WAL.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        if migrate:
-            apply_migrations(db)
-        else:
-            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except StorageError:
+        # a damaged page would otherwise surface later as a traceback in the middle of an incident
+        problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+        if problems != ["ok"]:
+            first = next((line.strip() for problem in problems for line in problem.splitlines()
+                          if line.strip() and not line.startswith("***")), "quick_check failed")
+            raise StorageError(f"cannot open database {target}: the file is corrupt ({first}); restore it "
+                               "from a backup or point WARROOM_DB elsewhere")
+        return db
+    except BaseException as exc:
+        conn.close()
+        if isinstance(exc, sqlite3.DatabaseError):
+            raise StorageError(_explain(target, exc)) from None
         raise
-    except sqlite3.DatabaseError as exc:
-        raise StorageError(_explain(target, exc)) from None
-    return db
 
 
 def _explain(target: Path, exc: sqlite3.DatabaseError) -> str:

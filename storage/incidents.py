@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from storage.db import Database
-
 from kernel.incidents import FollowUp, Incident, Link, Status, TimelineEvent
+from storage.db import Database
 
 _INCIDENT_COLUMNS = (
     "id, title, description, severity, status, commander, declared_by, declared_at, declared_in, "

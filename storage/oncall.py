@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from storage.db import Database
-
 from kernel.schedules import Override
+from storage.db import Database
 
 
 class OverrideStore:

@@ -5,10 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from storage.db import Database
-
 from kernel.outbox import Effect
-
+from storage.db import Database
 
 _COLUMNS = "id, kind, lane, payload, attempts, first_attempt_at, due_at, depends_on, created_at"
 

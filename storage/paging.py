@@ -6,9 +6,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from storage.db import Database
-
 from kernel.paging import Escalation, EscalationState, Level, Page
+from storage.db import Database
 
 _PAGE_COLUMNS = "id, escalation_id, user_id, level, round, via, sent_at, dm_group"
 _COLUMNS = ("id, subject, policy, levels, repeat, level, round, state, reason, created_by, created_at, "

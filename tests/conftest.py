@@ -1,7 +1,7 @@
 import pytest
 
-from tests.harness import MANIFEST, BotThread, make_config
 from sandbox import Sandbox
+from tests.harness import MANIFEST, BotThread, make_config
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import yaml
 
 from bot.app import Options
 from bot.clock import Clock
-from bot.embedded import EmbeddedBot
 from bot.config import Config, parse_config
+from bot.embedded import EmbeddedBot
 from sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent

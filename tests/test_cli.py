@@ -37,13 +37,50 @@ def test_no_command_prints_help_and_exits_2():
     ({}, "SLACK_BOT_TOKEN is not set"),
     ({"SLACK_BOT_TOKEN": BOT}, "SLACK_APP_TOKEN is not set"),
     ({"SLACK_BOT_TOKEN": "not-a-token", "SLACK_APP_TOKEN": APP}, "SLACK_BOT_TOKEN does not look like a token"),
-    ({"SLACK_BOT_TOKEN": BOT, "SLACK_APP_TOKEN": BOT}, "SLACK_APP_TOKEN does not look like a token"),
+    ({"SLACK_BOT_TOKEN": BOT + " ", "SLACK_APP_TOKEN": APP}, "SLACK_BOT_TOKEN has a space or line break before or after it"),
+    ({"SLACK_BOT_TOKEN": BOT[:15], "SLACK_APP_TOKEN": APP}, "SLACK_BOT_TOKEN starts like the Bot User OAuth Token but is cut short"),
+    ({"SLACK_BOT_TOKEN": BOT, "SLACK_APP_TOKEN": BOT}, "SLACK_APP_TOKEN holds the Bot User OAuth Token (xoxb-...), but it needs an app-level token"),
+    ({"SLACK_BOT_TOKEN": APP, "SLACK_APP_TOKEN": BOT}, "the two tokens look swapped"),
 ])
 def test_missing_or_malformed_tokens_name_the_variable_and_where_to_get_it(env, expected):
     done = warroom("run", env=env)
     assert done.returncode == 2
-    assert expected in done.stderr and "api.slack.com/apps" in done.stderr or "App-Level Tokens" in done.stderr
-    assert "abcdefabcdef" not in done.stderr + done.stdout
+    assert expected in done.stderr
+    assert "abcdefabcdef" not in done.stderr + done.stdout and "xoxb-1111" not in done.stderr
+
+
+def test_version_and_the_environment_in_run_help():
+    done = warroom("--version")
+    assert done.returncode == 0 and done.stdout.startswith("warroom ")
+    text = warroom("run", "--help").stdout
+    for variable, default in (("SLACK_BOT_TOKEN", "required"), ("SLACK_APP_TOKEN", "required"),
+                              ("SLACK_API_URL", "https://slack.com/api/"), ("WARROOM_DB", "./warroom.db"),
+                              ("WARROOM_CONFIG", "built-in defaults")):
+        line = next(line for line in text.splitlines() if line.strip().startswith(variable))
+        assert default in line, line
+
+
+def test_doctor_names_both_missing_tokens_and_creates_no_database(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "doctor"], cwd=tmp_path, capture_output=True, text=True,
+                          env={k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WARROOM_"))},
+                          timeout=60)
+    assert done.returncode == 1
+    assert "SLACK_BOT_TOKEN is not set" in done.stdout and "SLACK_APP_TOKEN is not set" in done.stdout
+    assert "does not exist yet" in done.stdout
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_run_that_cannot_reach_slack_leaves_no_lock_behind(tmp_path):
+    import socket
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]  # nothing listens here once the socket closes
+    db = tmp_path / "w.db"
+    done = warroom("run", env={"SLACK_BOT_TOKEN": BOT, "SLACK_APP_TOKEN": APP, "WARROOM_DB": str(db),
+                               "SLACK_API_URL": f"http://127.0.0.1:{port}/api/"})
+    assert done.returncode == 2 and "cannot reach Slack" in done.stderr
+    assert db.exists() and not (tmp_path / "w.db.lock").exists()
 
 
 def test_bad_config_fails_at_start_naming_file_and_key(tmp_path):

@@ -7,7 +7,12 @@ import subprocess
 import sys
 
 from bot.slack.listeners import register_listeners
-from bot.slack.scopes import EVENT_SCOPES, EVENT_SUBSCRIPTIONS, METHOD_SCOPES, needed_scopes
+from bot.slack.scopes import (
+    EVENT_SCOPES,
+    EVENT_SUBSCRIPTIONS,
+    METHOD_SCOPES,
+    needed_scopes,
+)
 from tests.harness import MANIFEST, ROOT
 
 

@@ -9,14 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.alerts.model import MAX_DETAILS, MAX_SUMMARY, AlertError, AlertEvent
-from kernel.alerts import Alert, AlertSource, AlertStatus
 from bot.clock import Clock
 from bot.config import Config
 from bot.effects.outbox import Effects
 from bot.logs import get_logger
-from kernel.paging import EscalationPolicy, EscalationState, Level
 from bot.paging.service import Paging
 from bot.work import Work
+from kernel.alerts import Alert, AlertSource, AlertStatus
+from kernel.paging import EscalationPolicy, EscalationState, Level
+from kernel.text import strip_bidi_controls
 from storage.alerts import AlertStore
 from storage.errors import StorageUnavailable
 
@@ -100,8 +101,8 @@ class AlertService:
     def _apply(self, source: AlertSource, event: AlertEvent, *, actor: str | None, policy: str | None,
                priority: str | None) -> FireResult | None:
         now = self.clock.time()
-        summary = " ".join(event.summary.split())[:MAX_SUMMARY] or "(no summary)"
-        details = event.details[:MAX_DETAILS]
+        summary = " ".join(strip_bidi_controls(event.summary).split())[:MAX_SUMMARY] or "(no summary)"
+        details = strip_bidi_controls(event.details)[:MAX_DETAILS]
         existing = self.store.open_by_key(source.name, event.dedup_key) if event.dedup_key else None
         if event.resolve:
             if existing is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from typing import Mapping
 
@@ -37,21 +38,48 @@ class Environment:
         )
 
     def require_tokens(self) -> tuple[str, str]:
-        """Both tokens, checked for shape, or an error naming the variable and where to get it."""
-        bot = _check_token("SLACK_BOT_TOKEN", self.bot_token, "xoxb-", _WHERE_BOT)
-        app = _check_token("SLACK_APP_TOKEN", self.app_token, "xapp-", _WHERE_APP)
-        return bot, app
+        """Both tokens, checked for shape, or one error naming every problem and where to get it right."""
+        problems = [problem for problem in (
+            _token_problem("SLACK_BOT_TOKEN", self.bot_token, BOT_TOKEN),
+            _token_problem("SLACK_APP_TOKEN", self.app_token, APP_TOKEN),
+        ) if problem]
+        if problems:
+            raise EnvironmentError_(" ".join(problems))
+        assert self.bot_token and self.app_token
+        return self.bot_token, self.app_token
 
 
-def _check_token(name: str, value: str | None, prefix: str, where: str) -> str:
+@dataclass(frozen=True)
+class TokenKind:
+    prefix: str
+    shape: re.Pattern[str]
+    typical_length: int     # real tokens are at least this long; a shorter one of another shape is cut
+    what: str
+    where: str
+
+
+BOT_TOKEN = TokenKind("xoxb-", re.compile(r"^xoxb-\d+-\d+-[A-Za-z0-9]{16,}$"), 50, "the Bot User OAuth Token", _WHERE_BOT)
+APP_TOKEN = TokenKind("xapp-", re.compile(r"^xapp-\d-[A-Z0-9]+-\d+-[a-z0-9]{16,}$"), 80, "an app-level token", _WHERE_APP)
+
+
+def _token_problem(name: str, value: str | None, kind: TokenKind) -> str | None:
+    """What is wrong with a token, said without showing it (it may be a real secret)."""
     if not value:
-        raise EnvironmentError_(f"{name} is not set: {where}.")
-    if not value.startswith(prefix) or len(value) < len(prefix) + 8 or any(c.isspace() for c in value):
-        shown = value[:5] + "..." if len(value) > 5 else value
-        raise EnvironmentError_(
-            f"{name} does not look like a token (expected it to start with {prefix}, got {shown!r}): {where}."
-        )
-    return value
+        return f"{name} is not set: {kind.where}."
+    if value != value.strip():
+        return f"{name} has a space or line break before or after it; set it again without one."
+    other = APP_TOKEN if kind is BOT_TOKEN else BOT_TOKEN
+    if value.startswith(other.prefix):
+        return (f"{name} holds {other.what} ({other.prefix}...), but it needs {kind.what} ({kind.prefix}...): "
+                "the two tokens look swapped.")
+    if not value.startswith(kind.prefix):
+        return f"{name} does not look like a token: it should start with {kind.prefix}; {kind.where}."
+    if any(c.isspace() for c in value):
+        return f"{name} has a space or line break inside it; copy the token again in one piece."
+    if not kind.shape.match(value) and len(value) < kind.typical_length:  # a new format is Slack's to judge
+        return (f"{name} starts like {kind.what} but is cut short or altered ({len(value)} characters); "
+                f"copy the whole token again: {kind.where}.")
+    return None
 
 
 def load_environment(environ: Mapping[str, str] | None = None) -> Environment:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.config import oncall
 from bot.config.model import (
     DEFAULT_SEVERITIES,
     Channels,
@@ -18,7 +19,6 @@ from bot.config.model import (
     IncidentSettings,
     Severity,
 )
-from bot.config import oncall
 from bot.config.reader import ConfigError, Node
 
 CHANNEL_NAME_FIELDS = {"date", "slug", "number", "severity"}

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from kernel.alerts import AlertSource
 from bot.config.oncall import HttpSettings, Person
-from kernel.schedules import Schedule
+from kernel.alerts import AlertSource
 from kernel.paging import EscalationPolicy
+from kernel.schedules import Schedule
 
 DEFAULT_ROLES = ("commander", "communications lead", "scribe", "subject matter expert")
 

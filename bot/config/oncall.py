@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from kernel.alerts import PRIORITIES, SOURCE_TYPES, AlertSource
 from bot.config.reader import Node
-from kernel.schedules import Restriction, Rotation, Schedule
+from kernel.alerts import PRIORITIES, SOURCE_TYPES, AlertSource
 from kernel.paging import EscalationPolicy, Level
+from kernel.schedules import Restriction, Rotation, Schedule
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")

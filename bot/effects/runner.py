@@ -14,8 +14,8 @@ from typing import Awaitable, Callable, Mapping
 from bot.clock import Clock
 from bot.effects.errors import NotReady, Permanent, RetryLater
 from bot.logs import get_logger
-from storage.outbox import OutboxStore
 from kernel.outbox import Effect
+from storage.outbox import OutboxStore
 
 Handler = Callable[[Effect], Awaitable[dict | None]]
 FailureHook = Callable[[Effect, str], Awaitable[None]]

@@ -16,11 +16,11 @@ from typing import Any, Awaitable, Callable, Mapping
 
 from aiohttp import web
 
-from kernel.alerts import AlertSource
 from bot.alerts.payloads import PayloadError, parse
 from bot.alerts.service import AlertService, FireResult
 from bot.config import Config
 from bot.logs import get_logger
+from kernel.alerts import AlertSource
 from storage.errors import StorageUnavailable
 
 log = get_logger("warroom.http")

@@ -4,8 +4,8 @@ deletes, and a 📌 reaction or a pin marks a message as a key event."""
 from __future__ import annotations
 
 from bot.clock import Clock
-from kernel.incidents import Incident
 from bot.work import Work
+from kernel.incidents import Incident
 from storage.incidents import IncidentStore
 
 KEY_REACTIONS = {"pushpin", "round_pushpin"}

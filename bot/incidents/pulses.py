@@ -6,9 +6,9 @@ from __future__ import annotations
 from bot.clock import Clock
 from bot.config import Config, Severity
 from bot.effects.outbox import Effects
-from storage.timers import TimerStore
 from kernel.outbox import Timer
 from storage.incidents import IncidentStore
+from storage.timers import TimerStore
 
 PULSE = "pulse"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.incidents.model import IncidentError
+from kernel.text import strip_bidi_controls
 
 # the form field each kind of text comes from, so a modal shows the refusal under the right input
 FIELDS = {"title": "title", "description": "description", "update": "message", "note": "note",
@@ -12,7 +13,8 @@ FIELDS = {"title": "title", "description": "description", "update": "message", "
 
 def clean_text(text: str | None, what: str, max_len: int, *, required: bool = True) -> str:
     """Trim and check user text; the error says what was wrong and how to write it right."""
-    value = " ".join((text or "").split()) if what in ("title", "link title") else (text or "").strip()
+    value = strip_bidi_controls(text or "")
+    value = " ".join(value.split()) if what in ("title", "link title") else value.strip()
     field = FIELDS.get(what)
     if required and not value:
         raise IncidentError("empty_text", field=field, what=what)

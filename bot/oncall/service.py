@@ -8,9 +8,15 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.effects.outbox import Effects
 from bot.errors import UserError
-from bot.oncall.schedule import DEFAULT_HORIZON, current_shift, next_shifts, on_call_user, shifts_for_user
-from kernel.schedules import Schedule, Shift
+from bot.oncall.schedule import (
+    DEFAULT_HORIZON,
+    current_shift,
+    next_shifts,
+    on_call_user,
+    shifts_for_user,
+)
 from bot.work import Work
+from kernel.schedules import Schedule, Shift
 from storage.oncall import OverrideStore
 
 MAX_OVERRIDE = timedelta(days=31)

@@ -14,11 +14,11 @@ from bot.clock import Clock
 from bot.effects.outbox import Effects
 from bot.logs import get_logger
 from bot.paging.model import PagingError
-from kernel.paging import Escalation, EscalationState, Level
-from storage.timers import TimerStore
-from kernel.outbox import Timer
 from bot.work import Work
+from kernel.outbox import Timer
+from kernel.paging import Escalation, EscalationState, Level
 from storage.paging import PagingStore
+from storage.timers import TimerStore
 
 log = get_logger("warroom.paging")
 

@@ -4,7 +4,7 @@ before a call; text that would not fit is cut with a visible "…" rather than f
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from slack_sdk.models.blocks import (
     Block,
@@ -15,6 +15,8 @@ from slack_sdk.models.blocks import (
     PlainTextObject,
     SectionBlock,
 )
+
+from bot.text import Plain, escape_mrkdwn
 
 MAX_BLOCKS = 50
 SECTION_LIMIT = 3000
@@ -31,8 +33,11 @@ class Rendered:
 
     @classmethod
     def of(cls, text: str, blocks: list[Block] | None = None) -> "Rendered":
+        """``text`` is what notifications show and Slack parses as mrkdwn: plain text (a fallback from a
+        plain template) is escaped here, so a title saying <!here> cannot notify a channel."""
         dicts = [b.to_dict() for b in blocks[:MAX_BLOCKS]] if blocks else None  # to_dict() validates
-        return cls(fit(text, TEXT_LIMIT), dicts)
+        safe = escape_mrkdwn(text) if isinstance(text, Plain) else text
+        return cls(fit(safe, TEXT_LIMIT), dicts)
 
 
 def fit(text: str, limit: int) -> str:
@@ -62,3 +67,44 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> B
 def one_section(text: str) -> Rendered:
     """A post that is one section of mrkdwn (changes, notices, answers)."""
     return Rendered.of(text, [section(text)])
+
+
+def fit_items(items: list[str], limit: int, more: Callable[[int], str], *, separator: str = "\n") -> str:
+    """As many items as fit in ``limit`` characters, then ``more(n)`` for the n left out: a long list is
+    said to be long, never cut off silently in the middle of an item."""
+    shown: list[str] = []
+    used = 0
+    for index, item in enumerate(items):
+        tail = more(len(items) - index - 1) if index < len(items) - 1 else ""
+        cost = len(item) + (len(separator) if shown else 0)
+        reserve = len(separator) + len(tail) if tail else 0
+        if used + cost + reserve > limit:
+            rest = len(items) - index
+            shown.append(more(rest))
+            return separator.join(shown)
+        shown.append(item)
+        used += cost
+    return separator.join(shown)
+
+
+def sections(items: list[str], more: Callable[[int], str], *, max_sections: int) -> list[SectionBlock]:
+    """A long list over several sections (each within Slack's 3,000 characters), at most
+    ``max_sections`` of them; what still does not fit is counted in the last line."""
+    blocks: list[SectionBlock] = []
+    remaining = list(items)
+    while remaining and len(blocks) < max_sections:
+        last = len(blocks) == max_sections - 1
+        chunk: list[str] = []
+        used = 0
+        for item in remaining:
+            cost = len(item) + (1 if chunk else 0)
+            if chunk and used + cost > SECTION_LIMIT - (80 if last else 0):
+                break
+            chunk.append(fit(item, SECTION_LIMIT - 80))
+            used += cost
+        remaining = remaining[len(chunk):]
+        if last and remaining:
+            chunk.append(more(len(remaining)))
+            remaining = []
+        blocks.append(section("\n".join(chunk)))
+    return blocks

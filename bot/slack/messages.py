@@ -14,8 +14,8 @@ from slack_sdk.models.blocks import Block
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.text import Texts
 from bot.slack.blocks import Rendered, one_section
+from bot.text import Texts
 from storage.alerts import AlertStore
 from storage.incidents import IncidentStore
 from storage.paging import PagingStore

@@ -13,8 +13,8 @@ from bot.clock import Clock
 from bot.effects.errors import Permanent
 from bot.effects.port import surface_kind
 from bot.slack.api import SlackApi, SlackCallError
-from bot.slack.posting import marker, post_once, update_message
 from bot.slack.blocks import Rendered
+from bot.slack.posting import marker, post_once, update_message
 from bot.work import Work
 from kernel.outbox import Effect
 from storage.surfaces import SurfaceStore

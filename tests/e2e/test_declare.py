@@ -1,6 +1,13 @@
 """Declaring an incident: the channel, topic, pinned status, announcement and answer, end to end."""
 
-from tests.e2e.helpers import declare, last_text, newest_incident_channel, pinned_text, texts, web_api_calls
+from tests.e2e.helpers import (
+    declare,
+    last_text,
+    newest_incident_channel,
+    pinned_text,
+    texts,
+    web_api_calls,
+)
 
 
 def test_declare_sets_up_channel_topic_pin_announcement_and_tells_the_declarer(bot, sandbox):

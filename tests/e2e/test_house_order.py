@@ -1,11 +1,14 @@
 """Issue 8 bugs 2, 6 and 12 and issue 7 items 5 and 9, end to end through the sandbox."""
 
+import copy
 from datetime import timedelta
 
 import pytest
 
 from bot.effects import port
+from sandbox import Sandbox
 from tests.e2e.helpers import declare, last_text, pinned_text, texts
+from tests.harness import MANIFEST, BotThread, make_config
 
 
 @pytest.fixture
@@ -30,14 +33,29 @@ def test_the_running_bot_implements_every_effect_and_surface_of_the_port(bot):
     assert set(bot.bot.surfaces.renderers) == set(port.SURFACES)
 
 
-def test_a_link_typed_without_angle_brackets_is_taken(bot, sandbox, incident):
-    ack = command(sandbox, bot, "alice", "link https://runbooks.example.com/cdn CDN runbook", incident["id"])
-    assert ack == {}
-    bookmarks = sandbox.channel(incident["id"])["bookmarks"]
-    assert [(b["title"], b["link"]) for b in bookmarks] == [("CDN runbook", "https://runbooks.example.com/cdn")]
-    assert "CDN runbook" in pinned_text(sandbox, incident["id"])
-    ack = command(sandbox, bot, "alice", "link runbooks.example.com/cdn", incident["id"])
-    assert "is not a web link" in ack["text"] and "https://" in ack["text"]
+@pytest.mark.parametrize("should_escape", [True, False])
+def test_a_link_is_taken_linked_or_not(tmp_path, should_escape):
+    """Slack links a URL in the command text as <https://…> when the command asks it to escape; without
+    escaping the URL arrives as typed. Both are links."""
+    manifest = copy.deepcopy(MANIFEST)
+    for command_spec in manifest["features"]["slash_commands"]:
+        command_spec["should_escape"] = should_escape
+    with Sandbox(manifest) as sandbox:
+        sandbox.seed_demo()
+        bot = BotThread(sandbox, make_config(), str(tmp_path / "w.db")).start()
+        try:
+            incident = declare(sandbox, bot, "Checkout errors sev2")
+            ack = command(sandbox, bot, "alice", "link https://runbooks.example.com/cdn?a=1&b=2 CDN runbook",
+                          incident["id"])
+            assert ack == {}
+            bookmarks = sandbox.channel(incident["id"])["bookmarks"]
+            assert [(b["title"], b["link"]) for b in bookmarks] == [
+                ("CDN runbook", "https://runbooks.example.com/cdn?a=1&b=2")]
+            assert "CDN runbook" in pinned_text(sandbox, incident["id"])
+            ack = command(sandbox, bot, "alice", "link runbooks.example.com/cdn", incident["id"])
+            assert "is not a web link" in ack["text"] and "https://" in ack["text"]
+        finally:
+            bot.stop()
 
 
 def test_a_severity_that_does_not_exist_is_named_not_put_in_the_title(bot, sandbox):

@@ -4,6 +4,7 @@ import pytest
 
 from tests.e2e.helpers import declare, last_text, pinned_text, texts
 
+
 @pytest.fixture
 def config_text(sandbox):
     managers = sandbox.add_usergroup("incident-managers", users=[sandbox.user("carol")["id"]])

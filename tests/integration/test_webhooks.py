@@ -17,12 +17,12 @@ from bot.config import Config, parse_config
 from bot.effects.outbox import Effects
 from bot.http import MAX_BODY, WebhookServer, WebhookServerError
 from bot.paging.service import Paging
-from storage.timers import TimerStore
 from bot.work import Work
 from storage.alerts import AlertStore
 from storage.db import open_database
 from storage.outbox import OutboxStore
 from storage.paging import PagingStore
+from storage.timers import TimerStore
 from tests.unit.test_payloads import ALERTMANAGER_GROUP
 
 PROM_KEY = "prom-Secret-0123456789abcdef"

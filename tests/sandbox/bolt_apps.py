@@ -11,8 +11,9 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.adapter.socket_mode.websocket_client import \
-    SocketModeHandler as WebsocketClientHandler
+from slack_bolt.adapter.socket_mode.websocket_client import (
+    SocketModeHandler as WebsocketClientHandler,
+)
 from slack_bolt.async_app import AsyncApp
 from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.config import ConfigError, load_config, load_environment, EnvironmentError_
+from bot.config import ConfigError, EnvironmentError_, load_config, load_environment
 
 
 def write(tmp_path, text):

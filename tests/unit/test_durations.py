@@ -1,9 +1,15 @@
 from datetime import timedelta
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.durations import DurationError, compact_duration, format_duration, parse_duration
+from bot.durations import (
+    DurationError,
+    compact_duration,
+    format_duration,
+    parse_duration,
+)
 
 
 @pytest.mark.parametrize("text,seconds", [("20s", 20), ("15m", 900), ("1h", 3600), ("1h30m", 5400),

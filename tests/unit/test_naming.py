@@ -1,8 +1,14 @@
 from datetime import datetime
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bot.incidents.naming import channel_name, is_valid_channel_name, slugify, with_suffix
+from bot.incidents.naming import (
+    channel_name,
+    is_valid_channel_name,
+    slugify,
+    with_suffix,
+)
 
 WHEN = datetime(2026, 3, 26, 10, 0)
 

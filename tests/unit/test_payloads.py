@@ -3,7 +3,13 @@ import copy
 import pytest
 
 from bot.alerts.model import AlertEvent
-from bot.alerts.payloads import PayloadError, labels_fingerprint, parse, parse_alertmanager, parse_generic
+from bot.alerts.payloads import (
+    PayloadError,
+    labels_fingerprint,
+    parse,
+    parse_alertmanager,
+    parse_generic,
+)
 
 # What Alertmanager 0.27 posts for a group of two alerts (trimmed of nothing but other receivers).
 ALERTMANAGER_GROUP = {

@@ -103,3 +103,49 @@ def test_next_due_ignores_effects_blocked_behind_others_or_running(tmp_path):
     assert outbox.next_due_at() == 10.0
     assert outbox.next_due_at(frozenset({running})) == 40.0
     assert waiting not in [e.id for e in outbox.ready(now=100.0)]
+
+
+def test_the_database_and_its_files_are_private_to_their_owner(tmp_path):
+    db = open_database(tmp_path / "w.db", exclusive=True)
+    db.execute("CREATE TABLE probe (x)")  # the WAL file exists once something is written
+    for name in ("w.db", "w.db-wal", "w.db-shm", "w.db.lock"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name
+    db.close()
+    assert not (tmp_path / "w.db.lock").exists(), "a clean stop removes the lock file"
+
+
+def test_a_corrupt_page_in_the_middle_is_one_clear_line(tmp_path):
+    path = tmp_path / "w.db"
+    db = open_database(path)
+    db.execute("CREATE TABLE filler (x TEXT)")
+    with db.transaction():
+        for n in range(2000):
+            db.execute("INSERT INTO filler VALUES (?)", ("x" * 200 + str(n),))
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.close()
+    data = bytearray(path.read_bytes())
+    page = 4096
+    middle = (len(data) // page // 2) * page
+    data[middle + 8: middle + 200] = b"\xff" * 192          # a b-tree page's cells, scrambled
+    path.write_bytes(bytes(data))
+    with pytest.raises(StorageError) as refused:
+        open_database(path)
+    assert "is corrupt" in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_second_warroom_is_refused_before_it_migrates_anything(tmp_path):
+    import fcntl
+
+    path = tmp_path / "w.db"
+    open_database(path).close()
+    old = sqlite3.connect(path)  # make it look like a database of an older warroom
+    old.execute("DELETE FROM schema_migrations WHERE version = ?", (LATEST_VERSION,))
+    old.commit()
+    old.close()
+    with open(f"{path}.lock", "w") as holder:  # the first warroom, still running
+        holder.write("4242")
+        holder.flush()
+        fcntl.flock(holder, fcntl.LOCK_EX)
+        with pytest.raises(StorageError, match=r"another warroom \(pid 4242\) is already running"):
+            open_database(path, exclusive=True)
+    assert sqlite3.connect(path).execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == LATEST_VERSION - 1

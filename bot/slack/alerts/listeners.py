@@ -9,13 +9,21 @@ from bot.alerts.service import AlertService
 from bot.errors import UserError
 from bot.slack.alerts.forms import raise_modal
 from bot.slack.answers import (
-    act_then_ack, answer_later, channel_of, error_reply, error_text, open_form, reply, reply_to_form,
+    act_then_ack,
+    answer_later,
+    channel_of,
+    error_reply,
+    error_text,
+    open_form,
+    reply,
+    reply_to_form,
 )
 from bot.slack.deps import Deps
 from bot.slack.forms import read_metadata, values
 from bot.slack.incidents import modals
 
 R = "alerts/replies"
+LIST_LIMIT = 40
 
 
 def _ids(alerts: AlertService, value: str) -> list[int]:
@@ -35,11 +43,14 @@ def register(app, deps: Deps) -> None:
             await ack(**answer("help"))
             return
         if text == "list":
-            open_alerts = deps.alerts.store.open_alerts(limit=40)
+            open_alerts = deps.alerts.store.open_alerts(limit=LIST_LIMIT)
             if not open_alerts:
                 await ack(**answer("list_empty"))
                 return
             lines = [deps.texts.mrkdwn(R, "list_item", alert=a) for a in open_alerts]
+            total = deps.alerts.store.count_open()
+            if total > len(open_alerts):
+                lines.append(deps.texts.mrkdwn(R, "list_more", count=total - len(open_alerts)))
             await ack(**reply("\n".join([deps.texts.mrkdwn(R, "list_header"), *lines])))
             return
         try:

@@ -7,10 +7,19 @@ from typing import Any
 
 from bot.incidents.model import IncidentError
 from bot.slack import parsing
-from bot.slack.answers import act_then_ack, answer_later, channel_of, error_reply, open_form, reply, reply_to_of
+from bot.slack.answers import (
+    act_then_ack,
+    answer_later,
+    channel_of,
+    error_reply,
+    open_form,
+    reply,
+    reply_to_of,
+)
 from bot.slack.blocks import one_section
 from bot.slack.deps import Deps
 from bot.slack.incidents import modals
+from bot.slack.incidents.command import followups_page
 from kernel.incidents import Incident
 
 R = "incident/replies"
@@ -88,6 +97,13 @@ def register(app, deps: Deps) -> None:
             deps.record.complete_followup(incident, deps.actor(body["user"]["id"]), int(followup_id))
             return reply(deps.texts.mrkdwn(R, "followup_done"))
         await act_then_ack(deps, ack, body, "followup_done", work)
+
+    @app.action("followups_page")
+    async def followups_more(ack, body) -> None:
+        def work() -> dict[str, Any]:
+            incident_id, offset = _action(body)["value"].split(":")
+            return followups_page(deps, deps.incidents.get(int(incident_id)), int(offset))
+        await act_then_ack(deps, ack, body, "followups_page", work)
 
     @app.shortcut("declare_incident_from_message")
     async def declare_from_message(ack, body) -> None:

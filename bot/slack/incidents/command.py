@@ -122,11 +122,13 @@ def declare(deps: Deps, request: CommandRequest, rest: str) -> Result:
 
 
 def list_incidents(deps: Deps, request: CommandRequest, rest: str) -> Result:
-    incidents = deps.incidents.visible(deps.actor(request.user), limit=40)
+    incidents = deps.incidents.visible(deps.actor(request.user), limit=1000)
     if not incidents:
         return reply(deps.texts.mrkdwn(R, "list_empty"))
     now = deps.clock.time()
-    lines = [deps.texts.mrkdwn(R, "list_item", incident=i, now=now) for i in incidents]
+    lines = [deps.texts.mrkdwn(R, "list_item", incident=i, now=now) for i in incidents[:LIST_LIMIT]]
+    if len(incidents) > LIST_LIMIT:
+        lines.append(deps.texts.mrkdwn(R, "list_more", count=len(incidents) - LIST_LIMIT))
     header = deps.texts.mrkdwn(R, "list_header")
     blocks = [section(header)] + [section(line) for line in lines]
     return reply("\n".join([header, *lines]), blocks)
@@ -246,21 +248,36 @@ def followup(deps: Deps, request: CommandRequest, rest: str) -> Result:
     return None
 
 
+FOLLOWUPS_PAGE = 20
+LIST_LIMIT = 40
+
+
 def followups(deps: Deps, request: CommandRequest, rest: str) -> Result:
-    incident = _incident(request)
+    return followups_page(deps, _incident(request), 0)
+
+
+def followups_page(deps: Deps, incident: Incident, offset: int) -> dict[str, Any]:
+    """One page of an incident's follow-ups, each with Mark done; "Show more" brings the next page."""
     items = deps.record.followups(incident)
     t = deps.texts
     if not items:
         return reply(t.mrkdwn(R, "followups_empty"))
-    blocks: list = [section(t.mrkdwn(R, "followups_header", incident=incident))]
-    for item in items[:40]:
+    page = items[offset: offset + FOLLOWUPS_PAGE]
+    header = t.mrkdwn(R, "followups_header", incident=incident, first=offset + 1, last=offset + len(page),
+                      total=len(items))
+    blocks: list = [section(header)]
+    for item in page:
         line = t.mrkdwn(R, "followup_item", followup=item)
         block = SectionBlock(text=line)
         if item.done_at is None:
             block = SectionBlock(text=line, accessory=button(t.plain("incident/buttons", "done"), "followup_done",
                                                              f"{incident.id}:{item.id}"))
         blocks.append(block)
-    return reply(t.mrkdwn(R, "followups_header", incident=incident), blocks)
+    if offset + len(page) < len(items):
+        blocks.append(ActionsBlock(block_id="followups_more", elements=[
+            button(t.plain("incident/buttons", "show_more", count=len(items) - offset - len(page)), "followups_page",
+                   f"{incident.id}:{offset + len(page)}")]))
+    return reply(header, blocks)
 
 
 def resolve(deps: Deps, request: CommandRequest, rest: str) -> Result:

@@ -4,11 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import ActionsBlock, DividerBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    DividerBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 
 from bot.effects.errors import NotReady, Permanent
-from bot.slack.blocks import FIELD_LIMIT, Rendered, button, context_line, fit, header, section
+from bot.slack.blocks import (
+    FIELD_LIMIT,
+    SECTION_LIMIT,
+    Rendered,
+    button,
+    context_line,
+    fit,
+    fit_items,
+    header,
+    section,
+    sections,
+)
 from bot.slack.messages import MessageBuilder, RenderContext, template_post
+from bot.text import Mrkdwn
 from kernel.incidents import Incident
 
 TOPIC_LIMIT = 250
@@ -40,10 +57,16 @@ def status_summary(ctx: RenderContext, incident: Incident) -> Rendered:
     fields = [MarkdownTextObject(text=fit(f.strip(), FIELD_LIMIT))
               for f in t.mrkdwn("incident/status", "fields", **data).split("---") if f.strip()]
     blocks = [header(t.plain("incident/status", "header", **data)), SectionBlock(fields=fields[:10])]
-    for part in ("roles", "description", "links", "resolution"):
+    if roles:
+        blocks.append(section(_listing(t, "roles", [t.mrkdwn("incident/status", "role_item", role=r, user=u)
+                                                     for r, u in roles])))
+    for part in ("description", "resolution"):
         text = t.mrkdwn("incident/status", part, **data)
         if text:
             blocks.append(section(text))
+    if links:
+        blocks.append(section(_listing(t, "links", [t.mrkdwn("incident/status", "link_item", item=link)
+                                                     for link in links])))
     for extra in ctx.status_extras:  # other features (linked alerts) add their lines
         blocks.extend(extra(incident))
     if incident.is_open:
@@ -55,6 +78,13 @@ def status_summary(ctx: RenderContext, incident: Incident) -> Rendered:
         ]))
     blocks.append(context_line(t.mrkdwn("incident/status", "footer", **data)))
     return Rendered.of(t.plain("incident/status", "fallback", **data), blocks)
+
+
+def _listing(t, part: str, items: list[str]) -> str:
+    """``*Roles*: a · b · …and 12 more roles``, within one section."""
+    room = SECTION_LIMIT - len(t.mrkdwn("incident/status", part, joined=""))
+    joined = fit_items(items, room, lambda n: t.mrkdwn("incident/status", f"more_{part}", count=n), separator=" · ")
+    return t.mrkdwn("incident/status", part, joined=Mrkdwn(joined))
 
 
 def topic_text(ctx: RenderContext, incident: Incident, commander_name: str) -> str:
@@ -127,23 +157,31 @@ def pulse(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     return Rendered.of(text, blocks)
 
 
+WRAPUP_EVENT_SECTIONS = 20      # of the 50 blocks a message may have
+WRAPUP_FOLLOWUP_SECTIONS = 10
+
+
 def wrapup(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     incident = load(ctx, data["incident"])
     t = ctx.texts
-    events = [
-        {"at": e.at, "line": t.mrkdwn("incident/timeline_line", event=e)}
-        for e in ctx.incidents.timeline(incident.id, key_only=True)
-    ][-40:]
-    followups = ctx.incidents.followups(incident.id, open_only=True)
-    blocks = [
-        header(t.plain("incident/wrapup", "header", incident=incident)),
-        section(t.mrkdwn("incident/wrapup", "summary", incident=incident)),
-        section(t.mrkdwn("incident/wrapup", "cause", incident=incident)),
+    w = "incident/wrapup"
+    events = [t.mrkdwn(w, "event_item", event=e, line=t.mrkdwn("incident/timeline_line", event=e))
+              for e in ctx.incidents.timeline(incident.id, key_only=True)]
+    followups = [t.mrkdwn(w, "followup_item", followup=f)
+                 for f in ctx.incidents.followups(incident.id, open_only=True)]
+    blocks: list = [
+        header(t.plain(w, "header", incident=incident)),
+        section(t.mrkdwn(w, "summary", incident=incident)),
+        section(t.mrkdwn(w, "cause", incident=incident)),
         DividerBlock(),
-        section(t.mrkdwn("incident/wrapup", "timeline", events=events)),
-        section(t.mrkdwn("incident/wrapup", "followups", followups=followups)),
+        section(t.mrkdwn(w, "timeline")),
     ]
-    return Rendered.of(t.plain("incident/wrapup", "fallback", incident=incident), blocks)
+    blocks += sections(events, lambda n: t.mrkdwn(w, "more_events", count=n, incident=incident),
+                       max_sections=WRAPUP_EVENT_SECTIONS) or [section(t.mrkdwn(w, "no_events"))]
+    blocks.append(section(t.mrkdwn(w, "followups")))
+    blocks += sections(followups, lambda n: t.mrkdwn(w, "more_followups", count=n),
+                       max_sections=WRAPUP_FOLLOWUP_SECTIONS) or [section(t.mrkdwn(w, "no_followups"))]
+    return Rendered.of(t.plain(w, "fallback", incident=incident), blocks)
 
 
 def _with_incident(ctx: RenderContext, data: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from bot.config import Config
 from bot.effects.errors import NotReady
 from bot.slack.directory import Directory
-from bot.slack.incidents.render import announcement, load, require_channel, status_summary, topic_text
+from bot.slack.incidents.render import (
+    announcement,
+    load,
+    require_channel,
+    status_summary,
+    topic_text,
+)
 from bot.slack.messages import RenderContext
 from bot.slack.surfaces import SurfaceView
 from kernel.incidents import Incident

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.slack.answers import act_then_ack, answer_later, channel_of, error_reply, open_form, reply, reply_to_form
+from bot.slack.answers import (
+    act_then_ack,
+    answer_later,
+    channel_of,
+    error_reply,
+    open_form,
+    reply,
+    reply_to_form,
+)
 from bot.slack.deps import Deps
 from bot.slack.forms import read_metadata, values
 from bot.slack.paging.render import note_modal

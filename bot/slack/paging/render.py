@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_sdk.models.blocks import ActionsBlock, InputBlock, PlainTextInputElement, PlainTextObject
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    InputBlock,
+    PlainTextInputElement,
+    PlainTextObject,
+)
 from slack_sdk.models.views import View
 
 from bot.effects.errors import Permanent
