@@ -35,6 +35,8 @@ class Settings:
     response_url_ttl: float = 1800.0
     response_url_max_uses: int = 5
     disconnect_grace: float = 10.0
+    # Slack lets an app hold this many Socket Mode links at once (slack-platform.md §1.6).
+    max_links: int = 10
 
 
 class Core:

@@ -259,9 +259,30 @@ class Sandbox:
 
     @property
     def links(self) -> list[dict[str, Any]]:
-        """Live Socket Mode links: id (increasing), opened_at, draining (told to reconnect)."""
+        """Live Socket Mode links: id (increasing), opened_at, draining (told to reconnect).
+        ``Envelope.link_id`` says which link an envelope was sent on."""
         return [{"id": link.id, "opened_at": link.opened_at, "draining": link.draining}
                 for link in self._core.hub.live]
+
+    @property
+    def refused_links(self) -> int:
+        """Links turned away with ``too_many_websockets`` (beyond ``settings.max_links``)."""
+        return self._core.hub.refused
+
+    def spread(self, policy: str = "round_robin", *, seed: int | None = None) -> None:
+        """How envelopes are spread across live links: "round_robin" (by link id, the
+        default) or "random" (reproducible from ``seed``)."""
+        self._core.hub.delivery.chooser.spread(policy, seed)
+
+    def route_next(self, *link_ids: int, envelope_type: str | None = None) -> None:
+        """Send the next envelope (of ``envelope_type``) to ``link_ids[0]``. Further ids
+        get the same event at the same time as Slack's redelivery (retry_attempt 1, 2…,
+        retry_reason "timeout"): the same event on two replicas at once."""
+        live = {link.id for link in self._core.hub.live}
+        missing = [i for i in link_ids if i not in live]
+        if missing:
+            raise ValueError(f"no live Socket Mode link {missing}; live links: {sorted(live)}")
+        self._core.hub.delivery.chooser.route_next(link_ids, envelope_type)
 
     # --- helpers --------------------------------------------------------------------------
     def wait_for(self, fn: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01,
