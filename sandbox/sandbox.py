@@ -6,14 +6,16 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .core import Core, Settings
 from .faults import Faults
 from .manifest import parse_manifest
+from .oidc import OAuthClient
 from .person import Person
 from .records import Call, Envelope
 from .render import render
+from .rs256 import signing_key
 from .runner import ServerThread
 
 DEMO_USERS = (
@@ -314,6 +316,28 @@ class Sandbox:
     def render(self, message_or_view: dict[str, Any] | None) -> str:
         with self._core.lock:
             return render(message_or_view, self._core.ws)
+
+    # --- Sign in with Slack -----------------------------------------------------------------
+    def oauth_client(self, redirect_uris: Sequence[str]) -> OAuthClient:
+        """Register an app's OAuth client (client_id, client_secret) with its redirect URLs;
+        /openid/connect/authorize accepts those and paths below them."""
+        signing_key()    # the first takes a second: make it here, not under the lock
+        with self._core.lock:
+            return self._core.oidc.register(tuple(redirect_uris))
+
+    def oidc_login_as(self, user: str | None) -> None:
+        """Sign in with Slack as this person without the sign-in page, until set to None."""
+        with self._core.lock:
+            self._core.oidc.login_as = None if user is None else self._user_id(user)
+
+    @property
+    def oidc_issuer(self) -> str:
+        """``iss`` of ID tokens and the discovery document: the sandbox's URL unless set."""
+        return self._core.oidc.issuer
+
+    @oidc_issuer.setter
+    def oidc_issuer(self, issuer: str | None) -> None:
+        self._core.oidc.issuer_override = issuer
 
     def as_user(self, user: str) -> Person:
         with self._core.lock:
