@@ -4,10 +4,11 @@ Depends only on aiohttp and the standard library; knows nothing of the bot.
 """
 
 from .errors import SlackError
+from .oidc import OAuthClient
 from .person import Person
 from .records import Call, Envelope
 from .results import CommandResult, InteractionResult
 from .sandbox import Sandbox
 
-__all__ = ["Call", "CommandResult", "Envelope", "InteractionResult", "Person", "Sandbox",
-           "SlackError"]
+__all__ = ["Call", "CommandResult", "Envelope", "InteractionResult", "OAuthClient", "Person",
+           "Sandbox", "SlackError"]

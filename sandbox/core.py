@@ -7,7 +7,6 @@ network while holding it).
 
 from __future__ import annotations
 
-import secrets
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +14,9 @@ from typing import Any
 from .events import EventDispatcher
 from .faults import Faults
 from .feed import Feed
+from .ids import digits
 from .manifest import AppConfig
+from .oidc import OpenIdProvider
 from .ratelimit import RateLimiter
 from .records import Recorder
 from .responses import ResponseUrls
@@ -35,6 +36,12 @@ class Settings:
     response_url_ttl: float = 1800.0
     response_url_max_uses: int = 5
     disconnect_grace: float = 10.0
+    # Slack lets an app hold this many Socket Mode links at once (slack-platform.md §1.6).
+    max_links: int = 10
+    # Sign in with Slack: an authorization code lives 10 minutes, an ID token 5
+    # (exp - iat in Slack's example).
+    oidc_code_ttl: float = 600.0
+    oidc_id_token_ttl: int = 300
 
 
 class Core:
@@ -46,9 +53,9 @@ class Core:
         self.ws = Workspace(team_domain=team_domain, bot_name=config.bot_display_name,
                             app_name=config.app_name)
         self.verification_token = self.ws.ids.hex(24)
-        self.bot_token = f"xoxb-{_digits(12)}-{_digits(13)}-{self.ws.ids.hex(24)}"
-        self.app_token = f"xapp-1-{self.ws.app_id}-{_digits(13)}-{self.ws.ids.hex(64)}"
-        self.team_number = _digits(10)
+        self.bot_token = f"xoxb-{digits(12)}-{digits(13)}-{self.ws.ids.hex(24)}"
+        self.app_token = f"xapp-1-{self.ws.app_id}-{digits(13)}-{self.ws.ids.hex(64)}"
+        self.team_number = digits(10)
         self.records = Recorder()
         self.views = ViewStore(self.ws.ids, team_id=self.ws.team_id, app_id=self.ws.app_id,
                                bot_id=self.ws.bot_id)
@@ -61,12 +68,15 @@ class Core:
         self.limiter = RateLimiter()
         self.base_url = ""
         self.custom_emoji: set[str] = set()
+        self.oidc = OpenIdProvider(self)
 
     def token_kind(self, token: str | None) -> str | None:
         if token == self.bot_token:
             return "bot"
         if token == self.app_token:
             return "app"
+        if token is not None and token in self.oidc.tokens:
+            return "user"
         return None
 
     def mint_trigger(self, user: str) -> str:
@@ -77,7 +87,3 @@ class Core:
         chan = self.ws.channels.get(chan_id)
         name = "directmessage" if chan is not None and chan.is_im else (chan.name if chan else "")
         return {"id": chan_id, "name": name}
-
-
-def _digits(n: int) -> str:
-    return "".join(secrets.choice("0123456789") for _ in range(n))

@@ -71,13 +71,14 @@ class Faults:
         with self._lock:
             self._latency.append((seconds, method))
 
-    def disconnect(self, reason: str = "refresh_requested") -> None:
-        """Send a Socket Mode ``disconnect`` message on every live link now."""
-        self._hub().disconnect_all(reason)
+    def disconnect(self, reason: str = "refresh_requested", *, link_id: int | None = None) -> None:
+        """Send a Socket Mode ``disconnect`` message now on one link (an id from
+        ``Sandbox.links``) or on every live link."""
+        self._hub().disconnect(reason, link_id)
 
-    def drop_connections(self) -> None:
-        """Abruptly close every WebSocket (no close frame)."""
-        self._hub().drop_all()
+    def drop_connections(self, *, link_id: int | None = None) -> None:
+        """Abruptly close one WebSocket or every one (no close frame)."""
+        self._hub().drop(link_id)
 
     def duplicate_next(self, envelope_type: str = "events_api", times: int = 1) -> None:
         with self._lock:

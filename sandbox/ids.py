@@ -44,6 +44,11 @@ class IdFactory:
         return str(uuid.uuid4())
 
 
+def digits(n: int) -> str:
+    """``n`` random decimal digits, as in Slack's token and code numbers."""
+    return "".join(secrets.choice("0123456789") for _ in range(n))
+
+
 class TsClock:
     """Strictly increasing Slack timestamps ("1700000000.000100")."""
 

@@ -33,6 +33,7 @@ METHOD_TIERS: dict[str, int | str] = {
     "users.info": 4, "users.list": 2, "users.lookupByEmail": 3,
     "usergroups.list": 2, "usergroups.users.list": 2,
     "reactions.add": 3, "reactions.remove": 2, "reactions.get": 3,
+    "openid.connect.token": 4, "openid.connect.userInfo": 3,
 }
 
 

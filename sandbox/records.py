@@ -50,7 +50,8 @@ class Envelope:
     ack_latency: float | None = None
     failed: bool = False
     failure: str = ""
-    link_id: int | None = None
+    link_id: int | None = None      # the link it was sent on
+    ack_link_id: int | None = None  # the link its ack came back on
     late_ack: bool = False
     # Producer hooks, run in the server loop with the state lock held.
     on_ack: Callable[["Envelope", dict[str, Any]], None] | None = field(default=None, repr=False)

@@ -6,14 +6,16 @@ from __future__ import annotations
 import asyncio
 import copy
 import time
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from .core import Core, Settings
 from .faults import Faults
 from .manifest import parse_manifest
+from .oidc import OAuthClient
 from .person import Person
 from .records import Call, Envelope
 from .render import render
+from .rs256 import signing_key
 from .runner import ServerThread
 
 DEMO_USERS = (
@@ -259,9 +261,30 @@ class Sandbox:
 
     @property
     def links(self) -> list[dict[str, Any]]:
-        """Live Socket Mode links: id (increasing), opened_at, draining (told to reconnect)."""
+        """Live Socket Mode links: id (increasing), opened_at, draining (told to reconnect).
+        ``Envelope.link_id`` says which link an envelope was sent on."""
         return [{"id": link.id, "opened_at": link.opened_at, "draining": link.draining}
                 for link in self._core.hub.live]
+
+    @property
+    def refused_links(self) -> int:
+        """Links turned away with ``too_many_websockets`` (beyond ``settings.max_links``)."""
+        return self._core.hub.refused
+
+    def spread(self, policy: str = "round_robin", *, seed: int | None = None) -> None:
+        """How envelopes are spread across live links: "round_robin" (by link id, the
+        default) or "random" (reproducible from ``seed``)."""
+        self._core.hub.delivery.chooser.spread(policy, seed)
+
+    def route_next(self, *link_ids: int, envelope_type: str | None = None) -> None:
+        """Send the next envelope (of ``envelope_type``) to ``link_ids[0]``. Further ids
+        get the same event at the same time as Slack's redelivery (retry_attempt 1, 2…,
+        retry_reason "timeout"): the same event on two replicas at once."""
+        live = {link.id for link in self._core.hub.live}
+        missing = [i for i in link_ids if i not in live]
+        if missing:
+            raise ValueError(f"no live Socket Mode link {missing}; live links: {sorted(live)}")
+        self._core.hub.delivery.chooser.route_next(link_ids, envelope_type)
 
     # --- helpers --------------------------------------------------------------------------
     def wait_for(self, fn: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01,
@@ -293,6 +316,28 @@ class Sandbox:
     def render(self, message_or_view: dict[str, Any] | None) -> str:
         with self._core.lock:
             return render(message_or_view, self._core.ws)
+
+    # --- Sign in with Slack -----------------------------------------------------------------
+    def oauth_client(self, redirect_uris: Sequence[str]) -> OAuthClient:
+        """Register an app's OAuth client (client_id, client_secret) with its redirect URLs;
+        /openid/connect/authorize accepts those and paths below them."""
+        signing_key()    # the first takes a second: make it here, not under the lock
+        with self._core.lock:
+            return self._core.oidc.register(tuple(redirect_uris))
+
+    def oidc_login_as(self, user: str | None) -> None:
+        """Sign in with Slack as this person without the sign-in page, until set to None."""
+        with self._core.lock:
+            self._core.oidc.login_as = None if user is None else self._user_id(user)
+
+    @property
+    def oidc_issuer(self) -> str:
+        """``iss`` of ID tokens and the discovery document: the sandbox's URL unless set."""
+        return self._core.oidc.issuer
+
+    @oidc_issuer.setter
+    def oidc_issuer(self, issuer: str | None) -> None:
+        self._core.oidc.issuer_override = issuer
 
     def as_user(self, user: str) -> Person:
         with self._core.lock:

@@ -1,11 +1,12 @@
-"""Socket Mode: the WebSocket side of the sandbox.
+"""Socket Mode links: the WebSocket side of the sandbox.
 
 apps.connections.open mints a ticket; the client upgrades at
-``/link/?ticket=…``; we greet with ``hello``, push envelopes (spread across live
-links), match acks to envelopes, and act like Slack when an ack doesn't come:
-slash commands fail for the user, events are redelivered with retry_attempt.
-Every server->client message is one unmasked text frame (aiohttp's send_str),
-which the slack_sdk builtin client requires.
+``/link/?ticket=…``; we greet with ``hello`` and hand the link to delivery.py,
+which sends envelopes and matches acks. Slack lets an app hold up to 10 links at
+once (slack-platform.md §1.6): one more gets a ``disconnect`` with reason
+``too_many_websockets`` and is closed. Every server->client message is one
+unmasked text frame (aiohttp's send_str), which the slack_sdk builtin client
+requires.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from .delivery import Delivery
 from .records import Envelope
 
 if TYPE_CHECKING:
@@ -44,12 +46,13 @@ class SocketModeHub:
         self.loop: asyncio.AbstractEventLoop | None = None
         self.links: list[Link] = []
         self.tickets: dict[str, float] = {}
-        self.pending: list[Envelope] = []         # events waiting for a link
-        self.held: list[Envelope] = []            # waiting for a link after a disconnect
-        self.inflight: dict[str, Envelope] = {}
-        self._timers: dict[str, asyncio.TimerHandle] = {}
+        self.refused = 0                          # links turned away as too many
         self._link_ids = itertools.count(1)
-        self._rr = itertools.count()
+        self.delivery = Delivery(core, self)
+
+    def send(self, env: Envelope) -> None:
+        """Queue an envelope for delivery (thread-safe)."""
+        self.delivery.send(env)
 
     # --- connection lifecycle ------------------------------------------------------------
     def open_url(self) -> str:
@@ -62,6 +65,9 @@ class SocketModeHub:
     def live(self) -> list[Link]:
         return [link for link in self.links if not link.closed]
 
+    def link(self, link_id: int) -> Link | None:
+        return next((link for link in self.live if link.id == link_id), None)
+
     async def handle(self, request: web.Request) -> web.StreamResponse:
         ticket = request.query.get("ticket", "")
         if self.tickets.pop(ticket, None) is None:
@@ -70,17 +76,20 @@ class SocketModeHub:
         ws = web.WebSocketResponse(autoping=True, max_msg_size=0, timeout=2.0)
         await ws.prepare(request)
         link = Link(id=next(self._link_ids), ws=ws, transport=request.transport)
+        if len(self.live) >= self.core.settings.max_links:
+            await self._refuse(link)
+            return ws
         self.links.append(link)
         await ws.send_str(json.dumps({
             "type": "hello", "num_connections": len(self.live),
-            "debug_info": {"host": f"applink-sandbox-{link.id}", "build_number": 1,
+            "debug_info": {"host": _host(link), "build_number": 1,
                            "approximate_connection_time": 18060},
             "connection_info": {"app_id": self.core.ws.app_id}}))
-        self._flush_pending()
+        self.delivery.flush_pending()
         try:
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT:
-                    self._on_text(link, msg.data)
+                    self.delivery.on_text(link, msg.data)
                 elif msg.type == WSMsgType.ERROR:
                     break
         except (ConnectionResetError, asyncio.CancelledError):
@@ -90,16 +99,45 @@ class SocketModeHub:
             self.links = [x for x in self.links if x is not link]
         return ws
 
-    def disconnect_all(self, reason: str) -> None:
-        self._call(self._disconnect_all, reason)
+    async def _refuse(self, link: Link) -> None:
+        """The app already holds as many links as Slack allows: tell this one why, close it."""
+        self.refused += 1
+        try:
+            await link.ws.send_str(json.dumps(_disconnect_frame(link, "too_many_websockets")))
+        except ConnectionError:
+            return
+        await self._close(link)
 
-    async def _disconnect_all(self, reason: str) -> None:
-        for link in self.live:
-            link.draining = True
-            frame = {"type": "disconnect", "reason": reason,
-                     "debug_info": {"host": f"applink-sandbox-{link.id}"}}
+    def write(self, link: Link, data: str) -> None:
+        """Send one text frame on ``link`` from the server loop."""
+        assert self.loop is not None
+
+        async def write() -> None:
             try:
-                await link.ws.send_str(json.dumps(frame))
+                await link.ws.send_str(data)
+            except (ConnectionError, RuntimeError) as exc:
+                log.debug("send on link %s failed: %s", link.id, exc)
+
+        self.loop.create_task(write())
+
+    def _targets(self, link_id: int | None) -> list[Link]:
+        if link_id is None:
+            return self.live
+        link = self.link(link_id)
+        if link is None:
+            live = [x.id for x in self.live]
+            raise ValueError(f"no live Socket Mode link {link_id}; live links: {live}")
+        return [link]
+
+    def disconnect(self, reason: str, link_id: int | None = None) -> None:
+        """Send a ``disconnect`` on one link, or on every live link."""
+        self._call(self._disconnect, reason, self._targets(link_id))
+
+    async def _disconnect(self, reason: str, links: list[Link]) -> None:
+        for link in links:
+            link.draining = True
+            try:
+                await link.ws.send_str(json.dumps(_disconnect_frame(link, reason)))
             except ConnectionError:
                 continue
             # Slack closes a link itself some seconds after asking the client to move.
@@ -111,11 +149,12 @@ class SocketModeHub:
         if not link.closed:
             await link.ws.close(code=code)
 
-    def drop_all(self) -> None:
-        self._call(self._drop_all)
+    def drop(self, link_id: int | None = None) -> None:
+        """Abruptly end one link, or every live link."""
+        self._call(self._drop, self._targets(link_id))
 
-    async def _drop_all(self) -> None:
-        for link in self.live:
+    async def _drop(self, links: list[Link]) -> None:
+        for link in links:
             link.closed = True
             if link.transport is not None:
                 link.transport.abort()     # no close frame: the client sees a dead socket
@@ -123,8 +162,7 @@ class SocketModeHub:
     async def close_all(self) -> None:
         for link in self.live:
             await self._close(link, code=1001)
-        for timer in self._timers.values():
-            timer.cancel()
+        self.delivery.cancel_timers()
 
     def _call(self, coro_fn: Any, *args: Any) -> None:
         """Run a hub coroutine on the server loop from any thread and wait for it."""
@@ -138,143 +176,10 @@ class SocketModeHub:
         if not on_own_loop:   # waiting on our own loop would deadlock it
             fut.result(timeout=5)
 
-    # --- envelopes out -----------------------------------------------------------------
-    def send(self, env: Envelope) -> None:
-        """Queue an envelope for delivery (thread-safe)."""
-        self.core.records.add_envelope(env)
-        if self.loop is None:
-            self._fail_or_queue(env)
-            return
-        self.loop.call_soon_threadsafe(self._dispatch, env)
 
-    def _pick(self, *, allow_draining: bool = False) -> Link | None:
-        live = self.live
-        fresh = [link for link in live if not link.draining]
-        if not fresh and allow_draining:
-            fresh = live
-        if not fresh:
-            return None
-        return fresh[next(self._rr) % len(fresh)]
+def _host(link: Link) -> str:
+    return f"applink-sandbox-{link.id}"
 
-    def _dispatch(self, env: Envelope, *, allow_draining: bool = False) -> None:
-        link = self._pick(allow_draining=allow_draining)
-        if link is None and self.live and not allow_draining:
-            # Every link was asked to reconnect: hold the envelope for the new link
-            # rather than send it down one the client is about to drop.
-            self.held.append(env)
-            assert self.loop is not None
-            self.loop.call_later(self.core.settings.disconnect_grace, self._release_held, env)
-            return
-        if link is None:
-            self._fail_or_queue(env)
-            return
-        self._transmit(link, env)
-        if self.core.faults.take_duplicate(env.type):
-            attempt = 1 if env.type == "events_api" else 0
-            reason = "timeout" if env.type == "events_api" else ""
-            dup = env.clone_for_retry(self.core.ws.ids.envelope_id(), attempt, reason)
-            self.core.records.add_envelope(dup)
-            self._dispatch(dup)
 
-    def _transmit(self, link: Link, env: Envelope) -> None:
-        assert self.loop is not None
-        env.sent_at = time.monotonic()
-        env.link_id = link.id
-        self.inflight[env.envelope_id] = env
-        self._timers[env.envelope_id] = self.loop.call_later(
-            self.core.settings.ack_timeout, self._ack_timeout, env)
-        data = json.dumps(env.wire())
-
-        async def write() -> None:
-            try:
-                await link.ws.send_str(data)
-            except (ConnectionError, RuntimeError) as exc:
-                log.debug("send on link %s failed: %s", link.id, exc)
-
-        self.loop.create_task(write())
-
-    def _fail_or_queue(self, env: Envelope) -> None:
-        # Slack holds events for a disconnected app for a while; commands and
-        # interactions fail at once for the person ("dispatch_failed").
-        if env.type == "events_api":
-            env.created_at = time.monotonic()
-            self.pending.append(env)
-            if self.loop is not None:
-                self.loop.call_later(self.core.settings.event_queue_ttl, self._expire_pending)
-            return
-        self._fail(env, "dispatch_failed")
-
-    def _flush_pending(self) -> None:
-        waiting, self.pending = self.held + self.pending, []
-        self.held = []
-        for env in waiting:
-            self._dispatch(env)
-
-    def _release_held(self, env: Envelope) -> None:
-        """No new link came in time: use an old one if it is still open."""
-        if env in self.held:
-            self.held.remove(env)
-            self._dispatch(env, allow_draining=True)
-
-    def _expire_pending(self) -> None:
-        cutoff = time.monotonic() - self.core.settings.event_queue_ttl
-        for env in [e for e in self.pending if e.created_at <= cutoff]:
-            self.pending.remove(env)
-            self._fail(env, "no_connection")
-
-    # --- acks in ---------------------------------------------------------------------
-    def _on_text(self, link: Link, data: str) -> None:
-        try:
-            frame = json.loads(data)
-        except ValueError:
-            return
-        if not isinstance(frame, dict) or "envelope_id" not in frame:
-            return
-        env = self.inflight.pop(str(frame["envelope_id"]), None)
-        if env is None:
-            return
-        timer = self._timers.pop(env.envelope_id, None)
-        if timer is not None:
-            timer.cancel()
-        env.acked_at = time.monotonic()
-        env.ack_payload = frame.get("payload") or {}
-        env.ack_latency = env.acked_at - (env.sent_at or env.acked_at)
-        if env.failed:
-            env.late_ack = True     # Slack has already given up on it
-            return
-        if env.on_ack is not None:
-            with self.core.lock:
-                try:
-                    env.on_ack(env, env.ack_payload)
-                except Exception:   # a bad ack must not kill the link
-                    log.exception("handling ack of %s", env.envelope_id)
-        env.done.set()
-
-    def _ack_timeout(self, env: Envelope) -> None:
-        self._timers.pop(env.envelope_id, None)
-        self.inflight.pop(env.envelope_id, None)
-        # Keep it findable for a late ack so ack_latency is still measured.
-        self.inflight[env.envelope_id] = env
-        self._fail(env, "ack_timeout")
-        if env.type == "events_api":
-            delays = self.core.settings.event_retry_delays
-            if env.retry_attempt < len(delays):
-                assert self.loop is not None
-                self.loop.call_later(delays[env.retry_attempt], self._redeliver, env)
-
-    def _redeliver(self, env: Envelope) -> None:
-        retry = env.clone_for_retry(self.core.ws.ids.envelope_id(), env.retry_attempt + 1,
-                                    "timeout")
-        self.core.records.add_envelope(retry)
-        self._dispatch(retry)
-
-    def _fail(self, env: Envelope, reason: str) -> None:
-        env.failed = True
-        env.failure = reason
-        if env.on_fail is not None:
-            with self.core.lock:
-                try:
-                    env.on_fail(env, reason)
-                except Exception:
-                    log.exception("handling failure of %s", env.envelope_id)
-        env.done.set()
+def _disconnect_frame(link: Link, reason: str) -> dict[str, Any]:
+    return {"type": "disconnect", "reason": reason, "debug_info": {"host": _host(link)}}

@@ -77,6 +77,8 @@ class Ctx:
     core: "Core"
     params: Params
     token_kind: str | None
+    token: str | None = None
+    basic: tuple[str, str] | None = None     # HTTP Basic credentials (client id, secret)
 
     @property
     def ws(self) -> Workspace:
@@ -137,7 +139,7 @@ class MethodSpec:
     name: str
     handler: Callable[[Ctx], dict[str, Any]]
     scopes: tuple[str, ...]
-    token: str            # "bot" | "app"
+    token: str            # "bot" | "app" | "user" | "none" (the method takes no token)
 
 
 METHODS: dict[str, MethodSpec] = {}

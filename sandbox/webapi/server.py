@@ -1,5 +1,5 @@
-"""HTTP side of the sandbox: /api/<method>, /respond/<id> and the /link/
-WebSocket upgrade, on one aiohttp application.
+"""HTTP side of the sandbox: /api/<method>, /respond/<id>, the /link/
+WebSocket upgrade and the Sign in with Slack pages, on one aiohttp application.
 
 A call goes: read params (query + form + JSON, like Slack) -> record it ->
 injected latency -> token check -> injected faults -> strict tiers -> scopes ->
@@ -9,6 +9,8 @@ the method, under the state lock. Logical errors are HTTP 200 with ok=false.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import json
 import logging
 from typing import TYPE_CHECKING, Any
@@ -18,7 +20,8 @@ from aiohttp import web
 
 from ..errors import SlackError
 from ..faults import ratelimited
-from . import chat, conversations, misc, views_api  # noqa: F401  (register methods)
+from ..oidc_http import OidcPages
+from . import chat, conversations, misc, openid, views_api  # noqa: F401  (register methods)
 from .base import METHODS, Ctx, Params
 
 if TYPE_CHECKING:
@@ -61,6 +64,18 @@ def _bearer(request: web.Request, params: dict[str, Any]) -> str | None:
     return str(token) if token else None
 
 
+def _basic(request: web.Request) -> tuple[str, str] | None:
+    """``Authorization: Basic`` credentials, which openid.connect.token accepts."""
+    header = request.headers.get("Authorization", "")
+    if not header.lower().startswith("basic "):
+        return None
+    try:
+        user, sep, password = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    return (user, password) if sep else None
+
+
 class WebApi:
     def __init__(self, core: "Core") -> None:
         self.core = core
@@ -71,6 +86,7 @@ class WebApi:
         app.router.add_post("/respond/{rid}", self.handle_respond)
         app.router.add_get("/link/", self.core.hub.handle)
         app.router.add_get("/link", self.core.hub.handle)
+        OidcPages(self.core).add_routes(app)
         return app
 
     async def handle_api(self, request: web.Request) -> web.Response:
@@ -81,10 +97,10 @@ class WebApi:
             return web.json_response(err.body(), status=200)
         token = _bearer(request, params)
         kind = self.core.token_kind(token)
-        recorded = {k: v for k, v in params.items() if k != "token"}
+        recorded = {k: v for k, v in params.items() if k not in ("token", "client_secret")}
         call = self.core.records.begin_call(name, recorded, kind)
         try:
-            body = await self._run(name, params, token, kind)
+            body = await self._run(name, params, token, kind, _basic(request))
             status, headers = 200, {}
         except SlackError as err:
             body, status, headers = err.body(), err.status, err.headers
@@ -99,7 +115,7 @@ class WebApi:
         return web.json_response(body, status=status, headers=headers)
 
     async def _run(self, name: str, params: dict[str, Any], token: str | None,
-                   kind: str | None) -> dict[str, Any]:
+                   kind: str | None, basic: tuple[str, str] | None) -> dict[str, Any]:
         core = self.core
         spec = METHODS.get(name)
         if spec is None:
@@ -107,12 +123,13 @@ class WebApi:
         delay = core.faults.delay_for(name)
         if delay > 0:
             await asyncio.sleep(delay)
-        if not token:
-            raise SlackError("not_authed")
-        if kind is None:
-            raise SlackError("invalid_auth")
-        if kind != spec.token:
-            raise SlackError("not_allowed_token_type")
+        if spec.token != "none":
+            if not token:
+                raise SlackError("not_authed")
+            if kind is None:
+                raise SlackError("invalid_auth")
+            if kind != spec.token:
+                raise SlackError("not_allowed_token_type")
         fault = core.faults.http_fault(name)
         if fault is not None:
             raise fault
@@ -120,7 +137,7 @@ class WebApi:
         if retry_after is not None:
             raise ratelimited(retry_after)
         with core.lock:
-            ctx = Ctx(core, Params(params), kind)
+            ctx = Ctx(core, Params(params), kind, token=token, basic=basic)
             ctx.need(*spec.scopes)
             result = spec.handler(ctx)
         return {"ok": True, **result}

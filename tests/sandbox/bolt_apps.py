@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -127,15 +127,27 @@ def build_async(sb: Sandbox) -> AsyncApp:
 
 
 class SyncBolt:
-    """Sync App; ``websocket_client=True`` swaps the builtin client for websocket-client."""
+    """Sync App; ``websocket_client=True`` swaps the builtin client for websocket-client.
+    ``received`` lists every request body the app got; ``setup`` adds listeners."""
 
-    def __init__(self, sb: Sandbox, *, websocket_client: bool = False) -> None:
+    def __init__(self, sb: Sandbox, *, websocket_client: bool = False,
+                 setup: Callable[[App], None] | None = None) -> None:
+        app = build_sync(sb)
+        self.received: list[dict[str, Any]] = []
+
+        @app.middleware
+        def record(body: dict, next: Callable[[], Any]) -> Any:
+            self.received.append(body)
+            return next()
+
+        if setup is not None:
+            setup(app)
         if websocket_client:
             # This client starts a replacement session from a monitor that runs
             # every ping_interval (10 s by default); keep that short.
-            self.handler = WebsocketClientHandler(build_sync(sb), sb.app_token, ping_interval=1)
+            self.handler = WebsocketClientHandler(app, sb.app_token, ping_interval=1)
         else:
-            self.handler = SocketModeHandler(build_sync(sb), sb.app_token)
+            self.handler = SocketModeHandler(app, sb.app_token)
 
     def start(self) -> None:
         self.handler.connect()
@@ -151,10 +163,13 @@ class SyncBolt:
 
 
 class AsyncBolt:
-    """AsyncApp on its own loop thread, so the blocking person API can't starve it."""
+    """AsyncApp on its own loop thread, so the blocking person API can't starve it.
+    ``received`` lists every request body the app got; ``setup`` adds listeners."""
 
-    def __init__(self, sb: Sandbox) -> None:
+    def __init__(self, sb: Sandbox, *, setup: Callable[[AsyncApp], None] | None = None) -> None:
         self.sb = sb
+        self.setup = setup
+        self.received: list[dict[str, Any]] = []
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.handler: AsyncSocketModeHandler | None = None
@@ -163,7 +178,16 @@ class AsyncBolt:
         self.thread.start()
 
         async def start() -> None:
-            self.handler = AsyncSocketModeHandler(build_async(self.sb), self.sb.app_token)
+            app = build_async(self.sb)
+
+            @app.middleware
+            async def record(body: dict, next: Callable[[], Awaitable[Any]]) -> Any:
+                self.received.append(body)
+                return await next()
+
+            if self.setup is not None:
+                self.setup(app)
+            self.handler = AsyncSocketModeHandler(app, self.sb.app_token)
             await self.handler.connect_async()
 
         asyncio.run_coroutine_threadsafe(start(), self.loop).result(10)

@@ -4,14 +4,16 @@ clients wired to it. slack_sdk ignores NO_PROXY, so proxies are unset here."""
 from __future__ import annotations
 
 import os
-from typing import Iterator
+from typing import AsyncIterator, Iterator
 
+import aiohttp
 import pytest
 from slack_sdk import WebClient
 
-from sandbox import Sandbox
+from sandbox import OAuthClient, Sandbox
 
 from .helpers import RawApp
+from .oidc_client import RelyingParty
 
 for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
     os.environ.pop(_var, None)
@@ -91,3 +93,26 @@ def raw_app(sb: Sandbox) -> Iterator[RawApp]:
     app.connect()
     yield app
     app.close()
+
+
+# --- Sign in with Slack: the app's side ----------------------------------------------------
+@pytest.fixture
+async def rp() -> AsyncIterator[RelyingParty]:
+    """An app's redirect URI on loopback, recording what Slack sends back to it."""
+    party = await RelyingParty().start()
+    yield party
+    await party.stop()
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    # unsafe: keep cookies from an IP-address host, as browsers do for 127.0.0.1.
+    async with aiohttp.ClientSession(trust_env=False,
+                                     cookie_jar=aiohttp.CookieJar(unsafe=True)) as session:
+        yield session
+
+
+@pytest.fixture
+def app_client(sb: Sandbox, rp: RelyingParty) -> OAuthClient:
+    """The app's OAuth client, registered with ``rp``'s callback as its redirect URL."""
+    return sb.oauth_client(redirect_uris=[rp.callback])

@@ -27,14 +27,19 @@ class RawApp:
         self.ws: websocket.WebSocket | None = None
         self._thread: threading.Thread | None = None
         self.url = ""
+        self.link_id: int | None = None     # the sandbox's id for this link, once greeted
+        self.closed = threading.Event()     # the server ended the link
 
-    def connect(self) -> "RawApp":
+    def connect(self, *, expect_hello: bool = True) -> "RawApp":
+        before = {link["id"] for link in self.sb.links}
         client = WebClient(token=self.sb.app_token, base_url=self.sb.api_url)
         self.url = client.apps_connections_open(app_token=self.sb.app_token)["url"]
         self.ws = websocket.create_connection(self.url, timeout=5)
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
-        self.wait(lambda f: f.get("type") == "hello")
+        if expect_hello:
+            self.wait(lambda f: f.get("type") == "hello")
+            self.link_id = max({link["id"] for link in self.sb.links} - before)
         return self
 
     def _read(self) -> None:
@@ -43,8 +48,10 @@ class RawApp:
             try:
                 data = self.ws.recv()
             except Exception:
+                self.closed.set()
                 return
             if not data:
+                self.closed.set()
                 return
             frame = json.loads(data)
             self.frames.append(frame)
