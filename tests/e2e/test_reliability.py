@@ -93,4 +93,5 @@ def test_a_channel_that_cannot_be_created_is_reported_to_the_declarer(bot, sandb
     reply = result.wait_reply(contains="could not create the channel", timeout=10)
     assert "missing_scope" in sandbox.render(reply) and "incident #1" in sandbox.render(reply)
     assert bot.query("SELECT kind FROM timeline WHERE kind = 'setup_failed'") == [("setup_failed",)]
+    bot.settle()  # the reply is marked done just after Slack has it
     assert bot.query("SELECT count(*) FROM outbox WHERE state = 'pending'") == [(0,)], "nothing left spinning"
