@@ -15,6 +15,7 @@ from .person import Person
 from .records import Call, Envelope
 from .render import render
 from .runner import ServerThread
+from .text import Style
 
 DEMO_USERS = (
     ("alice", "Alice Liddell", "Europe/London"),
@@ -290,9 +291,11 @@ class Sandbox:
                                      f"(after {timeout}s; last value: {value!r})")
             await asyncio.sleep(interval)
 
-    def render(self, message_or_view: dict[str, Any] | None) -> str:
+    def render(self, message_or_view: dict[str, Any] | None, style: Style | None = None,
+               tz: str | None = None) -> str:
+        """What a person reads; with a ``style`` drawn as the client draws it, dates in ``tz``."""
         with self._core.lock:
-            return render(message_or_view, self._core.ws)
+            return render(message_or_view, self._core.ws, style, tz)
 
     def as_user(self, user: str) -> Person:
         with self._core.lock:
