@@ -9,6 +9,7 @@ from .person import Person
 from .records import Call, Envelope
 from .results import CommandResult, InteractionResult
 from .sandbox import Sandbox
+from .text import ANSI, PLAIN, Style
 
-__all__ = ["Call", "CommandResult", "Envelope", "InteractionResult", "OAuthClient", "Person",
-           "Sandbox", "SlackError"]
+__all__ = ["ANSI", "PLAIN", "Call", "CommandResult", "Envelope", "InteractionResult", "OAuthClient", "Person",
+           "Sandbox", "SlackError", "Style"]

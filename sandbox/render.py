@@ -1,34 +1,55 @@
 """Terminal text for messages and views, for the REPL and for test assertions
-("the user saw 'Incident declared'"): what a person would read, not JSON."""
+("the user saw 'Incident declared'"): what a person would read, not JSON.
+
+With no :class:`~sandbox.text.Style` the text keeps Slack's markup (``*bold*``, ``:fire:``) with
+references made readable, which is what tests match against; with a style it is drawn the way
+the Slack client draws it (emphasis, emoji, dates in the reader's zone).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from .state import Workspace
-from .text import readable
+from .text import Style, readable, terminal
 
 DIVIDER = "─" * 24
 
 
-def _text(obj: Any, ws: Workspace | None) -> str:
-    if isinstance(obj, dict):
-        return readable(str(obj.get("text", "")), ws)
-    if isinstance(obj, str):
-        return readable(obj, ws)
-    return ""
+@dataclass(frozen=True)
+class Reader:
+    """Who reads and how: the workspace for names, the terminal style, the reader's zone."""
+    ws: Workspace | None
+    style: Style | None = None
+    tz: str | None = None
+
+    def text(self, text: str, *, mrkdwn: bool = True) -> str:
+        if self.style is None:
+            return readable(text, self.ws)
+        return terminal(text, self.ws, self.style, mrkdwn=mrkdwn, tz=self.tz)
+
+    def obj(self, obj: Any) -> str:
+        """A text object (``plain_text`` or ``mrkdwn``) or a bare string (mrkdwn)."""
+        if isinstance(obj, dict):
+            return self.text(str(obj.get("text", "")), mrkdwn=obj.get("type") != "plain_text")
+        if isinstance(obj, str):
+            return self.text(obj)
+        return ""
+
+    def bold(self, text: str) -> str:
+        return self.style.bold[0] + text + self.style.bold[1] if self.style else text
 
 
-def _option_label(option: Any, ws: Workspace | None) -> str:
-    return _text(option.get("text"), ws) if isinstance(option, dict) else ""
+def _option_label(option: Any, rd: Reader) -> str:
+    return rd.obj(option.get("text")) if isinstance(option, dict) else ""
 
 
-def render_element(el: dict[str, Any], ws: Workspace | None, value: dict[str, Any] | None = None
-                   ) -> str:
+def render_element(el: dict[str, Any], rd: Reader, value: dict[str, Any] | None = None) -> str:
     """One interactive element; ``value`` is its current view state, if any."""
     kind = el.get("type", "")
     if kind in ("button", "workflow_button"):
-        return f"[{_text(el.get('text'), ws)}]"
+        return f"[{rd.obj(el.get('text'))}]"
     if kind == "overflow":
         return "[⋯]"
     if kind == "image":
@@ -41,9 +62,9 @@ def render_element(el: dict[str, Any], ws: Workspace | None, value: dict[str, An
         chosen = _chosen_values(value, el)
         mark = "(•)" if kind == "radio_buttons" else "[x]"
         blank = "( )" if kind == "radio_buttons" else "[ ]"
-        return "  ".join(f"{mark if o.get('value') in chosen else blank} {_option_label(o, ws)}"
+        return "  ".join(f"{mark if o.get('value') in chosen else blank} {_option_label(o, rd)}"
                          for o in el.get("options") or [])
-    label = _select_label(el, ws, value)
+    label = _select_label(el, rd, value)
     return f"[{label} ▾]"
 
 
@@ -57,18 +78,18 @@ def _chosen_values(value: dict[str, Any] | None, el: dict[str, Any]) -> set[str]
     return {o.get("value") for o in opts if isinstance(o, dict)}
 
 
-def _select_label(el: dict[str, Any], ws: Workspace | None, value: dict[str, Any] | None) -> str:
+def _select_label(el: dict[str, Any], rd: Reader, value: dict[str, Any] | None) -> str:
     value = value or {}
     for key in ("selected_option", "initial_option"):
         opt = value.get(key) if key.startswith("selected") else el.get(key)
         if isinstance(opt, dict):
-            return _option_label(opt, ws)
+            return _option_label(opt, rd)
     for key, fmt in (("selected_user", "<@{}>"), ("selected_conversation", "<#{}>"),
                      ("selected_channel", "<#{}>"), ("initial_user", "<@{}>"),
                      ("initial_conversation", "<#{}>"), ("initial_channel", "<#{}>")):
         ref = value.get(key) if key.startswith("selected") else el.get(key)
         if ref:
-            return readable(fmt.format(ref), ws)
+            return readable(fmt.format(ref), rd.ws)
     for key in ("selected_date", "selected_time"):
         if value.get(key):
             return str(value[key])
@@ -76,13 +97,13 @@ def _select_label(el: dict[str, Any], ws: Workspace | None, value: dict[str, Any
         if el.get(key):
             return str(el[key])
     if el.get("placeholder"):
-        return _text(el["placeholder"], ws)
+        return rd.obj(el["placeholder"])
     return "Select"
 
 
-def _rich_text(el: Any, ws: Workspace | None) -> str:
+def _rich_text(el: Any, rd: Reader) -> str:
     if isinstance(el, list):
-        return "".join(_rich_text(e, ws) for e in el)
+        return "".join(_rich_text(e, rd) for e in el)
     if not isinstance(el, dict):
         return ""
     kind = el.get("type")
@@ -91,93 +112,100 @@ def _rich_text(el: Any, ws: Workspace | None) -> str:
     if kind == "link":
         return str(el.get("text") or el.get("url", ""))
     if kind == "user":
-        return readable(f"<@{el.get('user_id')}>", ws)
+        return readable(f"<@{el.get('user_id')}>", rd.ws)
     if kind == "channel":
-        return readable(f"<#{el.get('channel_id')}>", ws)
+        return readable(f"<#{el.get('channel_id')}>", rd.ws)
     if kind == "emoji":
-        return f":{el.get('name')}:"
+        return rd.text(f":{el.get('name')}:", mrkdwn=False)
     if kind in ("rich_text_list",):
-        return "\n".join("• " + _rich_text(e, ws) for e in el.get("elements") or [])
-    return _rich_text(el.get("elements") or [], ws)
+        return "\n".join("• " + _rich_text(e, rd) for e in el.get("elements") or [])
+    return _rich_text(el.get("elements") or [], rd)
 
 
-def render_blocks(blocks: list[dict[str, Any]], ws: Workspace | None,
+def _field(field: Any, rd: Reader) -> str:
+    # "*Severity*\nSEV2" reads as one indented item, not two lines.
+    return "  " + (": " if rd.style else " ").join(rd.obj(field).splitlines())
+
+
+def render_blocks(blocks: list[dict[str, Any]], rd: Reader,
                   state: dict[str, Any] | None = None) -> list[str]:
     lines: list[str] = []
     values = (state or {}).get("values", {})
     for block in blocks:
         kind = block.get("type")
         if kind == "header":
-            lines.append(f"== {_text(block.get('text'), ws)} ==")
+            title = rd.obj(block.get("text"))
+            lines.append(rd.bold(title) if rd.style and rd.style.bold[0] else f"== {title} ==")
         elif kind == "section":
             if block.get("text"):
-                lines.append(_text(block["text"], ws))
-            for field in block.get("fields") or []:
-                # "*Severity*\nSEV2" reads as one indented item, not two lines.
-                lines.append("  " + " ".join(_text(field, ws).splitlines()))
+                lines.append(rd.obj(block["text"]))
+            lines.extend(_field(field, rd) for field in block.get("fields") or [])
             if isinstance(block.get("accessory"), dict):
                 acc = block["accessory"]
                 cur = values.get(block.get("block_id"), {}).get(acc.get("action_id"))
-                lines.append("  " + render_element(acc, ws, cur))
+                lines.append("  " + render_element(acc, rd, cur))
         elif kind == "divider":
             lines.append(DIVIDER)
         elif kind == "context":
-            parts = [_text(e, ws) if e.get("type") != "image" else f"[{e.get('alt_text', '')}]"
+            parts = [rd.obj(e) if e.get("type") != "image" else f"[{e.get('alt_text', '')}]"
                      for e in block.get("elements") or [] if isinstance(e, dict)]
             lines.append(" · ".join(parts))
         elif kind == "actions":
             els = block.get("elements") or []
             bv = values.get(block.get("block_id"), {})
-            lines.append(" ".join(render_element(e, ws, bv.get(e.get("action_id")))
+            lines.append(" ".join(render_element(e, rd, bv.get(e.get("action_id")))
                                   for e in els))
         elif kind == "input":
             el = block.get("element") or {}
             cur = values.get(block.get("block_id"), {}).get(el.get("action_id"))
-            label = _text(block.get("label"), ws)
+            label = rd.obj(block.get("label"))
             suffix = " (optional)" if block.get("optional") else ""
-            lines.append(f"{label}{suffix}: {render_element(el, ws, cur)}")
+            lines.append(f"{label}{suffix}: {render_element(el, rd, cur)}")
             if block.get("hint"):
-                lines.append(f"  {_text(block['hint'], ws)}")
+                lines.append(f"  {rd.obj(block['hint'])}")
         elif kind == "image":
             lines.append(f"[image: {block.get('alt_text', '')}]")
         elif kind == "rich_text":
-            lines.append(_rich_text(block.get("elements") or [], ws))
+            lines.append(_rich_text(block.get("elements") or [], rd))
         elif kind == "markdown":
-            lines.append(readable(str(block.get("text", "")), ws))
+            lines.append(rd.text(str(block.get("text", ""))))
         elif kind in ("file", "video", "call"):
             lines.append(f"[{kind}]")
     return lines
 
 
-def render(obj: dict[str, Any] | None, ws: Workspace | None = None) -> str:
-    """A message, ephemeral record or view as a person reads it."""
+def render(obj: dict[str, Any] | None, ws: Workspace | None = None, style: Style | None = None,
+           tz: str | None = None) -> str:
+    """A message, ephemeral record or view as a person reads it (in zone ``tz``, drawn in
+    ``style``; with no style Slack's markup stays as written)."""
     if not obj:
         return ""
+    rd = Reader(ws, style, tz)
     if obj.get("type") in ("modal", "home") and "blocks" in obj:
-        return _render_view(obj, ws)
+        return _render_view(obj, rd)
     lines: list[str] = []
     if obj.get("blocks"):
-        lines.extend(render_blocks(obj["blocks"], ws))
+        lines.extend(render_blocks(obj["blocks"], rd))
     elif obj.get("text"):
-        lines.append(readable(str(obj["text"]), ws))
+        lines.append(rd.text(str(obj["text"]), mrkdwn=obj.get("mrkdwn", True) is not False))
     for att in obj.get("attachments") or []:
-        body = render_blocks(att.get("blocks") or [], ws) if att.get("blocks") else \
-            [readable(str(att.get("text") or att.get("fallback") or ""), ws)]
+        body = render_blocks(att.get("blocks") or [], rd) if att.get("blocks") else \
+            [rd.text(str(att.get("text") or att.get("fallback") or ""))]
         lines.extend("| " + line for line in body)
     return "\n".join(lines)
 
 
-def _render_view(view: dict[str, Any], ws: Workspace | None) -> str:
+def _render_view(view: dict[str, Any], rd: Reader) -> str:
     lines: list[str] = []
     if view.get("type") == "modal":
-        lines.append(f"[{_text(view.get('title'), ws)}]")
+        lines.append(f"[{rd.obj(view.get('title'))}]")
     else:
         lines.append("[Home]")
-    lines.extend(render_blocks(view.get("blocks") or [], ws, view.get("state")))
+    lines.extend(render_blocks(view.get("blocks") or [], rd, view.get("state")))
     buttons = []
     if view.get("type") == "modal":
-        buttons.append(f"[{_text(view.get('close'), ws) or 'Cancel'}]")
+        buttons.append(f"[{rd.obj(view.get('close')) or 'Cancel'}]")
         if view.get("submit"):
-            buttons.append(f"[{_text(view.get('submit'), ws)}]")
+            buttons.append(f"[{rd.obj(view.get('submit'))}]")
         lines.append(" ".join(buttons))
     return "\n".join(lines)

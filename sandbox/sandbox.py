@@ -17,6 +17,7 @@ from .records import Call, Envelope
 from .render import render
 from .rs256 import signing_key
 from .runner import ServerThread
+from .text import Style
 
 DEMO_USERS = (
     ("alice", "Alice Liddell", "Europe/London"),
@@ -313,9 +314,11 @@ class Sandbox:
                                      f"(after {timeout}s; last value: {value!r})")
             await asyncio.sleep(interval)
 
-    def render(self, message_or_view: dict[str, Any] | None) -> str:
+    def render(self, message_or_view: dict[str, Any] | None, style: Style | None = None,
+               tz: str | None = None) -> str:
+        """What a person reads; with a ``style`` drawn as the client draws it, dates in ``tz``."""
         with self._core.lock:
-            return render(message_or_view, self._core.ws)
+            return render(message_or_view, self._core.ws, style, tz)
 
     # --- Sign in with Slack -----------------------------------------------------------------
     def oauth_client(self, redirect_uris: Sequence[str]) -> OAuthClient:

@@ -112,6 +112,9 @@ def typed_value(el: dict[str, Any], value: Any, ws: Workspace) -> dict[str, Any]
     """The state object for what a person entered into ``el``."""
     kind = el["type"]
     out: dict[str, Any] = {"type": kind}
+    if kind.endswith("_input") and isinstance(value, (list, tuple, set)):
+        # A text box holds one string, commas and all; only multi elements hold lists.
+        raise ValueError(f"{el.get('action_id')} is a {kind}: its value is one string, not {value!r}")
     if kind in ("plain_text_input", "email_text_input", "url_text_input", "number_input"):
         out["value"] = None if value in (None, "") else str(value)
     elif kind == "rich_text_input":

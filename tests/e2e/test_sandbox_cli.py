@@ -6,12 +6,12 @@ import sys
 from tests.harness import ROOT
 
 
-def run_script(tmp_path, text):
+def run_script(tmp_path, text, **env):
     script = tmp_path / "script.txt"
     script.write_text(text)
     return subprocess.run([sys.executable, "-m", "bot.cli", "sandbox", "--script", str(script)], cwd=ROOT,
                           capture_output=True, text=True, timeout=120,
-                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)})
+                          env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path), **env})
 
 
 def test_the_readme_example_plays_a_whole_incident():
@@ -19,9 +19,9 @@ def test_the_readme_example_plays_a_whole_incident():
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     out = done.stdout
-    for expected in ("+ channel #incident-", "* pinned in #incident-", "You are being paged",
+    for expected in ("+ channel #incident-", "· 📌 pinned: == 🔥 Incident #1", "You are being paged",
                      "@carol acknowledged the page.", "there has been no status update", "Incident #1 resolved",
-                     "*Open follow-ups*", "Resolved:* Checkout errors for EU customers"):
+                     "\n    Open follow-ups\n", "✅ Resolved: Checkout errors for EU customers"):
         assert expected in out, expected
 
 
@@ -29,8 +29,8 @@ def test_the_on_call_example_plays_alerts_and_paging():
     done = subprocess.run([sys.executable, "-m", "bot.cli", "sandbox", "--script", "examples/oncall.txt"],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    for expected in ("*On call now*", "has the pager for *primary*", "Alert #1: Checkout 5xx above 5%",
-                     "You are being paged", "*Acknowledged* by @carol"):
+    for expected in ("On call now", "has the pager for primary", "🚨 Alert #1: Checkout 5xx above 5%",
+                     "You are being paged", "Acknowledged by @carol"):
         assert expected in done.stdout, expected
 
 

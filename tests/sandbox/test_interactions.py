@@ -170,6 +170,8 @@ def test_modal_errors_then_success(sb: Sandbox, joined: dict) -> None:
     assert "[Declare incident]" in sb.render(alice.view())
     with pytest.raises(ValueError, match="Title"):
         alice.submit_view()           # required input left empty: the client refuses
+    with pytest.raises(ValueError, match="its value is one string"):
+        alice.submit_view({"title": ["Broken", " badly"]})   # a text box cannot hold a list
     first = alice.submit_view({"title": "Broken"})
     assert first.errors == {"title_b": "Too vague"} and alice.view() is not None
     values = {"title": "Checkout errors", "sev_b.sev": "sev2", "commander": "bob",

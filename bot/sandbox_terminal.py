@@ -1,0 +1,128 @@
+"""The interactive side of ``warroom sandbox``: line editing and history (the stdlib's readline),
+and printing what happens in the background without garbling the line being typed."""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable, TextIO
+
+from sandbox import ANSI, PLAIN, Style
+
+HISTORY_FILE = ".warroom_sandbox_history"
+HISTORY_LENGTH = 1000
+POLL_SECONDS = 0.2
+CLEAR_LINE = "\r\x1b[K"
+
+
+def style_for(stream: TextIO) -> Style:
+    """Bold and colour for a terminal that shows them; plain words for files, pipes and NO_COLOR."""
+    if stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":
+        return ANSI
+    return PLAIN
+
+
+class Terminal:
+    """Reads lines with editing and history when stdin is a terminal; prints from any thread."""
+
+    def __init__(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
+                 words: Callable[[], list[str]] | None = None) -> None:
+        self.stdout = stdout
+        self._lock = threading.Lock()
+        self._prompt: str | None = None           # set while a line is being typed
+        self.readline = _readline() if stdin.isatty() else None
+        self.history = Path.home() / HISTORY_FILE
+        if self.readline is not None:
+            self._start_readline(words)
+
+    def _start_readline(self, words: Callable[[], list[str]] | None) -> None:
+        rl = self.readline
+        assert rl is not None
+        rl.set_history_length(HISTORY_LENGTH)
+        try:
+            rl.read_history_file(self.history)
+        except (FileNotFoundError, PermissionError):
+            pass
+        except OSError as exc:   # a damaged file must not stop the sandbox
+            self.print(f"(history not loaded from {self.history}: {exc.strerror or exc})")
+        if words is not None:
+            rl.set_completer_delims(" \t\n")
+            rl.set_completer(_completer(words))
+            rl.parse_and_bind("tab: complete")
+
+    def read(self, prompt: str) -> str:
+        with self._lock:
+            self._prompt = prompt
+        try:
+            return input(prompt)
+        finally:
+            with self._lock:
+                self._prompt = None
+
+    def print(self, text: str) -> None:
+        """Print ``text``; while a line is being typed, above it, then the prompt and what was typed."""
+        with self._lock:
+            if self._prompt is None:
+                self.stdout.write(text + "\n")
+            elif self.readline is not None:
+                self.stdout.write(CLEAR_LINE + text + "\n" + self._prompt + self.readline.get_line_buffer())
+            else:
+                self.stdout.write("\n" + text + "\n" + self._prompt)
+            self.stdout.flush()
+
+    def save_history(self) -> None:
+        if self.readline is None:
+            return
+        try:
+            self.readline.write_history_file(self.history)
+        except OSError as exc:
+            self.stdout.write(f"(history not saved to {self.history}: {exc.strerror or exc})\n")
+
+
+class Watcher:
+    """Calls ``poll`` every moment on its own thread until stopped."""
+
+    def __init__(self, poll: Callable[[], None], report: Callable[[str], None],
+                 interval: float = POLL_SECONDS) -> None:
+        self._poll = poll
+        self._report = report
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="sandbox-watcher", daemon=True)
+
+    def start(self) -> "Watcher":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            try:
+                self._poll()
+            except Exception as exc:  # the person keeps typing; they are told background news has stopped
+                self._report(f"! stopped printing background changes: {type(exc).__name__}: {exc}")
+                return
+
+
+def _readline() -> ModuleType | None:
+    try:
+        import readline
+    except ImportError:  # Windows without pyreadline: plain input() still works
+        return None
+    return readline
+
+
+def _completer(words: Callable[[], list[str]]) -> Callable[[str, int], Any]:
+    matches: list[str] = []
+
+    def complete(text: str, state: int) -> str | None:
+        if state == 0:
+            matches[:] = [w for w in words() if w.startswith(text)]
+        return matches[state] if state < len(matches) else None
+    return complete
