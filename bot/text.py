@@ -103,13 +103,17 @@ class Texts:
         self.tz = ZoneInfo(timezone_name)
         self._md = jinja2.Environment(finalize=_finalize_mrkdwn, **common)
         self._plain = jinja2.Environment(finalize=_finalize_plain, **common)
-        for env in (self._md, self._plain):
+        # In mrkdwn a time is Slack's <!date^…> token: every reader sees their own time zone, so two
+        # messages never name one moment differently (UTC here, GMT there). Plain text (topics,
+        # fallbacks) gets the configured zone.
+        local_times = {"when": self.slack_when, "clock": self.slack_clock}
+        plain_times = {"when": self.when, "clock": self.clock}
+        for env, times in ((self._md, local_times), (self._plain, plain_times)):
             env.globals.update(
                 mention=mention, channel_link=channel_link, link=link, mrkdwn=as_mrkdwn,
-                duration=format_duration, when=self.when, clock=self.clock,
-                slack_date=slack_date,
+                duration=format_duration, slack_date=slack_date, **times,
             )
-            env.filters.update(duration=format_duration, when=self.when, clock=self.clock, mrkdwn=as_mrkdwn)
+            env.filters.update(duration=format_duration, mrkdwn=as_mrkdwn, **times)
 
     def mrkdwn(self, name: str, block: str | None = None, /, **context: Any) -> Mrkdwn:
         return Mrkdwn(_render(self._md, name, block, context))
@@ -134,6 +138,12 @@ class Texts:
         zone = ZoneInfo(tz) if tz else self.tz
         moment = datetime.fromtimestamp(ts, tz=timezone.utc).astimezone(zone)
         return moment.strftime("%Y-%m-%d %H:%M ") + (moment.tzname() or "")
+
+    def slack_when(self, ts: float | None, tz: str | None = None) -> str:
+        return "-" if ts is None else slack_date(ts, self.when(ts, tz))
+
+    def slack_clock(self, ts: float | None, tz: str | None = None) -> str:
+        return "-" if ts is None else slack_date(ts, self.clock(ts, tz), "{time}")
 
     def clock(self, ts: float | None, tz: str | None = None) -> str:
         if ts is None:

@@ -73,6 +73,7 @@ class Page:
     via: str
     sent_at: float
     dm_group: str | None = None      # pages shown together in one DM (alerts from one source)
+    paged_by: str | None = None      # who made this level be paged; None: a timeout, nobody having answered
 
     @property
     def surface(self) -> str:

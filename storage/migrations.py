@@ -246,6 +246,11 @@ UPDATE incidents SET channel_name = channel_name || '-w' || id
 CREATE UNIQUE INDEX incidents_by_channel_name ON incidents(channel_name) WHERE channel_name != '';
 """))
 
+MIGRATIONS.append(Migration(5, "who made each page go out", """
+-- NULL: the escalation moved on by itself (nobody acknowledged the level before it in time).
+ALTER TABLE pages ADD COLUMN paged_by TEXT;
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from kernel.paging import Escalation, EscalationState, Level, Page
 from storage.db import Database
 
-_PAGE_COLUMNS = "id, escalation_id, user_id, level, round, via, sent_at, dm_group"
+_PAGE_COLUMNS = "id, escalation_id, user_id, level, round, via, sent_at, dm_group, paged_by"
 _COLUMNS = ("id, subject, policy, levels, repeat, level, round, state, reason, created_by, created_at, "
             "acked_by, acked_at, ack_note, ended_by, ended_at")
 
@@ -55,10 +55,12 @@ class PagingStore:
             fields["state"] = str(fields["state"])
         self.db.update("escalations", escalation_id, fields)
 
-    def add_page(self, escalation_id: int, *, user: str, level: int, round: int, via: str, at: float) -> int | None:
+    def add_page(self, escalation_id: int, *, user: str, level: int, round: int, via: str, at: float,
+                 by: str | None = None) -> int | None:
         """None when this person was already paged at this level and round (a repeat or a group overlap)."""
         return self.db.insert("pages", {"escalation_id": escalation_id, "user_id": user, "level": level,
-                                        "round": round, "via": via, "sent_at": at}, on_conflict_ignore=True)
+                                        "round": round, "via": via, "sent_at": at, "paged_by": by},
+                              on_conflict_ignore=True)
 
     def page(self, page_id: int) -> Page | None:
         row = self.db.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE id = ?", (page_id,)).fetchone()

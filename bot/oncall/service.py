@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from bot.clock import Clock
@@ -25,6 +26,15 @@ HORIZON = DEFAULT_HORIZON
 
 class OnCallError(UserError):
     """An on-call request that cannot be done as asked (see :class:`bot.errors.UserError`)."""
+
+
+@dataclass(frozen=True)
+class MyShift:
+    schedule: Schedule
+    shift: Shift
+    ongoing: bool        # under way now: shift.start is when it began
+    since_unknown: bool  # under way for longer than we look back: shift.start is only how far we looked
+    open_ended: bool     # no handoff found as far as we look: shift.end is only how far we looked
 
 
 class WhichSchedule(OnCallError):
@@ -93,14 +103,22 @@ class OnCallService:
         at = self.now()
         return next_shifts(schedule, self._overrides(schedule, at.timestamp()), at, count)
 
-    def mine(self, user: str, days: int = 28) -> list[tuple[Schedule, Shift]]:
+    def mine(self, user: str, days: int = 28) -> list[MyShift]:
+        """``user``'s shifts that overlap the next ``days``, with their real edges: a shift already under
+        way shows when it began, one that runs past the window when it ends (looked up to HORIZON
+        further), so neither "now" nor the window's end is shown as a handoff."""
         at = self.now()
-        found: list[tuple[Schedule, Shift]] = []
+        window_end = at + timedelta(days=days)
+        found: list[MyShift] = []
         for schedule in self.config.schedules:
-            for shift in shifts_for_user(schedule, self._overrides(schedule, at.timestamp()), user, at,
-                                         at + timedelta(days=days)):
-                found.append((schedule, shift))
-        return sorted(found, key=lambda pair: pair[1].start)
+            overrides = self._overrides(schedule, at.timestamp() - HORIZON.total_seconds())
+            for shift in shifts_for_user(schedule, overrides, user, at - HORIZON, window_end + HORIZON):
+                if shift.end <= at or shift.start >= window_end:
+                    continue
+                found.append(MyShift(schedule, shift, ongoing=shift.start <= at,
+                                     since_unknown=shift.start <= at - HORIZON,
+                                     open_ended=shift.end >= window_end + HORIZON))
+        return sorted(found, key=lambda mine: mine.shift.start)
 
     # taking the pager --------------------------------------------------------------------------
     def override(self, schedule: Schedule, user: str, *, until: float, by: str) -> int:

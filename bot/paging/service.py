@@ -71,25 +71,26 @@ class Paging:
             escalation_id = self.store.insert(subject=subject, policy=policy, levels=levels, repeat=repeat,
                                               reason=reason, created_by=created_by, at=now)
             escalation = self.get(escalation_id)
-            self._page_level(escalation, level=0, round=0, now=now)
+            self._page_level(escalation, level=0, round=0, now=now, by=created_by)
         log.info("paging.started", escalation=escalation_id, subject=subject, policy=policy or "-")
         return self.get(escalation_id)
 
-    def _page_level(self, escalation: Escalation, *, level: int, round: int, now: float) -> None:
+    def _page_level(self, escalation: Escalation, *, level: int, round: int, now: float, by: str | None) -> None:
+        """``by``: who made this level be paged (None: a timeout did, nobody having answered)."""
         for target in escalation.levels[level].targets:
             kind, _, ref = target.partition(":")
             if kind == "user":
-                self._page_user(escalation, ref, level=level, round=round, via="user", now=now)
+                self._page_user(escalation, ref, level=level, round=round, via="user", now=now, by=by)
             elif kind == "schedule":
                 user = self.on_call(ref, now) if self.on_call else None
                 if user:
-                    self._page_user(escalation, user, level=level, round=round, via=target, now=now)
+                    self._page_user(escalation, user, level=level, round=round, via=target, now=now, by=by)
                 else:
                     self._hooks(escalation).on_nobody_on_call(escalation, target, now)
             elif kind == "usergroup":
                 # members come from Slack; the effect pages them when it has them
                 self.effects.do("paging.expand_group", {"escalation": escalation.id, "group": ref, "level": level,
-                                                        "round": round}, lane=f"escalation:{escalation.id}")
+                                                        "round": round, "by": by}, lane=f"escalation:{escalation.id}")
         timeout = escalation.levels[level].timeout
         if timeout is not None:
             self.timers.set(ESCALATION_TIMER, timer_subject(escalation.id), now + timeout.total_seconds(),
@@ -97,8 +98,9 @@ class Paging:
         else:
             self.timers.cancel(ESCALATION_TIMER, timer_subject(escalation.id))
 
-    def _page_user(self, escalation: Escalation, user: str, *, level: int, round: int, via: str, now: float) -> None:
-        page_id = self.store.add_page(escalation.id, user=user, level=level, round=round, via=via, at=now)
+    def _page_user(self, escalation: Escalation, user: str, *, level: int, round: int, via: str, now: float,
+                   by: str | None) -> None:
+        page_id = self.store.add_page(escalation.id, user=user, level=level, round=round, via=via, at=now, by=by)
         if page_id is None:
             return
         hooks = self._hooks(escalation)
@@ -111,7 +113,8 @@ class Paging:
             self.effects.sync(f"page:{page_id}", immediate=True)
         hooks.on_paged(escalation, user, now)
 
-    def page_group_members(self, escalation_id: int, group: str, users: list[str], *, level: int, round: int) -> int:
+    def page_group_members(self, escalation_id: int, group: str, users: list[str], *, level: int, round: int,
+                           by: str | None = None) -> int:
         """Called once Slack said who is in the group; stale answers (escalation moved on) are dropped."""
         now = self.clock.time()
         paged = 0
@@ -121,7 +124,8 @@ class Paging:
                 return 0
             for user in users:
                 before = len(self.store.pages(escalation_id))
-                self._page_user(escalation, user, level=level, round=round, via=f"usergroup:{group}", now=now)
+                self._page_user(escalation, user, level=level, round=round, via=f"usergroup:{group}", now=now,
+                                by=by)
                 paged += len(self.store.pages(escalation_id)) - before
         return paged
 
@@ -156,7 +160,7 @@ class Paging:
                 raise PagingError("already_escalated", escalation=escalation)
             if not escalation.has_next_level:
                 raise PagingError("last_level", escalation=escalation)
-            self._advance(escalation, now)
+            self._advance(escalation, now, by=user)
         return self.get(escalation_id)
 
     def end(self, subject: str, *, by: str | None) -> list[int]:
@@ -183,9 +187,9 @@ class Paging:
                 return
             if (timer.payload.get("level"), timer.payload.get("round")) != (escalation.level, escalation.round):
                 return  # planned for a level we already left (the Escalate button); the new timer stands
-            self._advance(escalation, now)
+            self._advance(escalation, now, by=None)
 
-    def _advance(self, escalation: Escalation, now: float) -> None:
+    def _advance(self, escalation: Escalation, now: float, *, by: str | None) -> None:
         if escalation.level + 1 < len(escalation.levels):
             level, round = escalation.level + 1, escalation.round
         elif escalation.round < escalation.repeat:
@@ -201,7 +205,7 @@ class Paging:
         self.store.update(escalation.id, level=level, round=round)
         moved = self.get(escalation.id)
         self._sync_pages(escalation.id)  # earlier pages lose their Escalate button
-        self._page_level(moved, level=level, round=round, now=now)
+        self._page_level(moved, level=level, round=round, now=now, by=by)
         log.info("paging.escalated", escalation=escalation.id, level=level, round=round)
 
     # helpers -----------------------------------------------------------------------------------

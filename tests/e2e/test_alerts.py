@@ -241,3 +241,25 @@ def test_an_alert_declared_twice_gives_one_incident(bot, sandbox):
     assert bot.query("SELECT count(*) FROM incidents") == [(1,)]
     assert bot.query("SELECT description FROM incidents") == [("p99 &gt; 5s on &lt;checkout&gt;",)]
     assert "p99 > 5s on <checkout>" in pinned_text(sandbox, newest_incident_channel(sandbox)["id"])
+
+
+def test_after_an_automatic_escalation_every_page_says_what_happened(bot, sandbox):
+    """Issue 8 bug 8: level 1's DM stops promising the next level; level 2's DM does not name the
+    person who raised the alert as the one who paged; times are Slack date tokens, one zone for all."""
+    import re
+
+    raise_alert(sandbox, bot, user="bob", priority="high")
+    first = sandbox.render(dm(sandbox, "alice")[-1])
+    assert "Paged by @bob" in first and "the next level is paged at" in first
+    bot.advance(timedelta(minutes=5, seconds=5))
+    sandbox.wait_for(lambda: dm(sandbox, "carol"), message="level 2 not paged")
+    bot.settle()
+    level1 = sandbox.render(dm(sandbox, "alice")[-1])
+    assert "the next level is paged at" not in level1
+    assert "Nobody acknowledged in time, so level 2 was paged at" in level1 and "You can still acknowledge" in level1
+    level2 = sandbox.render(dm(sandbox, "carol")[-1])
+    assert "Escalated to you automatically" in level2 and "@bob" not in level2
+    for message in (dm(sandbox, "alice")[-1], dm(sandbox, "carol")[-1]):
+        raw = str(message["blocks"])
+        bare = re.sub(r"<!date\^[^>]*>", "", raw)
+        assert not re.search(r"\d{2}:\d{2} (UTC|GMT)", bare), "a time outside Slack's date token"

@@ -70,3 +70,18 @@ def test_help_and_home_tab(bot, sandbox):
     sandbox.as_user("dave").open_home()
     home = sandbox.wait_for(lambda: sandbox.home(sandbox.user("dave")["id"]))
     assert "On call now" in sandbox.render(home) and "primary" in sandbox.render(home)
+
+
+def test_my_shifts_show_real_handoffs_not_now_or_the_end_of_the_window(bot, sandbox):
+    """Issue 8 bug 7: a shift under way shows when it began, and the look-ahead's end is not a handoff."""
+    import re
+    import time
+
+    midnight = int(time.time()) // 86400 * 86400
+    text = oncall(sandbox, "alice", "me")
+    primary = [line for line in text.splitlines() if line.startswith("*primary*")]
+    assert primary[0].startswith(f"*primary*: on call now (since <!date^{midnight}^")
+    stamps = [int(s) for line in primary for s in re.findall(r"<!date\^(\d+)\^", line)]
+    assert stamps and all(s % 86400 == 0 for s in stamps), "every edge shown is a real midnight handoff"
+    carol = oncall(sandbox, "carol", "me")
+    assert "*secondary*: on call now (for over 60 days) → no handoff in the next 60 days" in carol

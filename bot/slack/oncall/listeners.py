@@ -54,7 +54,7 @@ def mine_blocks(deps: Deps, oncall: OnCallService, user: str, tz: str, days: int
         text = deps.texts.mrkdwn(O, "mine_none", days=days)
     else:
         text = deps.texts.mrkdwn(O, "mine_header", days=days) + "\n" + "\n".join(
-            deps.texts.mrkdwn(O, "mine_line", schedule=s, shift=shift, tz=tz) for s, shift in shifts[:30])
+            deps.texts.mrkdwn(O, "mine_line", mine=mine, tz=tz, horizon_days=HORIZON.days) for mine in shifts[:30])
     return text, [section(text)]
 
 

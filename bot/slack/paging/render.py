@@ -37,10 +37,21 @@ def describe(ctx: RenderContext, escalation: Escalation) -> dict[str, Any]:
     return describer(ctx, escalation.subject_id)
 
 
+def _moved_on_at(ctx: RenderContext, escalation: Escalation, page: Page) -> float | None:
+    """When the escalation went past this page's level, if it has: that page must no longer promise
+    "the next level is paged at …"."""
+    current = (escalation.level, escalation.round)
+    if escalation.state != EscalationState.ACTIVE or (page.level, page.round) == current:
+        return None
+    sent = [p.sent_at for p in ctx.paging.pages(escalation.id) if (p.level, p.round) == current]
+    return min(sent) if sent else None
+
+
 def page_message(ctx: RenderContext, escalation: Escalation, page: Page, next_at: float | None) -> Rendered:
     t = ctx.texts
     about = describe(ctx, escalation)
-    data = dict(escalation=escalation, page=page, subject=about, next_at=next_at)
+    data = dict(escalation=escalation, page=page, subject=about, next_at=next_at,
+                moved_on_at=_moved_on_at(ctx, escalation, page))
     blocks: list = [header(t.plain(P, "header", **data)), section(t.mrkdwn(P, "subject", **data)),
                     context_line(t.mrkdwn(P, "why", **data)), section(t.mrkdwn(P, "state", **data))]
     if escalation.can_acknowledge and about.get("status") != "resolved":

@@ -31,5 +31,6 @@ class PagingSurfaces:
         payload = effect.payload
         members = await self.directory.group_members(payload["group"])
         paged = self.paging.page_group_members(int(payload["escalation"]), payload["group"], sorted(members),
-                                               level=int(payload["level"]), round=int(payload["round"]))
+                                               level=int(payload["level"]), round=int(payload["round"]),
+                                               by=payload.get("by"))
         return {"members": len(members), "paged": paged}

@@ -1,0 +1,29 @@
+"""What the README shows works as shown: every warroom.yml example loads (issue 8, bug 5)."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from bot.config import parse_config
+from tests.harness import ROOT
+
+MARKER = "<!-- warroom.yml example"
+
+
+def examples() -> list[str]:
+    text = (ROOT / "README.md").read_text()
+    return re.findall(re.escape(MARKER) + r"[^\n]*\n```yaml\n(.*?)```", text, re.S)
+
+
+def test_every_config_example_in_the_readme_loads(tmp_path):
+    found = examples()
+    assert found, "no marked warroom.yml example in the README"
+    for text in found:
+        raw = yaml.safe_load(text)
+        if "templates" in raw:  # the example's folder, relative to the config file as warroom reads it
+            (tmp_path / raw["templates"]).mkdir(parents=True, exist_ok=True)
+        keys = {name: "example-key" for name in re.findall(r"key_env: (\w+)", text)}
+        config = parse_config(raw, str(tmp_path / "warroom.yml"), keys)
+        assert config.incident.default_severity in config.severity_keys
