@@ -103,7 +103,8 @@ class Warroom:
         self.team_id = auth.get("team_id")
         self._build()
         self._reuse_auth_test(auth)
-        await self.directory.refresh_group(self.config.incident_managers)  # permissions known before any command
+        for group in (self.config.incident_managers, self.config.oncall_managers):
+            await self.directory.refresh_group(group)  # permissions known before any command
         await self._prepare_channels()
         try:
             await self.directory.load_people()
@@ -227,7 +228,8 @@ class Warroom:
     async def _maintenance(self) -> None:
         while True:
             try:
-                await self.directory.refresh_group(self.config.incident_managers)
+                for group in (self.config.incident_managers, self.config.oncall_managers):
+                    await self.directory.refresh_group(group)
                 cutoff = self.clock.time() - KEEP_HISTORY_SECONDS
                 with self.work():
                     self.outbox.prune(cutoff)

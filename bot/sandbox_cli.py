@@ -93,7 +93,8 @@ def sandbox_config(sandbox: Any) -> tuple[Config, list[str]]:
     path = os.environ.get("WARROOM_CONFIG")
     if not path:
         os.environ[DEMO_KEY_ENV] = DEMO_WEBHOOK_KEY  # the webhook server reads keys from the environment
-        return parse_config(demo_config(_people(sandbox)), "(sandbox demo config)"), []
+        leads = sandbox.add_usergroup("oncall-leads", users=[sandbox.user("alice")["id"]])
+        return parse_config(demo_config(_people(sandbox), leads), "(sandbox demo config)"), []
     try:
         raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError):
@@ -104,9 +105,11 @@ def sandbox_config(sandbox: Any) -> tuple[Config, list[str]]:
     return config, notes
 
 
-def demo_config(people: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """The defaults plus on-call for the seeded people, a Slack source and a webhook source."""
+def demo_config(people: dict[str, dict[str, Any]], oncall_leads: str) -> dict[str, Any]:
+    """The defaults plus on-call for the seeded people, a Slack source and a webhook source; alice
+    leads on-call (she may put others on call)."""
     return {
+        "oncall_managers": oncall_leads,
         "users": [{"slack_id": people[n]["id"], "name": n, "timezone": people[n]["tz"]}
                   for n in ("alice", "bob", "carol")],
         "schedules": [

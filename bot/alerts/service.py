@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from bot.actor import Actor
 from bot.alerts.model import MAX_DETAILS, MAX_SUMMARY, AlertError, AlertEvent
 from bot.clock import Clock
 from bot.config import Config
@@ -161,12 +162,28 @@ class AlertService:
             self.effects.sync(f"alertbatch:{batch}")
 
     # answering ---------------------------------------------------------------------------------
-    def accept(self, alert_id: int, user: str, note: str | None = None) -> Alert:
+    # who may answer ------------------------------------------------------------------------------
+    def may_answer(self, alert: Alert, by: Actor) -> bool:
+        """Listed users, managers and whoever was paged for it; anyone when the config says so."""
+        if self.config.who_may_answer_alerts == "anyone" or by.is_manager or by.is_oncall_manager:
+            return True
+        if self.config.person(by.user) is not None:
+            return True
+        return any(page.user == by.user for escalation in self.paging.store.for_subject(subject(alert.id))
+                   for page in self.paging.store.pages(escalation.id))
+
+    def _require_may_answer(self, alert: Alert, by: Actor) -> None:
+        if not self.may_answer(alert, by):
+            raise AlertError("alert_not_yours", alert=alert)
+
+    def accept(self, alert_id: int, by: Actor, note: str | None = None) -> Alert:
         """Acknowledge: stop escalating. A second click says who got there first and changes nothing."""
+        user = by.user
         with self.work():
             alert = self.get(alert_id)
             if alert.status != AlertStatus.PENDING:
                 raise AlertError("alert_not_pending", alert=alert)
+            self._require_may_answer(alert, by)
             escalations = [e for e in self.paging.store.for_subject(subject(alert_id)) if e.can_acknowledge]
             if escalations:
                 for escalation in escalations:
@@ -175,26 +192,27 @@ class AlertService:
                 self._accepted(alert_id, user, self.clock.time())
         return self.get(alert_id)
 
-    def accept_many(self, alert_ids: list[int], user: str) -> int:
-        """Acknowledge all (a storm's digest or grouped DM); the ones already handled are skipped."""
-        done = 0
-        with self.work():
-            for alert_id in alert_ids:
-                alert = self.store.get(alert_id)
-                if alert is not None and alert.status == AlertStatus.PENDING:
-                    self.accept(alert_id, user)
-                    done += 1
-        return done
+    def accept_many(self, alert_ids: list[int], by: Actor) -> tuple[int, int]:
+        """Acknowledge all (a storm's digest or grouped DM): (done, not theirs to answer); the ones
+        already handled are skipped."""
+        return self._many(alert_ids, by, lambda a: a.status == AlertStatus.PENDING, self.accept)
 
-    def resolve_many(self, alert_ids: list[int], user: str) -> int:
-        done = 0
+    def resolve_many(self, alert_ids: list[int], by: Actor) -> tuple[int, int]:
+        return self._many(alert_ids, by, lambda a: a.status != AlertStatus.RESOLVED, self.resolve)
+
+    def _many(self, alert_ids: list[int], by: Actor, wanted, act) -> tuple[int, int]:
+        done = refused = 0
         with self.work():
             for alert_id in alert_ids:
                 alert = self.store.get(alert_id)
-                if alert is not None and alert.status != AlertStatus.RESOLVED:
-                    self.resolve(alert_id, user)
-                    done += 1
-        return done
+                if alert is None or not wanted(alert):
+                    continue
+                if not self.may_answer(alert, by):
+                    refused += 1
+                    continue
+                act(alert_id, by)
+                done += 1
+        return done, refused
 
     def in_batch(self, batch_id: int) -> list[int]:
         return [a.id for a in self.store.in_batch(batch_id)]
@@ -207,25 +225,28 @@ class AlertService:
                 ids.append(escalation.subject_id)
         return ids
 
-    def resolve(self, alert_id: int, user: str) -> Alert:
+    def resolve(self, alert_id: int, by: Actor) -> Alert:
         with self.work():
             alert = self.get(alert_id)
             if alert.status == AlertStatus.RESOLVED:
                 raise AlertError("alert_not_pending", alert=alert)
-            self._resolve(alert, by=user, at=self.clock.time(), reason="person")
+            self._require_may_answer(alert, by)
+            self._resolve(alert, by=by.user, at=self.clock.time(), reason="person")
         return self.get(alert_id)
 
-    def resolve_subject(self, subject_key: str, user: str) -> None:
+    def resolve_subject(self, subject_key: str, by: Actor) -> None:
         kind, _, ref = subject_key.partition(":")
         if kind != "alert":
             raise AlertError("cannot_resolve_here")
-        self.resolve(int(ref), user)
+        self.resolve(int(ref), by)
 
-    def escalate(self, alert_id: int, user: str, seen: tuple[int, int] | None = None) -> None:
+    def escalate(self, alert_id: int, by: Actor, seen: tuple[int, int] | None = None) -> None:
+        user = by.user
         with self.work():
             alert = self.get(alert_id)
             if alert.status != AlertStatus.PENDING:
                 raise AlertError("alert_not_pending", alert=alert)
+            self._require_may_answer(alert, by)
             active = [e for e in self.paging.store.for_subject(subject(alert_id)) if e.state == EscalationState.ACTIVE]
             if not active:
                 raise AlertError("alert_nothing_to_escalate", alert=alert)

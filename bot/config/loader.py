@@ -28,8 +28,10 @@ _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
 
 TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
-    "users", "schedules", "escalation_policies", "alert_sources", "http",
+    "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
+    "who_may_answer_alerts",
 }
+ALERT_ANSWERERS = ("users", "anyone")
 
 
 def load_config(path: str | Path | None) -> Config:
@@ -73,6 +75,8 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         incident=incident,
         severities=severities,
         incident_managers=_group_id(top["incident_managers"]),
+        oncall_managers=_group_id(top["oncall_managers"]),
+        who_may_answer_alerts=top["who_may_answer_alerts"].choice(ALERT_ANSWERERS, "users") or "users",
         templates=_templates(top["templates"], file),
         users=users,
         schedules=schedules,

@@ -59,6 +59,8 @@ class Config:
     incident: IncidentSettings = field(default_factory=IncidentSettings)
     severities: tuple[Severity, ...] = DEFAULT_SEVERITIES
     incident_managers: str | None = None      # Slack user group ID whose members may run any incident
+    oncall_managers: str | None = None        # Slack user group ID whose members may put anyone on call
+    who_may_answer_alerts: str = "users"      # users: listed users and whoever was paged | anyone
     templates: str | None = None              # folder whose .j2 files override the built-in ones
     users: tuple[Person, ...] = ()
     schedules: tuple[Schedule, ...] = ()

@@ -46,7 +46,7 @@ MESSAGES: frozenset[str] = frozenset({
     "incident.severity_changed", "incident.pulse", "incident.wrapup", "incident.postmortem_summary",
     "incident.reopened", "incident.invite_failed",
     "paging.incident_paged", "paging.incident_acknowledged", "paging.incident_exhausted",
-    "paging.incident_nobody_on_call",
+    "paging.incident_nobody_on_call", "paging.confirm_group",
     "alerts.unanswered", "alerts.nobody_on_call",
     "oncall.override",
     "answer",                    # an answer a listener rendered itself (text and blocks in the context)

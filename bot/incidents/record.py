@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from bot.actor import Actor
 from bot.clock import Clock
 from bot.effects.outbox import Effects
 from bot.incidents.model import MAX_TEXT, IncidentError
-from bot.incidents.service import Actor
+from bot.incidents.rules import require_responder
 from bot.incidents.text import clean_text
 from bot.work import Work
 from kernel.incidents import FollowUp, Incident
@@ -23,6 +24,7 @@ class IncidentRecord:
         self.clock = clock
 
     def add_note(self, incident: Incident, actor: Actor, text: str) -> int:
+        require_responder(incident, actor)
         note = clean_text(text, "note", MAX_TEXT)
         now = self.clock.time()
         with self.work():
@@ -32,6 +34,7 @@ class IncidentRecord:
         return event
 
     def add_link(self, incident: Incident, actor: Actor, url: str, title: str | None) -> int:
+        require_responder(incident, actor)
         if not url.startswith(("http://", "https://")) or len(url) <= len("https://"):
             raise IncidentError("not_a_link", given=url)
         label = clean_text(title or url, "link title", MAX_LINK_TITLE, required=False) or url
@@ -48,6 +51,7 @@ class IncidentRecord:
         return link_id
 
     def add_followup(self, incident: Incident, actor: Actor, text: str, owner: str | None) -> int:
+        require_responder(incident, actor)
         body = clean_text(text, "follow-up", MAX_FOLLOWUP)
         now = self.clock.time()
         with self.work():
@@ -64,6 +68,7 @@ class IncidentRecord:
 
     def complete_followup(self, incident: Incident, actor: Actor, followup_id: int) -> None:
         """Its owner, the commander or an incident manager marks it done (who made it may not be either)."""
+        require_responder(incident, actor)
         followup = next((f for f in self.store.followups(incident.id) if f.id == followup_id), None)
         if followup is None:
             raise IncidentError("no_such_followup", incident=incident, followup=followup_id)

@@ -5,8 +5,7 @@ Callers (Slack listeners, the alert flow, timers) hand in plain values; nothing 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from bot.actor import Actor
 from bot.clock import Clock
 from bot.config import Config, Severity
 from bot.effects.outbox import Effects
@@ -14,6 +13,7 @@ from bot.effects.replies import ReplyTo
 from bot.incidents.channels import IncidentChannels
 from bot.incidents.model import MAX_TEXT, MAX_TITLE, DeclareRequest, IncidentError
 from bot.incidents.pulses import Pulses
+from bot.incidents.rules import require_responder
 from bot.incidents.text import clean_text, unique
 from bot.logs import get_logger
 from bot.paging.targets import PageTargets
@@ -27,12 +27,6 @@ log = get_logger("warroom.incidents")
 SURFACES = ("topic", "status", "announcement")
 RETRY_WINDOW = 120.0          # a declare repeated within this is the person's retry, not a new incident
 DECLARES_PER_MINUTE = 5       # per person: a loop or a stuck key must not open fifty channels
-
-
-@dataclass(frozen=True)
-class Actor:
-    user: str
-    is_manager: bool = False     # member of the configured incident_managers group
 
 
 class IncidentService:
@@ -140,6 +134,7 @@ class IncidentService:
                             lane=f"incident:{incident.id}:invite")
 
     def assign_role(self, incident: Incident, actor: Actor, role: str, user: str) -> Incident:
+        require_responder(incident, actor)
         self._require_open(incident)
         role = self.resolve_role(role)
         self._require_commander_or_manager(incident, actor, "change the commander" if role == "commander"
@@ -178,6 +173,7 @@ class IncidentService:
     def escalate(self, incident: Incident, actor: Actor, page: PageTargets) -> int:
         """Page people about this incident: the named people, groups and schedules as one level that
         waits for ever, or an escalation policy level by level. Returns the escalation id."""
+        require_responder(incident, actor)
         self._require_open(incident)
         if self.paging is None:
             raise IncidentError("paging_unavailable")
@@ -200,6 +196,7 @@ class IncidentService:
     # updating --------------------------------------------------------------------------------
     def post_update(self, incident: Incident, actor: Actor, *, message: str, status: Status | None = None,
                     to_comms: bool = False, reply_to: ReplyTo | None = None, no_change: bool = False) -> Incident:
+        require_responder(incident, actor)
         self._require_open(incident)
         if status == Status.RESOLVED:
             raise IncidentError("resolve_with_command")
@@ -226,6 +223,7 @@ class IncidentService:
         return self.get(incident.id)
 
     def set_severity(self, incident: Incident, actor: Actor, key: str) -> Incident:
+        require_responder(incident, actor)
         self._require_open(incident)
         self._require_commander_or_manager(incident, actor, "change the severity")
         severity = self.severity(key)
@@ -252,6 +250,7 @@ class IncidentService:
 
     def snooze_pulse(self, incident: Incident, actor: Actor, seconds: float) -> float:
         """Quiet the reminders for a while; returns when they resume."""
+        require_responder(incident, actor)
         self._require_open(incident)
         self._require_commander_or_manager(incident, actor, "snooze the reminders")
         now = self.clock.time()
@@ -265,6 +264,7 @@ class IncidentService:
     # resolving and reopening -----------------------------------------------------------------
     def resolve(self, incident: Incident, actor: Actor, *, summary: str, root_cause: str = "",
                 mitigation: str = "") -> Incident:
+        require_responder(incident, actor)
         self._require_open(incident)
         self._require_commander_or_manager(incident, actor, "resolve it")
         summary_text = clean_text(summary, "summary", MAX_TEXT)
@@ -289,6 +289,7 @@ class IncidentService:
 
     def reopen(self, incident: Incident, actor: Actor, *, reason: str = "") -> Incident:
         """The problem is back: the incident returns to the status it had, with pulses and live surfaces."""
+        require_responder(incident, actor)
         if incident.is_open:
             raise IncidentError("incident_open", incident=incident)
         self._require_commander_or_manager(incident, actor, "reopen it")

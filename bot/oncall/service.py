@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
+from bot.actor import Actor
 from bot.clock import Clock
 from bot.config import Config
 from bot.effects.outbox import Effects
@@ -121,15 +122,21 @@ class OnCallService:
         return sorted(found, key=lambda mine: mine.shift.start)
 
     # taking the pager --------------------------------------------------------------------------
-    def override(self, schedule: Schedule, user: str, *, until: float, by: str) -> int:
+    def override(self, schedule: Schedule, user: str, *, until: float, by: Actor) -> int:
+        """``user`` takes the pager until ``until``. A listed user may take it themselves; putting someone
+        else on call is for on-call or incident managers (that person has not agreed to it)."""
+        if by.user != user and not (by.is_oncall_manager or by.is_manager):
+            raise OnCallError("override_others", user=user, managers=bool(self.config.oncall_managers))
+        if by.user == user and self.config.person(user) is None and not (by.is_oncall_manager or by.is_manager):
+            raise OnCallError("override_not_listed")
         start = self.clock.time()
         if until <= start:
             raise OnCallError("override_in_past")
         if until - start > MAX_OVERRIDE.total_seconds():
             raise OnCallError("override_too_long", days=MAX_OVERRIDE.days)
         with self.work():
-            override_id = self.overrides.add(schedule.name, user, start, until, by=by, at=start)
+            override_id = self.overrides.add(schedule.name, user, start, until, by=by.user, at=start)
             self._overrides_cache.pop(schedule.name, None)
             self.effects.post("config:alerts", "oncall.override",
-                              {"schedule": schedule.name, "user": user, "by": by, "start": start, "end": until})
+                              {"schedule": schedule.name, "user": user, "by": by.user, "start": start, "end": until})
         return override_id

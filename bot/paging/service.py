@@ -12,6 +12,7 @@ from typing import Callable, Protocol
 
 from bot.clock import Clock
 from bot.effects.outbox import Effects
+from bot.effects.replies import ReplyTo
 from bot.logs import get_logger
 from bot.paging.model import PagingError
 from bot.work import Work
@@ -23,6 +24,7 @@ from storage.timers import TimerStore
 log = get_logger("warroom.paging")
 
 ESCALATION_TIMER = "escalation"
+CONFIRM_ABOVE = 25          # people in one hand-named group paged without asking the person first
 OnCallLookup = Callable[[str, float], "str | None"]
 
 
@@ -114,13 +116,23 @@ class Paging:
         hooks.on_paged(escalation, user, now)
 
     def page_group_members(self, escalation_id: int, group: str, users: list[str], *, level: int, round: int,
-                           by: str | None = None) -> int:
-        """Called once Slack said who is in the group; stale answers (escalation moved on) are dropped."""
+                           by: str | None = None, confirmed: bool = False) -> int:
+        """Called once Slack said who is in the group; stale answers (escalation moved on) are dropped.
+
+        A group someone named by hand (not a configured policy) with more than CONFIRM_ABOVE members is
+        not paged until the person who named it confirms: a typo'd @engineering must not wake 150 people.
+        """
         now = self.clock.time()
         paged = 0
         with self.work():
             escalation = self.get(escalation_id)
             if escalation.state != EscalationState.ACTIVE or (escalation.level, escalation.round) != (level, round):
+                return 0
+            if len(users) > CONFIRM_ABOVE and not confirmed and escalation.policy is None and by is not None:
+                self.effects.reply(ReplyTo(by), "paging.confirm_group",
+                                   {"escalation": escalation_id, "group": group, "count": len(users),
+                                    "level": level, "round": round})
+                log.info("paging.group_needs_confirmation", escalation=escalation_id, group=group, members=len(users))
                 return 0
             for user in users:
                 before = len(self.store.pages(escalation_id))
@@ -128,6 +140,18 @@ class Paging:
                                 by=by)
                 paged += len(self.store.pages(escalation_id)) - before
         return paged
+
+    def confirm_group(self, escalation_id: int, group: str, *, level: int, round: int, by: str) -> None:
+        """The person who named a large group confirms: page all of its members (read afresh from Slack)."""
+        with self.work():
+            escalation = self.get(escalation_id)
+            if escalation.state != EscalationState.ACTIVE or (escalation.level, escalation.round) != (level, round):
+                raise PagingError("page_not_active", escalation=escalation)
+            if escalation.created_by != by:
+                raise PagingError("confirm_not_yours", escalation=escalation)
+            self.effects.do("paging.expand_group", {"escalation": escalation_id, "group": group, "level": level,
+                                                    "round": round, "by": by, "confirmed": True},
+                            lane=f"escalation:{escalation_id}")
 
     # answering ---------------------------------------------------------------------------------
     def acknowledge(self, escalation_id: int, user: str, note: str | None = None) -> AckOutcome:

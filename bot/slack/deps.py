@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from bot.actor import Actor
 from bot.clock import Clock
 from bot.config import Config
 from bot.effects.outbox import Effects
 from bot.incidents.channel_log import ChannelLog
 from bot.incidents.record import IncidentRecord
-from bot.incidents.service import Actor, IncidentService
+from bot.incidents.service import IncidentService
 from bot.slack.api import SlackApi
 from bot.slack.directory import Directory
 from bot.slack.messages import RenderContext
@@ -42,6 +43,9 @@ class Deps:
     oncall: "OnCallService"
     seen_events: SeenEvents
 
-    def actor(self, user: str) -> Actor:
+    def actor(self, user: str, *, in_channel: bool | None = None) -> Actor:
+        """Group membership comes from the directory's cache: a listener may not wait on Slack."""
         managers = self.directory.cached_group_members(self.config.incident_managers)
-        return Actor(user=user, is_manager=user in managers)
+        oncall_managers = self.directory.cached_group_members(self.config.oncall_managers)
+        return Actor(user=user, is_manager=user in managers, is_oncall_manager=user in oncall_managers,
+                     in_channel=in_channel)

@@ -32,6 +32,7 @@ class Directory:
         self._users: dict[str, tuple[float, dict[str, Any]]] = {}
         self._dms: dict[str, str] = {}
         self._joined: set[str] = set()
+        self._members: dict[str, set[str]] = {}   # channel -> members, kept current by join/leave events
 
     # channels ------------------------------------------------------------------------------
     async def channel_id(self, ref: str) -> str:
@@ -96,6 +97,35 @@ class Directory:
         channel = data["channel"]["id"]
         self._dms[user] = channel
         return channel
+
+    # channel members -----------------------------------------------------------------------
+    async def is_member(self, channel: str, user: str) -> bool:
+        """Whether ``user`` is in ``channel``: read once with conversations.members, then kept current by
+        member_joined_channel / member_left_channel events and warroom's own invites."""
+        members = self._members.get(channel)
+        if members is None:
+            members = set()
+            cursor = None
+            for _ in range(100):
+                params: dict[str, Any] = {"channel": channel, "limit": 1000}
+                if cursor:
+                    params["cursor"] = cursor
+                data = await self.api.call("conversations.members", patient=True, **params)
+                members.update(data.get("members", []))
+                cursor = (data.get("response_metadata") or {}).get("next_cursor")
+                if not cursor:
+                    break
+            members |= self._members.get(channel, set())  # joins that arrived while we read
+            self._members[channel] = members
+        return user in members
+
+    def member_joined(self, channel: str | None, user: str | None) -> None:
+        if channel and user and channel in self._members:
+            self._members[channel].add(user)
+
+    def member_left(self, channel: str | None, user: str | None) -> None:
+        if channel and user and channel in self._members:
+            self._members[channel].discard(user)
 
     # user groups ---------------------------------------------------------------------------
     def cached_group_members(self, group: str | None) -> frozenset[str]:

@@ -46,6 +46,7 @@ EVENT_SCOPES: dict[str, tuple[str, ...]] = {
     "reaction_removed": ("reactions:read",),
     "pin_added": ("pins:read",),
     "member_joined_channel": ("channels:read", "groups:read"),
+    "member_left_channel": ("channels:read", "groups:read"),
     "app_home_opened": (),
     "app_mention": ("app_mentions:read",),
 }

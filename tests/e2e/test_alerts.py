@@ -263,3 +263,33 @@ def test_after_an_automatic_escalation_every_page_says_what_happened(bot, sandbo
         raw = str(message["blocks"])
         bare = re.sub(r"<!date\^[^>]*>", "", raw)
         assert not re.search(r"\d{2}:\d{2} (UTC|GMT)", bare), "a time outside Slack's date token"
+
+
+def test_only_listed_users_and_the_people_paged_answer_an_alert(bot, sandbox):
+    """Issue 7 item 8: someone who is neither listed nor paged is refused, and nothing changes."""
+    raise_alert(sandbox, bot, user="alice", priority="high")
+    sandbox.as_user("dave").join("alerts")
+    post = sandbox.messages("alerts")[-1]
+    for label in ("Acknowledge", "Resolve", "Escalate"):
+        click = sandbox.as_user("dave").click(label, message=post)
+        refusal = click.wait_reply(contains="is answered by the people paged for it")
+        assert "you are neither" in sandbox.render(refusal)
+    assert bot.query("SELECT status, level FROM alerts JOIN escalations ON subject = 'alert:' || alerts.id") == [
+        ("pending", 0)]
+    sandbox.as_user("carol").join("alerts")
+    sandbox.as_user("carol").click("Acknowledge", message=post).ack  # carol is listed
+    sandbox.wait_for(lambda: bot.query("SELECT status, accepted_by FROM alerts") == [
+        ("accepted", sandbox.user("carol")["id"])])
+
+
+def test_a_team_may_let_anyone_answer_alerts(sandbox, tmp_path):
+    config = make_config(oncall_yaml(sandbox) + "who_may_answer_alerts: anyone\n")
+    bot = BotThread(sandbox, config, str(tmp_path / "open.db")).start()
+    try:
+        raise_alert(sandbox, bot, user="alice", priority="high")
+        sandbox.as_user("dave").join("alerts")
+        sandbox.as_user("dave").click("Resolve", message=sandbox.messages("alerts")[-1]).ack
+        sandbox.wait_for(lambda: bot.query("SELECT status, resolved_by FROM alerts") == [
+            ("resolved", sandbox.user("dave")["id"])])
+    finally:
+        bot.stop()

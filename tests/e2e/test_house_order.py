@@ -150,3 +150,45 @@ def test_a_followup_is_marked_done_by_its_owner_the_commander_or_a_manager(bot, 
         contains="Follow-ups")
     sandbox.as_user("alice").click("Mark done", message=commander).ack
     sandbox.wait_for(lambda: bot.query("SELECT count(*) FROM followups WHERE done_at IS NOT NULL") == [(2,)])
+
+
+def test_a_large_group_is_paged_only_after_its_size_is_confirmed(bot, sandbox, incident):
+    """Issue 7 item 9: naming a 30-person group by hand asks first; confirming pages all of them."""
+    members = [sandbox.add_user(f"engineer{n}") for n in range(30)]
+    sandbox.add_usergroup("engineering", users=members)
+    ack = command(sandbox, bot, "alice", "escalate @engineering", incident["id"])
+    assert ack == {}
+    bot.settle()
+    assert bot.query("SELECT count(*) FROM pages") == [(0,)]
+    alice_dm = sandbox.dm_channel(sandbox.user("alice")["id"])
+    question = sandbox.wait_for(lambda: next((m for m in sandbox.messages(alice_dm)
+                                              if "has *30* members" in m["text"]), None))
+    assert "nobody has been paged yet" in sandbox.render(question)
+    sandbox.as_user("alice").click("Page all 30", message=question).ack
+    sandbox.wait_for(lambda: bot.query("SELECT count(*) FROM pages") == [(30,)], timeout=15)
+    assert sorted(r[0] for r in bot.query("SELECT user_id FROM pages")) == sorted(members)
+
+
+def test_a_small_group_is_paged_at_once(bot, sandbox, incident):
+    sandbox.add_usergroup("dbas", users=[sandbox.user("bob")["id"], sandbox.user("carol")["id"]])
+    command(sandbox, bot, "alice", "escalate @dbas", incident["id"])
+    sandbox.wait_for(lambda: bot.query("SELECT count(*) FROM pages") == [(2,)])
+
+
+def test_only_people_in_the_channel_use_a_public_incidents_buttons(bot, sandbox, incident):
+    """Issue 7 item 10: the member cache starts from conversations.members and follows join and leave."""
+    status = next(m for m in sandbox.messages(incident["id"]) if "Post update" in sandbox.render(m))
+    dave = sandbox.as_user("dave")
+    refusal = dave.click("Post update", message=status).wait_reply(contains="act on incident #1")
+    assert "Join it first" in sandbox.render(refusal)
+    assert dave.view() is None, "no form opened"
+    dave.join(incident["id"])
+    sandbox.wait_for(lambda: "joined" in [k for (k,) in bot.query("SELECT kind FROM timeline")])
+    dave.click("Post update", message=status).ack
+    view = sandbox.wait_for(dave.view, message="a member gets the form")
+    assert view["callback_id"] == "incident_update"
+    dave.close_view()
+    dave.leave(incident["id"])
+    bot.settle()
+    refusal = dave.click("Resolve", message=status).wait_reply(contains="act on incident #1")
+    assert "Join it first" in sandbox.render(refusal)

@@ -8,7 +8,8 @@ from tests.e2e.oncall_config import oncall_yaml
 
 @pytest.fixture
 def config_text(sandbox):
-    return oncall_yaml(sandbox)
+    leads = sandbox.add_usergroup("oncall-leads", users=[sandbox.user("bob")["id"]])
+    return oncall_yaml(sandbox) + f"oncall_managers: {leads}\n"
 
 
 def oncall(sandbox, user, text="", channel="general"):
@@ -55,6 +56,20 @@ def test_ambiguous_override_asks_which_schedule(bot, sandbox):
     assert "Which schedule should" in question["text"]
     bob.click("secondary", message=result.replies[0]).ack
     sandbox.wait_for(lambda: bot.query("SELECT schedule FROM overrides") == [("secondary",)])
+
+
+def test_who_may_take_the_pager_for_whom(bot, sandbox):
+    """Issue 7 item 7: listed users for themselves; others only by on-call or incident managers."""
+    alice, dave = sandbox.user("alice")["id"], sandbox.user("dave")["id"]
+    refused = oncall(sandbox, "dave", "override @dave 2h primary")
+    assert "Only people listed under `users:`" in refused
+    refused = oncall(sandbox, "alice", "override @carol 2h primary")
+    assert "Only on-call managers and incident managers can put someone else on call" in refused
+    assert bot.query("SELECT count(*) FROM overrides") == [(0,)]
+    assert f"<@{alice}> has the pager for *primary*" in oncall(sandbox, "alice", "override @alice 2h primary")
+    assert f"<@{dave}> has the pager for *primary*" in oncall(sandbox, "bob", "override @dave 1h primary")
+    assert bot.query("SELECT user_id, created_by FROM overrides ORDER BY id") == [
+        (alice, alice), (dave, sandbox.user("bob")["id"])]
 
 
 def test_override_refusals_say_how(bot, sandbox):

@@ -89,14 +89,14 @@ def register(app, deps: Deps) -> None:
     @app.action("alert_ack")
     async def ack_alert(ack, body) -> None:
         def work() -> None:
-            deps.alerts.accept(int(body["actions"][0]["value"]), body["user"]["id"])
+            deps.alerts.accept(int(body["actions"][0]["value"]), deps.actor(body["user"]["id"]))
             return None  # the alert message itself now shows who acknowledged
         await act_then_ack(deps, ack, body, "alert_ack", work)
 
     @app.action("alert_resolve")
     async def resolve_alert(ack, body) -> None:
         def work() -> None:
-            deps.alerts.resolve(int(body["actions"][0]["value"]), body["user"]["id"])
+            deps.alerts.resolve(int(body["actions"][0]["value"]), deps.actor(body["user"]["id"]))
             return None
         await act_then_ack(deps, ack, body, "alert_resolve", work)
 
@@ -104,7 +104,7 @@ def register(app, deps: Deps) -> None:
     async def escalate_alert(ack, body) -> None:
         def work() -> dict[str, Any]:
             alert_id, level, round_ = (int(x) for x in body["actions"][0]["value"].split(":"))
-            deps.alerts.escalate(alert_id, body["user"]["id"], seen=(level, round_))
+            deps.alerts.escalate(alert_id, deps.actor(body["user"]["id"]), seen=(level, round_))
             return answer("done_escalate")
         await act_then_ack(deps, ack, body, "alert_escalate", work)
 
@@ -129,7 +129,8 @@ def register(app, deps: Deps) -> None:
             def work() -> dict[str, Any]:
                 ids = _ids(deps.alerts, body["actions"][0]["value"])
                 many = deps.alerts.accept_many if action == "ack" else deps.alerts.resolve_many
-                return answer("done_many", count=many(ids, body["user"]["id"]), action=action)
+                done, refused = many(ids, deps.actor(body["user"]["id"]))
+                return answer("done_many", count=done, refused=refused, action=action)
             await act_then_ack(deps, ack, body, f"alerts_{action}_all", work)
         return handler
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.actor import Actor
 from bot.incidents.model import IncidentError
+from bot.incidents.rules import require_responder
+from bot.logs import get_logger
 from bot.slack import parsing
 from bot.slack.answers import (
     act_then_ack,
@@ -21,6 +24,8 @@ from bot.slack.deps import Deps
 from bot.slack.incidents import modals
 from bot.slack.incidents.command import followups_page
 from kernel.incidents import Incident
+
+log = get_logger("warroom.listeners")
 
 R = "incident/replies"
 OPENERS = {
@@ -45,14 +50,28 @@ def _where(body: dict[str, Any]) -> dict[str, Any]:
     return {"channel": channel_of(body), "response_url": body.get("response_url")}
 
 
+async def clicker(deps: Deps, body: dict[str, Any]) -> Actor:
+    """The person who clicked a button on an incident's message, with whether they are in its channel."""
+    user = body["user"]["id"]
+    try:
+        incident = _incident_from(deps, _action(body)["value"])
+        in_channel = await deps.directory.is_member(incident.channel_id, user) if incident.channel_id else None
+    except Exception as exc:  # the incident is gone or Slack does not answer: the action itself will say
+        log.warning("incident.membership_unknown", reason=str(exc))
+        in_channel = None
+    return deps.actor(user, in_channel=in_channel)
+
+
 def register(app, deps: Deps) -> None:
     @app.action(re.compile(r"^(incident_(update|severity|resolve|note|followup)_open|pulse_post_update)$"))
     async def open_modal(ack, body) -> None:
         action = _action(body)
+        actor = await clicker(deps, body)
         try:
             incident = _incident_from(deps, action["value"])
             if not incident.is_open:
                 raise IncidentError("incident_resolved", incident=incident)
+            require_responder(incident, actor)
             view = OPENERS[action["action_id"]](deps, incident, _where(body))
         except Exception as exc:
             answer_later(deps, reply_to_of(body), error_reply(deps, exc, action["action_id"]))
@@ -71,30 +90,34 @@ def register(app, deps: Deps) -> None:
 
     @app.action("pulse_no_change")
     async def no_change(ack, body) -> None:
+        actor = await clicker(deps, body)
+
         def work() -> dict[str, Any]:
-            user = body["user"]["id"]
             incident_id, reminded_at = _action(body)["value"].split(":")
             incident = deps.incidents.get(int(incident_id))
-            deps.incidents.no_change(incident, deps.actor(user), reminded_at=float(reminded_at))
-            return _done(deps, "done_no_change", actor=user)
+            deps.incidents.no_change(incident, actor, reminded_at=float(reminded_at))
+            return _done(deps, "done_no_change", actor=actor.user)
         await act_then_ack(deps, ack, body, "pulse_no_change", work)
 
     @app.action("pulse_snooze")
     async def snooze(ack, body) -> None:
+        actor = await clicker(deps, body)
+
         def work() -> dict[str, Any]:
-            user = body["user"]["id"]
             incident_id, seconds = _action(body)["value"].split(":")
             incident = deps.incidents.get(int(incident_id))
-            until = deps.incidents.snooze_pulse(incident, deps.actor(user), float(seconds))
-            return _done(deps, "done_snooze", actor=user, until=until)
+            until = deps.incidents.snooze_pulse(incident, actor, float(seconds))
+            return _done(deps, "done_snooze", actor=actor.user, until=until)
         await act_then_ack(deps, ack, body, "pulse_snooze", work)
 
     @app.action("followup_done")
     async def followup_done(ack, body) -> None:
+        actor = await clicker(deps, body)
+
         def work() -> dict[str, Any]:
             incident_id, followup_id = _action(body)["value"].split(":")
             incident = deps.incidents.get(int(incident_id))
-            deps.record.complete_followup(incident, deps.actor(body["user"]["id"]), int(followup_id))
+            deps.record.complete_followup(incident, actor, int(followup_id))
             return reply(deps.texts.mrkdwn(R, "followup_done"))
         await act_then_ack(deps, ack, body, "followup_done", work)
 

@@ -109,6 +109,9 @@ class IncidentChannel:
                     except SlackCallError as single:
                         if single.code not in INVITE_IGNORABLE:
                             problems[user] = single.code
+        for user in users:
+            if user not in problems:
+                self.directory.member_joined(incident.channel_id, user)
         if problems:
             log.warning("incident.invite_problems", incident=incident.id, problems=problems)
             self.channels.invites_failed(incident.id, problems)

@@ -62,6 +62,11 @@ def register(app, deps: Deps) -> None:
 
     @app.event("member_joined_channel")
     async def on_join(event: dict[str, Any], context) -> None:
+        deps.directory.member_joined(event.get("channel"), event.get("user"))
         if event.get("user") == context.get("bot_user_id"):
             return  # the bot joining the channel it created is not news
         deps.channel_log.joined(event.get("channel"), user=event.get("user"), at=deps.clock.time())
+
+    @app.event("member_left_channel")
+    async def on_leave(event: dict[str, Any]) -> None:
+        deps.directory.member_left(event.get("channel"), event.get("user"))

@@ -110,7 +110,7 @@ def register(app, deps: Deps) -> None:
             buttons = [button(s.name, f"override_pick_{i}", json.dumps({"s": s.name, "u": target, "e": end}))
                        for i, s in enumerate(ask.schedules[:25])]
             return reply(question, [section(question), ActionsBlock(block_id="override_pick", elements=buttons)])
-        deps.oncall.override(schedule, target, until=end, by=user)
+        deps.oncall.override(schedule, target, until=end, by=deps.actor(user))
         return reply(deps.texts.mrkdwn(O, "override_done", user=target, schedule=schedule.name, end=end, tz=tz))
 
     @app.command("/il-oncall")
@@ -140,7 +140,7 @@ def register(app, deps: Deps) -> None:
         def work() -> dict[str, Any]:
             choice = json.loads(body["actions"][0]["value"])
             schedule = deps.oncall.schedule(choice["s"])
-            deps.oncall.override(schedule, choice["u"], until=float(choice["e"]), by=body["user"]["id"])
+            deps.oncall.override(schedule, choice["u"], until=float(choice["e"]), by=deps.actor(body["user"]["id"]))
             done = reply(deps.texts.mrkdwn(O, "override_done", user=choice["u"], schedule=schedule.name,
                                            end=float(choice["e"]), tz=viewer_tz(deps, body["user"]["id"])))
             return dict(done, replace_original=True)

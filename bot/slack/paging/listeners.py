@@ -60,9 +60,18 @@ def register(app, deps: Deps) -> None:
             return reply(deps.texts.mrkdwn(P, "escalated_reply"))
         await act_then_ack(deps, ack, body, "page_escalate", work)
 
+    @app.action("page_group_confirm")
+    async def on_group_confirm(ack, body) -> None:
+        def work() -> dict[str, Any]:
+            escalation_id, group, level, round_ = body["actions"][0]["value"].split(":")
+            deps.paging.confirm_group(int(escalation_id), group, level=int(level), round=int(round_),
+                                      by=body["user"]["id"])
+            return dict(reply(deps.texts.mrkdwn(P, "confirmed_group", group=group)), replace_original=True)
+        await act_then_ack(deps, ack, body, "page_group_confirm", work)
+
     @app.action("page_resolve")
     async def on_resolve(ack, body) -> None:
         def work() -> None:
             escalation = deps.paging.get(int(body["actions"][0]["value"]))
-            deps.alerts.resolve_subject(escalation.subject, body["user"]["id"])
+            deps.alerts.resolve_subject(escalation.subject, deps.actor(body["user"]["id"]))
         await act_then_ack(deps, ack, body, "page_resolve", work)

@@ -67,7 +67,16 @@ def page_message(ctx: RenderContext, escalation: Escalation, page: Page, next_at
     return Rendered.of(t.plain(P, "fallback", **data), blocks)
 
 
+def confirm_group(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
+    t = ctx.texts
+    text = t.mrkdwn(P, "confirm_group", **data)
+    value = f"{data['escalation']}:{data['group']}:{data['level']}:{data['round']}"
+    return Rendered.of(text, [section(text), ActionsBlock(block_id="confirm_group", elements=[
+        button(t.plain(P, "confirm_group_button", **data), "page_group_confirm", value, "danger")])])
+
+
 MESSAGES: dict[str, MessageBuilder] = {
+    "paging.confirm_group": confirm_group,
     "paging.incident_paged": template_post("paging/incident", "paged"),
     "paging.incident_acknowledged": template_post("paging/incident", "acknowledged"),
     "paging.incident_exhausted": template_post("paging/incident", "exhausted"),

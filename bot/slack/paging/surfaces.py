@@ -32,5 +32,5 @@ class PagingSurfaces:
         members = await self.directory.group_members(payload["group"])
         paged = self.paging.page_group_members(int(payload["escalation"]), payload["group"], sorted(members),
                                                level=int(payload["level"]), round=int(payload["round"]),
-                                               by=payload.get("by"))
+                                               by=payload.get("by"), confirmed=bool(payload.get("confirmed")))
         return {"members": len(members), "paged": paged}
