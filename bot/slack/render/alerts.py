@@ -137,6 +137,7 @@ def _with_alert(ctx: RenderContext, data: dict[str, Any]) -> dict[str, Any]:
 
 message("alerts.unanswered")(template_post("alerts/posts", "unanswered", _with_alert))
 message("alerts.nobody_on_call")(template_post("alerts/posts", "nobody_on_call", _with_alert))
+message("alerts.source_full")(template_post("alerts/posts", "source_full"))
 
 
 def alert_lines(ctx: RenderContext, incident) -> list[Block]:
