@@ -27,6 +27,7 @@ from bot.incidents.paging_hooks import IncidentPagingHooks
 from bot.oncall.service import OnCallService
 from bot.incidents.service import IncidentService
 from bot.paging.service import ESCALATION_TIMER, Paging
+from bot.log_throttle import install_loop_error_throttle
 from bot.logs import get_logger
 from bot.slack import incident_surfaces
 from bot.slack.api import SlackApi
@@ -93,6 +94,7 @@ class Warroom:
 
     # lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
+        install_loop_error_throttle(asyncio.get_running_loop())
         self.db = open_database(self.db_path)  # first: its refusals say best what is wrong with the path
         self._take_instance_lock()
         self.client = AsyncWebClient(token=self.bot_token, base_url=self.api_url)
