@@ -14,6 +14,7 @@ import pytest
 
 from tests.e2e.helpers import texts
 from tests.e2e.oncall_config import oncall_yaml
+from tests.loop_watch import record_stalls
 
 KEY = "test-webhook-key"
 BIG_REQUESTS = 8
@@ -43,23 +44,9 @@ def post(bot, source, body, timeout=60):
         return error.code, json.loads(error.read())
 
 
-def loop_stalls(bot) -> tuple[list[float], "asyncio.Future"]:
-    """How late the bot's loop comes back to a 5 ms sleep, measured on the loop itself."""
-    stalls: list[float] = []
-
-    async def heartbeat() -> None:
-        last = time.monotonic()
-        while True:
-            await asyncio.sleep(0.005)
-            now = time.monotonic()
-            stalls.append(now - last - 0.005)
-            last = now
-
-    return stalls, asyncio.run_coroutine_threadsafe(heartbeat(), bot.loop)
-
-
 def test_slash_commands_are_answered_while_big_requests_are_stored(bot, sandbox):
-    stalls, beating = loop_stalls(bot)
+    stalls: list[float] = []
+    beating = asyncio.run_coroutine_threadsafe(record_stalls(stalls), bot.loop)  # on the bot's own loop
     with ThreadPoolExecutor(BIG_REQUESTS) as senders:
         answers = [senders.submit(post, bot, "big", [{"summary": f"batch {b} check {i} failed"} for i in range(EVENTS)])
                    for b in range(BIG_REQUESTS)]

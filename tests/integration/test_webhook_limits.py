@@ -13,6 +13,7 @@ import pytest
 
 from bot.alerts.payloads import MAX_EVENTS, content_key
 from tests.integration.support import CONFIG, HOOK_KEY, PROM_KEY, firing, running_intake
+from tests.loop_watch import record_stalls
 
 QUIET_KEY = HOOK_KEY
 
@@ -51,16 +52,7 @@ async def test_big_requests_are_stored_without_holding_the_loop(tmp_path):
     for a busy machine), and /healthz is answered at once."""
     async with running_intake(str(tmp_path / "w.db"), config_with(big=UNLIMITED)) as intake:
         stalls: list[float] = []
-
-        async def heartbeat() -> None:
-            last = time.monotonic()
-            while True:
-                await asyncio.sleep(0.005)
-                now = time.monotonic()
-                stalls.append(now - last - 0.005)
-                last = now
-
-        beating = asyncio.create_task(heartbeat())
+        beating = asyncio.create_task(record_stalls(stalls))
         big = [asyncio.create_task(intake.post("big", [{"summary": f"batch {b} check {i} failed"}
                                                        for i in range(MAX_EVENTS)], key=HOOK_KEY))
                for b in range(8)]
