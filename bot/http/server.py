@@ -36,6 +36,7 @@ from bot.http.limits import (
     SHUTDOWN_TIMEOUT,
     ConnectionLimits,
     SourceRates,
+    TokenBucket,
     connection_limit,
 )
 from bot.http.store_queue import StoreQueue, parse_in_slices
@@ -53,6 +54,18 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 class WebhookServerError(Exception):
     """The webhook server cannot start; the message says why and what to change."""
+
+
+class _Refused(Exception):
+    """A request answered before its events are stored (``status`` and ``error`` are the reply)."""
+
+    def __init__(self, status: int, error: str, *, headers: dict[str, str] | None = None,
+                 throttle: str | None = None) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.headers = headers
+        self.throttle = throttle             # log such replies at a bounded rate under this key
 
 
 class WebhookServer:
@@ -115,46 +128,54 @@ class WebhookServer:
         refusal = self._check_key(source, request.headers.get("Authorization"))
         if source is None or refusal is not None:
             return self._refuse_key(request, began, name[:_NAME_IN_ERROR], refusal or "unknown_source")
-        bucket = self.rates.bucket(source)
-        wait = bucket.admit()
-        if wait:
-            limits = source.limits
-            return self._answer(request, began, 429, {
-                "ok": False, "error": f"alert source {source.name!r} is over its limit of {limits.alerts_per_second} "
-                                      f"alerts a second (burst {limits.burst}); send it again in {wait} s"},
-                source=source.name, headers={"Retry-After": str(wait)}, throttle=f"429:{source.name}")
-        too_large = {"ok": False, "error": f"the body is over {MAX_BODY} bytes; send fewer alerts per request"}
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return self._answer(request, began, 413, too_large, source=source.name)
         try:
-            async with asyncio.timeout(self.connections.body_timeout):
-                raw = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return self._answer(request, began, 413, too_large, source=source.name)
-        except TimeoutError:
-            return self._answer(request, began, 408, {"ok": False, "error": "the body took too long to arrive"},
-                           source=source.name)
-        try:
-            events = await parse_in_slices(source.type, _json(raw))
+            bucket = self._admit(source)
+            events = await parse_in_slices(source.type, _json(await self._body(request)))
+        except _Refused as refused:
+            return self._answer(request, began, refused.status, {"ok": False, "error": refused.error},
+                                source=source.name, headers=refused.headers, throttle=refused.throttle)
         except TooManyEvents as exc:
             return self._answer(request, began, 413, {"ok": False, "error": exc.reason}, source=source.name)
         except PayloadError as exc:
             return self._answer(request, began, 400, {"ok": False, "error": exc.reason}, source=source.name)
-        bucket.charge(len(events) - 1)  # admit() took one
+        bucket.charge(len(events) - 1)  # _admit() took one
         delivery = Delivery(source, events)
         try:
             await self.queue.submit(delivery)  # committed when it returns
         except sqlite3.OperationalError as exc:  # locked, busy, disk full: the sender retries
-            return self._answer(request, began, 503,
-                           {"ok": False, "error": "warroom could not store it (database busy or unavailable); "
-                                                  "send it again"},
-                           source=source.name, count=len(events), error=str(exc),
-                           headers={"Retry-After": str(RETRY_AFTER_BUSY)})
+            return self._answer(
+                request, began, 503, {"ok": False, "error": "warroom could not store it (database busy or "
+                                                            "unavailable); send it again"},
+                source=source.name, count=len(events), error=str(exc), headers={"Retry-After": str(RETRY_AFTER_BUSY)})
         if delivery.refused:
             return self._answer(request, began, 507, _source_full(source, delivery), source=source.name,
-                           count=len(events), refused=delivery.refused, headers={"Retry-After": str(RETRY_AFTER_FULL)})
+                                count=len(events), refused=delivery.refused,
+                                headers={"Retry-After": str(RETRY_AFTER_FULL)})
         return self._answer(request, began, 202, _accepted(delivery), source=source.name,
-                       count=len(events), created=sum(r.created for r in delivery.results))
+                            count=len(events), created=sum(r.created for r in delivery.results))
+
+    def _admit(self, source: AlertSource) -> TokenBucket:
+        """The source's bucket, with one event taken; refused (429) before the body is read when empty."""
+        bucket = self.rates.bucket(source)
+        wait = bucket.admit()
+        if wait:
+            limits = source.limits
+            raise _Refused(429, f"alert source {source.name!r} is over its limit of {limits.alerts_per_second} "
+                                f"alerts a second (burst {limits.burst}); send it again in {wait} s",
+                           headers={"Retry-After": str(wait)}, throttle=f"429:{source.name}")
+        return bucket
+
+    async def _body(self, request: web.Request) -> bytes:
+        too_large = _Refused(413, f"the body is over {MAX_BODY} bytes; send fewer alerts per request")
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            raise too_large
+        try:
+            async with asyncio.timeout(self.connections.body_timeout):
+                return await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise too_large from None
+        except TimeoutError:
+            raise _Refused(408, "the body took too long to arrive") from None
 
     def _check_key(self, source: AlertSource | None, header: str | None) -> str | None:
         """None when the request carries the source's key; else why not (for the log, never the key).
@@ -167,7 +188,7 @@ class WebhookServer:
         expected = self.environ.get(source.key_env or "", "")
         if not expected:
             self.throttled.error(f"key_not_set:{source.name}", "http.key_not_set", source=source.name,
-                            key_env=source.key_env or "-")
+                                 key_env=source.key_env or "-")
             return "key_not_set"
         if scheme.lower() != "bearer" or not given_bytes:
             return "missing"
