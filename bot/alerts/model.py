@@ -26,9 +26,10 @@ class SourceLimits:
     """What one webhook source may send (warroom.yml ``alert_sources[].limits``), so a noisy one
     cannot starve the others or fill the disk."""
 
-    alerts_per_second: int = 100               # sustained rate of events; over it: 429 with Retry-After
+    # the defaults take the storm warroom is built for (10,000 alerts in a minute from one source)
+    alerts_per_second: int = 200               # sustained rate of events; over it: 429 with Retry-After
     burst: int = 2000                          # events that may arrive at once before the rate applies
-    open_alerts: int = 2000                    # open alerts at once; new ones beyond are refused
+    open_alerts: int = 10_000                  # open alerts at once; new ones beyond are refused
 
 
 @dataclass(frozen=True)
