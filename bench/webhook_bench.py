@@ -107,8 +107,9 @@ def build(db_path: str):
         "users": [{"slack_id": "U0000AAA1", "name": "alice"}, {"slack_id": "U0000AAA2", "name": "bob"}],
         "escalation_policies": [{"name": "primary", "levels": [{"notify": ["user:alice"], "timeout": "5m"},
                                                                {"notify": ["user:bob"]}]}],
+        # the intake's capacity is measured, not a source's rate limit (200 alerts/s by default)
         "alert_sources": [{"name": "prometheus", "type": "alertmanager", "escalation_policy": "primary",
-                           "key_env": "BENCH_KEY"}],
+                           "key_env": "BENCH_KEY", "limits": {"alerts_per_second": 100_000, "burst": 100_000}}],
         "http": {"listen": f"{HOST}:0"},
     }, "bench.yml", environ=environ)
     db = open_database(db_path)

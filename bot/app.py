@@ -25,6 +25,7 @@ from bot.incidents.paging_hooks import IncidentPagingHooks
 from bot.incidents.pulses import PULSE, PulseFired, Pulses
 from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
+from bot.log_throttle import install_loop_error_throttle
 from bot.logs import get_logger
 from bot.oncall.service import OnCallService
 from bot.paging.service import ESCALATION_TIMER, Paging
@@ -86,9 +87,11 @@ class Warroom:
 
     # lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
+        install_loop_error_throttle(asyncio.get_running_loop())
         # first: its refusals say best what is wrong with the path; it takes the instance lock
         # before migrating, so a second warroom never touches a database the first one uses
         self.db = open_database(self.db_path, exclusive=True)
+        self.db.checkpoint_in_background()
         self.client = AsyncWebClient(token=self.bot_token, base_url=self.api_url)
         try:
             auth = await self.client.auth_test()

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, EnvironmentError_, load_config, load_environment
 from bot.logs import get_logger, setup_logging
+from bot.process_limits import RLIM_INFINITY, raise_open_files_limit
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 MANIFEST_PATH = Path(__file__).resolve().parent / "manifest.yml"
@@ -103,6 +104,8 @@ def run_command(args: argparse.Namespace) -> int:
     except (EnvironmentError_, ConfigError) as exc:
         return fail(str(exc))
     setup_logging(args.log_level)
+    soft, hard = raise_open_files_limit()
+    log.info("process.open_files", soft=soft, hard="unlimited" if hard == RLIM_INFINITY else hard)
     bot = Warroom(config, bot_token=bot_token, app_token=app_token, api_url=env.api_url, db_path=env.db_path)
 
     async def serve() -> None:

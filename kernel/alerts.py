@@ -18,6 +18,17 @@ PRIORITIES = ("high", "low")
 
 
 @dataclass(frozen=True)
+class SourceLimits:
+    """What one webhook source may send (warroom.yml ``alert_sources[].limits``), so a noisy one
+    cannot starve the others or fill the disk."""
+
+    # the defaults take the storm warroom is built for (10,000 alerts in a minute from one source)
+    alerts_per_second: int = 200               # sustained rate of events; over it: 429 with Retry-After
+    burst: int = 2000                          # events that may arrive at once before the rate applies
+    open_alerts: int = 10_000                  # open alerts at once; new ones beyond are refused
+
+
+@dataclass(frozen=True)
 class AlertSource:
     name: str
     type: str                                  # slack | alertmanager | webhook
@@ -26,6 +37,7 @@ class AlertSource:
     channel: str | None = None                 # where its alerts are posted (default: channels.alerts)
     channels: tuple[str, ...] = ()             # slack: channels where anyone may raise alerts
     key_env: str | None = None                 # webhooks: environment variable holding the bearer key
+    limits: SourceLimits = SourceLimits()      # webhooks
 
     @property
     def escalation_policy(self) -> str | None:

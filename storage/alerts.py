@@ -57,6 +57,12 @@ class AlertStore:
     def count_open(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM alerts WHERE status != 'resolved'").fetchone()[0])
 
+    def count_open_keyed(self, source: str) -> int:
+        """Open alerts of ``source`` that have a dedup key (every webhook alert has one), as the
+        triggers on alerts keep it."""
+        row = self.db.conn.execute("SELECT open FROM alert_source_open WHERE source = ?", (source,)).fetchone()
+        return int(row[0]) if row else 0
+
     def for_incident(self, incident_id: int) -> list[Alert]:
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM alerts WHERE incident_id = ? ORDER BY id",
                                     (incident_id,)).fetchall()

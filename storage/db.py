@@ -15,6 +15,7 @@ from typing import Any, Iterator, Sequence
 
 import sqlite_utils
 
+from storage.checkpoints import Checkpointer
 from storage.errors import StorageError, StorageUnavailable
 from storage.instance_lock import InstanceLock
 from storage.migrations import LATEST_VERSION, apply_migrations
@@ -29,6 +30,7 @@ class Database:
         self.conn = conn
         self.path = path
         self.lock = lock
+        self.checkpointer: Checkpointer | None = None
         self._utils = sqlite_utils.Database(conn, execute_plugins=False)
 
     # statements --------------------------------------------------------------------------------
@@ -86,8 +88,17 @@ class Database:
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
-        else:
+        try:
             self.execute("COMMIT")
+        except BaseException:
+            # a COMMIT that fails (disk full) can leave the transaction open, and every later unit of
+            # work would join it and never commit: end it here
+            if self.conn.in_transaction:
+                try:
+                    self.conn.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # SQLite ended it itself in the meantime
+            raise
 
     @contextlib.contextmanager
     def savepoint(self, name: str = "item") -> Iterator[None]:
@@ -110,7 +121,17 @@ class Database:
             return 0
         return int(self.scalar("SELECT max(version) FROM schema_migrations") or 0)
 
+    def checkpoint_in_background(self) -> None:
+        """Commits on this connection stop checkpointing the WAL themselves; a thread does it (see
+        storage/checkpoints.py). For the long-running bot, whose commits must stay short."""
+        if self.checkpointer is None and self.path != ":memory:":
+            self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+            self.checkpointer = Checkpointer(self.path).start()
+
     def close(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.stop()
+            self.checkpointer = None
         try:
             self.conn.close()
         finally:

@@ -251,6 +251,47 @@ MIGRATIONS.append(Migration(5, "who made each page go out", """
 ALTER TABLE pages ADD COLUMN paged_by TEXT;
 """))
 
+MIGRATIONS.append(Migration(6, "health probe, open alerts per source", """
+-- /healthz proves the database takes writes by writing this one row (at most once a second).
+CREATE TABLE health_probe (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    at REAL NOT NULL
+);
+
+-- Open alerts with a dedup key (every webhook alert has one) per source, kept by triggers, so the
+-- cap on a source's open alerts costs one lookup per new alert, not a count of all of them.
+CREATE TABLE alert_source_open (
+    source TEXT    PRIMARY KEY,
+    open   INTEGER NOT NULL
+) WITHOUT ROWID;
+INSERT INTO alert_source_open (source, open)
+    SELECT source, count(*) FROM alerts WHERE dedup_key IS NOT NULL AND status != 'resolved' GROUP BY source;
+CREATE TRIGGER alert_source_open_insert AFTER INSERT ON alerts
+    WHEN NEW.dedup_key IS NOT NULL AND NEW.status != 'resolved'
+BEGIN
+    INSERT INTO alert_source_open (source, open) VALUES (NEW.source, 1)
+        ON CONFLICT (source) DO UPDATE SET open = open + 1;
+END;
+CREATE TRIGGER alert_source_open_enter AFTER UPDATE OF status, dedup_key ON alerts
+    WHEN NOT (OLD.dedup_key IS NOT NULL AND OLD.status != 'resolved')
+         AND NEW.dedup_key IS NOT NULL AND NEW.status != 'resolved'
+BEGIN
+    INSERT INTO alert_source_open (source, open) VALUES (NEW.source, 1)
+        ON CONFLICT (source) DO UPDATE SET open = open + 1;
+END;
+CREATE TRIGGER alert_source_open_leave AFTER UPDATE OF status, dedup_key ON alerts
+    WHEN OLD.dedup_key IS NOT NULL AND OLD.status != 'resolved'
+         AND NOT (NEW.dedup_key IS NOT NULL AND NEW.status != 'resolved')
+BEGIN
+    UPDATE alert_source_open SET open = open - 1 WHERE source = OLD.source;
+END;
+CREATE TRIGGER alert_source_open_delete AFTER DELETE ON alerts
+    WHEN OLD.dedup_key IS NOT NULL AND OLD.status != 'resolved'
+BEGIN
+    UPDATE alert_source_open SET open = open - 1 WHERE source = OLD.source;
+END;
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

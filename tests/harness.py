@@ -53,10 +53,12 @@ class BotThread(EmbeddedBot):
 class BotProcess:
     """``warroom run`` as a real process (for kill -9), pointed at the sandbox."""
 
-    def __init__(self, sandbox: Sandbox, tmp_path: Path, config_text: str = "") -> None:
+    def __init__(self, sandbox: Sandbox, tmp_path: Path, config_text: str = "",
+                 open_files: tuple[int, int] | None = None) -> None:
         import subprocess  # noqa: F401  (used in start)
 
         self.sandbox = sandbox
+        self.open_files = open_files      # (soft, hard) RLIMIT_NOFILE to start it with, as systemd would
         self.db_path = str(tmp_path / "warroom.db")
         self.config_path = tmp_path / "warroom.yml"
         raw = (yaml.safe_load(config_text) if config_text.strip() else None) or {}
@@ -79,11 +81,25 @@ class BotProcess:
         before = self.sandbox.connections
         log = open(self.log_path, "a")
         self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--log-level", log_level],
-                                        env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT))
+                                        env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT),
+                                        preexec_fn=self._limit_open_files if self.open_files else None)
         self.sandbox.wait_for(lambda: self.sandbox.connections > before or self.process.poll() is not None,
                               timeout=timeout, message="bot process never connected")
         assert self.process.poll() is None, self.log_path.read_text()
         return self
+
+    def _limit_open_files(self) -> None:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_NOFILE, self.open_files)
+
+    def webhook_port(self) -> int:
+        """The port it listens on for webhooks (the config asks for any free one)."""
+        import re
+
+        found = re.findall(r"event=http\.listening .*?port=(\d+)", self.log())
+        assert found, self.log()
+        return int(found[-1])
 
     def kill9(self) -> None:
         import signal

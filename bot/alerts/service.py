@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.actor import Actor
+from bot.alerts.limits import OpenAlertCap
 from bot.alerts.model import MAX_DETAILS, MAX_SUMMARY, AlertError, AlertEvent
+from bot.alerts.spacing import PostSpacing
 from bot.clock import Clock
 from bot.config import Config
 from bot.effects.outbox import Effects
@@ -20,7 +22,6 @@ from kernel.alerts import Alert, AlertSource, AlertStatus
 from kernel.paging import EscalationPolicy, EscalationState, Level
 from kernel.text import strip_bidi_controls
 from storage.alerts import AlertStore
-from storage.errors import StorageUnavailable
 
 log = get_logger("warroom.alerts")
 
@@ -56,6 +57,8 @@ class AlertService:
         self.work = work
         self.clock = clock
         self.config = config
+        self.open_cap = OpenAlertCap(store, effects)
+        self.spacing = PostSpacing(POST_INTERVAL)
 
     def get(self, alert_id: int) -> Alert:
         alert = self.store.get(alert_id)
@@ -69,20 +72,11 @@ class AlertService:
         with self.work():
             return self._receive(source, events)
 
-    def receive_many(self, payloads: list[tuple[AlertSource, list[AlertEvent]]]) -> list[list[FireResult] | Exception]:
-        """Several payloads in one transaction (group commit): each in its own savepoint, so one that
-        fails is refused alone; a database failure fails them all (and nothing of them is stored)."""
-        out: list[list[FireResult] | Exception] = []
-        with self.work() as db:
-            for source, events in payloads:
-                try:
-                    with db.savepoint():
-                        out.append(self._receive(source, events))
-                except StorageUnavailable:
-                    raise
-                except Exception as exc:
-                    out.append(exc)
-        return out
+    def fire(self, source: AlertSource, event: AlertEvent) -> FireResult | None:
+        """One monitoring event in the caller's transaction (see :mod:`bot.alerts.intake`); None for a
+        "resolved" with nothing open. Raises :class:`bot.alerts.limits.SourceFull` for a new alert
+        over the source's cap, having written nothing."""
+        return self._apply(source, event, actor=None, policy=None, priority=None)
 
     def _receive(self, source: AlertSource, events: list[AlertEvent]) -> list[FireResult]:
         return [r for r in (self._apply(source, e, actor=None, policy=None, priority=None) for e in events) if r]
@@ -119,6 +113,8 @@ class AlertService:
         chosen_policy = policy or source.escalation_policy
         chosen_priority = priority or source.priority
         channel = source.channel or self.config.channels.alerts
+        if source.type != "slack":
+            self.open_cap.admit(source, channel)
         alert_id = self.store.insert(
             source=source.name, dedup_key=event.dedup_key, summary=summary, details=details,
             priority=chosen_priority, status=AlertStatus.PENDING, policy=chosen_policy, channel=channel,
@@ -144,8 +140,7 @@ class AlertService:
         batch = self.store.open_batch(channel)
         if batch is None:
             batch = self.store.new_batch(channel, now)
-            last = self.store.last_post_at(channel)
-            wait = max(0.0, (last or 0.0) + POST_INTERVAL - now)
+            wait = self.spacing.wait(channel, self.store.last_post_at(channel), now)
             self.effects.sync(f"alertbatch:{batch}", immediate=True, delay=wait)
         self.store.update(alert_id, batch_id=batch)
 

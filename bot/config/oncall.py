@@ -10,7 +10,7 @@ from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config.reader import Node
-from kernel.alerts import PRIORITIES, SOURCE_TYPES, AlertSource
+from kernel.alerts import PRIORITIES, SOURCE_TYPES, AlertSource, SourceLimits
 from kernel.paging import EscalationPolicy, Level
 from kernel.schedules import Restriction, Rotation, Schedule
 
@@ -200,7 +200,7 @@ def parse_alert_sources(node: Node, policies: tuple[EscalationPolicy, ...],
     sources: list[AlertSource] = []
     for item in node.items():
         keys = item.mapping({"name", "type", "escalation_policy", "escalation_policies", "priority", "channel",
-                             "channels", "key_env"}, required={"name", "type"})
+                             "channels", "key_env", "limits"}, required={"name", "type"})
         name = keys["name"].required_string()
         if not _SOURCE_NAME.match(name):
             raise keys["name"].error(f"{name!r} must be lowercase letters, digits, - or _ (it is part of a URL)")
@@ -236,8 +236,21 @@ def parse_alert_sources(node: Node, policies: tuple[EscalationPolicy, ...],
         elif key_env is not None:
             raise keys["key_env"].error("a slack source takes no key")
         sources.append(AlertSource(name, kind, tuple(chosen), keys["priority"].choice(PRIORITIES, "high") or "high",
-                                   (keys["channel"].string(None) or "").lstrip("#") or None, channels, key_env))
+                                   (keys["channel"].string(None) or "").lstrip("#") or None, channels, key_env,
+                                   _source_limits(keys["limits"], kind)))
     return tuple(sources)
+
+
+def _source_limits(node: Node, kind: str) -> SourceLimits:
+    if kind == "slack" and not node.is_missing:
+        raise node.error("a slack source takes no limits; they are for webhook sources")
+    keys = node.mapping({"alerts_per_second", "burst", "open_alerts"})
+    default = SourceLimits()
+    return SourceLimits(
+        alerts_per_second=keys["alerts_per_second"].integer(default.alerts_per_second, minimum=1, maximum=100_000),
+        burst=keys["burst"].integer(default.burst, minimum=1, maximum=1_000_000),
+        open_alerts=keys["open_alerts"].integer(default.open_alerts, minimum=1, maximum=1_000_000),
+    )
 
 
 def parse_http(node: Node) -> HttpSettings:

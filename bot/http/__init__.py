@@ -1,5 +1,6 @@
 """warroom's small HTTP side: monitoring webhooks in, a health check out."""
 
-from bot.http.server import MAX_BODY, WebhookServer, WebhookServerError
+from bot.http.limits import MAX_BODY
+from bot.http.server import WebhookServer, WebhookServerError
 
 __all__ = ["MAX_BODY", "WebhookServer", "WebhookServerError"]

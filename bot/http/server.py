@@ -1,8 +1,10 @@
 """Monitoring webhooks in (``POST /alerts/{source}``) and a health check (``GET /healthz``).
 
-An aiohttp app on the bot's own asyncio loop. A request is checked (source, key, size, JSON,
-payload), then its events are stored by ``AlertService.receive`` in one SQLite transaction, and
-only then answered: whatever got a 2xx is on disk, whatever did not can be sent again.
+An aiohttp app on the bot's own asyncio loop, the one that also answers Slack. A request is checked
+(key, the source's rate, size, JSON, payload), then its events are stored a slice at a time (see
+:mod:`bot.http.store_queue`), and only then answered: whatever got a 2xx is on disk, whatever did
+not can be sent again. Connections are bounded by :mod:`bot.http.guard`, numbers by
+:mod:`bot.http.limits`.
 """
 
 from __future__ import annotations
@@ -11,25 +13,41 @@ import asyncio
 import hmac
 import json
 import os
+import secrets
 import time
 from typing import Any, Awaitable, Callable, Mapping
 
 from aiohttp import web
 
-from bot.alerts.payloads import PayloadError, parse
-from bot.alerts.service import AlertService, FireResult
+from bot.alerts.intake import Delivery, SlicedIntake
+from bot.alerts.payloads import PayloadError, TooManyEvents
+from bot.alerts.service import AlertService
 from bot.config import Config
+from bot.http.guard import GuardedSite
+from bot.http.health import WriteHealth
+from bot.http.limits import (
+    BACKLOG,
+    LINGER_TIMEOUT,
+    MAX_BODY,
+    RETRY_AFTER_BUSY,
+    RETRY_AFTER_FULL,
+    SHUTDOWN_TIMEOUT,
+    ConnectionLimits,
+    SourceRates,
+    TokenBucket,
+    connection_limit,
+)
+from bot.http.store_queue import StoreQueue, parse_in_slices
+from bot.log_throttle import Throttled
 from bot.logs import get_logger
+from bot.process_limits import open_files_limit
 from kernel.alerts import AlertSource
 from storage.errors import StorageUnavailable
+from storage.health import probe_write
 
 log = get_logger("warroom.http")
 
-MAX_BODY = 1024 * 1024           # bytes; Alertmanager's largest groups are a few hundred kB
-BODY_TIMEOUT = 10.0              # seconds to receive a body: a sender that trickles is cut off
-RETRY_AFTER_BUSY = 5             # seconds, when the database is busy
-SHUTDOWN_TIMEOUT = 5.0           # seconds stop() waits for requests in flight
-_NAME_IN_ERROR = 64              # characters of an unknown source's name echoed back
+_NAME_IN_ERROR = 64              # characters of a source's name echoed back
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -38,48 +56,32 @@ class WebhookServerError(Exception):
     """The webhook server cannot start; the message says why and what to change."""
 
 
-class GroupCommit:
-    """Requests that reach the store in the same turn of the event loop share one SQLite transaction
-    (each in its own savepoint). A commit is the expensive part of storing an alert; under load this
-    shares it, and every request still gets its reply only after its alerts are committed."""
+class _Refused(Exception):
+    """A request answered before its events are stored (``status`` and ``error`` are the reply)."""
 
-    def __init__(self, alerts: AlertService) -> None:
-        self.alerts = alerts
-        self._waiting: list[tuple[AlertSource, list, asyncio.Future]] = []
-
-    async def submit(self, source: AlertSource, events: list) -> list[FireResult]:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future = loop.create_future()
-        self._waiting.append((source, events, future))
-        if len(self._waiting) == 1:
-            loop.call_soon(self._commit)  # after the other handlers that are ready this turn
-        return await future
-
-    def _commit(self) -> None:
-        batch, self._waiting = self._waiting, []
-        try:
-            results = self.alerts.receive_many([(source, events) for source, events, _ in batch])
-        except Exception as exc:
-            for _, _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for (_, _, future), result in zip(batch, results):
-            if future.done():
-                continue
-            if isinstance(result, Exception):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
+    def __init__(self, status: int, error: str, *, headers: dict[str, str] | None = None,
+                 throttle: str | None = None) -> None:
+        super().__init__(error)
+        self.status = status
+        self.error = error
+        self.headers = headers
+        self.throttle = throttle             # log such replies at a bounded rate under this key
 
 
 class WebhookServer:
-    def __init__(self, config: Config, alerts: AlertService, environ: Mapping[str, str] = os.environ) -> None:
-        self._group = GroupCommit(alerts)
+    def __init__(self, config: Config, alerts: AlertService, environ: Mapping[str, str] = os.environ,
+                 connections: ConnectionLimits = ConnectionLimits()) -> None:
         self.config = config
+        self.connections = connections
         self.alerts = alerts
         self.environ = environ
+        self.health = WriteHealth(lambda: probe_write(alerts.store.db, time.time()))
+        self.queue = StoreQueue(SlicedIntake(alerts), self.health.record)
+        self.rates = SourceRates()
+        self.throttled = Throttled(log)  # for what a stranger or a runaway sender can repeat at will
+        self._decoy = secrets.token_bytes(32)  # what a key for no source is compared with
         self.port: int | None = None
+        self.connection_limit = 0
         self._runner: web.AppRunner | None = None
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[_json_errors])
         self.app.router.add_post("/alerts/{source}", self._post_alerts)
@@ -90,10 +92,14 @@ class WebhookServer:
         """Listen on ``config.http`` (port 0: any free port, then see ``.port``)."""
         host, port = self.config.http.host, self.config.http.port
         # access_log=None: our own line per request is enough, and must be the only one (no headers)
-        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT)
+        limits = self.connections
+        runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT,
+                               keepalive_timeout=limits.keepalive_timeout, lingering_time=LINGER_TIMEOUT)
         await runner.setup()
+        self.connection_limit = limits.max_connections or connection_limit(open_files_limit())
         try:
-            await web.TCPSite(runner, host, port).start()
+            await GuardedSite(runner, host, port, limit=self.connection_limit, head_timeout=limits.head_timeout,
+                              backlog=BACKLOG, log=self.throttled).start()
         except OSError as exc:
             await runner.cleanup()
             raise WebhookServerError(
@@ -102,12 +108,14 @@ class WebhookServer:
         self._runner = runner
         self.port = int(runner.addresses[0][1])
         sources = [s.name for s in self.config.alert_sources if s.type != "slack"]
-        log.info("http.listening", host=host, port=self.port, sources=",".join(sources) or "-")
+        log.info("http.listening", host=host, port=self.port, sources=",".join(sources) or "-",
+                 max_connections=self.connection_limit)
 
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+            self.throttled.flush_all()
             log.info("http.stopped")
 
     # POST /alerts/{source} ---------------------------------------------------------------------
@@ -115,64 +123,106 @@ class WebhookServer:
         began = time.perf_counter()
         name = request.match_info["source"]
         source = self.config.alert_source(name)
-        if source is None or source.type == "slack":
-            shown = name[:_NAME_IN_ERROR]
-            return _answer(request, began, 404, {"ok": False, "error": f"unknown alert source {shown!r}"},
-                           source=shown)
+        if source is not None and source.type == "slack":
+            source = None
         refusal = self._check_key(source, request.headers.get("Authorization"))
-        if refusal is not None:
-            return _answer(request, began, 401,
-                           {"ok": False, "error": f"missing or wrong bearer key for alert source {source.name!r}"},
-                           source=source.name, reason=refusal,
-                           headers={"WWW-Authenticate": 'Bearer realm="warroom"'})
-        too_large = {"ok": False, "error": f"the body is over {MAX_BODY} bytes; send fewer alerts per request"}
-        if request.content_length is not None and request.content_length > MAX_BODY:
-            return _answer(request, began, 413, too_large, source=source.name)
+        if source is None or refusal is not None:
+            return self._refuse_key(request, began, name[:_NAME_IN_ERROR], refusal or "unknown_source")
         try:
-            async with asyncio.timeout(BODY_TIMEOUT):
-                raw = await request.read()
-        except web.HTTPRequestEntityTooLarge:
-            return _answer(request, began, 413, too_large, source=source.name)
-        except TimeoutError:
-            return _answer(request, began, 408, {"ok": False, "error": "the body took too long to arrive"},
-                           source=source.name)
-        try:
-            events = parse(source.type, _json(raw))
+            bucket = self._admit(source)
+            events = await parse_in_slices(source.type, _json(await self._body(request)))
+        except _Refused as refused:
+            return self._answer(request, began, refused.status, {"ok": False, "error": refused.error},
+                                source=source.name, headers=refused.headers, throttle=refused.throttle)
+        except TooManyEvents as exc:
+            return self._answer(request, began, 413, {"ok": False, "error": exc.reason}, source=source.name)
         except PayloadError as exc:
-            return _answer(request, began, 400, {"ok": False, "error": exc.reason}, source=source.name)
+            return self._answer(request, began, 400, {"ok": False, "error": exc.reason}, source=source.name)
+        bucket.charge(len(events) - 1)  # _admit() took one
+        delivery = Delivery(source, events)
         try:
-            results = await self._group.submit(source, events)  # committed when it returns
-        except StorageUnavailable as exc:  # locked, busy, disk full: nothing was stored, the sender retries
-            return _answer(request, began, 503,
-                           {"ok": False, "error": "warroom could not store it (database busy or unavailable); "
-                                                  "send it again"},
-                           source=source.name, count=len(events), error=str(exc),
-                           headers={"Retry-After": str(RETRY_AFTER_BUSY)})
-        return _answer(request, began, 202, _accepted(results, len(events)), source=source.name,
-                       count=len(events), created=sum(r.created for r in results))
+            await self.queue.submit(delivery)  # committed when it returns
+        except StorageUnavailable as exc:  # locked, busy, disk full: the sender retries
+            return self._answer(
+                request, began, 503, {"ok": False, "error": "warroom could not store it (database busy or "
+                                                            "unavailable); send it again"},
+                source=source.name, count=len(events), error=str(exc), headers={"Retry-After": str(RETRY_AFTER_BUSY)})
+        if delivery.refused:
+            return self._answer(request, began, 507, _source_full(source, delivery), source=source.name,
+                                count=len(events), refused=delivery.refused,
+                                headers={"Retry-After": str(RETRY_AFTER_FULL)})
+        return self._answer(request, began, 202, _accepted(delivery), source=source.name,
+                            count=len(events), created=sum(r.created for r in delivery.results))
 
-    def _check_key(self, source: AlertSource, header: str | None) -> str | None:
-        """None when the request carries the source's key; else why not (for the log, never the key)."""
+    def _admit(self, source: AlertSource) -> TokenBucket:
+        """The source's bucket, with one event taken; refused (429) before the body is read when empty."""
+        bucket = self.rates.bucket(source)
+        wait = bucket.admit()
+        if wait:
+            limits = source.limits
+            raise _Refused(429, f"alert source {source.name!r} is over its limit of {limits.alerts_per_second} "
+                                f"alerts a second (burst {limits.burst}); send it again in {wait} s",
+                           headers={"Retry-After": str(wait)}, throttle=f"429:{source.name}")
+        return bucket
+
+    async def _body(self, request: web.Request) -> bytes:
+        too_large = _Refused(413, f"the body is over {MAX_BODY} bytes; send fewer alerts per request")
+        if request.content_length is not None and request.content_length > MAX_BODY:
+            raise too_large
+        try:
+            async with asyncio.timeout(self.connections.body_timeout):
+                return await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            raise too_large from None
+        except TimeoutError:
+            raise _Refused(408, "the body took too long to arrive") from None
+
+    def _check_key(self, source: AlertSource | None, header: str | None) -> str | None:
+        """None when the request carries the source's key; else why not (for the log, never the key).
+        A source that does not exist costs the same comparison, so answers cannot tell which exist."""
+        scheme, _, given = (header or "").strip().partition(" ")
+        given_bytes = given.strip().encode("utf-8", "replace")
+        if source is None:
+            hmac.compare_digest(given_bytes, self._decoy)
+            return "unknown_source"
         expected = self.environ.get(source.key_env or "", "")
         if not expected:
-            log.error("http.key_not_set", source=source.name, key_env=source.key_env or "-")
+            self.throttled.error(f"key_not_set:{source.name}", "http.key_not_set", source=source.name,
+                                 key_env=source.key_env or "-")
             return "key_not_set"
-        scheme, _, given = (header or "").strip().partition(" ")
-        if scheme.lower() != "bearer" or not given.strip():
+        if scheme.lower() != "bearer" or not given_bytes:
             return "missing"
-        if not hmac.compare_digest(given.strip().encode("utf-8", "replace"), expected.encode("utf-8", "replace")):
+        if not hmac.compare_digest(given_bytes, expected.encode("utf-8", "replace")):
             return "wrong"
         return None
 
+    def _refuse_key(self, request: web.Request, began: float, shown: str, reason: str) -> web.Response:
+        """One answer for a wrong key, no key and no such source, so source names cannot be probed; the
+        connection is closed, so each guess costs a new one (and connections are capped)."""
+        response = self._answer(
+            request, began, 401, {"ok": False, "error": f"missing or wrong bearer key for alert source {shown!r}"},
+            source=shown, reason=reason, headers={"WWW-Authenticate": 'Bearer realm="warroom"'},
+            throttle=f"401:{reason}:{shown if reason != 'unknown_source' else '*'}")
+        response.force_close()
+        return response
+
+    def _answer(self, request: web.Request, began: float, status: int, body: dict[str, Any], *, source: str,
+                count: int = 0, headers: dict[str, str] | None = None, throttle: str | None = None,
+                **fields: Any) -> web.Response:
+        """The reply, and its log line; ``throttle``: a key under which such lines are rate limited."""
+        fields.update(source=source, status=status, count=count, remote=request.remote or "-",
+                      ms=round((time.perf_counter() - began) * 1000, 1))
+        if throttle is not None:
+            self.throttled.info(throttle, "http.alerts", **fields)
+        else:
+            (log.warning if status >= 500 else log.info)("http.alerts", **fields)
+        return web.json_response(body, status=status, headers=headers)
+
     # GET /healthz ------------------------------------------------------------------------------
     async def _healthz(self, request: web.Request) -> web.Response:
-        try:
-            body = {"ok": True, "open_alerts": self.alerts.store.count_open(),
-                    "pending_effects": self.alerts.effects.store.pending_count()}
-        except Exception as exc:  # any failure to answer is "unhealthy", which is what the probe asks
-            log.warning("http.unhealthy", error=f"{type(exc).__name__}: {exc}")
-            return web.json_response({"ok": False, "error": "the database does not answer"}, status=503)
-        return web.json_response(body)
+        if self.health.writable():
+            return web.json_response({"ok": True})
+        return web.json_response({"ok": False, "error": "the database cannot take writes"}, status=503)
 
 
 def _json(raw: bytes) -> Any:
@@ -188,20 +238,19 @@ def _no_constants(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _accepted(results: list[FireResult], events: int) -> dict[str, Any]:
+def _accepted(delivery: Delivery) -> dict[str, Any]:
     return {
         "ok": True,
-        "alerts": [{"id": r.alert.id, "created": r.created, "status": str(r.alert.status)} for r in results],
-        "ignored": events - len(results),   # "resolved" for something not open: late or repeated
+        "alerts": [{"id": r.alert.id, "created": r.created, "status": str(r.alert.status)} for r in delivery.results],
+        "ignored": delivery.ignored,   # "resolved" for something not open: late or repeated
     }
 
 
-def _answer(request: web.Request, began: float, status: int, body: dict[str, Any], *, source: str,
-            count: int = 0, headers: dict[str, str] | None = None, **fields: Any) -> web.Response:
-    write = log.warning if status >= 500 else log.info
-    write("http.alerts", source=source, status=status, count=count, remote=request.remote or "-",
-          ms=round((time.perf_counter() - began) * 1000, 1), **fields)
-    return web.json_response(body, status=status, headers=headers)
+def _source_full(source: AlertSource, delivery: Delivery) -> dict[str, Any]:
+    return dict(_accepted(delivery), ok=False, refused=delivery.refused, error=(
+        f"alert source {source.name!r} has {delivery.refused_limit} open alerts, the most warroom keeps open "
+        f"for one source: {delivery.refused} new alert(s) were not created, the other events were stored. "
+        "Resolve some and send it again"))
 
 
 @web.middleware

@@ -60,7 +60,7 @@ def test_alertmanager_fires_pages_and_resolves_through_slack(bot, sandbox):
 
 def test_a_wrong_key_is_refused_and_nothing_is_posted(bot, sandbox):
     assert post(bot, alertmanager("firing"), key="nope")[0] == 401
-    assert post(bot, alertmanager("firing"), source="nagios")[0] == 404
+    assert post(bot, alertmanager("firing"), source="nagios")[0] == 401  # like a wrong key: names stay secret
     bot.settle()
     assert sandbox.messages("alerts") == [] and bot.query("SELECT count(*) FROM alerts") == [(0,)]
 

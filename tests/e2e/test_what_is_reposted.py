@@ -4,7 +4,7 @@ spoofed with bidi controls, and long lists say how much they left out."""
 import pytest
 
 from bot.actor import Actor
-from tests.e2e.helpers import declare, last_text, pinned_text
+from tests.e2e.helpers import declare, pinned_text
 
 ROLES = [f"specialist for subsystem number {n:02d} of the platform" for n in range(58)]
 

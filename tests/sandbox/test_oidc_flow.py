@@ -14,7 +14,14 @@ from slack_sdk import WebClient
 
 from sandbox import OAuthClient, Sandbox
 
-from .oidc_client import RelyingParty, authorize_url, discover, press, token, verified_claims
+from .oidc_client import (
+    RelyingParty,
+    authorize_url,
+    discover,
+    press,
+    token,
+    verified_claims,
+)
 
 SLACK = "https://slack.com/"
 

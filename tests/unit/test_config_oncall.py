@@ -6,6 +6,7 @@ import pytest
 import yaml
 
 from bot.config import ConfigError, parse_config
+from kernel.alerts import SourceLimits
 
 USERS = """
 users:
@@ -32,7 +33,8 @@ escalation_policies:
       - {notify: [user:bob, usergroup:S0123ABCD], timeout: 10m}
 alert_sources:
   - {name: ops, type: slack, escalation_policies: [default], channels: ["#ops"]}
-  - {name: prom, type: alertmanager, escalation_policy: default, key_env: PROM_KEY, priority: low, channel: prod-alerts}
+  - {name: prom, type: alertmanager, escalation_policy: default, key_env: PROM_KEY, priority: low, channel: prod-alerts,
+     limits: {alerts_per_second: 20, open_alerts: 500}}
 http: {listen: "0.0.0.0:9000"}
 """
 
@@ -54,6 +56,7 @@ def test_a_full_on_call_config_is_read():
     assert policy.levels[1].targets == ("user:U0BBBBBBB", "usergroup:S0123ABCD")
     prom = config.alert_source("prom")
     assert prom.priority == "low" and prom.channel == "prod-alerts" and prom.escalation_policy == "default"
+    assert prom.limits == SourceLimits(alerts_per_second=20, burst=SourceLimits().burst, open_alerts=500)
     assert config.alert_source("ops").channels == ("ops",)
     assert (config.http.host, config.http.port) == ("0.0.0.0", 9000)
 
@@ -79,6 +82,13 @@ def test_a_full_on_call_config_is_read():
     (("name: prom", "name: Prom Metrics"), "alert_sources[1].name", "must be lowercase"),
     (('listen: "0.0.0.0:9000"', 'listen: "9000"'), "http.listen", "is not host:port"),
     (("timezone: Europe/London}", "timezone: Mars}"), "users[0].timezone", "is not a time zone"),
+    (("alerts_per_second: 20", "alerts_per_second: 0"), "alert_sources[1].limits.alerts_per_second",
+     "must be between 1 and 100000, got 0"),
+    (("open_alerts: 500", "open_alerts: lots"), "alert_sources[1].limits.open_alerts", "must be a whole number"),
+    (("alerts_per_second: 20", "per_minute: 20"), "alert_sources[1].limits.per_minute",
+     "unknown key; known keys here are: alerts_per_second, burst, open_alerts"),
+    (('channels: ["#ops"]}', 'channels: ["#ops"], limits: {burst: 5}}'), "alert_sources[0].limits",
+     "a slack source takes no limits"),
 ])
 def test_a_wrong_on_call_config_names_key_and_reason(patch, key, reason):
     text = GOOD.replace(*patch)

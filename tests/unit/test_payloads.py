@@ -5,6 +5,7 @@ import pytest
 from bot.alerts.model import AlertEvent
 from bot.alerts.payloads import (
     PayloadError,
+    content_key,
     labels_fingerprint,
     parse,
     parse_alertmanager,
@@ -181,7 +182,8 @@ def test_unknown_alertmanager_keys_are_fine():
 # generic -----------------------------------------------------------------------------------------
 def test_generic_event_defaults_to_firing():
     assert parse_generic({"summary": "  Backups failed on db-1 ", "details": "exit 3"}) == [
-        AlertEvent(summary="Backups failed on db-1", details="exit 3", dedup_key=None, resolve=False)]
+        AlertEvent(summary="Backups failed on db-1", details="exit 3", dedup_key=content_key("Backups failed on db-1",
+                                                                                          "exit 3"), resolve=False)]
 
 
 def test_generic_resolve_needs_only_the_key():

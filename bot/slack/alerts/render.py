@@ -130,6 +130,7 @@ def _with_alert(ctx: RenderContext, data: dict[str, Any]) -> dict[str, Any]:
 MESSAGES: dict[str, MessageBuilder] = {
     "alerts.unanswered": template_post("alerts/posts", "unanswered", _with_alert),
     "alerts.nobody_on_call": template_post("alerts/posts", "nobody_on_call", _with_alert),
+    "alerts.source_full": template_post("alerts/posts", "source_full"),
 }
 
 
