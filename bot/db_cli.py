@@ -46,7 +46,7 @@ def add_backup(actions: Actions) -> None:
 def run_backup(args: argparse.Namespace) -> int:
     from bot.cli import EXIT_FAILED, EXIT_OK, fail
     from bot.config import EnvironmentError_, load_environment
-    from storage.errors import StorageError
+    from storage.errors import StorageError, StorageUnavailable
     from storage.sqlite_backup import BackupFailed, backup_sqlite
 
     try:
@@ -60,6 +60,9 @@ def run_backup(args: argparse.Namespace) -> int:
         result = backup_sqlite(source, args.path, replace=args.force)
     except BackupFailed as exc:
         fail(str(exc))
+        return EXIT_FAILED
+    except StorageUnavailable as exc:
+        fail(f"cannot read {source} right now ({exc}); nothing was written, try again")
         return EXIT_FAILED
     except StorageError as exc:
         return fail(str(exc))
