@@ -1,4 +1,4 @@
-"""``warroom``: run | sandbox | doctor | manifest."""
+"""``warroom``: run | sandbox | doctor | manifest | db."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import signal
 import sys
 from pathlib import Path
 
+from bot.db_cli import add_db_commands, run_db_command
 from bot.config import ConfigError, EnvironmentError_, load_config, load_environment
 from bot.logs import get_logger, setup_logging
 from bot.process_limits import RLIM_INFINITY, raise_open_files_limit
@@ -66,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
 
     commands.add_parser("manifest", help="print the Slack app manifest (create your app from it)",
                         description="Print the Slack app manifest; paste it at https://api.slack.com/apps.")
+    add_db_commands(commands)
 
     args = parser.parse_args(argv)
     if args.command is None:
@@ -84,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.sandbox_cli import run_sandbox
 
         return run_sandbox(script=args.script, log_level=args.log_level, keep_db=args.keep_db)
+    if args.command == "db":
+        return run_db_command(args)
     parser.print_help()
     return EXIT_USAGE
 

@@ -54,11 +54,12 @@ class BotProcess:
     """``warroom run`` as a real process (for kill -9), pointed at the sandbox."""
 
     def __init__(self, sandbox: Sandbox, tmp_path: Path, config_text: str = "",
-                 open_files: tuple[int, int] | None = None) -> None:
-        import subprocess  # noqa: F401  (used in start)
+                 open_files: tuple[int, int] | None = None, python: list[str] | None = None) -> None:
+        import sys
 
         self.sandbox = sandbox
         self.open_files = open_files      # (soft, hard) RLIMIT_NOFILE to start it with, as systemd would
+        self.python = python or [sys.executable]  # how to start Python: under a launcher, for instance
         self.db_path = str(tmp_path / "warroom.db")
         self.config_path = tmp_path / "warroom.yml"
         raw = (yaml.safe_load(config_text) if config_text.strip() else None) or {}
@@ -76,11 +77,10 @@ class BotProcess:
 
     def start(self, timeout: float = 20.0, log_level: str = "INFO") -> "BotProcess":
         import subprocess
-        import sys
 
         before = self.sandbox.connections
         log = open(self.log_path, "a")
-        self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--log-level", log_level],
+        self.process = subprocess.Popen([*self.python, "-m", "bot.cli", "run", "--log-level", log_level],
                                         env=self.env(), stdout=log, stderr=subprocess.STDOUT, cwd=str(ROOT),
                                         preexec_fn=self._limit_open_files if self.open_files else None)
         self.sandbox.wait_for(lambda: self.sandbox.connections > before or self.process.poll() is not None,
