@@ -79,6 +79,11 @@ class OutboxStore:
             (now, json.dumps(result) if result is not None else None, effect_id),
         )
 
+    def replace_payload(self, effect_id: int, payload: dict[str, Any]) -> None:
+        """A finished effect keeps only what history needs (no live response URLs, say)."""
+        self.db.execute("UPDATE outbox SET payload = ? WHERE id = ?",
+                        (json.dumps(payload, separators=(",", ":")), effect_id))
+
     def retry_later(self, effect_id: int, due_at: float, error: str, *, counts_as_attempt: bool = True) -> None:
         if counts_as_attempt:
             self.db.execute(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from typing import Awaitable, Callable, Mapping
+from typing import Any, Awaitable, Callable, Mapping
 
 from bot.clock import Clock
 from bot.effects.errors import NotReady, Permanent, RetryLater
@@ -138,6 +138,7 @@ class EffectRunner:
             self.store.start_attempt(effect.id, self.clock.time())
             result = await handler(effect)
             self.store.complete(effect.id, self.clock.time(), result)
+            self._forget_secrets(effect)
             log.debug("effect.done", id=effect.id, kind=effect.kind, attempts=effect.attempts + 1)
         except NotReady as exc:
             if self.clock.time() - effect.created_at > MAX_NOT_READY_AGE:
@@ -164,8 +165,16 @@ class EffectRunner:
             if self._wake:
                 self._wake.set()
 
+    def _forget_secrets(self, effect: Effect) -> None:
+        """A response_url lets whoever holds it post as the app for half an hour: once the effect is
+        finished the outbox (kept a week as history) no longer needs it."""
+        kept = _without(effect.payload, SECRET_KEYS)
+        if kept != effect.payload:
+            self.store.replace_payload(effect.id, kept)
+
     async def _give_up(self, effect: Effect, reason: str) -> None:
         failed = self.store.fail(effect.id, self.clock.time(), reason)
+        self._forget_secrets(effect)
         log.error("effect.failed", id=effect.id, kind=effect.kind, reason=reason, also_failed=len(failed) - 1)
         if self.on_failure:
             try:
@@ -181,6 +190,17 @@ class EffectRunner:
                 return True
             await asyncio.sleep(0.01)
         return False
+
+
+SECRET_KEYS = frozenset({"response_url"})
+
+
+def _without(value: Any, keys: frozenset[str]) -> Any:
+    if isinstance(value, dict):
+        return {k: _without(v, keys) for k, v in value.items() if k not in keys}
+    if isinstance(value, list):
+        return [_without(v, keys) for v in value]
+    return value
 
 
 def _backoff(attempts: int) -> float:

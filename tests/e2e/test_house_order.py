@@ -192,3 +192,28 @@ def test_only_people_in_the_channel_use_a_public_incidents_buttons(bot, sandbox,
     bot.settle()
     refusal = dave.click("Resolve", message=status).wait_reply(contains="act on incident #1")
     assert "Join it first" in sandbox.render(refusal)
+
+
+def test_finished_replies_forget_their_response_url(bot, sandbox):
+    """Issue 7 item 17: a live response_url posts as the app for half an hour; history keeps none."""
+    sandbox.as_user("alice").command("/incident", "declare Secrets check sev2", channel="general").ack
+    bot.settle()
+    replies = bot.query("SELECT state, payload FROM outbox WHERE kind = 'message.reply'")
+    assert replies and all(state == "done" for state, _ in replies)
+    assert not [payload for _, payload in replies if "response_url" in payload]
+
+
+def test_a_private_incidents_name_stays_out_of_the_log(bot, sandbox, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO)  # what production writes (bot.logs keeps libraries at WARNING)
+    alice = sandbox.as_user("alice")
+    alice.shortcut("declare_incident").ack
+    sandbox.wait_for(alice.view)
+    alice.submit_view({"title": "Acquisition of Initech", "severity": "sev2", "private": ["private"]})
+    bot.settle()
+    channel = next(c for c in sandbox.channels() if c["name"].startswith("incident-"))
+    assert channel["is_private"] and "acquisition-of-initech" in channel["name"]
+    logged = " ".join(f"{r.getMessage()} {getattr(r, 'fields', '')}" for r in caplog.records)
+    assert "incident.declared" in logged and "incident.channel_created" in logged
+    assert "initech" not in logged.lower()
