@@ -13,26 +13,26 @@ from bot.slack.deps import Deps
 from bot.slack.incidents import modals
 from bot.slack.oncall.listeners import home_blocks
 
-H = "home"
+HOME = "home"
 MAX_HOME_BLOCKS = 100
 
 
 def home_view(deps: Deps, user: str) -> View:
     t = deps.texts
     blocks: list[Block] = [
-        header(t.plain(H, "header")),
-        section(t.mrkdwn(H, "intro")),
-        ActionsBlock(block_id="home_actions", elements=[button(t.plain(H, "declare"), "home_declare", "declare",
+        header(t.plain(HOME, "header")),
+        section(t.mrkdwn(HOME, "intro")),
+        ActionsBlock(block_id="home_actions", elements=[button(t.plain(HOME, "declare"), "home_declare", "declare",
                                                                 "primary")]),
         DividerBlock(),
-        section(t.mrkdwn(H, "open_header")),
+        section(t.mrkdwn(HOME, "open_header")),
     ]
     incidents = deps.incidents.visible(deps.actor(user), limit=30)
-    blocks += [section(t.mrkdwn(H, "incident", incident=i)) for i in incidents] or [section(t.mrkdwn(H, "none_open"))]
+    blocks += [section(t.mrkdwn(HOME, "incident", incident=i)) for i in incidents] or [section(t.mrkdwn(HOME, "none_open"))]
     on_call = home_blocks(deps, user)
     if on_call:
         blocks += [DividerBlock(), *on_call]
-    blocks.append(context_line(t.mrkdwn(H, "updated", now=deps.clock.time())))
+    blocks.append(context_line(t.mrkdwn(HOME, "updated", now=deps.clock.time())))
     return View(type="home", blocks=blocks[:MAX_HOME_BLOCKS])
 
 

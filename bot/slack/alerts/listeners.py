@@ -22,7 +22,7 @@ from bot.slack.deps import Deps
 from bot.slack.forms import read_metadata, values
 from bot.slack.incidents import modals
 
-R = "alerts/replies"
+REPLIES = "alerts/replies"
 LIST_LIMIT = 40
 
 
@@ -34,7 +34,7 @@ def _ids(alerts: AlertService, value: str) -> list[int]:
 
 def register(app, deps: Deps) -> None:
     def answer(block: str, **context: Any) -> dict[str, Any]:
-        return reply(deps.texts.mrkdwn(R, block, **context))
+        return reply(deps.texts.mrkdwn(REPLIES, block, **context))
 
     @app.command("/il-alert")
     async def il_alert(ack, body) -> None:
@@ -47,11 +47,11 @@ def register(app, deps: Deps) -> None:
             if not open_alerts:
                 await ack(**answer("list_empty"))
                 return
-            lines = [deps.texts.mrkdwn(R, "list_item", alert=a) for a in open_alerts]
+            lines = [deps.texts.mrkdwn(REPLIES, "list_item", alert=a) for a in open_alerts]
             total = deps.alerts.store.count_open()
             if total > len(open_alerts):
-                lines.append(deps.texts.mrkdwn(R, "list_more", count=total - len(open_alerts)))
-            await ack(**reply("\n".join([deps.texts.mrkdwn(R, "list_header"), *lines])))
+                lines.append(deps.texts.mrkdwn(REPLIES, "list_more", count=total - len(open_alerts)))
+            await ack(**reply("\n".join([deps.texts.mrkdwn(REPLIES, "list_header"), *lines])))
             return
         try:
             options = deps.alerts.raise_options(user, body.get("channel_id", ""), body.get("channel_name", ""))

@@ -27,7 +27,7 @@ from kernel.incidents import Incident
 
 log = get_logger("warroom.listeners")
 
-R = "incident/replies"
+REPLIES = "incident/replies"
 OPENERS = {
     "incident_update_open": lambda d, i, m: modals.update_modal(d.texts, d.config, i, m),
     "incident_severity_open": lambda d, i, m: modals.severity_modal(d.texts, d.config, i, m),
@@ -85,7 +85,7 @@ def register(app, deps: Deps) -> None:
         def work() -> dict[str, Any]:
             incident = _incident_from(deps, _action(body)["value"])
             deps.incidents.join(incident, deps.actor(body["user"]["id"]))
-            return reply(deps.texts.mrkdwn(R, "joined", incident=incident))
+            return reply(deps.texts.mrkdwn(REPLIES, "joined", incident=incident))
         await act_then_ack(deps, ack, body, "incident_join", work)
 
     @app.action("pulse_no_change")
@@ -118,7 +118,7 @@ def register(app, deps: Deps) -> None:
             incident_id, followup_id = _action(body)["value"].split(":")
             incident = deps.incidents.get(int(incident_id))
             deps.record.complete_followup(incident, actor, int(followup_id))
-            return reply(deps.texts.mrkdwn(R, "followup_done"))
+            return reply(deps.texts.mrkdwn(REPLIES, "followup_done"))
         await act_then_ack(deps, ack, body, "followup_done", work)
 
     @app.action("followups_page")

@@ -20,7 +20,7 @@ from bot.slack.incidents import modals
 from bot.slack.incidents.render import status_summary
 from kernel.incidents import OPEN_STATUSES, Incident, Status
 
-R = "incident/replies"
+REPLIES = "incident/replies"
 NEEDS_INCIDENT = {"status", "update", "severity", "sev", "commander", "role", "escalate", "page", "note",
                   "link", "followup", "followups", "resolve", "reopen"}
 
@@ -80,20 +80,20 @@ def route(deps: Deps, request: CommandRequest, word: str, rest: str) -> Result:
         return OpenModal(modals.declare_modal(deps.texts, deps.config, user=request.user, metadata=request.metadata))
     handler = HANDLERS.get(word)
     if handler is None:
-        return reply(deps.texts.mrkdwn(R, "unknown", word=word) + "\n\n" + help_text(deps))
+        return reply(deps.texts.mrkdwn(REPLIES, "unknown", word=word) + "\n\n" + help_text(deps))
     if word in NEEDS_INCIDENT and request.incident is None:
-        return reply(deps.texts.mrkdwn(R, "not_in_incident", word=word,
+        return reply(deps.texts.mrkdwn(REPLIES, "not_in_incident", word=word,
                                        incidents=deps.incidents.visible(deps.actor(request.user), limit=10)))
     return handler(deps, request, rest)
 
 
 def help_text(deps: Deps) -> str:
-    return deps.texts.mrkdwn(R, "help", severities=deps.config.severity_keys, roles=deps.config.incident.roles)
+    return deps.texts.mrkdwn(REPLIES, "help", severities=deps.config.severity_keys, roles=deps.config.incident.roles)
 
 
 def usage(deps: Deps, name: str) -> dict[str, Any]:
-    text = deps.texts.mrkdwn(R, f"usage_{name}", severities=deps.config.severity_keys, roles=deps.config.incident.roles)
-    return reply(deps.texts.mrkdwn(R, "usage", text=text))
+    text = deps.texts.mrkdwn(REPLIES, f"usage_{name}", severities=deps.config.severity_keys, roles=deps.config.incident.roles)
+    return reply(deps.texts.mrkdwn(REPLIES, "usage", text=text))
 
 
 # --- anywhere ----------------------------------------------------------------------------------
@@ -124,12 +124,12 @@ def declare(deps: Deps, request: CommandRequest, rest: str) -> Result:
 def list_incidents(deps: Deps, request: CommandRequest, rest: str) -> Result:
     incidents = deps.incidents.visible(deps.actor(request.user), limit=1000)
     if not incidents:
-        return reply(deps.texts.mrkdwn(R, "list_empty"))
+        return reply(deps.texts.mrkdwn(REPLIES, "list_empty"))
     now = deps.clock.time()
-    lines = [deps.texts.mrkdwn(R, "list_item", incident=i, now=now) for i in incidents[:LIST_LIMIT]]
+    lines = [deps.texts.mrkdwn(REPLIES, "list_item", incident=i, now=now) for i in incidents[:LIST_LIMIT]]
     if len(incidents) > LIST_LIMIT:
-        lines.append(deps.texts.mrkdwn(R, "list_more", count=len(incidents) - LIST_LIMIT))
-    header = deps.texts.mrkdwn(R, "list_header")
+        lines.append(deps.texts.mrkdwn(REPLIES, "list_more", count=len(incidents) - LIST_LIMIT))
+    header = deps.texts.mrkdwn(REPLIES, "list_header")
     blocks = [section(header)] + [section(line) for line in lines]
     return reply("\n".join([header, *lines]), blocks)
 
@@ -157,7 +157,7 @@ def help_command(deps: Deps, request: CommandRequest, rest: str) -> Result:
 def panel(deps: Deps, incident: Incident) -> dict[str, Any]:
     t = deps.texts
     value = str(incident.id)
-    text = t.mrkdwn(R, "panel", incident=incident)
+    text = t.mrkdwn(REPLIES, "panel", incident=incident)
     blocks = [
         SectionBlock(text=text),
         ActionsBlock(block_id="incident_panel", elements=[
@@ -261,13 +261,13 @@ def followups_page(deps: Deps, incident: Incident, offset: int) -> dict[str, Any
     items = deps.record.followups(incident)
     t = deps.texts
     if not items:
-        return reply(t.mrkdwn(R, "followups_empty"))
+        return reply(t.mrkdwn(REPLIES, "followups_empty"))
     page = items[offset: offset + FOLLOWUPS_PAGE]
-    header = t.mrkdwn(R, "followups_header", incident=incident, first=offset + 1, last=offset + len(page),
+    header = t.mrkdwn(REPLIES, "followups_header", incident=incident, first=offset + 1, last=offset + len(page),
                       total=len(items))
     blocks: list = [section(header)]
     for item in page:
-        line = t.mrkdwn(R, "followup_item", followup=item)
+        line = t.mrkdwn(REPLIES, "followup_item", followup=item)
         block = SectionBlock(text=line)
         if item.done_at is None:
             block = SectionBlock(text=line, accessory=button(t.plain("incident/buttons", "done"), "followup_done",
@@ -309,7 +309,7 @@ def escalate(deps: Deps, request: CommandRequest, rest: str) -> Result:
 
 def reopen(deps: Deps, request: CommandRequest, rest: str) -> Result:
     incident = deps.incidents.reopen(_incident(request), deps.actor(request.user), reason=parsing.to_mrkdwn(rest))
-    return reply(deps.texts.mrkdwn(R, "reopened", incident=incident))
+    return reply(deps.texts.mrkdwn(REPLIES, "reopened", incident=incident))
 
 
 def _incident(request: CommandRequest) -> Incident:

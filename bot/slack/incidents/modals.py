@@ -23,7 +23,7 @@ from bot.text import Texts
 from kernel.incidents import OPEN_STATUSES, Incident
 
 MODAL_TITLE = 24
-M = "incident/modals"
+MODALS = "incident/modals"
 
 
 def _plain(text: str, limit: int = 2000) -> PlainTextObject:
@@ -34,20 +34,20 @@ def _text_input(t: Texts, block: str, label: str, *, multiline: bool = False, op
                 initial: str | None = None, placeholder: str | None = None, max_length: int = MAX_TEXT) -> InputBlock:
     element = PlainTextInputElement(action_id=block, multiline=multiline, max_length=max_length,
                                     initial_value=fit(initial, max_length) if initial else None,
-                                    placeholder=_plain(t.plain(M, placeholder), 150) if placeholder else None)
-    return InputBlock(block_id=block, label=_plain(t.plain(M, label)), element=element, optional=optional)
+                                    placeholder=_plain(t.plain(MODALS, placeholder), 150) if placeholder else None)
+    return InputBlock(block_id=block, label=_plain(t.plain(MODALS, label)), element=element, optional=optional)
 
 
 def _modal(t: Texts, callback_id: str, title: str, submit: str, blocks: list, metadata: dict[str, Any],
            **context: Any) -> View:
     return View(type="modal", callback_id=callback_id,
-                title=_plain(t.plain(M, title, **context), MODAL_TITLE),
-                submit=_plain(t.plain(M, submit), MODAL_TITLE), close=_plain(t.plain(M, "cancel"), MODAL_TITLE),
+                title=_plain(t.plain(MODALS, title, **context), MODAL_TITLE),
+                submit=_plain(t.plain(MODALS, submit), MODAL_TITLE), close=_plain(t.plain(MODALS, "cancel"), MODAL_TITLE),
                 blocks=blocks, private_metadata=metadata_json(metadata))
 
 
 def severity_select(t: Texts, config: Config, initial: str | None) -> StaticSelectElement:
-    options = [Option(value=s.key, text=t.plain(M, "severity_option", severity=s),
+    options = [Option(value=s.key, text=t.plain(MODALS, "severity_option", severity=s),
                       description=fit(s.description, 75) if s.description else None)
                for s in config.severities]
     chosen = next((o for o in options if o.value == (initial or "").lower()), None)
@@ -58,18 +58,18 @@ def declare_modal(t: Texts, config: Config, *, user: str, metadata: dict[str, An
                   description: str = "", severity: str | None = None, author: str | None = None) -> View:
     blocks: list = []
     if author:
-        blocks.append(context_line(t.mrkdwn(M, "declare_context", author=author)))
+        blocks.append(context_line(t.mrkdwn(MODALS, "declare_context", author=author)))
     blocks += [
         _text_input(t, "title", "title_label", initial=title, placeholder="title_placeholder", max_length=MAX_TITLE),
-        InputBlock(block_id="severity", label=_plain(t.plain(M, "severity_label")),
+        InputBlock(block_id="severity", label=_plain(t.plain(MODALS, "severity_label")),
                    element=severity_select(t, config, severity or config.incident.default_severity)),
         _text_input(t, "description", "description_label", multiline=True, optional=True, initial=description,
                     placeholder="description_placeholder"),
-        InputBlock(block_id="commander", label=_plain(t.plain(M, "commander_label")),
+        InputBlock(block_id="commander", label=_plain(t.plain(MODALS, "commander_label")),
                    element=UserSelectElement(action_id="commander", initial_user=user)),
-        InputBlock(block_id="private", label=_plain(t.plain(M, "private_label")), optional=True,
+        InputBlock(block_id="private", label=_plain(t.plain(MODALS, "private_label")), optional=True,
                    element=CheckboxesElement(action_id="private", options=[
-                       Option(value="private", text=t.plain(M, "private_option"))])),
+                       Option(value="private", text=t.plain(MODALS, "private_option"))])),
     ]
     return _modal(t, "incident_declare", "declare_title", "declare_submit", blocks, metadata)
 
@@ -78,14 +78,14 @@ def update_modal(t: Texts, config: Config, incident: Incident, metadata: dict[st
     status_options = [Option(value=str(s), text=s.label) for s in OPEN_STATUSES]
     current = next((o for o in status_options if o.value == str(incident.status)), None)
     blocks: list = [
-        InputBlock(block_id="status", label=_plain(t.plain(M, "status_label")),
+        InputBlock(block_id="status", label=_plain(t.plain(MODALS, "status_label")),
                    element=StaticSelectElement(action_id="status", options=status_options, initial_option=current)),
         _text_input(t, "message", "message_label", multiline=True, placeholder="message_placeholder"),
     ]
     if config.channels.comms:
-        blocks.append(InputBlock(block_id="comms", label=_plain(t.plain(M, "comms_label")), optional=True,
+        blocks.append(InputBlock(block_id="comms", label=_plain(t.plain(MODALS, "comms_label")), optional=True,
                                  element=CheckboxesElement(action_id="comms", options=[
-                                     Option(value="comms", text=t.plain(M, "comms_option"))])))
+                                     Option(value="comms", text=t.plain(MODALS, "comms_option"))])))
     return _modal(t, "incident_update", "update_title", "update_submit", blocks, dict(metadata, incident=incident.id))
 
 
@@ -100,7 +100,7 @@ def resolve_modal(t: Texts, incident: Incident, metadata: dict[str, Any], summar
 
 
 def severity_modal(t: Texts, config: Config, incident: Incident, metadata: dict[str, Any]) -> View:
-    blocks = [InputBlock(block_id="severity", label=_plain(t.plain(M, "severity_label")),
+    blocks = [InputBlock(block_id="severity", label=_plain(t.plain(MODALS, "severity_label")),
                          element=severity_select(t, config, incident.severity))]
     return _modal(t, "incident_severity", "severity_title", "severity_submit", blocks,
                   dict(metadata, incident=incident.id))
@@ -114,7 +114,7 @@ def note_modal(t: Texts, incident: Incident, metadata: dict[str, Any]) -> View:
 def followup_modal(t: Texts, incident: Incident, metadata: dict[str, Any]) -> View:
     blocks = [
         _text_input(t, "followup", "followup_label", max_length=500),
-        InputBlock(block_id="owner", label=_plain(t.plain(M, "owner_label")), optional=True,
+        InputBlock(block_id="owner", label=_plain(t.plain(MODALS, "owner_label")), optional=True,
                    element=UserSelectElement(action_id="owner")),
     ]
     return _modal(t, "incident_followup", "followup_title", "save", blocks, dict(metadata, incident=incident.id))

@@ -17,7 +17,7 @@ from bot.slack.answers import act_then_ack, error_reply, reply
 from bot.slack.blocks import button, section
 from bot.slack.deps import Deps
 
-O = "oncall"
+ONCALL = "oncall"
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
@@ -31,30 +31,30 @@ def viewer_tz(deps: Deps, user: str) -> str:
 
 def now_blocks(deps: Deps, oncall: OnCallService, tz: str) -> tuple[str, list[Block]]:
     if not deps.config.schedules:
-        text = deps.texts.mrkdwn(O, "none")
+        text = deps.texts.mrkdwn(ONCALL, "none")
         return text, [section(text)]
     horizon_end = deps.clock.time() + HORIZON.total_seconds() - 60
-    lines = [deps.texts.mrkdwn(O, "now_line", schedule=s, shift=oncall.current(s), tz=tz, horizon_end=horizon_end,
+    lines = [deps.texts.mrkdwn(ONCALL, "now_line", schedule=s, shift=oncall.current(s), tz=tz, horizon_end=horizon_end,
                                horizon_days=HORIZON.days) for s in deps.config.schedules]
-    text = deps.texts.mrkdwn(O, "now_header") + "\n" + "\n".join(lines)
+    text = deps.texts.mrkdwn(ONCALL, "now_header") + "\n" + "\n".join(lines)
     return text, [section(text)]
 
 
 def schedule_blocks(deps: Deps, oncall: OnCallService, name: str, tz: str) -> tuple[str, list[Block]]:
     schedule = oncall.schedule(name)
     shifts = oncall.upcoming(schedule, 6)
-    lines = [deps.texts.mrkdwn(O, "shift_line", shift=s, tz=tz, loop_first=i == 0) for i, s in enumerate(shifts)]
-    text = deps.texts.mrkdwn(O, "schedule_header", schedule=schedule) + "\n" + "\n".join(lines)
+    lines = [deps.texts.mrkdwn(ONCALL, "shift_line", shift=s, tz=tz, loop_first=i == 0) for i, s in enumerate(shifts)]
+    text = deps.texts.mrkdwn(ONCALL, "schedule_header", schedule=schedule) + "\n" + "\n".join(lines)
     return text, [section(text)]
 
 
 def mine_blocks(deps: Deps, oncall: OnCallService, user: str, tz: str, days: int = 28) -> tuple[str, list[Block]]:
     shifts = oncall.mine(user, days)
     if not shifts:
-        text = deps.texts.mrkdwn(O, "mine_none", days=days)
+        text = deps.texts.mrkdwn(ONCALL, "mine_none", days=days)
     else:
-        text = deps.texts.mrkdwn(O, "mine_header", days=days) + "\n" + "\n".join(
-            deps.texts.mrkdwn(O, "mine_line", mine=mine, tz=tz, horizon_days=HORIZON.days) for mine in shifts[:30])
+        text = deps.texts.mrkdwn(ONCALL, "mine_header", days=days) + "\n" + "\n".join(
+            deps.texts.mrkdwn(ONCALL, "mine_line", mine=mine, tz=tz, horizon_days=HORIZON.days) for mine in shifts[:30])
     return text, [section(text)]
 
 
@@ -106,12 +106,12 @@ def register(app, deps: Deps) -> None:
         try:
             schedule = deps.oncall.choose_schedule(" ".join(left) or None)
         except WhichSchedule as ask:  # several schedules and none named: ask, with a button per schedule
-            question = deps.texts.mrkdwn(O, "which_schedule", user=target)
+            question = deps.texts.mrkdwn(ONCALL, "which_schedule", user=target)
             buttons = [button(s.name, f"override_pick_{i}", json.dumps({"s": s.name, "u": target, "e": end}))
                        for i, s in enumerate(ask.schedules[:25])]
             return reply(question, [section(question), ActionsBlock(block_id="override_pick", elements=buttons)])
         deps.oncall.override(schedule, target, until=end, by=deps.actor(user))
-        return reply(deps.texts.mrkdwn(O, "override_done", user=target, schedule=schedule.name, end=end, tz=tz))
+        return reply(deps.texts.mrkdwn(ONCALL, "override_done", user=target, schedule=schedule.name, end=end, tz=tz))
 
     @app.command("/il-oncall")
     async def il_oncall(ack, body) -> None:
@@ -123,7 +123,7 @@ def register(app, deps: Deps) -> None:
             if word == "":
                 answer = reply(*now_blocks(deps, oncall, tz))
             elif word == "help":
-                answer = reply(deps.texts.mrkdwn(O, "help"))
+                answer = reply(deps.texts.mrkdwn(ONCALL, "help"))
             elif word == "me":
                 answer = reply(*mine_blocks(deps, oncall, user, tz))
             elif word == "override":
@@ -141,7 +141,7 @@ def register(app, deps: Deps) -> None:
             choice = json.loads(body["actions"][0]["value"])
             schedule = deps.oncall.schedule(choice["s"])
             deps.oncall.override(schedule, choice["u"], until=float(choice["e"]), by=deps.actor(body["user"]["id"]))
-            done = reply(deps.texts.mrkdwn(O, "override_done", user=choice["u"], schedule=schedule.name,
+            done = reply(deps.texts.mrkdwn(ONCALL, "override_done", user=choice["u"], schedule=schedule.name,
                                            end=float(choice["e"]), tz=viewer_tz(deps, body["user"]["id"])))
             return dict(done, replace_original=True)
         await act_then_ack(deps, ack, body, "override_pick", work)

@@ -17,7 +17,7 @@ from bot.slack.deps import Deps
 from bot.slack.forms import read_metadata, values
 from bot.slack.paging.render import note_modal
 
-P = "paging/page"
+PAGE = "paging/page"
 
 
 def register(app, deps: Deps) -> None:
@@ -57,7 +57,7 @@ def register(app, deps: Deps) -> None:
         def work() -> dict[str, Any]:
             escalation_id, level, round_ = (int(x) for x in body["actions"][0]["value"].split(":"))
             deps.paging.escalate_now(escalation_id, body["user"]["id"], seen=(level, round_))
-            return reply(deps.texts.mrkdwn(P, "escalated_reply"))
+            return reply(deps.texts.mrkdwn(PAGE, "escalated_reply"))
         await act_then_ack(deps, ack, body, "page_escalate", work)
 
     @app.action("page_group_confirm")
@@ -66,7 +66,7 @@ def register(app, deps: Deps) -> None:
             escalation_id, group, level, round_ = body["actions"][0]["value"].split(":")
             deps.paging.confirm_group(int(escalation_id), group, level=int(level), round=int(round_),
                                       by=body["user"]["id"])
-            return dict(reply(deps.texts.mrkdwn(P, "confirmed_group", group=group)), replace_original=True)
+            return dict(reply(deps.texts.mrkdwn(PAGE, "confirmed_group", group=group)), replace_original=True)
         await act_then_ack(deps, ack, body, "page_group_confirm", work)
 
     @app.action("page_resolve")

@@ -18,7 +18,7 @@ from bot.slack.forms import metadata_json
 from bot.slack.messages import MessageBuilder, RenderContext, template_post
 from kernel.paging import Escalation, EscalationState, Page
 
-P = "paging/page"
+PAGE = "paging/page"
 
 
 def describe_incident(ctx: RenderContext, incident_id: int) -> dict[str, Any]:
@@ -52,27 +52,27 @@ def page_message(ctx: RenderContext, escalation: Escalation, page: Page, next_at
     about = describe(ctx, escalation)
     data = dict(escalation=escalation, page=page, subject=about, next_at=next_at,
                 moved_on_at=_moved_on_at(ctx, escalation, page))
-    blocks: list = [header(t.plain(P, "header", **data)), section(t.mrkdwn(P, "subject", **data)),
-                    context_line(t.mrkdwn(P, "why", **data)), section(t.mrkdwn(P, "state", **data))]
+    blocks: list = [header(t.plain(PAGE, "header", **data)), section(t.mrkdwn(PAGE, "subject", **data)),
+                    context_line(t.mrkdwn(PAGE, "why", **data)), section(t.mrkdwn(PAGE, "state", **data))]
     if escalation.can_acknowledge and about.get("status") != "resolved":
         value = str(escalation.id)
-        buttons = [button(t.plain(P, "ack"), "page_ack", value, "primary"),
-                   button(t.plain(P, "ack_note"), "page_ack_note", value)]
+        buttons = [button(t.plain(PAGE, "ack"), "page_ack", value, "primary"),
+                   button(t.plain(PAGE, "ack_note"), "page_ack_note", value)]
         if escalation.state == EscalationState.ACTIVE and escalation.has_next_level:
-            buttons.append(button(t.plain(P, "escalate"), "page_escalate",
+            buttons.append(button(t.plain(PAGE, "escalate"), "page_escalate",
                                   f"{escalation.id}:{escalation.level}:{escalation.round}"))
         if about["kind"] == "alert":
-            buttons.append(button(t.plain(P, "resolve"), "page_resolve", value, "danger"))
+            buttons.append(button(t.plain(PAGE, "resolve"), "page_resolve", value, "danger"))
         blocks.append(ActionsBlock(block_id="page_actions", elements=buttons))
-    return Rendered.of(t.plain(P, "fallback", **data), blocks)
+    return Rendered.of(t.plain(PAGE, "fallback", **data), blocks)
 
 
 def confirm_group(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     t = ctx.texts
-    text = t.mrkdwn(P, "confirm_group", **data)
+    text = t.mrkdwn(PAGE, "confirm_group", **data)
     value = f"{data['escalation']}:{data['group']}:{data['level']}:{data['round']}"
     return Rendered.of(text, [section(text), ActionsBlock(block_id="confirm_group", elements=[
-        button(t.plain(P, "confirm_group_button", **data), "page_group_confirm", value, "danger")])])
+        button(t.plain(PAGE, "confirm_group_button", **data), "page_group_confirm", value, "danger")])])
 
 
 MESSAGES: dict[str, MessageBuilder] = {
@@ -87,10 +87,10 @@ MESSAGES: dict[str, MessageBuilder] = {
 def note_modal(t, escalation_id: int, channel: str | None) -> View:
     """Acknowledge with a note ("on it, ETA 10 min")."""
     element = PlainTextInputElement(action_id="note", max_length=500,
-                                    placeholder=PlainTextObject(text=t.plain(P, "note_placeholder")))
+                                    placeholder=PlainTextObject(text=t.plain(PAGE, "note_placeholder")))
     return View(type="modal", callback_id="page_ack_note",
-                title=PlainTextObject(text=t.plain(P, "note_title")),
-                submit=PlainTextObject(text=t.plain(P, "ack")),
-                blocks=[InputBlock(block_id="note", label=PlainTextObject(text=t.plain(P, "note_label")),
+                title=PlainTextObject(text=t.plain(PAGE, "note_title")),
+                submit=PlainTextObject(text=t.plain(PAGE, "ack")),
+                blocks=[InputBlock(block_id="note", label=PlainTextObject(text=t.plain(PAGE, "note_label")),
                                    element=element, optional=True)],
                 private_metadata=metadata_json({"escalation": escalation_id, "channel": channel}))
