@@ -100,6 +100,11 @@ class DomainRig:
         self.domain: Domain = build_domain(self.config, self.db, self.clock, settle=SURFACE_SETTLE_SECONDS)
         self.domain.work.after_commit(self.domain.timer_store.take_changed)   # TimerService.flush, no scheduler
 
+    def restart(self, config_text: str) -> None:
+        """warroom starts again, on the same database, with another warroom.yml."""
+        self.config = make_config(config_text)
+        self._build()
+
     def __getattr__(self, name: str):
         if name == "domain":   # not built yet
             raise AttributeError(name)

@@ -97,6 +97,30 @@ def test_a_status_alone_needs_no_message(rig, incident):
     assert updated.status == Status.MONITORING
 
 
+def test_an_incident_whose_severity_left_the_config_carries_on_without_reminders(rig, incident):
+    """warroom.yml renamed its severities while an incident was open: people can still post updates
+    and resolve and reopen it; it is not reminded (as a pulse that finds no severity stops) until
+    someone gives it a severity that exists."""
+    rig.restart(CONFIG + "severities:\n  - {name: P1, pulse: 15m}\n  - {name: P2, pulse: 30m}\n"
+                         "incident: {default_severity: p2}\n")
+    rig.clock.advance(600)
+    mark = rig.mark()
+    updated = rig.incidents.post_update(rig.incident(1), Actor(ALICE), message="Still on it", status=Status.IDENTIFIED)
+    assert (updated.severity, updated.status, updated.last_update_at) == ("SEV2", Status.IDENTIFIED, NOW + 600)
+    [post] = rig.posts(after=mark)
+    assert post.payload["context"]["minutes"] is None
+    assert rig.timer("pulse", "incident:1") is None
+
+    rig.incidents.resolve(rig.incident(1), Actor(ALICE), summary="Fixed")
+    assert rig.incidents.reopen(rig.incident(1), Actor(ALICE)).status == Status.IDENTIFIED
+    assert rig.timer("pulse", "incident:1") is None
+    rig.run_for(3600)
+    assert rig.posts("incident.pulse") == []
+
+    rig.incidents.set_severity(rig.incident(1), Actor(ALICE), "p1")
+    assert rig.timer("pulse", "incident:1").due_at == NOW + 600 + 3600   # overdue: due at once
+
+
 # severity, commander, roles ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("actor", [Actor(ALICE), MANAGER], ids=["commander", "manager"])
