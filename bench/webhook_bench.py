@@ -90,17 +90,10 @@ def load(port: int, requests: int, fingerprints: int, concurrency: int, seconds:
 
 # the server, here --------------------------------------------------------------------------------------
 def build(db_path: str):
-    from bot.alerts.service import AlertPagingHooks, AlertService
     from bot.clock import Clock
     from bot.config import parse_config
-    from bot.effects.outbox import Effects
-    from bot.paging.service import Paging
-    from bot.work import Work
-    from storage.alerts import AlertStore
+    from bot.domain import build_domain
     from storage.db import open_database
-    from storage.outbox import OutboxStore
-    from storage.paging import PagingStore
-    from storage.timers import TimerStore
 
     environ = {"BENCH_KEY": KEY}
     config = parse_config({
@@ -112,16 +105,9 @@ def build(db_path: str):
                            "key_env": "BENCH_KEY", "limits": {"alerts_per_second": 100_000, "burst": 100_000}}],
         "http": {"listen": f"{HOST}:0"},
     }, "bench.yml", environ=environ)
-    db = open_database(db_path)
-    clock = Clock()
-    work = Work(db)
-    effects = Effects(OutboxStore(db), clock)
-    timers = TimerStore(db)
-    paging = Paging(PagingStore(db), effects, timers, work, clock)
-    service = AlertService(AlertStore(db), paging, effects, work, clock, config)
-    paging.hooks["alert"] = AlertPagingHooks(service)
-    work.after_commit(timers.take_changed)  # what TimerService.flush does with no scheduler running
-    return config, service, environ
+    domain = build_domain(config, open_database(db_path), Clock())
+    domain.work.after_commit(domain.timer_store.take_changed)  # what TimerService.flush does with no scheduler running
+    return config, domain.alerts, environ
 
 
 def rss_mb() -> tuple[float, float]:

@@ -13,22 +13,14 @@ from slack_bolt.middleware.authorization.async_single_team_authorization import 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts.service import AlertPagingHooks, AlertService
 from bot.clock import Clock
 from bot.config import Config
-from bot.effects.outbox import SURFACE_SETTLE_SECONDS, Effects
+from bot.domain import build_domain
+from bot.effects.outbox import SURFACE_SETTLE_SECONDS
 from bot.effects.runner import EffectRunner
 from bot.http.server import WebhookServer, WebhookServerError
-from bot.incidents.channel_log import ChannelLog
-from bot.incidents.channels import IncidentChannels
-from bot.incidents.paging_hooks import IncidentPagingHooks
-from bot.incidents.pulses import PULSE, PulseFired, Pulses
-from bot.incidents.record import IncidentRecord
-from bot.incidents.service import IncidentService
 from bot.log_throttle import install_loop_error_throttle
 from bot.logs import get_logger
-from bot.oncall.service import OnCallService
-from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.slack.api import SlackApi
 from bot.slack.catalogue import build_catalogue
 from bot.slack.deps import Deps
@@ -40,16 +32,9 @@ from bot.slack.ratelimit import RateLimiter
 from bot.slack.surfaces import Surfaces
 from bot.text import Texts
 from bot.timers import TimerService
-from bot.work import Work
-from storage.alerts import AlertStore
 from storage.db import open_database
-from storage.incidents import IncidentStore
-from storage.oncall import OverrideStore
-from storage.outbox import OutboxStore
-from storage.paging import PagingStore
 from storage.seen_events import SeenEvents
 from storage.surfaces import SurfaceStore
-from storage.timers import TimerStore
 
 log = get_logger("warroom.app")
 
@@ -124,7 +109,7 @@ class Warroom:
             self.handler = AsyncSocketModeHandler(self.app, self.app_token)
             await self.handler.connect_async()
         log.info("warroom.started", team=self.team_id, bot_user=self.bot_user_id, http=f"{self.config.http.host}:{self.webhooks.port}",
-                 open_incidents=self.incident_store.count_open(),
+                 open_incidents=self.domain.incident_store.count_open(),
                  pending_effects=self.outbox.pending_count(), timers=self.timers.pending_jobs())
 
     async def stop(self) -> None:
@@ -149,36 +134,22 @@ class Warroom:
     # wiring ------------------------------------------------------------------------------------
     def _build(self) -> None:
         config, clock, db = self.config, self.clock, self.db
-        self.work = Work(db)
-        self.outbox = OutboxStore(db)
-        self.effects = Effects(self.outbox, clock, settle=self.options.surface_settle)
-        self.timer_store = TimerStore(db)
-        self.incident_store = IncidentStore(db)
-        self.pulses = Pulses(self.timer_store, clock)
-        self.oncall = OnCallService(config, OverrideStore(db), self.effects, self.work, clock)
-        self.paging = Paging(PagingStore(db), self.effects, self.timer_store, self.work, clock,
-                             on_call=self.oncall.on_call)
-        self.paging.hooks["incident"] = IncidentPagingHooks(self.incident_store, self.effects, clock)
-        self.channels = IncidentChannels(self.incident_store, self.effects, self.pulses, self.work, clock, config)
-        self.incidents = IncidentService(self.incident_store, self.effects, self.pulses, self.channels, self.work,
-                                         clock, config, paging=self.paging)
-        self.record = IncidentRecord(self.incident_store, self.effects, self.work, clock)
-        self.alert_store = AlertStore(db)
-        self.alerts = AlertService(self.alert_store, self.paging, self.effects, self.work, clock, config)
-        self.paging.hooks["alert"] = AlertPagingHooks(self.alerts)
-        self.incidents.declare_hooks.append(self.alerts.link_declared_incident)
+        self.domain = domain = build_domain(config, db, clock, settle=self.options.surface_settle)
+        # what tests, benchmarks and the sandbox reach through the running bot
+        self.work, self.outbox, self.effects = domain.work, domain.outbox, domain.effects
+        self.incidents, self.record, self.paging = domain.incidents, domain.record, domain.paging
+        self.alerts, self.oncall = domain.alerts, domain.oncall
         self.webhooks = WebhookServer(config, self.alerts)
-        self.channel_log = ChannelLog(self.incident_store, self.work, clock)
         self.texts = Texts(config.templates, config.timezone)
 
         self.api = SlackApi(self.client, RateLimiter(scale=self.options.rate_limit_scale))
         self.directory = Directory(self.api)
-        self.render = RenderContext(self.texts, config, clock, self.incident_store, self.alert_store,
-                                    self.paging.store, self.timer_store)
+        self.render = RenderContext(self.texts, config, clock, domain.incident_store, domain.alert_store,
+                                    self.paging.store, domain.timer_store)
         self.surfaces = Surfaces(self.api, SurfaceStore(db), self.work, clock)
         catalogue = build_catalogue(api=self.api, directory=self.directory, render=self.render,
                                     surfaces=self.surfaces, config=config, incidents=self.incidents,
-                                    channels=self.channels, paging=self.paging, alerts=self.alerts,
+                                    channels=domain.channels, paging=self.paging, alerts=self.alerts,
                                     bot_user_id=self.bot_user_id)
         self.pressure = AckPressure()
 
@@ -189,10 +160,7 @@ class Warroom:
 
         self.runner = EffectRunner(self.outbox, catalogue.handlers, clock, concurrency=self.options.effect_concurrency,
                                    on_failure=effect_failed, hold=self.pressure.busy)
-        self.timers = TimerService(self.timer_store, clock, {
-            PULSE: PulseFired(self.incident_store, self.pulses, self.effects, self.work, clock, config),
-            ESCALATION_TIMER: self.paging.on_timeout,
-        })
+        self.timers = TimerService(domain.timer_store, clock, domain.timer_handlers)
         self.work.after_commit(self.runner.kick)
         self.work.after_commit(self.timers.flush)
 
@@ -201,7 +169,7 @@ class Warroom:
         self.app.middleware(self.pressure.middleware)  # first: counts every request until it is acked
         self.deps = Deps(config=config, texts=self.texts, clock=clock, work=self.work, effects=self.effects,
                          api=self.api, directory=self.directory, render=self.render, incidents=self.incidents,
-                         record=self.record, channel_log=self.channel_log, paging=self.paging, alerts=self.alerts,
+                         record=self.record, channel_log=domain.channel_log, paging=self.paging, alerts=self.alerts,
                          oncall=self.oncall, seen_events=SeenEvents(db))
         register_listeners(self.app, self.deps)
 

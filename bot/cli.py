@@ -9,8 +9,8 @@ import signal
 import sys
 from pathlib import Path
 
-from bot.db_cli import add_db_commands, run_db_command
 from bot.config import ConfigError, EnvironmentError_, load_config, load_environment
+from bot.db_cli import add_db_commands, run_db_command
 from bot.logs import get_logger, setup_logging
 from bot.process_limits import RLIM_INFINITY, raise_open_files_limit
 

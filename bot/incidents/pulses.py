@@ -22,9 +22,10 @@ class Pulses:
         self.timers = timers
         self.clock = clock
 
-    def schedule(self, incident_id: int, severity: Severity, *, since: float) -> None:
-        """(Re)start the pulse: due one interval after ``since`` (the last update), never in the past."""
-        if severity.pulse is None:
+    def schedule(self, incident_id: int, severity: Severity | None, *, since: float) -> None:
+        """(Re)start the pulse: due one interval after ``since`` (the last update), never in the past.
+        No pulses for a severity without them, nor for one the config no longer has (None)."""
+        if severity is None or severity.pulse is None:
             self.timers.cancel(PULSE, subject(incident_id))
             return
         due = max(since + severity.pulse.total_seconds(), self.clock.time())

@@ -211,15 +211,16 @@ class IncidentService:
             self.store.add_event(incident.id, at=now, actor=actor.user, kind="update", text=text,
                                  data={"status": new_status, "previous": previous, "no_change": no_change},
                                  is_key=new_status != previous)
-            severity = self.severity(incident.severity)
+            severity = self._configured_severity(incident)
+            pulse = severity.pulse if severity else None
             context = {"incident": incident.id, "author": actor.user, "status": str(new_status),
                        "previous": str(previous), "text": text, "at": now, "no_change": no_change,
-                       "minutes": int(severity.pulse.total_seconds() // 60) if severity.pulse else None}
+                       "minutes": int(pulse.total_seconds() // 60) if pulse else None}
             self.effects.post(f"incident:{incident.id}", "incident.update", context)
             if to_comms:
                 self.effects.post("config:comms", "incident.comms_update", context)
             self._sync(incident)
-            self.pulses.schedule(incident.id, self.severity(incident.severity), since=now)
+            self.pulses.schedule(incident.id, severity, since=now)
         return self.get(incident.id)
 
     def set_severity(self, incident: Incident, actor: Actor, key: str) -> Incident:
@@ -306,11 +307,16 @@ class IncidentService:
             self.effects.post(f"incident:{incident.id}", "incident.reopened",
                               {"incident": incident.id, "actor": actor.user, "text": note, "status": str(status)})
             self._sync(incident)
-            self.pulses.schedule(incident.id, self.severity(incident.severity), since=now)
+            self.pulses.schedule(incident.id, self._configured_severity(incident), since=now)
         log.info("incident.reopened", incident=incident.id)
         return self.get(incident.id)
 
     # helpers ---------------------------------------------------------------------------------
+    def _configured_severity(self, incident: Incident) -> Severity | None:
+        """The incident's severity as configured now; None when warroom.yml no longer has it (renamed
+        while the incident was open): it carries on without reminders until it is given one that exists."""
+        return self.config.severity(incident.severity)
+
     def _surfaces_for(self, is_private: bool) -> tuple[str, ...]:
         # A private incident is not announced in the public announcements channel.
         return ("topic", "status") if is_private else SURFACES

@@ -11,19 +11,13 @@ from typing import AsyncIterator
 
 import aiohttp
 
-from bot.alerts.service import AlertPagingHooks, AlertService
+from bot.alerts.service import AlertService
 from bot.clock import Clock
 from bot.config import Config, parse_config
-from bot.effects.outbox import Effects
+from bot.domain import build_domain
 from bot.http import WebhookServer
 from bot.http.limits import ConnectionLimits
-from bot.paging.service import Paging
-from bot.work import Work
-from storage.alerts import AlertStore
 from storage.db import open_database
-from storage.outbox import OutboxStore
-from storage.paging import PagingStore
-from storage.timers import TimerStore
 from tests.unit.test_payloads import ALERTMANAGER_GROUP
 
 PROM_KEY = "prom-Secret-0123456789abcdef"
@@ -72,15 +66,8 @@ class Intake:
 
 
 def build_service(config: Config, db_path: str) -> AlertService:
-    """The alert half of bot/app.py's wiring, without Slack."""
-    db = open_database(db_path)
-    clock = Clock()
-    work = Work(db)
-    effects = Effects(OutboxStore(db), clock)
-    paging = Paging(PagingStore(db), effects, TimerStore(db), work, clock)
-    service = AlertService(AlertStore(db), paging, effects, work, clock, config)
-    paging.hooks["alert"] = AlertPagingHooks(service)
-    return service
+    """The domain as bot/app.py wires it, without Slack; the intake needs its alert service."""
+    return build_domain(config, open_database(db_path), Clock()).alerts
 
 
 @contextlib.asynccontextmanager

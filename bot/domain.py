@@ -1,0 +1,82 @@
+"""The domain wired together over one database and one clock, without any chat platform.
+
+bot/app.py builds it and puts the Slack adapter, the effect runner and the scheduler around it;
+the domain tests build it alone (tests/domain/conftest.py), so both run the same wiring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Awaitable, Callable
+
+from bot.alerts.service import AlertPagingHooks, AlertService
+from bot.clock import Clock
+from bot.config import Config
+from bot.effects.outbox import SURFACE_SETTLE_SECONDS, Effects
+from bot.incidents.channel_log import ChannelLog
+from bot.incidents.channels import IncidentChannels
+from bot.incidents.paging_hooks import IncidentPagingHooks
+from bot.incidents.pulses import PULSE, PulseFired, Pulses
+from bot.incidents.record import IncidentRecord
+from bot.incidents.service import IncidentService
+from bot.oncall.service import OnCallService
+from bot.paging.service import ESCALATION_TIMER, Paging
+from bot.work import Work
+from kernel.outbox import Timer
+from storage.alerts import AlertStore
+from storage.db import Database
+from storage.incidents import IncidentStore
+from storage.oncall import OverrideStore
+from storage.outbox import OutboxStore
+from storage.paging import PagingStore
+from storage.timers import TimerStore
+
+TimerHandler = Callable[[Timer], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Domain:
+    work: Work
+    outbox: OutboxStore
+    effects: Effects
+    timer_store: TimerStore
+    incident_store: IncidentStore
+    alert_store: AlertStore
+    pulses: Pulses
+    oncall: OnCallService
+    paging: Paging
+    channels: IncidentChannels
+    incidents: IncidentService
+    record: IncidentRecord
+    alerts: AlertService
+    channel_log: ChannelLog
+    timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
+
+
+def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = SURFACE_SETTLE_SECONDS) -> Domain:
+    """Every domain service on ``db`` and ``clock``; ``settle`` is how long a surface waits for more changes."""
+    work = Work(db)
+    outbox = OutboxStore(db)
+    effects = Effects(outbox, clock, settle=settle)
+    timer_store = TimerStore(db)
+    incident_store = IncidentStore(db)
+    pulses = Pulses(timer_store, clock)
+    oncall = OnCallService(config, OverrideStore(db), effects, work, clock)
+    paging = Paging(PagingStore(db), effects, timer_store, work, clock, on_call=oncall.on_call)
+    paging.hooks["incident"] = IncidentPagingHooks(incident_store, effects, clock)
+    channels = IncidentChannels(incident_store, effects, pulses, work, clock, config)
+    incidents = IncidentService(incident_store, effects, pulses, channels, work, clock, config, paging=paging)
+    alert_store = AlertStore(db)
+    alerts = AlertService(alert_store, paging, effects, work, clock, config)
+    paging.hooks["alert"] = AlertPagingHooks(alerts)
+    incidents.declare_hooks.append(alerts.link_declared_incident)
+    return Domain(
+        work=work, outbox=outbox, effects=effects, timer_store=timer_store, incident_store=incident_store,
+        alert_store=alert_store, pulses=pulses, oncall=oncall, paging=paging, channels=channels,
+        incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
+        channel_log=ChannelLog(incident_store, work, clock),
+        timer_handlers={
+            PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),
+            ESCALATION_TIMER: paging.on_timeout,
+        },
+    )
