@@ -23,6 +23,10 @@ class Clock:
         """Seconds since the epoch, as the bot sees it."""
         return time.time() + self._offset
 
+    def monotonic(self) -> float:
+        """For spacing and deadlines: never steps back when the wall clock is set; tests move it too."""
+        return time.monotonic() + self._offset
+
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.time(), tz=timezone.utc)
 

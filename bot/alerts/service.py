@@ -58,7 +58,7 @@ class AlertService:
         self.clock = clock
         self.config = config
         self.open_cap = OpenAlertCap(store, effects)
-        self.spacing = PostSpacing(POST_INTERVAL)
+        self.spacing = PostSpacing(POST_INTERVAL, clock.monotonic)
 
     def get(self, alert_id: int) -> Alert:
         alert = self.store.get(alert_id)

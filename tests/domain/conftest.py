@@ -12,12 +12,12 @@ from typing import Callable, Iterator
 import pytest
 import yaml
 
+from bot.actor import Actor
 from bot.clock import Clock
 from bot.config import Config, parse_config
 from bot.domain import Domain, build_domain
 from bot.effects.outbox import SURFACE_SETTLE_SECONDS
 from bot.incidents.model import DeclareRequest
-from bot.incidents.service import Actor
 from kernel.incidents import Incident
 from kernel.outbox import Effect, Timer
 from storage.db import Database, open_database
@@ -83,6 +83,9 @@ class StillClock(Clock):
 
     def time(self) -> float:
         return self.start + self.offset
+
+    def monotonic(self) -> float:
+        return self.offset
 
 
 class DomainRig:

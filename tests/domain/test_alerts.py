@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.actor import Actor
 from bot.alerts.model import AlertError, AlertEvent
 from bot.alerts.service import SLACK_SOURCE
 from bot.paging.model import PagingError
@@ -135,7 +136,7 @@ def test_an_alert_nobody_answers_is_said_in_its_channel(rig):
     assert post.payload == {"target": "channel:prod-alerts", "message": "alerts.unanswered",
                             "context": {"alert": 1, "repeats": 1, "policy": "default"}}
     assert log(rig, 1)[-1] == "unanswered" and rig.alerts.get(1).status == AlertStatus.PENDING
-    assert rig.alerts.accept(1, CAROL).status == AlertStatus.ACCEPTED   # still acknowledgeable
+    assert rig.alerts.accept(1, Actor(CAROL)).status == AlertStatus.ACCEPTED   # still acknowledgeable
 
 
 def test_a_policy_with_nobody_on_call_says_so_in_the_channel(rig):
@@ -148,7 +149,7 @@ def test_a_policy_with_nobody_on_call_says_so_in_the_channel(rig):
 def test_accepting_stops_the_paging_and_a_second_accept_is_refused(rig):
     fire(rig, "disk-full")
     rig.run_for(6 * MINUTE)
-    accepted = rig.alerts.accept(1, CAROL, note="looking")
+    accepted = rig.alerts.accept(1, Actor(CAROL), note="looking")
     assert (accepted.status, accepted.accepted_by, accepted.accepted_at) == \
         (AlertStatus.ACCEPTED, CAROL, NOW + 6 * MINUTE)
     escalation = escalation_of(rig, 1)
@@ -157,16 +158,16 @@ def test_accepting_stops_the_paging_and_a_second_accept_is_refused(rig):
     assert rig.timer("escalation", f"escalation:{escalation.id}") is None
 
     with pytest.raises(AlertError) as again:
-        rig.alerts.accept(1, BOB)
+        rig.alerts.accept(1, Actor(BOB))
     assert again.value.code == "alert_not_pending" and rig.alerts.get(1).accepted_by == CAROL
     rig.run_for(3600)
     assert len(paged(rig, 1)) == 2
 
-    resolved = rig.alerts.resolve(1, CAROL)
+    resolved = rig.alerts.resolve(1, Actor(CAROL))
     assert (resolved.status, resolved.resolved_by) == (AlertStatus.RESOLVED, CAROL)
     assert escalation_of(rig, 1).state == EscalationState.ACKNOWLEDGED   # who answered stays on record
     with pytest.raises(AlertError):
-        rig.alerts.resolve(1, CAROL)
+        rig.alerts.resolve(1, Actor(CAROL))
 
 
 def test_one_persons_pages_about_one_source_share_a_dm(rig):
@@ -180,22 +181,22 @@ def test_one_persons_pages_about_one_source_share_a_dm(rig):
     rig.alerts.raise_alert(source(rig, "ops"), AlertEvent("Checkout 500s"), actor=ALICE, policy="default")
     assert rig.paging.store.pages(escalation_of(rig, 3).id)[0].dm_group != first.dm_group
 
-    assert rig.alerts.accept_many([1, 2], BOB) == 2
-    assert rig.alerts.accept_many([1, 2], BOB) == 0   # the second click finds nothing to do
-    assert rig.alerts.resolve_many([1, 2, 3], BOB) == 3
+    assert rig.alerts.accept_many([1, 2], Actor(BOB)) == (2, 0)
+    assert rig.alerts.accept_many([1, 2], Actor(BOB)) == (0, 0)   # the second click finds nothing to do
+    assert rig.alerts.resolve_many([1, 2, 3], Actor(BOB)) == (3, 0)
 
 
 def test_the_escalate_button_on_an_alert(rig):
     fire(rig, "disk-full")
-    rig.alerts.escalate(1, BOB, seen=(0, 0))
+    rig.alerts.escalate(1, Actor(BOB), seen=(0, 0))
     assert paged(rig, 1) == [(BOB, 0, 0), (CAROL, 1, 0)]
     assert log(rig, 1)[-1] == "escalated"
     with pytest.raises(PagingError) as stale:
-        rig.alerts.escalate(1, BOB, seen=(0, 0))
+        rig.alerts.escalate(1, Actor(BOB), seen=(0, 0))
     assert stale.value.code == "already_escalated" and len(paged(rig, 1)) == 2
-    rig.alerts.accept(1, CAROL)
+    rig.alerts.accept(1, Actor(CAROL))
     with pytest.raises(AlertError) as accepted:
-        rig.alerts.escalate(1, BOB, seen=(1, 0))
+        rig.alerts.escalate(1, Actor(BOB), seen=(1, 0))
     assert accepted.value.code == "alert_not_pending"
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.incidents.service import Actor
+from bot.actor import Actor
 from tests.domain.conftest import ALICE, BOB, CAROL, START
 
 CHANNEL = "C0INCIDENT"

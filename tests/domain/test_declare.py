@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from bot.actor import Actor
 from bot.effects.replies import ReplyTo
 from bot.incidents.model import IncidentError
-from bot.incidents.service import Actor
 from kernel.incidents import Status
 from tests.domain.conftest import ALICE, BOB, CAROL, CONFIG, START
 

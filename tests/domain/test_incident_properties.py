@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from bot.actor import Actor
 from bot.incidents import naming
 from bot.incidents.model import IncidentError
-from bot.incidents.service import Actor
 from kernel.incidents import Status
 from tests.domain.conftest import ALICE, BOB, CAROL, DAVE, DomainRig, make_config
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from bot.actor import Actor
 from bot.oncall.service import OnCallError, WhichSchedule
 from tests.domain.conftest import ALICE, BOB, CAROL, DAVE, START
 
@@ -39,7 +40,7 @@ def test_the_rotation_decides_who_is_on_call(rig):
 def test_an_override_takes_the_pager_until_it_ends(rig):
     primary = rig.oncall.schedule("primary")
     assert rig.oncall.on_call("primary", NOW) == BOB   # read (and cached) before the override
-    override_id = rig.oncall.override(primary, CAROL, until=NOW + 2 * HOUR, by=BOB)
+    override_id = rig.oncall.override(primary, CAROL, until=NOW + 2 * HOUR, by=Actor(BOB, is_oncall_manager=True))
 
     assert rig.oncall.on_call("primary", NOW) == CAROL
     assert rig.oncall.on_call("primary", NOW + 2 * HOUR - 1) == CAROL
@@ -62,16 +63,16 @@ def test_an_override_takes_the_pager_until_it_ends(rig):
 
 def test_a_later_override_wins_where_they_overlap(rig):
     primary = rig.oncall.schedule("primary")
-    rig.oncall.override(primary, CAROL, until=NOW + 4 * HOUR, by=CAROL)
+    rig.oncall.override(primary, CAROL, until=NOW + 4 * HOUR, by=Actor(CAROL))
     rig.clock.advance(HOUR)
-    rig.oncall.override(primary, DAVE, until=NOW + 2 * HOUR, by=DAVE)
+    rig.oncall.override(primary, DAVE, until=NOW + 2 * HOUR, by=Actor(DAVE))
     assert [rig.oncall.on_call("primary", NOW + h * HOUR) for h in (0.5, 1.5, 3, 4)] == [CAROL, DAVE, CAROL, BOB]
 
 
 def test_my_shifts_include_overrides(rig):
-    rig.oncall.override(rig.oncall.schedule("secondary"), CAROL, until=NOW + HOUR, by=CAROL)
+    rig.oncall.override(rig.oncall.schedule("secondary"), CAROL, until=NOW + HOUR, by=Actor(CAROL))
     mine = rig.oncall.mine(CAROL, days=2)
-    assert [(s.name, shift.start, shift.end) for s, shift in mine] == [
+    assert [(m.schedule.name, m.shift.start, m.shift.end) for m in mine] == [
         ("secondary", utc(2026, 3, 2, 9), utc(2026, 3, 2, 10)),
         ("nights", utc(2026, 3, 2, 18), utc(2026, 3, 3, 8)),
         ("nights", utc(2026, 3, 3, 18), utc(2026, 3, 4, 8)),
@@ -81,7 +82,7 @@ def test_my_shifts_include_overrides(rig):
 @pytest.mark.parametrize("until,code", [(NOW, "override_in_past"), (NOW + 32 * 24 * HOUR, "override_too_long")])
 def test_an_override_that_cannot_be_is_refused(rig, until, code):
     with pytest.raises(OnCallError) as refused:
-        rig.oncall.override(rig.oncall.schedule("primary"), CAROL, until=until, by=CAROL)
+        rig.oncall.override(rig.oncall.schedule("primary"), CAROL, until=until, by=Actor(CAROL))
     assert refused.value.code == code
     assert rig.effects() == [] and rig.oncall.on_call("primary", NOW) == BOB
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.incidents.service import Actor
+from bot.actor import Actor
 from bot.paging.model import PagingError
 from bot.paging.targets import PageTargets
 from kernel.paging import EscalationState, Level
@@ -162,7 +162,7 @@ def test_a_user_group_is_recorded_for_the_chat_platform_to_expand(rig, incident)
     assert paged(rig, escalation.id) == [(ALICE, 0, 0, NOW)]
     [expand] = rig.effects("paging.expand_group")
     assert (expand.lane, expand.payload) == (f"escalation:{escalation.id}", {
-        "escalation": escalation.id, "group": ONCALL_GROUP, "level": 0, "round": 0})
+        "escalation": escalation.id, "group": ONCALL_GROUP, "level": 0, "round": 0, "by": ALICE})
 
     # the adapter learnt who is in it: alice was paged already at this level, so only bob and carol are
     mark = rig.mark()
@@ -181,7 +181,7 @@ def test_a_user_group_is_recorded_for_the_chat_platform_to_expand(rig, incident)
 
 def test_a_schedule_pages_whoever_is_on_call_then(rig, incident):
     primary = rig.oncall.schedule("primary")
-    rig.oncall.override(primary, CAROL, until=NOW + 3600, by=CAROL)
+    rig.oncall.override(primary, CAROL, until=NOW + 3600, by=Actor(CAROL))
     escalation = escalate(rig, policy="default")
     assert paged(rig, escalation.id)[0][:3] == (CAROL, 0, 0)
     rig.run_for(15 * MINUTE)   # round 2 is paged at 09:15: carol still holds the pager

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.actor import Actor
 from bot.incidents.model import IncidentError
-from bot.incidents.service import Actor
 from tests.domain.conftest import ALICE, BOB, CAROL, DAVE, MANAGER, START
 
 NOW = START.timestamp()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.actor import Actor
 from bot.incidents.model import IncidentError
-from bot.incidents.service import Actor
 from bot.paging.targets import PageTargets
 from kernel.incidents import Status
 from kernel.paging import EscalationState

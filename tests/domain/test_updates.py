@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.actor import Actor
 from bot.incidents.model import IncidentError
-from bot.incidents.service import Actor
 from kernel.incidents import Status
 from tests.domain.conftest import ALICE, BOB, CAROL, CONFIG, MANAGER, START
 
