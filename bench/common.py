@@ -22,63 +22,32 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
-for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-    os.environ.pop(_proxy, None)  # slack_sdk ignores NO_PROXY; loopback must never be proxied
 
-import yaml  # noqa: E402
 from report import _top, rss_mb  # noqa: E402  (the bot process measures itself)
 
 from bot.app import Options  # noqa: E402
 from bot.clock import Clock  # noqa: E402
-from bot.config import Config, parse_config  # noqa: E402
+from bot.config import Config  # noqa: E402
 from bot.embedded import EmbeddedBot  # noqa: E402
+from harness import FREE_PORT, make_config, start_sandbox, web_api_calls  # noqa: E402, F401  (shared with the tests)
+from harness.bots import BotThread, warroom_env  # noqa: E402
 from sandbox import Sandbox  # noqa: E402
-
-MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
-# Slack's client calls these, not the bot's code: left out of "Web API calls the bot made".
-NOT_WEB_API = ("response_url",)
-FREE_PORT = "127.0.0.1:0"
 
 
 # the sandbox and the bot --------------------------------------------------------------------------
-def start_sandbox(extra_users: int = 0, user_prefix: str = "user") -> Sandbox:
-    """A started sandbox with the demo people and channels, plus ``extra_users`` more people."""
-    sandbox = Sandbox(MANIFEST).start()
-    sandbox.seed_demo()
-    for n in range(extra_users):
-        sandbox.add_user(f"{user_prefix}{n:03d}", real_name=f"Bench User {n}")
-    return sandbox
-
-
-def make_config(data: dict[str, Any] | str | None = None, environ: dict[str, str] | None = None) -> Config:
-    """The bot's config; its webhook server listens on a free loopback port unless ``http`` is given
-    (the default 127.0.0.1:8080 could be taken on a shared machine)."""
-    if isinstance(data, str):
-        data = yaml.safe_load(data) if data.strip() else None
-    data = dict(data or {})
-    data.setdefault("http", {"listen": FREE_PORT})
-    return parse_config(data, "bench.yml", environ=environ)
-
-
-class BenchBot(EmbeddedBot):
-    """The bot in this process against ``sandbox``; ``start`` returns once Socket Mode is connected."""
+class BenchBot(BotThread):
+    """The bot in this process against ``sandbox``, with production's options unless told otherwise."""
 
     def __init__(self, sandbox: Sandbox, config: Config, db_path: str, options: Options | None = None) -> None:
-        self.sandbox = sandbox
-        super().__init__(config, bot_token=sandbox.bot_token, app_token=sandbox.app_token,
-                         api_url=sandbox.api_url, db_path=db_path, options=options or Options(clock=Clock()))
-
-    def start(self) -> BenchBot:
-        before = self.sandbox.connections
-        super().start()
-        self.sandbox.wait_for(lambda: self.sandbox.connections > before, timeout=15, message="bot never connected")
-        return self
+        super().__init__(sandbox, config, db_path, options=options or Options(clock=Clock()))
 
     def settle_or_fail(self, timeout: float = 60.0, horizon: float = 3600.0) -> float:
         """Wait for every effect due within ``horizon`` s; returns the seconds it took."""
         began = time.perf_counter()
-        if not self.settle(timeout, horizon):
-            raise RuntimeError(f"the bot did not settle within {timeout:.0f} s")
+        try:
+            self.settle(timeout, horizon)
+        except AssertionError:
+            raise RuntimeError(f"the bot did not settle within {timeout:.0f} s") from None
         return time.perf_counter() - began
 
     def profile_start(self) -> None:
@@ -108,9 +77,7 @@ class BenchBot(EmbeddedBot):
 def spawn_warroom(sandbox: Sandbox, db_path: str, config_path: str, log_path: str,
                   extra_env: dict[str, str] | None = None) -> subprocess.Popen:
     """``warroom run`` as a real process pointed at the sandbox (its log goes to ``log_path``)."""
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env.update(SLACK_BOT_TOKEN=sandbox.bot_token, SLACK_APP_TOKEN=sandbox.app_token, SLACK_API_URL=sandbox.api_url,
-               WARROOM_DB=db_path, WARROOM_CONFIG=config_path, PYTHONPATH=str(ROOT), **(extra_env or {}))
+    env = warroom_env(sandbox, db_path, config_path, extra_env)
     log = open(log_path, "a")
     try:
         return subprocess.Popen([sys.executable, "-m", "bot.cli", "run", "--log-level", "INFO"],
@@ -127,11 +94,6 @@ def stop_process(process: subprocess.Popen, timeout: float = 15.0) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
-
-
-def web_api_calls(sandbox: Sandbox, mark: int) -> list[Any]:
-    """Calls the bot made to the Web API since ``mark`` (response_url POSTs left out)."""
-    return [c for c in sandbox.calls_since(mark) if c.method not in NOT_WEB_API]
 
 
 def by_method(calls: Iterable[Any]) -> dict[str, int]:

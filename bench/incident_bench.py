@@ -57,7 +57,6 @@ WARM_DECLARE_TARGET = 7       # Web API calls
 LATENCY = 0.100               # s added to every Web API call for time-to-ready
 READY_TARGET = 4.0            # round trips
 OPEN_INCIDENTS = 1000
-STARTUP_TARGET = 2.0          # s
 FAST = 50.0                   # rate_limit_scale where a figure is not about Slack's rate limits
 SECTIONS = ("ack", "calls", "ready", "memory", "startup")
 

@@ -1,13 +1,12 @@
 import pytest
 
-from sandbox import Sandbox
-from tests.harness import MANIFEST, BotThread, make_config
+from harness import make_config, start_sandbox
+from harness.bots import BotThread
 
 
 @pytest.fixture
 def sandbox():
-    sb = Sandbox(MANIFEST).start()
-    sb.seed_demo()
+    sb = start_sandbox()
     yield sb
     sb.stop()
 

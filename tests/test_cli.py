@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
+from harness import ROOT
+from harness.bots import BotProcess
 from tests.e2e.helpers import declare  # noqa: F401  (fixtures live in tests/conftest.py)
-from tests.harness import ROOT, BotProcess
 
 BOT = "xoxb-1111111111-2222222222-abcdefabcdefabcdef"
 APP = "xapp-1-A111-333333-abcdefabcdefabcdef"

@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from harness import ROOT
+from harness.bots import BotProcess
 from tests.e2e.helpers import newest_incident_channel, pinned, texts
-from tests.harness import ROOT, BotProcess
 
 DEPLOY = ROOT / "deploy"
 UNITS = sorted(p.name for p in DEPLOY.iterdir() if p.suffix in (".service", ".timer"))

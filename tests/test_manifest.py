@@ -13,7 +13,7 @@ from bot.slack.scopes import (
     METHOD_SCOPES,
     needed_scopes,
 )
-from tests.harness import MANIFEST, ROOT
+from harness import MANIFEST, ROOT
 
 
 class RecordingApp:

@@ -7,7 +7,7 @@ import re
 import yaml
 
 from bot.config import parse_config
-from tests.harness import ROOT
+from harness import ROOT
 
 MARKER = "<!-- warroom.yml example"
 

@@ -167,18 +167,20 @@ class AlertService:
         return any(page.user == by.user for escalation in self.paging.store.for_subject(subject(alert.id))
                    for page in self.paging.store.pages(escalation.id))
 
-    def _require_may_answer(self, alert: Alert, by: Actor) -> None:
+    def _pending_for(self, alert_id: int, by: Actor) -> Alert:
+        """The alert, still pending and ``by``'s to answer, or the refusal that says why not."""
+        alert = self.get(alert_id)
+        if alert.status != AlertStatus.PENDING:
+            raise AlertError("alert_not_pending", alert=alert)
         if not self.may_answer(alert, by):
             raise AlertError("alert_not_yours", alert=alert)
+        return alert
 
     def accept(self, alert_id: int, by: Actor, note: str | None = None) -> Alert:
         """Acknowledge: stop escalating. A second click says who got there first and changes nothing."""
         user = by.user
         with self.work():
-            alert = self.get(alert_id)
-            if alert.status != AlertStatus.PENDING:
-                raise AlertError("alert_not_pending", alert=alert)
-            self._require_may_answer(alert, by)
+            self._pending_for(alert_id, by)
             escalations = [e for e in self.paging.store.for_subject(subject(alert_id)) if e.can_acknowledge]
             if escalations:
                 for escalation in escalations:
@@ -225,7 +227,8 @@ class AlertService:
             alert = self.get(alert_id)
             if alert.status == AlertStatus.RESOLVED:
                 raise AlertError("alert_not_pending", alert=alert)
-            self._require_may_answer(alert, by)
+            if not self.may_answer(alert, by):
+                raise AlertError("alert_not_yours", alert=alert)
             self._resolve(alert, by=by.user, at=self.clock.time(), reason="person")
         return self.get(alert_id)
 
@@ -238,10 +241,7 @@ class AlertService:
     def escalate(self, alert_id: int, by: Actor, seen: tuple[int, int] | None = None) -> None:
         user = by.user
         with self.work():
-            alert = self.get(alert_id)
-            if alert.status != AlertStatus.PENDING:
-                raise AlertError("alert_not_pending", alert=alert)
-            self._require_may_answer(alert, by)
+            alert = self._pending_for(alert_id, by)
             active = [e for e in self.paging.store.for_subject(subject(alert_id)) if e.state == EscalationState.ACTIVE]
             if not active:
                 raise AlertError("alert_nothing_to_escalate", alert=alert)

@@ -39,7 +39,3 @@ def texts(sandbox: Sandbox, channel: str) -> list[str]:
 
 def last_text(sandbox: Sandbox, channel: str) -> str:
     return texts(sandbox, channel)[-1]
-
-
-def web_api_calls(sandbox: Sandbox, since: int) -> list[str]:
-    return [c.method for c in sandbox.calls_since(since) if c.method not in ("response_url",)]

@@ -21,7 +21,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from tests.harness import ROOT
+from harness import ROOT
 
 ESCAPE_CODE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 UP_ARROW = "\x1b[A"

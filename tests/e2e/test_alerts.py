@@ -5,9 +5,10 @@ from datetime import timedelta
 import pytest
 
 from bot.alerts.model import AlertEvent
+from harness import make_config
+from harness.bots import BotThread
 from tests.e2e.helpers import last_text, newest_incident_channel, pinned_text, texts
 from tests.e2e.oncall_config import oncall_yaml
-from tests.harness import BotThread, make_config
 
 
 @pytest.fixture
@@ -231,7 +232,8 @@ def test_an_alert_declared_twice_gives_one_incident(bot, sandbox):
     alice, bob = sandbox.as_user("alice"), sandbox.as_user("bob")
     alice.click("Declare incident", message=message).ack
     bob.click("Declare incident", message=message).ack
-    alice_view, bob_view = sandbox.wait_for(alice.view), sandbox.wait_for(bob.view)
+    alice_view = sandbox.wait_for(alice.view)
+    sandbox.wait_for(bob.view)
     description = next(b for b in alice_view["blocks"] if b.get("block_id") == "description")
     assert description["element"]["initial_value"] == "p99 > 5s on <checkout>", "pre-filled as plain text"
     assert alice.submit_view({}).ack == {}

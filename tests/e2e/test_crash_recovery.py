@@ -2,12 +2,11 @@
 finished exactly once (no second channel, no doubled post or pin), and pulses resume."""
 
 import sqlite3
-import time
 
 import pytest
 
+from harness.bots import BotProcess
 from tests.e2e.helpers import pinned, texts
-from tests.harness import BotProcess
 
 FAST_PULSES = """
 severities:
@@ -31,7 +30,16 @@ def incident_channels(sandbox):
     return [c for c in sandbox.channels() if c["name"].startswith("incident-")]
 
 
-def assert_incident_complete_once(sandbox, title):
+def nothing_pending(db_path) -> bool:
+    """Everything the bot recorded has been done: from here on it has nothing left that could post."""
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0] == 0
+    finally:
+        conn.close()
+
+
+def assert_incident_complete_once(sandbox, title, db_path):
     channels = incident_channels(sandbox)
     assert len(channels) == 1, [c["name"] for c in channels]
     channel = channels[0]
@@ -39,7 +47,7 @@ def assert_incident_complete_once(sandbox, title):
     sandbox.wait_for(lambda: sandbox.channel(channel["id"])["topic"]["value"].startswith("SEV2 | Investigating"),
                      timeout=15, message="topic never set")
     sandbox.wait_for(lambda: any(title in t for t in texts(sandbox, "incidents")), timeout=15)
-    time.sleep(1.5)  # give a buggy bot the chance to post twice
+    sandbox.wait_for(lambda: nothing_pending(db_path), timeout=15, message="effects never finished")
     status_posts = [m for m in sandbox.messages(channel["id"]) if "Incident #1:" in sandbox.render(m)]
     assert len(status_posts) == 1, "status message posted twice"
     assert len([t for t in texts(sandbox, "incidents") if title in t]) == 1, "announcement posted twice"
@@ -54,7 +62,7 @@ def test_a_command_acked_just_before_kill_is_not_lost(sandbox, process):
     process.kill9()
     sandbox.faults.clear()
     process.start()
-    assert_incident_complete_once(sandbox, "Killed right after ack")
+    assert_incident_complete_once(sandbox, "Killed right after ack", process.db_path)
 
 
 @pytest.mark.parametrize("method", ["conversations.create", "chat.postMessage", "pins.add",
@@ -68,7 +76,7 @@ def test_kill_in_the_middle_of_a_slack_call_finishes_exactly_once(sandbox, proce
     sandbox.wait_for(lambda: not in_flight(sandbox, method), timeout=5)  # Slack did what was asked
     sandbox.faults.clear()
     process.start()
-    assert_incident_complete_once(sandbox, "Killed mid call")
+    assert_incident_complete_once(sandbox, "Killed mid call", process.db_path)
 
 
 def test_pulses_resume_after_a_kill(sandbox, process, tmp_path):

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from harness.bots import BotProcess
 from storage.db import open_database
 from storage.migrations import LATEST_VERSION
 from storage.sqlite_backup import backup_sqlite
-from tests.harness import BotProcess
 from tests.test_cli import warroom
 
 

@@ -7,7 +7,8 @@ import time
 
 from bot.app import Options
 from bot.clock import Clock
-from tests.harness import BotThread, make_config
+from harness import make_config
+from harness.bots import BotThread
 
 SAME_TITLE = "Checkout errors"
 

@@ -6,9 +6,10 @@ from datetime import timedelta
 import pytest
 
 from bot.effects import port
+from harness import MANIFEST, make_config
+from harness.bots import BotThread
 from sandbox import Sandbox
 from tests.e2e.helpers import declare, last_text, pinned_text, texts
-from tests.harness import MANIFEST, BotThread, make_config
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from harness.bots import BotProcess
 from tests.e2e.helpers import pinned
 from tests.e2e.slowloris import Slowloris
-from tests.harness import BotProcess
 
 OPEN_FILES = 256          # systemd gives 1,024; smaller here so the test needs fewer connections
 ATTACKERS = 400           # more connections than the process can have files

@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from tests.harness import ROOT
+from harness import ROOT
 
 
 def run_script(tmp_path, text, **env):

@@ -5,9 +5,9 @@ import re
 
 from bot.sandbox_cli import DEMO_KEY_ENV, banner, play, sandbox_config
 from bot.sandbox_repl import Repl
+from harness.bots import BotThread
 from tests.e2e.terminal import curl_words, send_curl
 from tests.e2e.test_sandbox_cli import run_script
-from tests.harness import BotThread
 
 DECLARE = "/incident declare Checkout errors sev2\n:channel #incident\n"
 

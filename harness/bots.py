@@ -1,8 +1,5 @@
-"""Bring the unmodified bot and the sandbox together for end-to-end tests.
-
-The sandbox runs its own server thread; the bot runs in another thread with its own asyncio loop,
-exactly as ``warroom run`` does, connected by real HTTP and a real Socket Mode WebSocket.
-"""
+"""The unmodified bot against the sandbox: in this process on a loop thread of its own, or as a real
+``warroom run`` process (for kill -9), connected by real HTTP and a real Socket Mode WebSocket."""
 
 from __future__ import annotations
 
@@ -13,22 +10,13 @@ import yaml
 
 from bot.app import Options
 from bot.clock import Clock
-from bot.config import Config, parse_config
+from bot.config import Config
 from bot.embedded import EmbeddedBot
+from harness import FREE_PORT, ROOT
 from sandbox import Sandbox
 
-ROOT = Path(__file__).resolve().parent.parent
-MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
-
-for _proxy in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-    os.environ.pop(_proxy, None)  # slack_sdk ignores NO_PROXY; loopback must never be proxied
-
-
-def make_config(yaml_text: str = "", file: str = "test.yml", environ: dict | None = None) -> Config:
-    """Tests run many bots at once: unless the test says otherwise, the webhook server takes any free port."""
-    raw = (yaml.safe_load(yaml_text) if yaml_text.strip() else None) or {}
-    raw.setdefault("http", {"listen": "127.0.0.1:0"})
-    return parse_config(raw, file, environ)
+TEST_PACING = 50.0      # rate-limit scale for tests of other things than Slack's rate tiers
+TEST_SETTLE = 0.05      # seconds a surface waits for more changes (production: 1 s)
 
 
 class BotThread(EmbeddedBot):
@@ -37,43 +25,51 @@ class BotThread(EmbeddedBot):
     def __init__(self, sandbox: Sandbox, config: Config, db_path: str, *, clock: Clock | None = None,
                  options: Options | None = None) -> None:
         self.sandbox = sandbox
-        options = options or Options(clock=clock or Clock(), rate_limit_scale=50.0, surface_settle=0.05)
+        options = options or Options(clock=clock or Clock(), rate_limit_scale=TEST_PACING, surface_settle=TEST_SETTLE)
         super().__init__(config, bot_token=sandbox.bot_token, app_token=sandbox.app_token,
                          api_url=sandbox.api_url, db_path=db_path, options=options)
 
     def start(self) -> "BotThread":
+        before = self.sandbox.connections
         super().start()
-        self.sandbox.wait_for(lambda: self.sandbox.connections >= 1, timeout=10, message="bot never connected")
+        self.sandbox.wait_for(lambda: self.sandbox.connections > before, timeout=15, message="bot never connected")
         return self
 
-    def settle(self, timeout: float = 10.0, horizon: float = 3600.0) -> None:
+    def settle(self, timeout: float = 10.0, horizon: float = 3600.0) -> bool:
         assert super().settle(timeout, horizon), "effects did not finish"
+        return True
+
+
+def warroom_env(sandbox: Sandbox, db_path: str, config_path: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment ``warroom run`` needs to talk to ``sandbox`` (and no proxy)."""
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env.update(SLACK_BOT_TOKEN=sandbox.bot_token, SLACK_APP_TOKEN=sandbox.app_token, SLACK_API_URL=sandbox.api_url,
+               WARROOM_DB=db_path, WARROOM_CONFIG=config_path, PYTHONPATH=str(ROOT), **(extra or {}))
+    return env
 
 
 class BotProcess:
     """``warroom run`` as a real process (for kill -9), pointed at the sandbox."""
 
     def __init__(self, sandbox: Sandbox, tmp_path: Path, config_text: str = "",
-                 open_files: tuple[int, int] | None = None, python: list[str] | None = None) -> None:
+                 open_files: tuple[int, int] | None = None, python: list[str] | None = None,
+                 env: dict[str, str] | None = None) -> None:
         import sys
 
         self.sandbox = sandbox
+        self.extra_env = env or {}
         self.open_files = open_files      # (soft, hard) RLIMIT_NOFILE to start it with, as systemd would
         self.python = python or [sys.executable]  # how to start Python: under a launcher, for instance
         self.db_path = str(tmp_path / "warroom.db")
         self.config_path = tmp_path / "warroom.yml"
         raw = (yaml.safe_load(config_text) if config_text.strip() else None) or {}
-        raw.setdefault("http", {"listen": "127.0.0.1:0"})
+        raw.setdefault("http", {"listen": FREE_PORT})
         self.config_path.write_text(yaml.safe_dump(raw))
         self.log_path = tmp_path / "bot.log"
         self.process = None
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-        env.update(SLACK_BOT_TOKEN=self.sandbox.bot_token, SLACK_APP_TOKEN=self.sandbox.app_token,
-                   SLACK_API_URL=self.sandbox.api_url, WARROOM_DB=self.db_path,
-                   WARROOM_CONFIG=str(self.config_path), PYTHONPATH=str(ROOT))
-        return env
+        return warroom_env(self.sandbox, self.db_path, str(self.config_path), self.extra_env)
 
     def start(self, timeout: float = 20.0, log_level: str = "INFO") -> "BotProcess":
         import subprocess
