@@ -191,3 +191,15 @@ class Directory:
         entry = self._users.get(user_id)
         return entry[1] if entry else None
 
+    def cached_name(self, user_id: str) -> str | None:
+        """How people know them, from memory: listeners may not wait on Slack."""
+        return display_name(self.cached_user(user_id), None)
+
+
+def display_name(info: dict[str, Any] | None, fallback: str | None) -> str | None:
+    """A person as people know them: display name first, then real name, then handle."""
+    if not info:
+        return fallback
+    profile = info.get("profile") or {}
+    return profile.get("display_name") or profile.get("real_name") or info.get("real_name") or info.get("name") or fallback
+

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 _TOKEN = re.compile(r"<[^<>\s][^<>]*>|\S+")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -70,9 +71,10 @@ def split_subcommand(text: str) -> tuple[str, str]:
     return head.lower(), rest.strip()
 
 
-def to_plain(text: str, *, keep_lines: bool = False) -> str:
+def to_plain(text: str, *, keep_lines: bool = False, name_of: Callable[[str], str | None] | None = None) -> str:
     """Escaped Slack text -> what a person reads: ``<@U1|alice>`` -> ``@alice``. Titles are one line;
-    ``keep_lines`` keeps line breaks (a description pre-filled from a message)."""
+    ``keep_lines`` keeps line breaks (a description pre-filled from a message). Message text names
+    people by ID only (``<@U1>``): ``name_of`` turns an ID into a name when it knows one."""
 
     def replace(match: re.Match[str]) -> str:
         inner, label, url, url_label = match.groups()
@@ -82,6 +84,9 @@ def to_plain(text: str, *, keep_lines: bool = False) -> str:
             return label if label.startswith(("@", "#")) else ("#" + label if inner.startswith("#") else "@" + label)
         if inner.startswith("!"):
             return "@" + inner[1:].split("^")[0]
+        if inner.startswith("@") and name_of is not None:
+            name = name_of(inner[1:])
+            return "@" + name if name else inner
         return inner
     plain = unescape(_ANY_MARKUP.sub(replace, text or ""))
     if keep_lines:

@@ -124,16 +124,17 @@ def test_declare_modal_shows_field_errors_and_keeps_the_form(bot, sandbox):
 
 def test_message_shortcut_prefills_the_modal(bot, sandbox):
     carol = sandbox.as_user("carol")
-    ts = carol.post("general", "Checkout is throwing 500s for everyone in EU")
+    ts = carol.post("general", "Checkout is throwing 500s for everyone in EU, says @bob")
     alice = sandbox.as_user("alice")
     alice.message_shortcut("declare_incident_from_message", "general", ts)
     view = sandbox.wait_for(alice.view)
     title_block = next(b for b in view["blocks"] if b.get("block_id") == "title")
-    assert title_block["element"]["initial_value"] == "Checkout is throwing 500s for everyone in EU"
+    # people are named as people know them, not by ID (the message text has <@U…> only)
+    assert title_block["element"]["initial_value"] == "Checkout is throwing 500s for everyone in EU, says @Bob Ross"
     alice.submit_view({"severity": "sev2"})
     bot.settle()
     assert bot.query("SELECT title, severity FROM incidents") == [
-        ("Checkout is throwing 500s for everyone in EU", "SEV2")]
+        ("Checkout is throwing 500s for everyone in EU, says @Bob Ross", "SEV2")]
 
 
 def test_join_button_on_the_announcement_invites_the_clicker(bot, sandbox):

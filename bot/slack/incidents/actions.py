@@ -132,12 +132,14 @@ def register(app, deps: Deps) -> None:
     async def declare_from_message(ack, body) -> None:
         await ack()
         message = body.get("message") or {}
-        text = parsing.to_plain(message.get("text") or "")
+        name_of = deps.directory.cached_name
+        text = parsing.to_plain(message.get("text") or "", name_of=name_of)
         title = text.split("\n", 1)[0][:150]
         metadata = {"channel": channel_of(body), "response_url": body.get("response_url"),
                     "source": {"channel": channel_of(body), "ts": message.get("ts"), "author": message.get("user")}}
         view = modals.declare_modal(deps.texts, deps.config, user=body["user"]["id"], metadata=metadata,
-                                    title=title, description=parsing.to_plain(message.get("text") or "", keep_lines=True),
+                                    title=title, description=parsing.to_plain(message.get("text") or "", keep_lines=True,
+                                                                              name_of=name_of),
                                     author=message.get("user"))
         await open_form(deps, body, view, where="declare_incident_from_message")
 

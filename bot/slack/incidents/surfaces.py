@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.config import Config
 from bot.effects.errors import NotReady
-from bot.slack.directory import Directory
+from bot.slack.directory import Directory, display_name
 from bot.slack.incidents.render import (
     announcement,
     load,
@@ -15,13 +15,6 @@ from bot.slack.incidents.render import (
 from bot.slack.messages import RenderContext
 from bot.slack.surfaces import SurfaceView
 from kernel.incidents import Incident
-
-
-def display_name(info: dict | None, fallback: str) -> str:
-    if not info:
-        return fallback
-    profile = info.get("profile") or {}
-    return profile.get("display_name") or profile.get("real_name") or info.get("real_name") or info.get("name") or fallback
 
 
 class IncidentSurfaces:
