@@ -130,11 +130,11 @@ def test_message_shortcut_prefills_the_modal(bot, sandbox):
     view = sandbox.wait_for(alice.view)
     title_block = next(b for b in view["blocks"] if b.get("block_id") == "title")
     # people are named as people know them, not by ID (the message text has <@U…> only)
-    assert title_block["element"]["initial_value"] == "Checkout is throwing 500s for everyone in EU, says @Bob Ross"
+    assert title_block["element"]["initial_value"] == "Checkout is throwing 500s for everyone in EU, says @bob"
     alice.submit_view({"severity": "sev2"})
     bot.settle()
     assert bot.query("SELECT title, severity FROM incidents") == [
-        ("Checkout is throwing 500s for everyone in EU, says @Bob Ross", "SEV2")]
+        ("Checkout is throwing 500s for everyone in EU, says @bob", "SEV2")]
 
 
 def test_join_button_on_the_announcement_invites_the_clicker(bot, sandbox):
