@@ -24,7 +24,7 @@ from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.work import Work
 from kernel.outbox import Timer
 from storage.alerts import AlertStore
-from storage.db import Database
+from storage.database import Database
 from storage.incidents import IncidentStore
 from storage.oncall import OverrideStore
 from storage.outbox import OutboxStore

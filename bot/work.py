@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Callable, Iterator
 
-from storage.db import Database
+from storage.database import Database
 
 
 class Work:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from kernel.alerts import Alert, AlertStatus
-from storage.db import Database
+from storage.database import Database
 
 _COLUMNS = ("id, source, dedup_key, summary, details, priority, status, policy, channel, created_by, created_at, "
             "updated_at, event_count, accepted_by, accepted_at, resolved_by, resolved_at, incident_id, labels, batch_id")
@@ -60,8 +60,7 @@ class AlertStore:
     def count_open_keyed(self, source: str) -> int:
         """Open alerts of ``source`` that have a dedup key (every webhook alert has one), as the
         triggers on alerts keep it."""
-        row = self.db.conn.execute("SELECT open FROM alert_source_open WHERE source = ?", (source,)).fetchone()
-        return int(row[0]) if row else 0
+        return int(self.db.scalar('SELECT "open" FROM alert_source_open WHERE source = ?', (source,)) or 0)
 
     def for_incident(self, incident_id: int) -> list[Alert]:
         rows = self.db.execute(f"SELECT {_COLUMNS} FROM alerts WHERE incident_id = ? ORDER BY id",

@@ -1,240 +1,44 @@
 """Open the database warroom keeps its state in, and bring its schema up to date.
 
-Stores talk to a :class:`Database`, never to a driver: it runs SQL written once (``?`` placeholders,
-``RETURNING``, ``ON CONFLICT``), owns transactions and savepoints, and turns a driver's "cannot
-write now" into :class:`StorageUnavailable`, so nothing above storage knows which engine it is on.
+``WARROOM_DB`` is a SQLite file (the embedded default: one process, one file) or a ``postgresql://``
+URL (several replicas on one database). Both give a :class:`storage.database.Database`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sqlite3
-from pathlib import Path
-from typing import Any, Iterator, Sequence
 
-import sqlite_utils
-
-from storage.checkpoints import Checkpointer
+from storage.database import Database
 from storage.errors import StorageError, StorageUnavailable
-from storage.instance_lock import InstanceLock
 from storage.migrations import LATEST_VERSION, apply_migrations
+from storage.postgres import PostgresDatabase, is_postgres_url
+from storage.sqlite import SQLiteDatabase, open_sqlite
 
 
-class Database:
-    """One connection to warroom's database, with SQL that stores write once for every engine."""
-
-    engine = "sqlite"
-
-    def __init__(self, conn: sqlite3.Connection, path: str, lock: InstanceLock | None = None) -> None:
-        self.conn = conn
-        self.path = path
-        self.lock = lock
-        self.checkpointer: Checkpointer | None = None
-        self._utils = sqlite_utils.Database(conn, execute_plugins=False)
-
-    # statements --------------------------------------------------------------------------------
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        try:
-            return self.conn.execute(sql, params)
-        except sqlite3.OperationalError as exc:
-            if _is_unavailable(exc):
-                raise StorageUnavailable(str(exc)) from exc
-            raise
-
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        return self.execute(sql, params).fetchall()
-
-    def one(self, sql: str, params: Sequence[Any] = ()) -> tuple | None:
-        return self.execute(sql, params).fetchone()
-
-    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = self.one(sql, params)
-        return row[0] if row else None
-
-    def insert(self, table: str, fields: dict[str, Any], *, on_conflict_ignore: bool = False) -> int | None:
-        """Insert one row and return its id; with ``on_conflict_ignore``, None when a unique key already had it."""
-        columns = ", ".join(fields)
-        marks = ", ".join("?" for _ in fields)
-        conflict = " ON CONFLICT DO NOTHING" if on_conflict_ignore else ""
-        row = self.one(f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict} RETURNING id",
-                       tuple(fields.values()))
-        return int(row[0]) if row else None
-
-    def update(self, table: str, row_id: int, fields: dict[str, Any]) -> None:
-        if not fields:
-            return
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        self.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", (*fields.values(), row_id))
-
-    # transactions ------------------------------------------------------------------------------
-    @property
-    def in_transaction(self) -> bool:
-        return self.conn.in_transaction
-
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator["Database"]:
-        """One atomic unit of work: state, timeline and outbox rows commit together or not at all.
-
-        BEGIN IMMEDIATE takes the write lock up front so two writers never deadlock half way through.
-        Nested use joins the outer transaction.
-        """
-        if self.conn.in_transaction:
-            yield self
-            return
-        self.execute("BEGIN IMMEDIATE")
-        try:
-            yield self
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        try:
-            self.execute("COMMIT")
-        except BaseException:
-            # a COMMIT that fails (disk full) can leave the transaction open, and every later unit of
-            # work would join it and never commit: end it here
-            if self.conn.in_transaction:
-                try:
-                    self.conn.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass  # SQLite ended it itself in the meantime
-            raise
-
-    @contextlib.contextmanager
-    def savepoint(self, name: str = "item") -> Iterator[None]:
-        """Part of a larger transaction that can fail alone (one request in a group commit)."""
-        self.execute(f"SAVEPOINT {name}")
-        try:
-            yield
-        except BaseException:
-            self.conn.execute(f"ROLLBACK TO {name}")
-            self.conn.execute(f"RELEASE {name}")
-            raise
-        self.execute(f"RELEASE {name}")
-
-    # about the database ------------------------------------------------------------------------
-    def table_names(self) -> list[str]:
-        return self._utils.table_names()
-
-    def schema_version(self) -> int:
-        if "schema_migrations" not in self.table_names():
-            return 0
-        return int(self.scalar("SELECT max(version) FROM schema_migrations") or 0)
-
-    def checkpoint_in_background(self) -> None:
-        """Commits on this connection stop checkpointing the WAL themselves; a thread does it (see
-        storage/checkpoints.py). For the long-running bot, whose commits must stay short."""
-        if self.checkpointer is None and self.path != ":memory:":
-            self.conn.execute("PRAGMA wal_autocheckpoint = 0")
-            self.checkpointer = Checkpointer(self.path).start()
-
-    def close(self) -> None:
-        if self.checkpointer is not None:
-            self.checkpointer.stop()
-            self.checkpointer = None
-        try:
-            self.conn.close()
-        finally:
-            if self.lock is not None:
-                self.lock.release()
-
-
-def _is_unavailable(exc: sqlite3.OperationalError) -> bool:
-    message = str(exc).lower()
-    return any(word in message for word in ("locked", "busy", "disk", "full", "i/o", "readonly"))
-
-
-def open_database(path: str | os.PathLike[str], *, migrate: bool = True, exclusive: bool = False,
+def open_database(target: str | os.PathLike[str], *, migrate: bool = True, exclusive: bool = False,
                   create: bool = True) -> Database:
-    """Open the database at ``path``, set it up for safe concurrent use, check it and apply pending
-    migrations. ``exclusive`` takes the one-warroom-per-database lock first (``warroom run``);
-    ``create=False`` opens only an existing file, read-only (``warroom doctor`` changes nothing).
-    Raises :class:`StorageError` with a plain-language reason."""
-    target = Path(path)
-    memory = str(path) == ":memory:"
-    if not memory:
-        _check_path(target, create)
-    lock = InstanceLock(str(target)) if exclusive and not memory else None
-    if lock is not None:
-        lock.acquire()
-    try:
-        db = _connect(target, memory=memory, create=create)
+    """Open ``target`` (a file path or a PostgreSQL URL), check it and apply pending migrations.
+
+    ``exclusive`` takes SQLite's one-warroom-per-database lock first (``warroom run``; PostgreSQL takes
+    any number of replicas); ``create=False`` opens only an existing SQLite file, read-only
+    (``warroom doctor`` changes nothing). Raises :class:`StorageError` with a plain-language reason.
+    """
+    text = str(target)
+    if is_postgres_url(text):
         try:
-            if migrate:
-                apply_migrations(db)
+            db: Database = PostgresDatabase(text)
+        except StorageUnavailable as exc:
+            raise StorageError(f"cannot open database: {exc} (check WARROOM_DB and that PostgreSQL is up)") from None
+    else:
+        db = open_sqlite(text, exclusive=exclusive, create=create)
+    if migrate:
+        try:
+            apply_migrations(db)
         except BaseException:
-            db.conn.close()
+            db.close()
             raise
-    except BaseException:
-        if lock is not None:
-            lock.release()
-        raise
-    db.lock = lock
     return db
 
 
-def _check_path(target: Path, create: bool) -> None:
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.exists():
-        raise StorageError(f"cannot open database {target}: folder {parent} does not exist (check WARROOM_DB)")
-    if target.exists() and target.is_dir():
-        raise StorageError(f"cannot open database {target}: it is a folder, not a file (check WARROOM_DB)")
-    if not target.exists() and not create:
-        raise StorageError(f"database {target} does not exist yet; warroom run creates it (check WARROOM_DB)")
-    if create and (not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK))):
-        raise StorageError(f"cannot open database {target}: no permission to write there (check WARROOM_DB)")
-    if create and not target.exists():
-        # private from the start: incident records are nobody else's business on a shared host;
-        # SQLite gives the -wal and -shm files the same permissions
-        os.close(os.open(target, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
-
-
-def _connect(target: Path, *, memory: bool, create: bool) -> Database:
-    try:
-        # isolation_level=None: we issue BEGIN/COMMIT ourselves (see transaction()), so no statement
-        # ever commits as a side effect of Python's implicit transaction handling.
-        if create:
-            conn = sqlite3.connect(str(target), isolation_level=None, timeout=5.0, check_same_thread=False)
-        else:
-            conn = sqlite3.connect(f"{target.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                                   timeout=5.0, check_same_thread=False)
-    except sqlite3.DatabaseError as exc:
-        raise StorageError(_explain(target, exc)) from None
-    try:
-        db = Database(conn, str(target))
-        conn.execute("PRAGMA busy_timeout = 5000")
-        if create:
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if not memory and mode.lower() != "wal":
-                raise StorageError(f"cannot open database {target}: could not switch it to WAL mode (got {mode})")
-        # NORMAL keeps every committed transaction across a process crash (kill -9); only a power
-        # loss can lose the last few, which is the trade SQLite recommends for WAL.
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        # a damaged page would otherwise surface later as a traceback in the middle of an incident
-        problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
-        if problems != ["ok"]:
-            first = next((line.strip() for problem in problems for line in problem.splitlines()
-                          if line.strip() and not line.startswith("***")), "quick_check failed")
-            raise StorageError(f"cannot open database {target}: the file is corrupt ({first}); restore it "
-                               "from a backup or point WARROOM_DB elsewhere")
-        return db
-    except BaseException as exc:
-        conn.close()
-        if isinstance(exc, sqlite3.DatabaseError):
-            raise StorageError(_explain(target, exc)) from None
-        raise
-
-
-def _explain(target: Path, exc: sqlite3.DatabaseError) -> str:
-    message = str(exc)
-    if "not a database" in message or "malformed" in message:
-        return f"cannot open database {target}: the file is corrupt or not a SQLite database ({message}); restore it from a backup or point WARROOM_DB elsewhere"
-    if "locked" in message or "busy" in message:
-        return f"cannot open database {target}: it is locked by another process ({message}); stop the other warroom or wait"
-    if "readonly" in message or "unable to open" in message:
-        return f"cannot open database {target}: {message} (check WARROOM_DB and its folder's permissions)"
-    return f"cannot open database {target}: {message}"
-
-
-__all__ = ["Database", "LATEST_VERSION", "StorageError", "StorageUnavailable", "open_database"]
+__all__ = ["Database", "LATEST_VERSION", "PostgresDatabase", "SQLiteDatabase", "StorageError",
+           "StorageUnavailable", "open_database"]

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from kernel.incidents import FollowUp, Incident, Link, Status, TimelineEvent
-from storage.db import Database
+from storage.database import Database
 
 _INCIDENT_COLUMNS = (
     "id, title, description, severity, status, commander, declared_by, declared_at, declared_in, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 from kernel.schedules import Override
-from storage.db import Database
+from storage.database import Database
 
 
 class OverrideStore:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from kernel.outbox import Effect
-from storage.db import Database
+from storage.database import Database
 
 _COLUMNS = "id, kind, lane, payload, attempts, first_attempt_at, due_at, depends_on, created_at"
 

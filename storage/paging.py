@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from kernel.paging import Escalation, EscalationState, Level, Page
-from storage.db import Database
+from storage.database import Database
 
 _PAGE_COLUMNS = "id, escalation_id, user_id, level, round, via, sent_at, dm_group, paged_by"
 _COLUMNS = ("id, subject, policy, levels, repeat, level, round, state, reason, created_by, created_at, "
@@ -37,9 +37,11 @@ class PagingStore:
 
     def insert(self, *, subject: str, policy: str | None, levels: tuple[Level, ...], repeat: int, reason: str,
                created_by: str | None, at: float) -> int:
+        kind, _, ref = subject.partition(":")
         return int(self.db.insert("escalations", {
-            "subject": subject, "policy": policy, "levels": _levels_to_json(levels), "repeat": repeat,
-            "reason": reason, "created_by": created_by, "created_at": at}))
+            "subject": subject, "subject_kind": kind, "subject_id": int(ref), "policy": policy,
+            "levels": _levels_to_json(levels), "repeat": repeat, "reason": reason, "created_by": created_by,
+            "created_at": at}))
 
     def get(self, escalation_id: int) -> Escalation | None:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM escalations WHERE id = ?", (escalation_id,)).fetchone()
@@ -81,8 +83,8 @@ class PagingStore:
 
     def group_alerts(self, group: str, limit: int) -> tuple[list[int], int, int]:
         """The alerts a grouped DM shows: up to ``limit`` ids (newest first), how many in all, how many pending."""
-        subjects = ("SELECT DISTINCT CAST(substr(e.subject, 7) AS INTEGER) FROM pages p "
-                    "JOIN escalations e ON e.id = p.escalation_id WHERE p.dm_group = ? AND e.subject LIKE 'alert:%'")
+        subjects = ("SELECT DISTINCT e.subject_id FROM pages p "
+                    "JOIN escalations e ON e.id = p.escalation_id WHERE p.dm_group = ? AND e.subject_kind = 'alert'")
         ids = [r[0] for r in self.db.execute(
             f"SELECT id FROM alerts WHERE id IN ({subjects}) ORDER BY id DESC LIMIT ?", (group, limit))]
         total, pending = self.db.execute(
@@ -101,16 +103,18 @@ class PagingStore:
         self.db.execute("UPDATE pages SET dm_group = ? WHERE id = ?", (group, page_id))
 
     def open_alert_group(self, user: str, source: str) -> str | None:
-        """The DM that already shows this person's unanswered pages about alerts from ``source``.
+        """The DM that already shows this person's unanswered pages about alerts from ``source``: the
+        last one made for them, while it still waits for an answer. Two primary-key lookups, whatever
+        the storm (a search through the person's pages would be planned badly on a table that grew
+        faster than PostgreSQL's statistics)."""
+        group = self.db.scalar("SELECT dm_group FROM alert_dm_groups WHERE user_id = ? AND source = ?",
+                               (user, source))
+        return group if group and self.group_is_open(group) else None
 
-        Newest page first, joined to its alert by primary key, so in a storm this stops at the first row.
-        """
-        row = self.db.execute(
-            "SELECT p.dm_group FROM pages p JOIN escalations e ON e.id = p.escalation_id "
-            "JOIN alerts a ON a.id = CAST(substr(e.subject, 7) AS INTEGER) "
-            "WHERE p.user_id = ? AND p.dm_group IS NOT NULL AND e.subject LIKE 'alert:%' AND a.source = ? "
-            "AND e.state IN ('active', 'exhausted') ORDER BY p.id DESC LIMIT 1", (user, source)).fetchone()
-        return row[0] if row else None
+    def remember_alert_group(self, user: str, source: str, group: str) -> None:
+        self.db.execute("INSERT INTO alert_dm_groups (user_id, source, dm_group) VALUES (?, ?, ?) "
+                        "ON CONFLICT (user_id, source) DO UPDATE SET dm_group = excluded.dm_group",
+                        (user, source, group))
 
     def active_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM escalations WHERE state = 'active'").fetchone()[0])

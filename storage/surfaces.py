@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kernel.outbox import Surface
-from storage.db import Database
+from storage.database import Database
 
 
 class SurfaceStore:

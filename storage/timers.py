@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from kernel.outbox import Timer
-from storage.db import Database
+from storage.database import Database
 
 
 class TimerStore:

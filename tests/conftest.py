@@ -2,6 +2,32 @@ import pytest
 
 from harness import make_config, start_sandbox
 from harness.bots import BotThread
+from harness.databases import ENGINES, PostgresForTests
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """This test process's PostgreSQL database (a schema per test inside it), dropped at the end."""
+    server = PostgresForTests()
+    yield server
+    server.drop_database()
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request) -> str:
+    """Every test that stores anything runs on both engines (issue 9: the whole suite, not a subset)."""
+    return request.param
+
+
+@pytest.fixture
+def database_url(engine, tmp_path, postgres):
+    """WARROOM_DB for this test: a SQLite file in its folder, or a PostgreSQL schema of its own."""
+    if engine == "sqlite":
+        yield str(tmp_path / "warroom.db")
+        return
+    url = postgres.new_schema()
+    yield url
+    postgres.drop_schema(url)
 
 
 @pytest.fixture
@@ -18,7 +44,7 @@ def config_text():
 
 
 @pytest.fixture
-def bot(sandbox, tmp_path, config_text):
-    thread = BotThread(sandbox, make_config(config_text), str(tmp_path / "warroom.db")).start()
+def bot(sandbox, database_url, config_text):
+    thread = BotThread(sandbox, make_config(config_text), database_url).start()
     yield thread
     thread.stop()

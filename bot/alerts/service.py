@@ -300,7 +300,12 @@ class AlertPagingHooks:
     def dm_group(self, escalation, user: str, page_id: int) -> str | None:
         alert = self.service.store.get(escalation.subject_id)
         source = alert.source if alert else ""
-        return self.service.paging.store.open_alert_group(user, source) or f"alertdm:{page_id}"
+        store = self.service.paging.store
+        group = store.open_alert_group(user, source)
+        if group is None:
+            group = f"alertdm:{page_id}"
+            store.remember_alert_group(user, source, group)
+        return group
 
     def on_paged(self, escalation, user: str, at: float) -> None:
         self.service.store.log(escalation.subject_id, "paged", at=at, data={"user": user, "level": escalation.level})

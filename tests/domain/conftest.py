@@ -91,9 +91,9 @@ class StillClock(Clock):
 class DomainRig:
     """The wired domain plus what a test needs to drive and read it."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, database: str = ":memory:") -> None:
         self.config = config
-        self.db: Database = open_database(":memory:")
+        self.db: Database = open_database(database)
         self.clock = StillClock(START)
         self._build()
         self._loop = asyncio.new_event_loop()
@@ -131,8 +131,11 @@ class DomainRig:
         return int(self.db.scalar("SELECT coalesce(max(id), 0) FROM outbox"))
 
     def effects(self, kind: str | None = None, *, after: int = 0) -> list[Effect]:
-        ids = [r[0] for r in self.db.query("SELECT id FROM outbox WHERE id > ? AND (? IS NULL OR kind = ?) ORDER BY id",
-                                           (after, kind, kind))]
+        if kind is None:
+            ids = [r[0] for r in self.db.query("SELECT id FROM outbox WHERE id > ? ORDER BY id", (after,))]
+        else:
+            ids = [r[0] for r in self.db.query("SELECT id FROM outbox WHERE id > ? AND kind = ? ORDER BY id",
+                                               (after, kind))]
         return [self.outbox.get(i) for i in ids]
 
     def posts(self, message: str | None = None, *, after: int = 0) -> list[Effect]:
@@ -190,17 +193,21 @@ class DomainRig:
 
 
 @pytest.fixture
-def make_rig() -> Iterator[Callable[[str], DomainRig]]:
-    """A rig with another config: ``make_rig(CONFIG_TEXT)``."""
-    made: list[DomainRig] = []
+def make_rig(engine, postgres) -> Iterator[Callable[[str], DomainRig]]:
+    """A rig with another config: ``make_rig(CONFIG_TEXT)``; on SQLite in memory, or in a PostgreSQL
+    schema of its own."""
+    made: list[tuple[DomainRig, str]] = []
 
     def make(text: str = CONFIG) -> DomainRig:
-        made.append(DomainRig(make_config(text)))
-        return made[-1]
+        database = ":memory:" if engine == "sqlite" else postgres.new_schema()
+        made.append((DomainRig(make_config(text), database), database))
+        return made[-1][0]
 
     yield make
-    for rig in made:
+    for rig, database in made:
         rig.close()
+        if database != ":memory:":
+            postgres.drop_schema(database)
 
 
 @pytest.fixture

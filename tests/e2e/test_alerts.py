@@ -125,14 +125,14 @@ def test_the_escalate_button_pages_the_next_level_now(bot, sandbox):
     sandbox.wait_for(lambda: dm(sandbox, "carol"), message="escalate did not page level 2")
 
 
-def test_a_restart_in_the_middle_of_an_escalation_carries_on(bot, sandbox, tmp_path):
+def test_a_restart_in_the_middle_of_an_escalation_carries_on(bot, sandbox, database_url):
     raise_alert(sandbox, bot)
     clock = bot.clock
     bot.stop()
     bot.advance(timedelta(minutes=6))  # time passes while warroom is down
     again = BotThread(sandbox, make_config(oncall_yaml(sandbox, extra="""
   - {name: monitoring, type: webhook, escalation_policy: default, key_env: HOME}
-""")), str(tmp_path / "warroom.db"), clock=clock).start()
+""")), database_url, clock=clock).start()
     try:
         sandbox.wait_for(lambda: dm(sandbox, "carol"), timeout=10, message="level 2 not paged after restart")
         assert again.query("SELECT level FROM escalations") == [(1,)]

@@ -1,0 +1,142 @@
+"""PostgreSQL, for several replicas: one database shared by every warroom, connections that give up
+rather than hang, and reconnection after a restart or a failover.
+
+psycopg 3 (sync): warroom's stores run short statements on the thread that answers Slack, exactly as
+with SQLite; an async driver would have made every store and domain call a coroutine for no gain at
+these sizes, and SQLAlchemy would have been a second query layer over the one storage/ already is.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any, Sequence
+
+try:
+    import psycopg
+    from psycopg import conninfo, pq
+except ImportError:  # the embedded default needs none of this
+    psycopg = None  # type: ignore[assignment]
+
+from storage.database import Database
+from storage.errors import StorageError, StorageUnavailable
+
+# A replica stuck mid-transaction (frozen, partitioned) must not hold locks for long, and no statement
+# may hang the loop that answers Slack.
+SESSION_SETTINGS = {
+    "idle_in_transaction_session_timeout": "15s",
+    "lock_timeout": "5s",
+    "statement_timeout": "15s",
+}
+CONNECT_TIMEOUT = 5
+_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|%")
+
+
+def is_postgres_url(target: str) -> bool:
+    return target.startswith(("postgresql://", "postgres://"))
+
+
+def shown(url: str) -> str:
+    """The URL without its password, for messages and logs."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+def _to_psycopg(sql: str) -> str:
+    """``?`` placeholders become ``%s``; every literal ``%`` (LIKE 'alert:%', a modulo) is doubled, since
+    psycopg reads ``%`` everywhere; a ``?`` inside a string literal stays a question mark."""
+    def replace(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token == "?":
+            return "%s"
+        return token.replace("%", "%%")
+    return _PLACEHOLDER.sub(replace, sql)
+
+
+class PostgresDatabase(Database):
+    engine = "postgresql"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(self, url: str) -> None:
+        if psycopg is None:
+            raise StorageError("WARROOM_DB is a PostgreSQL URL, but the PostgreSQL driver is not installed: "
+                               "pip install 'warroom[postgresql]'")
+        self.url = url
+        self.path = shown(url)
+        self._sql: dict[str, str] = {}
+        self._in_transaction = False
+        self._lock = threading.RLock()
+        self.conn = self._connect()
+
+    def _connect(self) -> Any:
+        params = conninfo.conninfo_to_dict(self.url)
+        options = " ".join([params.pop("options", "") or ""] + [f"-c {k}={v}" for k, v in SESSION_SETTINGS.items()])
+        params.setdefault("connect_timeout", CONNECT_TIMEOUT)
+        params.setdefault("application_name", "warroom")
+        try:
+            return psycopg.connect(autocommit=True, options=options.strip(), **params)
+        except psycopg.OperationalError as exc:
+            raise StorageUnavailable(f"cannot reach PostgreSQL at {self.path}: {_first_line(exc)}") from None
+
+    def _usable_connection(self) -> Any:
+        """The connection, reopened after it was lost (a restart, a failover): between transactions
+        only; a transaction that lost its connection is over and its caller was told."""
+        if self.conn.closed or self.conn.info.status == pq.ConnStatus.BAD:
+            if self._in_transaction:
+                raise StorageUnavailable("the connection to PostgreSQL was lost in the middle of a transaction")
+            self.conn = self._connect()
+        return self.conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        text = self._sql.get(sql)
+        if text is None:
+            text = self._sql[sql] = _to_psycopg(sql)
+        try:
+            return self._usable_connection().execute(text, tuple(params) or None)
+        except psycopg.OperationalError as exc:
+            raise StorageUnavailable(_first_line(exc)) from exc
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._in_transaction
+
+    def _begin(self) -> None:
+        self.execute("BEGIN")
+        self._in_transaction = True
+
+    def _commit(self) -> None:
+        try:
+            self.execute("COMMIT")
+        finally:
+            self._in_transaction = False
+
+    def _rollback(self) -> None:
+        self._in_transaction = False
+        self._quietly("ROLLBACK")
+
+    def _quietly(self, sql: str) -> None:
+        try:
+            if not self.conn.closed:
+                self.conn.execute(sql)
+        except psycopg.Error:
+            pass  # the connection is gone, and the transaction with it
+
+    def table_names(self) -> list[str]:
+        return [r[0] for r in self.query(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()")]
+
+    def now(self) -> float:
+        return float(self.scalar("SELECT extract(epoch FROM clock_timestamp())::float8"))
+
+    def advisory_lock(self, key: int) -> None:
+        self.execute("SELECT pg_advisory_lock(?)", (key,))
+
+    def advisory_unlock(self, key: int) -> None:
+        self._quietly(f"SELECT pg_advisory_unlock({int(key)})")
+
+    def close(self) -> None:
+        if not self.conn.closed:
+            self.conn.close()
+
+
+def _first_line(exc: Exception) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
