@@ -197,7 +197,7 @@ def _outbox(bot: EmbeddedBot) -> dict[str, Any]:
 
 
 def _jobs(bot: EmbeddedBot) -> int:
-    return bot.run(bot.bot.timers.pending_jobs)
+    return bot.run(bot.bot.timers.pending)
 
 
 ACTIONS: dict[str, Any] = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -21,6 +22,7 @@ from bot.effects.runner import EffectRunner
 from bot.http.server import WebhookServer, WebhookServerError
 from bot.log_throttle import install_loop_error_throttle
 from bot.logs import get_logger
+from bot.sender import Sender, replica_id
 from bot.slack.api import SlackApi
 from bot.slack.catalogue import build_catalogue
 from bot.slack.deps import Deps
@@ -33,6 +35,7 @@ from bot.slack.surfaces import Surfaces
 from bot.text import Texts
 from bot.timers import TimerService
 from storage.db import open_database
+from storage.leases import LeaseStore
 from storage.seen_events import SeenEvents
 from storage.surfaces import SurfaceStore
 
@@ -77,6 +80,8 @@ class Warroom:
         # before migrating, so a second warroom never touches a database the first one uses
         self.db = open_database(self.db_path, exclusive=True)
         self.db.checkpoint_in_background()
+        self.replica = replica_id()
+        self._follow_database_clock()
         self.client = AsyncWebClient(token=self.bot_token, base_url=self.api_url)
         try:
             auth = await self.client.auth_test()
@@ -98,8 +103,7 @@ class Warroom:
             await self.directory.load_people()
         except Exception as exc:  # time zones then come from users.info as needed; not a reason to stay down
             log.warning("directory.people_not_loaded", reason=str(exc))
-        await self.runner.start()
-        await self.timers.start()
+        await self.sender.start()
         try:
             await self.webhooks.start()
         except WebhookServerError as exc:
@@ -110,7 +114,8 @@ class Warroom:
             await self.handler.connect_async()
         log.info("warroom.started", team=self.team_id, bot_user=self.bot_user_id, http=f"{self.config.http.host}:{self.webhooks.port}",
                  open_incidents=self.domain.incident_store.count_open(),
-                 pending_effects=self.outbox.pending_count(), timers=self.timers.pending_jobs())
+                 pending_effects=self.outbox.pending_count(), timers=self.timers.pending(),
+                 sender=self.sender.is_sender, engine=self.db.engine)
 
     async def stop(self) -> None:
         for task in self._tasks:
@@ -123,10 +128,8 @@ class Warroom:
                 pass
         if hasattr(self, "webhooks"):
             await self.webhooks.stop()
-        if hasattr(self, "runner"):
-            await self.runner.stop()
-        if hasattr(self, "timers"):
-            await self.timers.stop()
+        if hasattr(self, "sender"):
+            await self.sender.stop()
         if hasattr(self, "db"):
             self.db.close()  # releases the instance lock
         log.info("warroom.stopped")
@@ -159,10 +162,25 @@ class Warroom:
                 hook(effect, reason)
 
         self.runner = EffectRunner(self.outbox, catalogue.handlers, clock, concurrency=self.options.effect_concurrency,
-                                   on_failure=effect_failed, hold=self.pressure.busy)
-        self.timers = TimerService(domain.timer_store, clock, domain.timer_handlers)
+                                   on_failure=effect_failed, hold=self.pressure.busy, owner=self.replica)
+        self.timers = TimerService(domain.timer_store, clock, domain.timer_handlers, owner=self.replica)
         self.work.after_commit(self.runner.kick)
         self.work.after_commit(self.timers.flush)
+        exclusive = self.db.engine == "sqlite"  # the instance lock: nobody else holds claims or the lease
+        if exclusive:
+            self.outbox.release_all()
+            domain.timer_store.release_all()
+
+        async def begin_sending() -> None:
+            await self.runner.start()
+            await self.timers.start()
+
+        async def end_sending() -> None:
+            await self.runner.stop()
+            await self.timers.stop()
+
+        self.sender = Sender(LeaseStore(self.db), clock, self.replica, begin=begin_sending, end=end_sending,
+                            exclusive=exclusive)
 
         # not "warroom": Bolt names its logger after the app and sets its level, which would silence warroom.*
         self.app = AsyncApp(client=self.client, name="warroom-slack", process_before_response=False)
@@ -196,9 +214,18 @@ class Warroom:
                 log.warning("channel.unavailable", key=f"channels.{key}", channel=ref, reason=str(exc))
 
     # housekeeping ------------------------------------------------------------------------------
+    def _follow_database_clock(self) -> None:
+        """Due times come from the database's clock, so replicas with skewed clocks agree."""
+        if self.db.engine == "sqlite":
+            return
+        sent = time.time()
+        now = self.db.now()
+        self.clock.follow(now, sent, time.time())
+
     async def _maintenance(self) -> None:
         while True:
             try:
+                self._follow_database_clock()
                 for group in (self.config.incident_managers, self.config.oncall_managers):
                     await self.directory.refresh_group(group)
                 cutoff = self.clock.time() - KEEP_HISTORY_SECONDS

@@ -16,12 +16,18 @@ class Clock:
 
     def __init__(self) -> None:
         self._offset = 0.0
+        self._skew = 0.0            # the database's clock minus this host's (replicas agree on "now")
         self._lock = threading.Lock()
         self._listeners: list = []
 
     def time(self) -> float:
         """Seconds since the epoch, as the bot sees it."""
-        return time.time() + self._offset
+        return time.time() + self._skew + self._offset
+
+    def follow(self, reference_now: float, sent_at: float, received_at: float) -> None:
+        """Take ``reference_now`` (the database's time, asked at ``sent_at`` and answered at
+        ``received_at`` by this host's clock) as the time: due times then mean the same on every replica."""
+        self._skew = reference_now - (sent_at + received_at) / 2
 
     def monotonic(self) -> float:
         """For spacing and deadlines: never steps back when the wall clock is set; tests move it too."""

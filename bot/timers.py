@@ -1,13 +1,16 @@
-"""Timers whose due times live in the database and whose firing APScheduler does.
+"""Timers whose due times live in the database; one APScheduler job wakes the service when the next
+one falls due.
 
-On start every timer row becomes an APScheduler job; a job re-reads its row before acting, so a
-late, doubled or stale run is harmless. Domain code sets timers inside its transaction; after the
-commit :meth:`TimerService.flush` plans the jobs that changed.
+Only the sender (the replica holding the send lease) fires timers. It claims the due ones for a while,
+fires each in its own transaction (a handler re-reads state, so a late or doubled run is harmless),
+then deletes it, unless the handler planned it again. A hundred thousand pending timers are rows, not
+scheduler jobs: they cost neither memory nor start-up time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timezone
 from typing import Awaitable, Callable
 
@@ -17,91 +20,107 @@ from apscheduler.triggers.date import DateTrigger
 from bot.clock import Clock
 from bot.logs import get_logger
 from kernel.outbox import Timer
+from storage.errors import StorageUnavailable
 from storage.timers import TimerStore
 
 log = get_logger("warroom.timers")
 
-
 TimerHandler = Callable[[Timer], Awaitable[None]]
+LEASE = 30.0            # seconds a claimed timer is ours to fire
+BATCH = 200             # timers fired per wake-up before the loop gets a turn
+IDLE_WAKE = 5.0         # look again at least this often (another replica may have planned one)
+RETRY_AFTER = 30.0      # a handler that failed tries again this much later
 
 
 class TimerService:
-    def __init__(self, store: TimerStore, clock: Clock, handlers: dict[str, TimerHandler]) -> None:
+    JOB = "warroom-timers"
+
+    def __init__(self, store: TimerStore, clock: Clock, handlers: dict[str, TimerHandler], owner: str) -> None:
         self.store = store
         self.clock = clock
         self.handlers = handlers
+        self.owner = owner
         self.scheduler: AsyncIOScheduler | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._firing = False
         self.fired = 0
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self.scheduler = AsyncIOScheduler(event_loop=self._loop, timezone=timezone.utc)
         self.scheduler.start()
-        self.store.take_changed()
-        for timer in self.store.all():
-            self._plan(timer)
-        self.clock.on_change(self._replan_all_threadsafe)
+        self.clock.on_change(self._wake_threadsafe)
+        self._plan(0.0)
 
     async def stop(self) -> None:
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.scheduler = None
 
+    @property
+    def running(self) -> bool:
+        return self.scheduler is not None
+
     def flush(self) -> None:
-        """Plan the jobs of timers changed by the last transaction."""
-        if self.scheduler is None:
-            self.store.take_changed()
-            return
-        for kind, subject in self.store.take_changed():
-            timer = self.store.get(kind, subject)
-            job_id = f"{kind}:{subject}"
-            if timer is None:
-                if self.scheduler.get_job(job_id):
-                    self.scheduler.remove_job(job_id)
-            else:
-                self._plan(timer)
+        """After a commit: a timer was (re)planned, perhaps sooner than the next wake-up."""
+        if self.store.take_changed() and self.scheduler is not None:
+            self._plan(0.0)
 
-    def _plan(self, timer: Timer) -> None:
-        assert self.scheduler is not None
-        # Real time at which the clock (which tests may have moved) reads due_at.
-        run_at = datetime.fromtimestamp(timer.due_at - self.clock.offset, tz=timezone.utc)
-        self.scheduler.add_job(
-            self._fire, DateTrigger(run_date=run_at, timezone=timezone.utc), args=(timer.kind, timer.subject),
-            id=f"{timer.kind}:{timer.subject}", replace_existing=True, misfire_grace_time=None, coalesce=True,
-        )
-
-    def _replan_all_threadsafe(self) -> None:
+    def _wake_threadsafe(self) -> None:
         if self._loop is not None and self.scheduler is not None:
-            self._loop.call_soon_threadsafe(self._replan_all)
+            self._loop.call_soon_threadsafe(self._plan, 0.0)
 
-    def _replan_all(self) -> None:
+    def _plan(self, delay: float) -> None:
+        """Wake in ``delay`` seconds of real time (the one job is replaced, never added to)."""
         if self.scheduler is None:
             return
-        for timer in self.store.all():
-            self._plan(timer)
+        run_at = datetime.fromtimestamp(time.time() + max(0.0, delay), tz=timezone.utc)
+        self.scheduler.add_job(self._tick, DateTrigger(run_date=run_at, timezone=timezone.utc), id=self.JOB,
+                               replace_existing=True, misfire_grace_time=None, coalesce=True)
 
-    async def _fire(self, kind: str, subject: str) -> None:
-        timer = self.store.get(kind, subject)
-        if timer is None:
+    async def _tick(self) -> None:
+        if self._firing:
             return
-        if timer.due_at > self.clock.time() + 0.001:  # moved later since this job was planned
-            self._plan(timer)
+        self._firing = True
+        try:
+            fired = await self._fire_due()
+        except StorageUnavailable as exc:
+            log.warning("timers.database_unavailable", error=str(exc))
+            self._plan(IDLE_WAKE)
             return
-        handler = self.handlers.get(kind)
+        finally:
+            self._firing = False
+        if fired >= BATCH:
+            self._plan(0.0)  # more are due: carry on after the loop had its turn
+            return
+        next_due = self.store.next_due()
+        wait = IDLE_WAKE if next_due is None else min(IDLE_WAKE, next_due - self.clock.time())
+        self._plan(max(0.0, wait))
+
+    async def _fire_due(self) -> int:
+        now = self.clock.time()
+        timers = self.store.claim_due(now, self.owner, now + LEASE, BATCH)
+        for timer in timers:
+            await self._fire(timer)
+            await asyncio.sleep(0)  # acks go first between timers
+        return len(timers)
+
+    async def _fire(self, timer: Timer) -> None:
+        handler = self.handlers.get(timer.kind)
         if handler is None:
-            log.error("timer.no_handler", kind=kind, subject=subject)
+            log.error("timer.no_handler", kind=timer.kind, subject=timer.subject)
+            self.store.fired(timer, self.owner)
             return
         try:
             self.fired += 1
             await handler(timer)
+            self.store.fired(timer, self.owner)
         except Exception:
-            log.error("timer.failed", exc_info=True, kind=kind, subject=subject)
-            # try again shortly rather than lose the reminder
-            retry = self.store.get(kind, subject)
-            if retry is not None and retry.due_at <= timer.due_at:
-                self.store.set(kind, subject, self.clock.time() + 30, retry.payload)
-        self.flush()
+            log.error("timer.failed", exc_info=True, kind=timer.kind, subject=timer.subject)
+            try:
+                self.store.retry_at(timer, self.owner, self.clock.time() + RETRY_AFTER)
+            except StorageUnavailable:
+                pass  # the claim runs out and the timer is fired again then
 
-    def pending_jobs(self) -> int:
-        return len(self.scheduler.get_jobs()) if self.scheduler else 0
+    def pending(self) -> int:
+        return self.store.count()

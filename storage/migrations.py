@@ -355,6 +355,23 @@ CREATE TABLE alert_dm_groups (
 );
 """))
 
+MIGRATIONS.append(Migration(9, "claims and leases for several replicas", """
+-- An effect or a timer being worked on is claimed by one replica until its lease runs out.
+ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+ALTER TABLE outbox ADD COLUMN lease_until REAL;
+ALTER TABLE timers ADD COLUMN claimed_by TEXT;
+ALTER TABLE timers ADD COLUMN lease_until REAL;
+CREATE INDEX timers_by_due ON timers(due_at);
+
+-- Jobs only one replica may do at a time (sending to Slack: one sender keeps Slack's rate tiers).
+CREATE TABLE leases (
+    name       TEXT    PRIMARY KEY,
+    holder     TEXT    NOT NULL,
+    expires_at REAL    NOT NULL,
+    epoch      INTEGER NOT NULL
+);
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -11,8 +11,9 @@ from storage.database import Database
 _COLUMNS = "id, kind, lane, payload, attempts, first_attempt_at, due_at, depends_on, created_at"
 
 
-def _effect(row: tuple) -> Effect:
-    return Effect(row[0], row[1], row[2], json.loads(row[3]), row[4], row[5], row[6], row[7], row[8])
+def _effect(row: tuple, before: int = 0) -> Effect:
+    """``before``: 1 when the row's attempts already count the attempt being made now."""
+    return Effect(row[0], row[1], row[2], json.loads(row[3]), row[4] - before, row[5], row[6], row[7], row[8])
 
 
 class OutboxStore:
@@ -50,61 +51,95 @@ class OutboxStore:
               AND o.id = (SELECT min(p.id) FROM outbox p WHERE p.lane = o.lane AND p.state = 'pending')"""
 
     def ready(self, now: float, limit: int = 200) -> list[Effect]:
-        """Due effects whose dependency is done and that head their lane."""
+        """Due effects whose dependency is done, that head their lane and that nobody holds."""
         rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM outbox o WHERE o.due_at <= ? AND {self._RUNNABLE} ORDER BY o.id LIMIT ?",
-            (now, limit),
-        ).fetchall()
+            f"SELECT {_COLUMNS} FROM outbox o WHERE o.due_at <= ? AND {self._RUNNABLE} AND {self._FREE} "
+            "ORDER BY o.id LIMIT ?", (now, now, limit)).fetchall()
         return [_effect(r) for r in rows]
 
     def next_due_at(self, running: set[int] | frozenset[int] = frozenset()) -> float | None:
-        """When the next runnable effect falls due. Effects blocked behind another (a lane head that is
-        backing off, a dependency not done) and effects already running do not count: waking for them
-        would spin."""
+        """When the next runnable effect falls due (one another sender holds: when its lease runs out).
+        Effects blocked behind another (a lane head that is backing off, a dependency not done) and
+        effects already running here do not count: waking for them would spin."""
         skip = ",".join(str(int(i)) for i in running) or "0"
         row = self.db.execute(
-            f"SELECT min(o.due_at) FROM outbox o WHERE o.id NOT IN ({skip}) AND {self._RUNNABLE}").fetchone()
+            "SELECT min(CASE WHEN o.claimed_by IS NOT NULL AND o.lease_until > o.due_at THEN o.lease_until "
+            f"ELSE o.due_at END) FROM outbox o WHERE o.id NOT IN ({skip}) AND {self._RUNNABLE}").fetchone()
         return row[0]
 
-    def start_attempt(self, effect_id: int, now: float) -> None:
-        # Committed before the Slack call, so after a crash we know this effect may have happened.
-        self.db.execute(
-            "UPDATE outbox SET attempts = attempts + 1, first_attempt_at = coalesce(first_attempt_at, ?) WHERE id = ?",
-            (now, effect_id),
-        )
+    # a claim is a lease: another sender may take the effect once it expires (its holder died or froze)
+    _FREE = "(o.claimed_by IS NULL OR o.lease_until < ?)"
 
-    def complete(self, effect_id: int, now: float, result: dict[str, Any] | None = None) -> None:
-        self.db.execute(
-            "UPDATE outbox SET state = 'done', finished_at = ?, result = ?, last_error = NULL WHERE id = ?",
-            (now, json.dumps(result) if result is not None else None, effect_id),
-        )
+    def claim(self, now: float, owner: str, lease_until: float, limit: int) -> list[Effect]:
+        """Take up to ``limit`` runnable effects for ``owner`` until ``lease_until``, each as one more
+        attempt (committed before any Slack call: after a crash the effect knows it may have happened).
+        Rows another sender is claiming right now are skipped, not waited for."""
+        with self.db.transaction() as db:
+            ids = [r[0] for r in db.query(
+                f"SELECT o.id FROM outbox o WHERE o.due_at <= ? AND {self._RUNNABLE} AND {self._FREE} "
+                f"ORDER BY o.id LIMIT ?{db.skip_locked}", (now, now, limit))]
+            if not ids:
+                return []
+            marks = ",".join("?" for _ in ids)
+            rows = db.query(
+                f"UPDATE outbox SET claimed_by = ?, lease_until = ?, attempts = attempts + 1, "
+                f"first_attempt_at = coalesce(first_attempt_at, ?) WHERE id IN ({marks}) RETURNING {_COLUMNS}",
+                (owner, lease_until, now, *ids))
+        # what the handler sees: the attempts made before this one
+        return sorted((_effect(r, before=1) for r in rows), key=lambda e: e.id)
+
+    def renew(self, ids: list[int], owner: str, lease_until: float) -> int:
+        """Keep holding effects that are still running; returns how many are still ours."""
+        if not ids:
+            return 0
+        marks = ",".join("?" for _ in ids)
+        return self.db.execute(f"UPDATE outbox SET lease_until = ? WHERE claimed_by = ? AND id IN ({marks})",
+                               (lease_until, owner, *ids)).rowcount
+
+    def release_all(self) -> int:
+        """Forget every claim (SQLite at start: the instance lock proves their holder is gone)."""
+        return self.db.execute("UPDATE outbox SET claimed_by = NULL, lease_until = NULL "
+                               "WHERE claimed_by IS NOT NULL").rowcount
+
+    _MINE = "claimed_by = ? AND attempts = ?"
+
+    def complete(self, effect: Effect, owner: str, now: float, result: dict[str, Any] | None = None) -> bool:
+        """Done, if it is still ``owner``'s claim of this attempt; False when the lease was lost and another
+        sender took the effect over (a slow or frozen replica must not finish work it no longer holds)."""
+        return self.db.execute(
+            f"UPDATE outbox SET state = 'done', finished_at = ?, result = ?, last_error = NULL, claimed_by = NULL, "
+            f"lease_until = NULL WHERE id = ? AND {self._MINE}",
+            (now, json.dumps(result) if result is not None else None, effect.id, owner, effect.attempts + 1),
+        ).rowcount == 1
 
     def replace_payload(self, effect_id: int, payload: dict[str, Any]) -> None:
         """A finished effect keeps only what history needs (no live response URLs, say)."""
         self.db.execute("UPDATE outbox SET payload = ? WHERE id = ?",
                         (json.dumps(payload, separators=(",", ":")), effect_id))
 
-    def retry_later(self, effect_id: int, due_at: float, error: str, *, counts_as_attempt: bool = True) -> None:
-        if counts_as_attempt:
-            self.db.execute(
-                "UPDATE outbox SET due_at = ?, last_error = ? WHERE id = ?", (due_at, error[:500], effect_id)
-            )
-        else:  # nothing was sent (waiting on state): undo the attempt mark
-            self.db.execute(
-                "UPDATE outbox SET due_at = ?, last_error = ?, attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "
-                "first_attempt_at = CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_at END WHERE id = ?",
-                (due_at, error[:500], effect_id),
-            )
+    def retry_later(self, effect: Effect, owner: str, due_at: float, error: str, *,
+                    counts_as_attempt: bool = True) -> bool:
+        """Let go of the claim until ``due_at``; ``counts_as_attempt`` False when nothing was sent (waiting
+        on state or on our own pacing): the attempt mark is taken back."""
+        undo = "" if counts_as_attempt else (
+            ", attempts = attempts - 1, first_attempt_at = CASE WHEN attempts <= 1 THEN NULL ELSE first_attempt_at END")
+        return self.db.execute(
+            f"UPDATE outbox SET due_at = ?, last_error = ?, claimed_by = NULL, lease_until = NULL{undo} "
+            f"WHERE id = ? AND {self._MINE}", (due_at, error[:500], effect.id, owner, effect.attempts + 1),
+        ).rowcount == 1
 
-    def fail(self, effect_id: int, now: float, error: str) -> list[int]:
-        """Give up on an effect and on everything that depended on it; returns the ids failed."""
-        failed = [effect_id]
+    def fail(self, effect: Effect, owner: str, now: float, error: str) -> list[int]:
+        """Give up on an effect and on everything that depended on it; returns the ids failed (none when
+        the claim was lost: whoever holds it now decides)."""
+        failed = [effect.id]
         with self.db.transaction() as db:
-            frontier = [effect_id]
-            db.execute(
-                "UPDATE outbox SET state = 'failed', finished_at = ?, last_error = ? WHERE id = ?",
-                (now, error[:500], effect_id),
-            )
+            if db.execute(
+                f"UPDATE outbox SET state = 'failed', finished_at = ?, last_error = ?, claimed_by = NULL, "
+                f"lease_until = NULL WHERE id = ? AND {self._MINE}",
+                (now, error[:500], effect.id, owner, effect.attempts + 1),
+            ).rowcount != 1:
+                return []
+            frontier = [effect.id]
             while frontier:
                 current = frontier.pop()
                 children = [r[0] for r in db.execute(
@@ -113,7 +148,7 @@ class OutboxStore:
                 for child in children:
                     db.execute(
                         "UPDATE outbox SET state = 'failed', finished_at = ?, last_error = ? WHERE id = ?",
-                        (now, f"effect {effect_id} it depends on failed: {error}"[:500], child),
+                        (now, f"effect {effect.id} it depends on failed: {error}"[:500], child),
                     )
                 failed.extend(children)
                 frontier.extend(children)

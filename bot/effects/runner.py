@@ -1,8 +1,11 @@
 """Performs recorded effects: in lane order, concurrently across lanes, with retries and backoff.
 
 The database says what must happen; this loop only makes it so. It can be killed at any moment:
-an effect is marked as attempted (committed) before its handler touches the outside world, and a
-handler that sees ``effect.maybe_performed`` checks before repeating a non-idempotent call.
+an effect is claimed (a lease, committed, counted as an attempt) before its handler touches the
+outside world, and a handler that sees ``effect.maybe_performed`` checks before repeating a
+non-idempotent call. A claim is renewed while its handler runs; one whose holder died runs out and
+another sender takes the effect over. Finishing checks the claim is still this runner's, so a frozen
+replica that wakes up cannot complete work that was taken over.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ MAX_UNEXPECTED_ATTEMPTS = 6   # a bug in a handler must not retry forever
 MAX_HOLD = 0.25              # acks go first, but effects are never held longer than this
 HOLD_STEP = 0.002
 MAX_NOT_READY_AGE = 1800.0    # what an effect waits for (a channel...) has surely failed by now
+LEASE = 10.0                  # seconds a claimed effect is ours; renewed every third of it while it runs
 
 
 class EffectRunner:
@@ -39,8 +43,10 @@ class EffectRunner:
         concurrency: int = 16,
         on_failure: FailureHook | None = None,
         hold: Callable[[], bool] | None = None,
+        owner: str = "warroom",
     ) -> None:
         self.store = store
+        self.owner = owner
         self.handlers = dict(handlers)
         self.clock = clock
         self.concurrency = concurrency
@@ -61,6 +67,7 @@ class EffectRunner:
         self._idle = asyncio.Event()
         self._stopping = False
         self._loop_task = asyncio.create_task(self._main(), name="effect-runner")
+        self._renew_task = asyncio.create_task(self._renew_claims(), name="effect-leases")
 
     def kick(self) -> None:
         """Something new was recorded; look now rather than at the next due time."""
@@ -75,13 +82,18 @@ class EffectRunner:
         else:
             self._loop.call_soon_threadsafe(self._wake.set)
 
+    @property
+    def running(self) -> bool:
+        return self._loop_task is not None and not self._loop_task.done()
+
     async def stop(self, grace: float = 5.0) -> None:
         self._stopping = True
         if self._wake:
             self._wake.set()
-        if self._loop_task:
-            self._loop_task.cancel()
-            await asyncio.gather(self._loop_task, return_exceptions=True)
+        for task in (self._loop_task, getattr(self, "_renew_task", None)):
+            if task:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         tasks = list(self._running.values())
         if tasks:
             await asyncio.wait(tasks, timeout=grace)
@@ -122,44 +134,55 @@ class EffectRunner:
         free = self.concurrency - len(self._running)
         if free <= 0:
             return
-        for effect in self.store.ready(self.clock.time(), limit=free + len(self._running)):
-            if effect.id in self._running:
-                continue
-            if len(self._running) >= self.concurrency:
-                break
+        now = self.clock.time()
+        for effect in self.store.claim(now, self.owner, now + LEASE, free):
             task = asyncio.create_task(self._perform(effect), name=f"effect-{effect.id}-{effect.kind}")
             self._running[effect.id] = task
+
+    async def _renew_claims(self) -> None:
+        """Keep the effects still running ours: a handler waiting on Slack may outlast one lease."""
+        while not self._stopping:
+            await asyncio.sleep(LEASE / 3)
+            try:
+                self.store.renew(list(self._running), self.owner, self.clock.time() + LEASE)
+            except Exception:  # the database is away: the claims may run out, and another takes over
+                log.warning("effects.renew_failed", exc_info=True)
 
     async def _perform(self, effect: Effect) -> None:
         handler = self.handlers.get(effect.kind)
         try:
             if handler is None:
                 raise Permanent(f"no handler for effect kind {effect.kind!r}")
-            self.store.start_attempt(effect.id, self.clock.time())
             result = await handler(effect)
-            self.store.complete(effect.id, self.clock.time(), result)
-            self._forget_secrets(effect)
-            log.debug("effect.done", id=effect.id, kind=effect.kind, attempts=effect.attempts + 1)
+            if self.store.complete(effect, self.owner, self.clock.time(), result):
+                self._forget_secrets(effect)
+                log.debug("effect.done", id=effect.id, kind=effect.kind, attempts=effect.attempts + 1)
+            else:
+                log.warning("effect.claim_lost", id=effect.id, kind=effect.kind, attempt=effect.attempts + 1)
         except NotReady as exc:
             if self.clock.time() - effect.created_at > MAX_NOT_READY_AGE:
                 await self._give_up(effect, f"gave up waiting: {exc}")
             else:
-                self.store.retry_later(effect.id, self.clock.time() + exc.delay, str(exc), counts_as_attempt=False)
+                self.store.retry_later(effect, self.owner, self.clock.time() + exc.delay, str(exc),
+                                       counts_as_attempt=False)
         except RetryLater as exc:
             delay = exc.delay if exc.delay is not None else _backoff(effect.attempts)
             log.warning("effect.retry", id=effect.id, kind=effect.kind, reason=exc.reason, retry_in=round(delay, 2),
                         attempt=effect.attempts + 1)
-            self.store.retry_later(effect.id, self.clock.time() + delay, exc.reason)
+            self.store.retry_later(effect, self.owner, self.clock.time() + delay, exc.reason)
         except Permanent as exc:
             await self._give_up(effect, exc.reason)
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # a bug: retry a few times (it may be a race), then give up loudly
+        except Exception as exc:  # a bug or a database gone away: retry a few times, then give up loudly
             log.error("effect.crashed", exc_info=True, id=effect.id, kind=effect.kind, attempt=effect.attempts + 1)
-            if effect.attempts + 1 >= MAX_UNEXPECTED_ATTEMPTS:
-                await self._give_up(effect, f"{type(exc).__name__}: {exc}")
-            else:
-                self.store.retry_later(effect.id, self.clock.time() + _backoff(effect.attempts), repr(exc))
+            try:
+                if effect.attempts + 1 >= MAX_UNEXPECTED_ATTEMPTS:
+                    await self._give_up(effect, f"{type(exc).__name__}: {exc}")
+                else:
+                    self.store.retry_later(effect, self.owner, self.clock.time() + _backoff(effect.attempts), repr(exc))
+            except Exception:  # the claim runs out and the effect is tried again then
+                log.warning("effect.release_failed", id=effect.id)
         finally:
             self._running.pop(effect.id, None)
             if self._wake:
@@ -173,8 +196,14 @@ class EffectRunner:
             self.store.replace_payload(effect.id, kept)
 
     async def _give_up(self, effect: Effect, reason: str) -> None:
-        failed = self.store.fail(effect.id, self.clock.time(), reason)
-        self._forget_secrets(effect)
+        failed = self.store.fail(effect, self.owner, self.clock.time(), reason)
+        if not failed:
+            log.warning("effect.claim_lost", id=effect.id, kind=effect.kind, attempt=effect.attempts + 1)
+            return
+        for effect_id in failed:  # what depended on it is failed too, and forgets its secrets as well
+            gone = effect if effect_id == effect.id else self.store.get(effect_id)
+            if gone is not None:
+                self._forget_secrets(gone)
         log.error("effect.failed", id=effect.id, kind=effect.kind, reason=reason, also_failed=len(failed) - 1)
         if self.on_failure:
             try:

@@ -156,7 +156,8 @@ class DomainRig:
         ids = effect_ids or [r[0] for r in self.db.query("SELECT id FROM outbox WHERE state = 'pending'")]
         with self.work():
             for effect_id in ids:
-                self.outbox.complete(effect_id, self.clock.time())
+                self.db.execute("UPDATE outbox SET state = 'done', attempts = attempts + 1, finished_at = ? "
+                                "WHERE id = ?", (self.clock.time(), effect_id))
 
     # time --------------------------------------------------------------------------------------
     def timer(self, kind: str, subject: str) -> Timer | None:
@@ -167,12 +168,13 @@ class DomainRig:
         returns the timers fired, in order."""
         fired: list[Timer] = []
         for _ in range(1000):   # a handler that keeps setting due timers is a bug; do not spin for ever
-            due = sorted((t for t in self.timer_store.all() if t.due_at <= self.clock.time()),
-                         key=lambda t: (t.due_at, t.id))
+            now = self.clock.time()
+            due = self.timer_store.claim_due(now, "rig", now + 30, 1)   # as TimerService claims them
             if not due:
                 return fired
             timer = due[0]
             self._loop.run_until_complete(self.timer_handlers[timer.kind](timer))
+            self.timer_store.fired(timer, "rig")
             fired.append(timer)
         raise AssertionError(f"timers keep falling due: {fired[-5:]}")
 
@@ -183,10 +185,10 @@ class DomainRig:
         end = self.clock.time() + seconds
         fired = self.fire_due()
         while True:
-            upcoming = [t.due_at for t in self.timer_store.all() if t.due_at <= end]
-            if not upcoming:
+            upcoming = self.timer_store.next_due()
+            if upcoming is None or upcoming > end:
                 break
-            self.clock.advance(max(0.0, min(upcoming) - self.clock.time()))
+            self.clock.advance(max(0.0, upcoming - self.clock.time()))
             fired += self.fire_due()
         self.clock.advance(end - self.clock.time())
         return fired

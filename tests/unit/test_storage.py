@@ -73,13 +73,26 @@ def test_outbox_lanes_dependencies_and_coalescing(tmp_path):
     later = outbox.add("sync", {}, lane="s", now=10.0, delay=5.0, coalesce=True)
     assert outbox.add("sync", {}, lane="s", now=11.0, coalesce=True) == later  # not started yet: covered
     assert [e.id for e in outbox.ready(now=10.0)] == [first]
-    outbox.start_attempt(first, now=10.0)
-    assert outbox.get(first).maybe_performed
-    outbox.complete(first, now=10.5)
+    [claimed] = outbox.claim(10.0, "me", 20.0, limit=10)
+    assert claimed.id == first and not claimed.maybe_performed and outbox.get(first).maybe_performed
+    assert outbox.complete(claimed, "me", now=10.5)
     assert [e.id for e in outbox.ready(now=10.5)] == [after, second_in_lane]
     assert [e.id for e in outbox.ready(now=15.0)][-1] == later
-    outbox.start_attempt(later, now=15.0)
+    assert later in [e.id for e in outbox.claim(15.0, "me", 25.0, limit=10)]
     assert outbox.add("sync", {}, lane="s", now=15.1, coalesce=True) != later  # started: a new one is needed
+
+
+def test_a_claim_is_a_lease_that_only_its_holder_finishes(tmp_path):
+    db = open_database(tmp_path / "w.db")
+    outbox = OutboxStore(db)
+    effect_id = outbox.add("post", {}, lane="a", now=10.0)
+    [mine] = outbox.claim(10.0, "replica-a", 20.0, limit=5)
+    assert outbox.claim(15.0, "replica-b", 25.0, limit=5) == [], "held: nobody else takes it"
+    [taken] = outbox.claim(21.0, "replica-b", 31.0, limit=5)   # replica-a froze past its lease
+    assert taken.id == effect_id and taken.maybe_performed and taken.attempts == 1
+    assert not outbox.complete(mine, "replica-a", now=22.0), "a woken replica cannot finish what was taken over"
+    assert outbox.state_of(effect_id) == "pending"
+    assert outbox.complete(taken, "replica-b", now=23.0) and outbox.state_of(effect_id) == "done"
 
 
 def test_failing_an_effect_fails_what_depends_on_it(tmp_path):
@@ -88,7 +101,8 @@ def test_failing_an_effect_fails_what_depends_on_it(tmp_path):
     root = outbox.add("create", {}, lane="a", now=1.0)
     child = outbox.add("pin", {}, lane="b", now=1.0, depends_on=root)
     grandchild = outbox.add("more", {}, lane="c", now=1.0, depends_on=child)
-    assert sorted(outbox.fail(root, 2.0, "restricted_action")) == sorted([root, child, grandchild])
+    [claimed] = outbox.claim(1.0, "me", 11.0, limit=5)
+    assert sorted(outbox.fail(claimed, "me", 2.0, "restricted_action")) == sorted([root, child, grandchild])
     assert outbox.state_of(grandchild) == "failed" and outbox.pending_count() == 0
 
 
