@@ -78,3 +78,12 @@ class Page:
     @property
     def surface(self) -> str:
         return self.dm_group or f"page:{self.id}"
+
+
+@dataclass(frozen=True)
+class PageGroup:
+    """One DM's pages as its message needs them, however many a storm put in it."""
+
+    first: Page
+    last: Page
+    one_escalation: bool      # every page in it is about one alert (paged again on a repeat)

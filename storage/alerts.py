@@ -23,9 +23,12 @@ class AlertStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def insert(self, **fields: Any) -> int:
+    def insert(self, **fields: Any) -> Alert | None:
+        """The new alert as stored; None when an open alert already has its dedup key (another replica
+        recorded the same event a moment ago: the caller treats this one as a repeat)."""
         fields = dict(fields, labels=json.dumps(fields.get("labels") or {}), status=str(fields["status"]))
-        return self.db.insert("alerts", fields)
+        row = self.db.insert_returning("alerts", fields, _COLUMNS, on_conflict_ignore=True)
+        return _alert(row) if row else None
 
     def update(self, alert_id: int, **fields: Any) -> None:
         if "status" in fields:
@@ -34,14 +37,28 @@ class AlertStore:
             fields["labels"] = json.dumps(fields["labels"])
         self.db.update("alerts", alert_id, fields)
 
-    def fired_again(self, alert_id: int, *, summary: str, details: str, labels: dict[str, Any], at: float) -> None:
-        self.db.execute(
+    def fired_again(self, source: str, dedup_key: str, *, summary: str, details: str, labels: dict[str, Any],
+                    at: float) -> Alert | None:
+        """The open alert under ``dedup_key`` fired again: counted and updated in one statement, the
+        path a storm's repeats take. None when nothing is open under that key."""
+        row = self.db.execute(
             "UPDATE alerts SET summary = ?, details = ?, labels = ?, event_count = event_count + 1, updated_at = ? "
-            "WHERE id = ?", (summary, details, json.dumps(labels), at, alert_id))
+            f"WHERE source = ? AND dedup_key = ? AND status != 'resolved' RETURNING {_COLUMNS}",
+            (summary, details, json.dumps(labels), at, source, dedup_key)).fetchone()
+        return _alert(row) if row else None
 
     def get(self, alert_id: int) -> Alert | None:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM alerts WHERE id = ?", (alert_id,)).fetchone()
         return _alert(row) if row else None
+
+    def get_many(self, alert_ids: list[int]) -> list[Alert]:
+        """The alerts in the order asked (those that exist), in one round trip."""
+        if not alert_ids:
+            return []
+        marks = ", ".join("?" for _ in alert_ids)
+        found = {row[0]: _alert(row) for row in self.db.execute(
+            f"SELECT {_COLUMNS} FROM alerts WHERE id IN ({marks})", tuple(alert_ids)).fetchall()}
+        return [found[i] for i in alert_ids if i in found]
 
     def open_by_key(self, source: str, dedup_key: str) -> Alert | None:
         row = self.db.execute(

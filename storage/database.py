@@ -41,12 +41,18 @@ class Database:
 
     def insert(self, table: str, fields: dict[str, Any], *, on_conflict_ignore: bool = False) -> int | None:
         """Insert one row and return its id; with ``on_conflict_ignore``, None when a unique key already had it."""
+        row = self.insert_returning(table, fields, "id", on_conflict_ignore=on_conflict_ignore)
+        return int(row[0]) if row else None
+
+    def insert_returning(self, table: str, fields: dict[str, Any], returning: str, *,
+                         on_conflict_ignore: bool = False) -> tuple | None:
+        """Insert one row and return its ``returning`` columns as stored (defaults filled in) in the
+        same round trip; with ``on_conflict_ignore``, None when a unique key already had it."""
         columns = ", ".join(fields)
         marks = ", ".join("?" for _ in fields)
         conflict = " ON CONFLICT DO NOTHING" if on_conflict_ignore else ""
-        row = self.one(f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict} RETURNING id",
-                       tuple(fields.values()))
-        return int(row[0]) if row else None
+        return self.one(f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict} RETURNING {returning}",
+                        tuple(fields.values()))
 
     def update(self, table: str, row_id: int, fields: dict[str, Any]) -> None:
         if not fields:

@@ -372,6 +372,17 @@ CREATE TABLE leases (
 );
 """))
 
+MIGRATIONS.append(Migration(10, "one pending coalescing effect per lane; a DM's newest pages", """
+-- An effect that reads current state when it runs (a surface sync) is recorded once per lane while
+-- it waits: a storm's ten thousand changes upsert one row, in one round trip, on every replica.
+ALTER TABLE outbox ADD COLUMN coalesces INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX outbox_waiting_once ON outbox(lane, kind) WHERE coalesces = 1 AND state = 'pending' AND attempts = 0;
+
+-- A storm's DM shows its newest alerts: read from the end of the group's pages, not all of them.
+CREATE INDEX pages_by_group_newest ON pages(dm_group, id) WHERE dm_group IS NOT NULL;
+DROP INDEX pages_by_group;
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

@@ -34,12 +34,12 @@ class OutboxStore:
         """Record an effect. With ``coalesce``, an effect of the same kind in the same lane that has
         not started yet already covers this one (it reads current state when it runs)."""
         if coalesce:
-            row = self.db.execute(
-                "SELECT id FROM outbox WHERE lane = ? AND kind = ? AND state = 'pending' AND attempts = 0 LIMIT 1",
-                (lane, kind),
-            ).fetchone()
-            if row:
-                return int(row[0])
+            # the waiting one already covers this change: keep it (and its due time) as it is
+            return int(self.db.execute(
+                "INSERT INTO outbox (kind, lane, payload, due_at, depends_on, created_at, coalesces) "
+                "VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (lane, kind) "
+                "WHERE coalesces = 1 AND state = 'pending' AND attempts = 0 DO UPDATE SET coalesces = 1 RETURNING id",
+                (kind, lane, json.dumps(payload, separators=(",", ":")), now + delay, depends_on, now)).fetchone()[0])
         return int(self.db.insert("outbox", {
             "kind": kind, "lane": lane, "payload": json.dumps(payload, separators=(",", ":")),
             "due_at": now + delay, "depends_on": depends_on, "created_at": now}))

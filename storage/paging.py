@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from kernel.paging import Escalation, EscalationState, Level, Page
+from kernel.paging import Escalation, EscalationState, Level, Page, PageGroup
 from storage.database import Database
 
 _PAGE_COLUMNS = "id, escalation_id, user_id, level, round, via, sent_at, dm_group, paged_by"
@@ -36,12 +36,15 @@ class PagingStore:
         self.db = db
 
     def insert(self, *, subject: str, policy: str | None, levels: tuple[Level, ...], repeat: int, reason: str,
-               created_by: str | None, at: float) -> int:
+               created_by: str | None, at: float) -> Escalation:
+        """The new escalation as stored."""
         kind, _, ref = subject.partition(":")
-        return int(self.db.insert("escalations", {
+        row = self.db.insert_returning("escalations", {
             "subject": subject, "subject_kind": kind, "subject_id": int(ref), "policy": policy,
             "levels": _levels_to_json(levels), "repeat": repeat, "reason": reason, "created_by": created_by,
-            "created_at": at}))
+            "created_at": at}, _COLUMNS)
+        assert row is not None
+        return _escalation(row)
 
     def get(self, escalation_id: int) -> Escalation | None:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM escalations WHERE id = ?", (escalation_id,)).fetchone()
@@ -73,43 +76,58 @@ class PagingStore:
             f"SELECT {_PAGE_COLUMNS} FROM pages WHERE escalation_id = ? ORDER BY id", (escalation_id,)).fetchall()
         return [Page(*r) for r in rows]
 
-    def in_group(self, group: str) -> list[Page]:
-        rows = self.db.execute(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE dm_group = ? ORDER BY id",
-                                    (group,)).fetchall()
-        return [Page(*r) for r in rows]
+    def group(self, group: str) -> PageGroup | None:
+        """The DM's first and last page and whether it is about one escalation: three index lookups,
+        not a read of every page a storm put in it."""
+        first = self.db.one(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE dm_group = ? ORDER BY id LIMIT 1", (group,))
+        if first is None:
+            return None
+        last = self.db.one(f"SELECT {_PAGE_COLUMNS} FROM pages WHERE dm_group = ? ORDER BY id DESC LIMIT 1", (group,))
+        other = self.db.one("SELECT 1 FROM pages WHERE dm_group = ? AND escalation_id != ? LIMIT 1",
+                            (group, first[1]))
+        return PageGroup(Page(*first), Page(*last), one_escalation=other is None)
 
-    def group_exists(self, group: str) -> bool:
-        return self.db.execute("SELECT 1 FROM pages WHERE dm_group = ? LIMIT 1", (group,)).fetchone() is not None
+    def group_subjects(self, group: str) -> list[int]:
+        """The alerts whose pages the DM shows, in the order they were paged."""
+        return [int(r[0]) for r in self.db.execute(
+            "SELECT e.subject_id FROM pages p JOIN escalations e ON e.id = p.escalation_id "
+            "WHERE p.dm_group = ? AND e.subject_kind = 'alert' GROUP BY e.subject_id ORDER BY min(p.id)",
+            (group,)).fetchall()]
 
     def group_alerts(self, group: str, limit: int) -> tuple[list[int], int, int]:
-        """The alerts a grouped DM shows: up to ``limit`` ids (newest first), how many in all, how many pending."""
-        subjects = ("SELECT DISTINCT e.subject_id FROM pages p "
-                    "JOIN escalations e ON e.id = p.escalation_id WHERE p.dm_group = ? AND e.subject_kind = 'alert'")
-        ids = [r[0] for r in self.db.execute(
-            f"SELECT id FROM alerts WHERE id IN ({subjects}) ORDER BY id DESC LIMIT ?", (group, limit))]
+        """The alerts a grouped DM shows: up to ``limit`` ids (newest page first), how many in all, how
+        many pending. The newest come from the group's newest pages (an index range, whatever a storm
+        put in the DM); only the counts read the whole group."""
+        newest: list[int] = []
+        for (alert_id,) in self.db.execute(
+                "SELECT e.subject_id FROM pages p JOIN escalations e ON e.id = p.escalation_id "
+                "WHERE p.dm_group = ? AND e.subject_kind = 'alert' ORDER BY p.id DESC LIMIT ?",
+                (group, limit * 4)).fetchall():   # an alert paged again has several pages in its DM
+            if alert_id not in newest:
+                newest.append(alert_id)
         total, pending = self.db.execute(
-            f"SELECT count(*), coalesce(sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) FROM alerts WHERE id IN ({subjects})",
-            (group,)).fetchone()
-        return ids, int(total), int(pending)
-
-    def group_is_open(self, group: str) -> bool:
-        """Some page in the DM still waits for an answer (stops at the first one it finds)."""
-        row = self.db.execute(
-            "SELECT 1 FROM pages p JOIN escalations e ON e.id = p.escalation_id "
-            "WHERE p.dm_group = ? AND e.state IN ('active', 'exhausted') LIMIT 1", (group,)).fetchone()
-        return row is not None
+            "SELECT count(*), coalesce(sum(CASE WHEN status = 'pending' THEN 1 ELSE 0 END), 0) FROM alerts "
+            "WHERE id IN (SELECT e.subject_id FROM pages p JOIN escalations e ON e.id = p.escalation_id "
+            "             WHERE p.dm_group = ? AND e.subject_kind = 'alert')", (group,)).fetchone()
+        return newest[:limit], int(total), int(pending)
 
     def set_group(self, page_id: int, group: str) -> None:
         self.db.execute("UPDATE pages SET dm_group = ? WHERE id = ?", (group, page_id))
 
-    def open_alert_group(self, user: str, source: str) -> str | None:
-        """The DM that already shows this person's unanswered pages about alerts from ``source``: the
-        last one made for them, while it still waits for an answer. Two primary-key lookups, whatever
-        the storm (a search through the person's pages would be planned badly on a table that grew
-        faster than PostgreSQL's statistics)."""
-        group = self.db.scalar("SELECT dm_group FROM alert_dm_groups WHERE user_id = ? AND source = ?",
-                               (user, source))
-        return group if group and self.group_is_open(group) else None
+    def open_alert_group(self, user: str, alert_id: int) -> tuple[str, str | None]:
+        """The alert's source, and the DM that already shows this person's unanswered pages about
+        alerts from that source (the last one made for them, while it still waits for an answer), in
+        one round trip. Primary-key and index lookups whatever the storm: a search through the
+        person's pages would be planned badly on a table that grew faster than PostgreSQL's statistics."""
+        row = self.db.one(
+            "SELECT a.source, g.dm_group, EXISTS (SELECT 1 FROM pages p JOIN escalations e ON e.id = p.escalation_id "
+            "  WHERE p.dm_group = g.dm_group AND e.state IN ('active', 'exhausted')) "
+            "FROM alerts a LEFT JOIN alert_dm_groups g ON g.source = a.source AND g.user_id = ? WHERE a.id = ?",
+            (user, alert_id))
+        if row is None:
+            return "", None
+        source, group, is_open = row
+        return source, (group if group and is_open else None)
 
     def remember_alert_group(self, user: str, source: str, group: str) -> None:
         self.db.execute("INSERT INTO alert_dm_groups (user_id, source, dm_group) VALUES (?, ?, ?) "

@@ -38,10 +38,25 @@ class Delivery:
     def finished(self) -> bool:
         return self.position >= len(self.events)
 
+    def mark(self) -> tuple[int, int, int, int]:
+        return self.position, len(self.results), self.refused, self.refused_limit
+
+    def restore(self, mark: tuple[int, int, int, int]) -> None:
+        """Back to ``mark``: what was stored since then was rolled back."""
+        self.position, kept, self.refused, self.refused_limit = mark
+        del self.results[kept:]
+
     @property
     def ignored(self) -> int:
         """Events that changed nothing: "resolved" for nothing open (late or repeated)."""
         return self.position - len(self.results) - self.refused
+
+
+class _DeliveryFailed(Exception):
+    def __init__(self, delivery: Delivery, error: Exception) -> None:
+        super().__init__(str(error))
+        self.delivery = delivery
+        self.error = error
 
 
 @dataclass
@@ -60,37 +75,45 @@ class SlicedIntake:
 
     def store_slice(self, deliveries: Sequence[Delivery]) -> SliceOutcome:
         """One transaction over the unfinished ``deliveries``, in order, a turn of events each, until
-        the budget is spent. A delivery whose events raise is rolled back to its turn's start and
-        failed alone; a database error (locked, disk full) fails every delivery given: the database
-        cannot take them now, and their senders are better off told at once."""
+        the budget is spent. A delivery whose events raise fails alone: the slice is rolled back and
+        done again without it (no savepoint per turn: failures are rare, round trips are not). A
+        database error (locked, disk full) fails every delivery given: the database cannot take them
+        now, and their senders are better off told at once."""
         began = self.timer()
-        touched: list[Delivery] = []
         failed: list[tuple[Delivery, Exception]] = []
-        try:
-            with self.service.work() as db:
-                waiting = [d for d in deliveries if not d.finished]
-                ends = began + self.budget
-                while waiting and (not touched or self.timer() < ends):
-                    for delivery in list(waiting):
-                        if delivery not in touched:
-                            touched.append(delivery)
-                        try:
-                            with db.savepoint():
-                                self._turn(delivery, ends)
-                        except StorageUnavailable:
-                            raise
-                        except Exception as exc:
-                            failed.append((delivery, exc))
-                            waiting.remove(delivery)
-                            continue
-                        if delivery.finished:
-                            waiting.remove(delivery)
-                        if self.timer() >= ends:
-                            break
-        except StorageUnavailable as exc:
-            given = [d for d in deliveries if not d.finished or d in touched]
-            return SliceOutcome(given, [(d, exc) for d in given], database_error=exc)
-        return SliceOutcome(touched, failed)
+        while True:
+            marks = {id(d): d.mark() for d in deliveries}
+            touched: list[Delivery] = []
+            try:
+                self._try_slice([d for d in deliveries if all(d is not f for f, _ in failed)], touched, began)
+            except _DeliveryFailed as failure:
+                for delivery in deliveries:
+                    delivery.restore(marks[id(delivery)])
+                failed.append((failure.delivery, failure.error))
+                continue
+            except StorageUnavailable as exc:
+                given = [d for d in deliveries if not d.finished or d in touched]
+                return SliceOutcome(given, [(d, exc) for d in given], database_error=exc)
+            return SliceOutcome(touched + [d for d, _ in failed if d not in touched], failed)
+
+    def _try_slice(self, deliveries: list[Delivery], touched: list[Delivery], began: float) -> None:
+        with self.service.work():
+            waiting = [d for d in deliveries if not d.finished]
+            ends = began + self.budget
+            while waiting and (not touched or self.timer() < ends):
+                for delivery in list(waiting):
+                    if delivery not in touched:
+                        touched.append(delivery)
+                    try:
+                        self._turn(delivery, ends)
+                    except StorageUnavailable:
+                        raise
+                    except Exception as exc:
+                        raise _DeliveryFailed(delivery, exc) from exc
+                    if delivery.finished:
+                        waiting.remove(delivery)
+                    if self.timer() >= ends:
+                        break
 
     def _turn(self, delivery: Delivery, ends: float) -> None:
         """Up to EVENTS_PER_TURN events of ``delivery``; fewer when the slice's time is up (at least one)."""

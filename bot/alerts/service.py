@@ -6,7 +6,7 @@ webhook's 2xx reply or a Slack ack is only sent once the alert is on disk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from bot.actor import Actor
 from bot.alerts.limits import OpenAlertCap
@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.effects.outbox import Effects
 from bot.logs import get_logger
+from bot.paging.model import DmGroup
 from bot.paging.service import Paging
 from bot.work import Work
 from kernel.alerts import Alert, AlertSource, AlertStatus
@@ -98,37 +99,47 @@ class AlertService:
         now = self.clock.time()
         summary = " ".join(strip_bidi_controls(event.summary).split())[:MAX_SUMMARY] or "(no summary)"
         details = strip_bidi_controls(event.details)[:MAX_DETAILS]
-        existing = self.store.open_by_key(source.name, event.dedup_key) if event.dedup_key else None
         if event.resolve:
+            existing = self.store.open_by_key(source.name, event.dedup_key) if event.dedup_key else None
             if existing is None:
                 return None  # nothing open under that key: a late or repeated "resolved"
             self._resolve(existing, by=None, at=now, reason="source")
             return FireResult(self.get(existing.id), created=False)
-        if existing is not None:
-            # a repeat: the cheap path a storm takes (event_count and updated_at record it; no log row)
-            self.store.fired_again(existing.id, summary=summary, details=details, labels=event.labels, at=now)
-            self._sync_post(existing.id, existing.batch_id)
-            return FireResult(replace(existing, summary=summary, details=details, labels=event.labels,
-                                      event_count=existing.event_count + 1, updated_at=now), created=False)
+        if event.dedup_key:
+            repeated = self._fired_again(source, event, summary, details, now)
+            if repeated is not None:
+                return repeated
         chosen_policy = policy or source.escalation_policy
         chosen_priority = priority or source.priority
         channel = source.channel or self.config.channels.alerts
         if source.type != "slack":
             self.open_cap.admit(source, channel)
-        alert_id = self.store.insert(
+        alert = self.store.insert(
             source=source.name, dedup_key=event.dedup_key, summary=summary, details=details,
             priority=chosen_priority, status=AlertStatus.PENDING, policy=chosen_policy, channel=channel,
             created_by=actor, created_at=now, updated_at=now, labels=event.labels,
+            batch_id=self._batch_to_join(channel, now),
         )
-        self.store.log(alert_id, "created", at=now, actor=actor, data={"source": source.name})
-        self._join_batch(alert_id, channel, now)
+        if alert is None:  # another replica recorded this key since the update above found nothing
+            return self._fired_again(source, event, summary, details, now)
+        self.store.log(alert.id, "created", at=now, actor=actor, data={"source": source.name})
         policy_obj = self.config.policy(chosen_policy) if chosen_policy else None
         if policy_obj is not None:
             levels, repeat = self._levels(policy_obj, chosen_priority)
-            self.paging.start(subject(alert_id), levels, repeat=repeat, policy=policy_obj.name, reason="",
+            self.paging.start(subject(alert.id), levels, repeat=repeat, policy=policy_obj.name, reason="",
                               created_by=actor)
-        log.info("alert.created", alert=alert_id, source=source.name, priority=chosen_priority)
-        return FireResult(self.get(alert_id), created=True)
+        log.info("alert.created", alert=alert.id, source=source.name, priority=chosen_priority)
+        return FireResult(alert, created=True)
+
+    def _fired_again(self, source: AlertSource, event: AlertEvent, summary: str, details: str,
+                     now: float) -> FireResult | None:
+        """A repeat: the cheap path a storm takes (event_count and updated_at record it; no log row)."""
+        repeated = self.store.fired_again(source.name, event.dedup_key, summary=summary, details=details,
+                                          labels=event.labels, at=now)
+        if repeated is None:
+            return None
+        self._sync_post(repeated.id, repeated.batch_id)
+        return FireResult(repeated, created=False)
 
     @staticmethod
     def _levels(policy: EscalationPolicy, priority: str) -> tuple[tuple[Level, ...], int]:
@@ -136,13 +147,15 @@ class AlertService:
             return (Level(policy.levels[0].targets, None),), 0
         return policy.levels, policy.repeat
 
-    def _join_batch(self, alert_id: int, channel: str, now: float) -> None:
+    def _batch_to_join(self, channel: str, now: float) -> int:
+        """The channel's batch still waiting for its message, or a new one whose message is recorded
+        now (at once, or when the channel's post spacing allows)."""
         batch = self.store.open_batch(channel)
         if batch is None:
             batch = self.store.new_batch(channel, now)
             wait = self.spacing.wait(channel, self.store.last_post_at(channel), now)
             self.effects.sync(f"alertbatch:{batch}", immediate=True, delay=wait)
-        self.store.update(alert_id, batch_id=batch)
+        return batch
 
     def close_batch(self, batch_id: int) -> list[Alert]:
         """The batch's message is being written now: from here on new alerts start the next one.
@@ -215,12 +228,7 @@ class AlertService:
         return [a.id for a in self.store.in_batch(batch_id)]
 
     def in_dm_group(self, group: str) -> list[int]:
-        ids: list[int] = []
-        for page in self.paging.store.in_group(group):
-            escalation = self.paging.store.get(page.escalation_id)
-            if escalation and escalation.subject_kind == "alert" and escalation.subject_id not in ids:
-                ids.append(escalation.subject_id)
-        return ids
+        return self.paging.store.group_subjects(group)
 
     def resolve(self, alert_id: int, by: Actor) -> Alert:
         with self.work():
@@ -297,15 +305,14 @@ class AlertPagingHooks:
     def __init__(self, service: AlertService) -> None:
         self.service = service
 
-    def dm_group(self, escalation, user: str, page_id: int) -> str | None:
-        alert = self.service.store.get(escalation.subject_id)
-        source = alert.source if alert else ""
+    def dm_group(self, escalation, user: str, page_id: int) -> DmGroup:
         store = self.service.paging.store
-        group = store.open_alert_group(user, source)
-        if group is None:
-            group = f"alertdm:{page_id}"
-            store.remember_alert_group(user, source, group)
-        return group
+        source, group = store.open_alert_group(user, escalation.subject_id)
+        if group is not None:
+            return DmGroup(group, new=False)
+        group = f"alertdm:{page_id}"
+        store.remember_alert_group(user, source, group)
+        return DmGroup(group, new=True)
 
     def on_paged(self, escalation, user: str, at: float) -> None:
         self.service.store.log(escalation.subject_id, "paged", at=at, data={"user": user, "level": escalation.level})

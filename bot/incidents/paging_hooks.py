@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot.clock import Clock
 from bot.effects.outbox import Effects
+from bot.paging.model import DmGroup
 from kernel.paging import Escalation
 from storage.incidents import IncidentStore
 
@@ -15,7 +16,7 @@ class IncidentPagingHooks:
         self.effects = effects
         self.clock = clock
 
-    def dm_group(self, escalation: Escalation, user: str, page_id: int) -> str | None:
+    def dm_group(self, escalation: Escalation, user: str, page_id: int) -> DmGroup | None:
         return None  # every incident page is its own DM
 
     def on_paged(self, escalation: Escalation, user: str, at: float) -> None:

@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.effects.outbox import Effects
 from bot.effects.replies import ReplyTo
 from bot.logs import get_logger
-from bot.paging.model import PagingError
+from bot.paging.model import DmGroup, PagingError
 from bot.work import Work
 from kernel.outbox import Timer
 from kernel.paging import Escalation, EscalationState, Level
@@ -29,7 +29,7 @@ OnCallLookup = Callable[[str, float], "str | None"]
 
 
 class SubjectHooks(Protocol):
-    def dm_group(self, escalation: Escalation, user: str, page_id: int) -> str | None: ...
+    def dm_group(self, escalation: Escalation, user: str, page_id: int) -> DmGroup | None: ...
     def on_paged(self, escalation: Escalation, user: str, at: float) -> None: ...
     def on_acknowledged(self, escalation: Escalation, user: str, note: str | None, at: float) -> None: ...
     def on_exhausted(self, escalation: Escalation, at: float) -> None: ...
@@ -70,12 +70,11 @@ class Paging:
             raise PagingError("nobody_to_page", schedules=False, policies=False)
         now = self.clock.time()
         with self.work():
-            escalation_id = self.store.insert(subject=subject, policy=policy, levels=levels, repeat=repeat,
-                                              reason=reason, created_by=created_by, at=now)
-            escalation = self.get(escalation_id)
-            self._page_level(escalation, level=0, round=0, now=now, by=created_by)
-        log.info("paging.started", escalation=escalation_id, subject=subject, policy=policy or "-")
-        return self.get(escalation_id)
+            escalation = self.store.insert(subject=subject, policy=policy, levels=levels, repeat=repeat,
+                                           reason=reason, created_by=created_by, at=now)
+            self._page_level(escalation, level=0, round=0, now=now, by=created_by)  # pages; the row stays as read
+        log.info("paging.started", escalation=escalation.id, subject=subject, policy=policy or "-")
+        return escalation
 
     def _page_level(self, escalation: Escalation, *, level: int, round: int, now: float, by: str | None) -> None:
         """``by``: who made this level be paged (None: a timeout did, nobody having answered)."""
@@ -108,9 +107,8 @@ class Paging:
         hooks = self._hooks(escalation)
         group = hooks.dm_group(escalation, user, page_id)
         if group:
-            first_in_group = not self.store.group_exists(group)
-            self.store.set_group(page_id, group)
-            self.effects.sync(group, immediate=first_in_group)  # a new DM goes out at once; updates settle
+            self.store.set_group(page_id, group.name)
+            self.effects.sync(group.name, immediate=group.new)  # a new DM goes out at once; updates settle
         else:
             self.effects.sync(f"page:{page_id}", immediate=True)
         hooks.on_paged(escalation, user, now)

@@ -12,7 +12,7 @@ from bot.slack.blocks import Rendered, button, context_line, header, section
 from bot.slack.messages import MessageBuilder, RenderContext, template_post
 from bot.slack.paging.render import page_message
 from kernel.alerts import Alert, AlertStatus
-from kernel.paging import EscalationState, Page
+from kernel.paging import EscalationState, PageGroup
 
 ALERT = "alerts/alert"
 DIGEST_LINES = 10
@@ -100,17 +100,14 @@ def batch_message(ctx: RenderContext, batch_id: int, alerts: list[Alert]) -> Ren
     return digest_message(ctx, batch_id, alerts)
 
 
-def dm_group_message(ctx: RenderContext, group: str, next_at: float | None) -> Rendered | None:
-    pages: list[Page] = ctx.paging.in_group(group)
-    if not pages:
-        return None
-    if len({page.escalation_id for page in pages}) == 1:  # one alert (paged again on a repeat)
-        escalation = ctx.paging.get(pages[-1].escalation_id)
+def dm_group_message(ctx: RenderContext, group: str, pages: PageGroup, next_at: float | None) -> Rendered:
+    if pages.one_escalation:  # one alert (paged again on a repeat)
+        escalation = ctx.paging.get(pages.last.escalation_id)
         assert escalation is not None
-        return page_message(ctx, escalation, pages[-1], next_at)
+        return page_message(ctx, escalation, pages.last, next_at)
     t = ctx.texts
     ids, total, pending = ctx.paging.group_alerts(group, DIGEST_LINES)
-    shown = [a for a in (ctx.alerts.get(i) for i in ids) if a is not None]
+    shown = ctx.alerts.get_many(ids)
     source = shown[0].source if shown else ""
     blocks: list[Block] = [header(t.plain("alerts/dm", "header", count=total, pending=pending, source=source)),
                            section("\n".join(t.mrkdwn("alerts/dm", "line", alert=a) for a in shown))]

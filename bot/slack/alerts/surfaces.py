@@ -29,11 +29,9 @@ class AlertSurfaces:
         return SurfaceView(channel, rendered=rendered)
 
     async def dm(self, key: str) -> SurfaceView | None:
-        pages = self.ctx.paging.in_group(key)
-        if not pages:
+        pages = self.ctx.paging.group(key)
+        if pages is None:
             return None
-        timer = self.ctx.timers.get(ESCALATION_TIMER, timer_subject(pages[0].escalation_id))
-        rendered = dm_group_message(self.ctx, key, timer.due_at if timer else None)
-        if rendered is None:
-            return None
-        return SurfaceView(await self.directory.dm_channel(pages[0].user), rendered=rendered)
+        timer = self.ctx.timers.get(ESCALATION_TIMER, timer_subject(pages.first.escalation_id))
+        rendered = dm_group_message(self.ctx, key, pages, timer.due_at if timer else None)
+        return SurfaceView(await self.directory.dm_channel(pages.first.user), rendered=rendered)
