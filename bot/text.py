@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from bot.durations import format_duration
-from kernel.text import strip_bidi_controls
+from kernel.text import strip_invisible
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -53,13 +53,13 @@ def _finalize_mrkdwn(value: Any) -> Any:
     if isinstance(value, Mrkdwn):
         return value
     if isinstance(value, str):
-        return escape_mrkdwn(strip_bidi_controls(value))
+        return escape_mrkdwn(strip_invisible(value))
     return value
 
 
 def _finalize_plain(value: Any) -> Any:
     if isinstance(value, str):
-        return strip_bidi_controls(value)
+        return strip_invisible(value)
     return "" if value is None else value
 
 
@@ -83,7 +83,7 @@ def link(url: str, label: str | None = None) -> Mrkdwn:
 def as_mrkdwn(text: str | None) -> Mrkdwn:
     """Stored mrkdwn (notes, updates, channel messages people wrote), safe to print: links and
     formatting stay, mentions of channels and groups are defused, display-spoofing controls go."""
-    return Mrkdwn(defuse_mentions(strip_bidi_controls(text or "")))
+    return Mrkdwn(defuse_mentions(strip_invisible(text or "")))
 
 
 class Texts:

@@ -56,7 +56,7 @@ def register(app, deps: Deps) -> None:
     @app.command("/incident")
     async def incident_command(ack, body) -> None:
         request = CommandRequest(
-            user=body["user_id"], channel=body["channel_id"], text=body.get("text") or "",
+            user=body["user_id"], channel=body["channel_id"], text=parsing.typed(body.get("text")),
             response_url=body.get("response_url"), trigger_id=body.get("trigger_id", ""),
             incident=deps.incidents.in_channel(body.get("channel_id")),
         )
