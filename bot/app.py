@@ -98,6 +98,8 @@ class Warroom:
             await self.directory.load_people()
         except Exception as exc:  # time zones then come from users.info as needed; not a reason to stay down
             log.warning("directory.people_not_loaded", reason=str(exc))
+        open_channels = [i.channel_id for i in self.domain.incident_store.open_incidents() if i.channel_id]
+        self._tasks.append(asyncio.create_task(self.directory.warm_members(open_channels), name="members"))
         await self.runner.start()
         await self.timers.start()
         try:

@@ -50,15 +50,17 @@ def _where(body: dict[str, Any]) -> dict[str, Any]:
     return {"channel": channel_of(body), "response_url": body.get("response_url")}
 
 
-async def clicker(deps: Deps, body: dict[str, Any]) -> Actor:
-    """The person who clicked a button on an incident's message, with whether they are in its channel."""
+def clicker(deps: Deps, body: dict[str, Any]) -> Actor:
+    """The person who clicked a button on an incident's message, with whether they are in its channel.
+    Read from memory only: nothing may call Slack before the ack. Unknown (the cache is cold after a
+    restart, and now loading) counts as a slash command typed in the channel does: allowed."""
     user = body["user"]["id"]
     try:
         incident = _incident_from(deps, _action(body)["value"])
-        in_channel = await deps.directory.is_member(incident.channel_id, user) if incident.channel_id else None
-    except Exception as exc:  # the incident is gone or Slack does not answer: the action itself will say
+    except Exception as exc:  # the incident is gone: the action itself will say
         log.warning("incident.membership_unknown", reason=str(exc))
-        in_channel = None
+        return deps.actor(user)
+    in_channel = deps.directory.cached_membership(incident.channel_id, user) if incident.channel_id else None
     return deps.actor(user, in_channel=in_channel)
 
 
@@ -66,7 +68,7 @@ def register(app, deps: Deps) -> None:
     @app.action(re.compile(r"^(incident_(update|severity|resolve|note|followup)_open|pulse_post_update)$"))
     async def open_modal(ack, body) -> None:
         action = _action(body)
-        actor = await clicker(deps, body)
+        actor = clicker(deps, body)
         try:
             incident = _incident_from(deps, action["value"])
             if not incident.is_open:
@@ -90,7 +92,7 @@ def register(app, deps: Deps) -> None:
 
     @app.action("pulse_no_change")
     async def no_change(ack, body) -> None:
-        actor = await clicker(deps, body)
+        actor = clicker(deps, body)
 
         def work() -> dict[str, Any]:
             incident_id, reminded_at = _action(body)["value"].split(":")
@@ -101,7 +103,7 @@ def register(app, deps: Deps) -> None:
 
     @app.action("pulse_snooze")
     async def snooze(ack, body) -> None:
-        actor = await clicker(deps, body)
+        actor = clicker(deps, body)
 
         def work() -> dict[str, Any]:
             incident_id, seconds = _action(body)["value"].split(":")
@@ -112,7 +114,7 @@ def register(app, deps: Deps) -> None:
 
     @app.action("followup_done")
     async def followup_done(ack, body) -> None:
-        actor = await clicker(deps, body)
+        actor = clicker(deps, body)
 
         def work() -> dict[str, Any]:
             incident_id, followup_id = _action(body)["value"].split(":")
