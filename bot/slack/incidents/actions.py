@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.actor import Actor
 from bot.incidents.model import IncidentError
-from bot.incidents.rules import require_responder
+from bot.incidents.rules import CHANGE_SEVERITY, RESOLVE, require_responder
 from bot.logs import get_logger
 from bot.slack import parsing
 from bot.slack.answers import (
@@ -36,6 +36,8 @@ OPENERS = {
     "incident_followup_open": lambda d, i, m: modals.followup_modal(d.texts, i, m),
     "pulse_post_update": lambda d, i, m: modals.update_modal(d.texts, d.config, i, m),
 }
+# forms whose change only the commander and incident managers may make: checked before they open
+COMMANDER_FORMS = {"incident_severity_open": CHANGE_SEVERITY, "incident_resolve_open": RESOLVE}
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
@@ -74,6 +76,8 @@ def register(app, deps: Deps) -> None:
             if not incident.is_open:
                 raise IncidentError("incident_resolved", incident=incident)
             require_responder(incident, actor)
+            if action["action_id"] in COMMANDER_FORMS:
+                deps.incidents.require_commander_or_manager(incident, actor, COMMANDER_FORMS[action["action_id"]])
             view = OPENERS[action["action_id"]](deps, incident, _where(body))
         except Exception as exc:
             answer_later(deps, reply_to_of(body), error_reply(deps, exc, action["action_id"]))
