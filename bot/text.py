@@ -154,8 +154,10 @@ class Texts:
 
 
 
-def slack_date(ts: float, fallback: str, fmt: str = "{date_short_pretty} {time}") -> Mrkdwn:
-    """Slack shows ``<!date^…>`` in each reader's own time zone; the fallback is for old clients."""
+def slack_date(ts: float, fallback: str, fmt: str = "{date_short_pretty} at {time}") -> Mrkdwn:
+    """Slack shows ``<!date^…>`` in each reader's own time zone ("today at 05:16", "Mar 2, 2026 at
+    05:16": so templates write "acknowledged {{ when(t) }}", never "at {{ when(t) }}"); the fallback
+    is for old clients."""
     return Mrkdwn(f"<!date^{int(ts)}^{fmt}|{escape_mrkdwn(fallback)}>")
 
 
