@@ -29,7 +29,7 @@ from bot.app import Options  # noqa: E402
 from bot.clock import Clock  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.embedded import EmbeddedBot  # noqa: E402
-from harness import FREE_PORT, make_config, start_sandbox, web_api_calls  # noqa: E402, F401  (shared with the tests)
+from harness import FREE_PORT, drop_proxies, make_config, start_sandbox, web_api_calls  # noqa: E402, F401  (shared with the tests)
 from harness.bots import BotThread, warroom_env  # noqa: E402
 from sandbox import Sandbox  # noqa: E402
 
@@ -222,7 +222,8 @@ class BotProcess:
         spec = {"db": db_path, "config": config_yaml, "rate_limit_scale": rate_limit_scale,
                 "surface_settle": surface_settle, "bot_token": sandbox.bot_token, "app_token": sandbox.app_token,
                 "api_url": sandbox.api_url}
-        child_env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+        child_env = dict(os.environ)
+        drop_proxies(child_env)
         child_env.update(PYTHONPATH=str(ROOT), **(env or {}))
         before = sandbox.connections
         self.process = subprocess.Popen([sys.executable, __file__, "serve", json.dumps(spec)], cwd=str(ROOT),

@@ -19,8 +19,9 @@ import threading
 import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
-for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-    os.environ.pop(_var, None)
+from harness import drop_proxies  # noqa: E402
+
+drop_proxies()
 
 import json  # noqa: E402
 

@@ -99,6 +99,8 @@ class Warroom:
         for group in (self.config.incident_managers, self.config.oncall_managers):
             await self.directory.refresh_group(group)  # permissions known before any command
         await self._prepare_channels()
+        open_channels = [i.channel_id for i in self.domain.incident_store.open_incidents() if i.channel_id]
+        self._tasks.append(asyncio.create_task(self.directory.warm_members(open_channels), name="members"))
         try:
             await self.directory.load_people()
         except Exception as exc:  # time zones then come from users.info as needed; not a reason to stay down

@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="connect to Slack by Socket Mode and serve",
                               description="Connect to Slack by Socket Mode and serve until stopped (Ctrl-C or SIGTERM).",
                               epilog=ENVIRONMENT_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    run.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                     help="how much to log (default: %(default)s)")
 
     sandbox = commands.add_parser(
         "sandbox", help="try warroom in a local fake Slack (no workspace, no tokens)",
@@ -57,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
                     "slash commands, messages, and :help for the sandbox's own commands.")
     sandbox.add_argument("--script", metavar="FILE", help="play the lines of FILE instead of prompting; "
                                                           "exit non-zero if a line fails")
-    sandbox.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sandbox.add_argument("--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                         help="how much the bot logs under the prompt (default: %(default)s)")
     sandbox.add_argument("--keep-db", metavar="PATH", help="keep the sandbox database at PATH (default: temporary)")
 
     doctor = commands.add_parser("doctor", help="check config, tokens, scopes and channels",

@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import traceback
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
 from bot.logs import EventLogger, get_logger
@@ -95,15 +97,67 @@ class Throttled:
         (self.log.warning if level == logging.WARNING else self.log.info)(event, **fields)
 
 
+# Loggers of libraries on the loop that answers requests: aiohttp writes a full traceback for every
+# request it cannot parse (a header over 8,190 bytes, a broken chunk), asyncio for what the loop
+# cannot hand to anyone. A stranger can cause either as often as he likes.
+LIBRARY_LOGGERS = ("aiohttp.server", "aiohttp.access", "aiohttp.web", "asyncio")
+
+
+def describe(error: BaseException | None) -> dict[str, str]:
+    """What an exception was and where it was raised, in two short fields instead of a traceback."""
+    if error is None:
+        return {}
+    lines = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    fields = {"error": f"{type(error).__name__}: {lines[-1][:200] if lines else '-'}"}
+    frames = traceback.extract_tb(error.__traceback__) if error.__traceback__ else []
+    if frames:
+        fields["where"] = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}"
+    return fields
+
+
 def install_loop_error_throttle(loop: asyncio.AbstractEventLoop) -> None:
     """asyncio reports errors it cannot hand to anyone (``socket.accept() out of system resource``
     when the process is out of file descriptors) through the loop's exception handler, once per
-    failed accept. Route them through a :class:`Throttled`, keyed by the message."""
+    failed accept. Route them through a :class:`Throttled`, keyed by the message, and the warnings
+    and errors of :data:`LIBRARY_LOGGERS` too: one line per kind, no traceback."""
     throttled = Throttled(get_logger("warroom.loop"))
 
     def handler(_loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         message = str(context.get("message") or "unhandled error in the event loop")
-        error = context.get("exception")  # a traceback on the first line of each kind
-        throttled.error(message, "loop.error", message=message, exc_info=error)
+        throttled.error(message, "loop.error", message=message, **describe(context.get("exception")))
 
     loop.set_exception_handler(handler)
+    throttle_library_errors()
+
+
+class _LibraryErrors(logging.Filter):
+    """Takes a library's warning or error off its logger and writes it through a :class:`Throttled`,
+    keyed by logger and kind (the exception's type, else the message before its arguments, which
+    carry the client's address)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.throttled = Throttled(get_logger("warroom.library"))
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        key = f"{record.name}:{type(error).__name__ if error is not None else record.msg}"
+        fields = dict(library=record.name, message=record.getMessage()[:200], **describe(error))
+        if record.levelno >= logging.ERROR:
+            self.throttled.error(key, "library.error", **fields)
+        else:
+            self.throttled.warning(key, "library.warning", **fields)
+        return False
+
+
+def throttle_library_errors() -> None:
+    """Install :class:`_LibraryErrors` on :data:`LIBRARY_LOGGERS` (once, however often it is called)."""
+    for name in LIBRARY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _LibraryErrors) for f in logger.filters):
+            logger.addFilter(_LIBRARY_ERRORS)
+
+
+_LIBRARY_ERRORS = _LibraryErrors()

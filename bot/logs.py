@@ -1,4 +1,6 @@
-"""One structured line per event (logfmt), with every Slack token scrubbed before it is written."""
+"""One structured line per event (logfmt), with every Slack token, bearer value, response_url and
+verification token scrubbed before it is written, and every control character escaped (a value
+sent by a stranger, such as a webhook path, must not start a line of its own)."""
 
 from __future__ import annotations
 
@@ -10,17 +12,33 @@ from typing import Any
 
 _TOKEN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]+")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
+# A payload logged at DEBUG (Socket Mode envelopes), as JSON, as a Python dict or escaped inside a
+# log value: "response_url": "https:\/\/hooks.slack.com/...", 'token': '...', \"token\": \"...\"
+_SECRET_FIELD = re.compile(r"""((?:\\*["'])?\b(?:response_url|token)(?:\\*["'])?\s*[:=]\s*(?:\\*["'])?)"""
+                           r"""((?:\\+/|[^"'\\\s,;&}])+)""")
+# A live response URL anywhere else (a library's "Sending a request - url: ...")
+_HOOK_URL = re.compile(r"(https?:(?:\\?/){2}hooks\.slack\.com)(?:\\?/[^\s\"'\\,]*)+")
+_NEEDS_QUOTES = re.compile(r'[\s"=\x00-\x1f\x7f-\x9f\u2028\u2029]')
+_ESCAPED = re.compile(r'[\\"\x00-\x1f\x7f-\x9f\u2028\u2029]')
+_SHORT_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def redact(text: str) -> str:
     text = _TOKEN.sub(lambda m: m.group(1) + "-[redacted]", text)
-    return _BEARER.sub(lambda m: m.group(1) + "[redacted]", text)
+    text = _BEARER.sub(lambda m: m.group(1) + "[redacted]", text)
+    text = _SECRET_FIELD.sub(lambda m: m.group(1) + "[redacted]", text)
+    return _HOOK_URL.sub(lambda m: m.group(1) + "/[redacted]", text)
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _SHORT_ESCAPES.get(char) or f"\\u{ord(char):04x}"
 
 
 def _value(value: Any) -> str:
     text = str(value)
-    if text == "" or any(c in text for c in ' "=\n\t'):
-        return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+    if text == "" or _NEEDS_QUOTES.search(text):
+        return '"' + _ESCAPED.sub(_escape, text) + '"'
     return text
 
 
@@ -44,7 +62,7 @@ class RedactingFilter(logging.Filter):
     """A second net for handlers we do not format ourselves."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str) and ("xox" in record.msg or "xapp" in record.msg or "earer" in record.msg):
+        if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if record.args:
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in (record.args if isinstance(record.args, tuple) else (record.args,)))

@@ -35,9 +35,10 @@ Sandbox commands (^n is message n as :show numbers them; without it, the newest)
   :shortcut Name [^n]      a message shortcut on a message (:shortcut Declare incident);
                            :shortcut global Name  one from the ⚡ menu
   :home                    open warroom's Home tab
-  :advance 30m             move warroom's clock (pulses, escalations);  :wait 2s  let real time pass
+  :advance 30m             move warroom's clock (pulses, escalations; Slack stamps messages at its
+                           time too);  :wait 2s  let real time pass
   :expect some text        (scripts) fail unless the last output contains the text
-  :help  :quit
+  :help  :quit (or Ctrl-D; Ctrl-C clears a half-typed line)
 What Slack would notify you of (alerts, pages, pulses, edits) is printed as it happens.
 """
 
@@ -210,7 +211,9 @@ class SandboxCommands:
         return [self.screen.render(home), "(:click a button on it)"]
 
     def _cmd_advance(self, rest: str) -> list[str]:
-        self.bot.advance(self._duration(rest))
+        delta = self._duration(rest)
+        self.bot.advance(delta)
+        self.sandbox.advance_clock(delta.total_seconds())   # new messages are stamped at warroom's time
         time.sleep(0.2)  # timers fire on the bot's loop
         return [f"(clock moved {rest})"]
 

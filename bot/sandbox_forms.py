@@ -100,8 +100,9 @@ def submitted_values(view: dict[str, Any], pairs: Iterable[str]) -> dict[str, An
         if field is None:
             known = ", ".join(by_name) or "none"
             raise ValueError(f"this form has no field {name!r}; its fields are: {known} (:view shows them)")
-        if field.multi:
-            values[name] = [part.strip() for part in value.split(",") if part.strip()]
-        else:
-            values[name] = value
+        chosen = [part.strip() for part in value.split(",") if part.strip()] if field.multi else [value]
+        wrong = [v for v in chosen if field.options and v not in field.options]
+        if wrong:
+            raise ValueError(f"{wrong[0]!r} is not an option of {name}; {field.describe()}")
+        values[name] = chosen if field.multi else value
     return values

@@ -124,6 +124,9 @@ class Repl(SandboxCommands):
     def _slash(self, line: str) -> list[str]:
         command, _, text = line.partition(" ")
         result = self.sandbox.as_user(self.user).command(command, text, channel=self.channel)
+        if result.refused:  # Slack never sent it on: its own words say why, once
+            self._saw(self.screen.snapshot())
+            raise LineFailed(result.text.split("\n")[0])
         result.ack
         if result.failed:
             raise LineFailed(f"{command} failed: Slack would show an error (the app did not answer in time)")

@@ -15,7 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.sandbox_forms import describe
-from sandbox import Style
+from sandbox import PLAIN, Style
 
 # What a message shows; reply counts, reactions and pins change without the message changing.
 _CONTENT = ("user", "ts", "text", "blocks", "attachments", "thread_ts", "edited")
@@ -196,7 +196,10 @@ class Screen:
         return self.style.bold[0] + text + self.style.bold[1]
 
     def _first_line(self, message: dict[str, Any], limit: int = 80) -> str:
-        line = next((ln.strip() for ln in self.render(message).splitlines() if ln.strip()), "")
+        """A message's first line, cut to ``limit``, for a header: drawn without escape codes, so the
+        cut never leaves half of one (or a bold that never ends) on the line."""
+        plain = self.sandbox.render(message, PLAIN, self.tz)
+        line = next((ln.strip() for ln in plain.splitlines() if ln.strip()), "")
         return line if len(line) <= limit else line[:limit - 1] + "…"
 
     def channel_name(self, channel_id: str) -> str:

@@ -54,13 +54,33 @@ class Terminal:
             rl.parse_and_bind("tab: complete")
 
     def read(self, prompt: str) -> str:
-        with self._lock:
-            self._prompt = prompt
-        try:
-            return input(prompt)
-        finally:
+        """One line. Ctrl-C clears a half-typed line and asks again, as a shell does; on an empty
+        line it raises KeyboardInterrupt. Each line goes into the history file as it is entered."""
+        while True:
             with self._lock:
-                self._prompt = None
+                self._prompt = prompt
+            try:
+                line = input(prompt)
+            except KeyboardInterrupt:
+                if self.readline is not None and self.readline.get_line_buffer():
+                    self.stdout.write("\n")
+                    continue
+                raise
+            finally:
+                with self._lock:
+                    self._prompt = None
+            self._remember(line)
+            return line
+
+    def _remember(self, line: str) -> None:
+        """Append the line to the history file now: a sandbox that is killed keeps what was typed."""
+        if self.readline is None or not line.strip():
+            return
+        try:
+            self.history.touch(mode=0o600, exist_ok=True)   # append_history_file needs the file
+            self.readline.append_history_file(1, self.history)
+        except OSError as exc:
+            self.stdout.write(f"(history not saved to {self.history}: {exc.strerror or exc})\n")
 
     def print(self, text: str) -> None:
         """Print ``text``; while a line is being typed, above it, then the prompt and what was typed."""

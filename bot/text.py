@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from bot.durations import format_duration
-from kernel.text import strip_bidi_controls
+from kernel.text import strip_invisible
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -53,13 +53,13 @@ def _finalize_mrkdwn(value: Any) -> Any:
     if isinstance(value, Mrkdwn):
         return value
     if isinstance(value, str):
-        return escape_mrkdwn(strip_bidi_controls(value))
+        return escape_mrkdwn(strip_invisible(value))
     return value
 
 
 def _finalize_plain(value: Any) -> Any:
     if isinstance(value, str):
-        return strip_bidi_controls(value)
+        return strip_invisible(value)
     return "" if value is None else value
 
 
@@ -83,7 +83,7 @@ def link(url: str, label: str | None = None) -> Mrkdwn:
 def as_mrkdwn(text: str | None) -> Mrkdwn:
     """Stored mrkdwn (notes, updates, channel messages people wrote), safe to print: links and
     formatting stay, mentions of channels and groups are defused, display-spoofing controls go."""
-    return Mrkdwn(defuse_mentions(strip_bidi_controls(text or "")))
+    return Mrkdwn(defuse_mentions(strip_invisible(text or "")))
 
 
 class Texts:
@@ -154,8 +154,10 @@ class Texts:
 
 
 
-def slack_date(ts: float, fallback: str, fmt: str = "{date_short_pretty} {time}") -> Mrkdwn:
-    """Slack shows ``<!date^…>`` in each reader's own time zone; the fallback is for old clients."""
+def slack_date(ts: float, fallback: str, fmt: str = "{date_short_pretty} at {time}") -> Mrkdwn:
+    """Slack shows ``<!date^…>`` in each reader's own time zone ("today at 05:16", "Mar 2, 2026 at
+    05:16": so templates write "acknowledged {{ when(t) }}", never "at {{ when(t) }}"); the fallback
+    is for old clients."""
     return Mrkdwn(f"<!date^{int(ts)}^{fmt}|{escape_mrkdwn(fallback)}>")
 
 

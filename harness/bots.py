@@ -12,7 +12,7 @@ from bot.app import Options
 from bot.clock import Clock
 from bot.config import Config
 from bot.embedded import EmbeddedBot
-from harness import FREE_PORT, ROOT
+from harness import FREE_PORT, ROOT, drop_proxies
 from sandbox import Sandbox
 
 TEST_PACING = 50.0      # rate-limit scale for tests of other things than Slack's rate tiers
@@ -42,7 +42,8 @@ class BotThread(EmbeddedBot):
 
 def warroom_env(sandbox: Sandbox, db_path: str, config_path: str, extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment ``warroom run`` needs to talk to ``sandbox`` (and no proxy)."""
-    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    env = dict(os.environ)
+    drop_proxies(env)
     env.update(SLACK_BOT_TOKEN=sandbox.bot_token, SLACK_APP_TOKEN=sandbox.app_token, SLACK_API_URL=sandbox.api_url,
                WARROOM_DB=db_path, WARROOM_CONFIG=config_path, PYTHONPATH=str(ROOT), **(extra or {}))
     return env

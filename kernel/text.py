@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import re
 
-# Bidirectional controls (LRE/RLE/PDF/LRO/RLO, the isolates, the marks): a title with a right-to-left
-# override can display as something else entirely ("exe.gnp" for "png.exe"). Nothing warroom shows
-# needs them, so they are removed wherever text comes in and again wherever it goes out.
-_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# What a person cannot see but a program matches on or a terminal acts on, removed wherever text
+# comes in (before a subcommand, a role or a schedule name is matched) and again wherever it goes out:
+# - bidirectional controls (LRE/RLE/PDF/LRO/RLO, the isolates, the marks): a title with a right-to-left
+#   override can display as something else entirely ("exe.gnp" for "png.exe");
+# - zero-width characters (space, joiners, word joiner, BOM): "\u200b\u200b" is a title nobody sees;
+# - C0 and C1 control characters (NUL, escape sequences) but tab and newline, which text keeps.
+_INVISIBLE = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                        "\u200b-\u200d\u2060\ufeff"
+                        "\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def strip_bidi_controls(text: str) -> str:
-    return _BIDI_CONTROLS.sub("", text)
+def strip_invisible(text: str) -> str:
+    return _INVISIBLE.sub("", text)

@@ -50,15 +50,21 @@ def digits(n: int) -> str:
 
 
 class TsClock:
-    """Strictly increasing Slack timestamps ("1700000000.000100")."""
+    """Strictly increasing Slack timestamps ("1700000000.000100"). ``ahead`` seconds are added to
+    the wall clock: a sandbox whose app's clock was moved on stamps messages at the app's time."""
 
     def __init__(self) -> None:
         self._last = 0
         self._lock = threading.Lock()
+        self.ahead = 0.0
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self.ahead += seconds
 
     def next(self) -> str:
         with self._lock:
-            micros = int(time.time() * 1_000_000)
+            micros = int((time.time() + self.ahead) * 1_000_000)
             if micros <= self._last:
                 micros = self._last + 1
             self._last = micros

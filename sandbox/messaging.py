@@ -13,12 +13,6 @@ if TYPE_CHECKING:
     from .core import Core
 
 
-def rich_text_blocks(text: str) -> list[dict[str, Any]]:
-    """The rich_text block a Slack client attaches to what a person typed."""
-    return [{"type": "rich_text", "block_id": uuid.uuid4().hex[:5], "elements": [
-        {"type": "rich_text_section", "elements": [{"type": "text", "text": text}]}]}]
-
-
 def post(core: "Core", chan: Channel, *, user: str, text: str,
          blocks: list[dict[str, Any]] | None = None,
          attachments: list[dict[str, Any]] | None = None, thread_ts: str | None = None,

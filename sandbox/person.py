@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import commands, interactions, messaging, modals
 from .results import CommandResult, InteractionResult
+from .richtext import rich_text_blocks
 from .state import Channel, Message
 from .text import escape_message_text
 
@@ -47,7 +48,7 @@ class Person:
             chan = self._chan(channel)
             escaped = escape_message_text(text, core.ws)
             msg = messaging.post(core, chan, user=self.id, text=escaped,
-                                 blocks=messaging.rich_text_blocks(escaped), thread_ts=thread_ts)
+                                 blocks=rich_text_blocks(escaped), thread_ts=thread_ts)
             return msg.ts
 
     def edit(self, channel: str, ts: str, text: str) -> None:
@@ -59,7 +60,7 @@ class Person:
                 raise PermissionError("people can only edit their own messages")
             escaped = escape_message_text(text, core.ws)
             messaging.update(core, chan, msg, editor=self.id, text=escaped,
-                             blocks=messaging.rich_text_blocks(escaped))
+                             blocks=rich_text_blocks(escaped))
 
     def delete(self, channel: str, ts: str) -> None:
         core = self._core

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .state import Workspace
+from .richtext import to_mrkdwn
 from .text import Style, readable, terminal
 
 DIVIDER = "─" * 24
@@ -101,25 +102,9 @@ def _select_label(el: dict[str, Any], rd: Reader, value: dict[str, Any] | None) 
     return "Select"
 
 
-def _rich_text(el: Any, rd: Reader) -> str:
-    if isinstance(el, list):
-        return "".join(_rich_text(e, rd) for e in el)
-    if not isinstance(el, dict):
-        return ""
-    kind = el.get("type")
-    if kind == "text":
-        return str(el.get("text", ""))
-    if kind == "link":
-        return str(el.get("text") or el.get("url", ""))
-    if kind == "user":
-        return readable(f"<@{el.get('user_id')}>", rd.ws)
-    if kind == "channel":
-        return readable(f"<#{el.get('channel_id')}>", rd.ws)
-    if kind == "emoji":
-        return rd.text(f":{el.get('name')}:", mrkdwn=False)
-    if kind in ("rich_text_list",):
-        return "\n".join("• " + _rich_text(e, rd) for e in el.get("elements") or [])
-    return _rich_text(el.get("elements") or [], rd)
+def _rich_text(elements: Any, rd: Reader) -> str:
+    """What a person typed, drawn as the app's messages are (the elements stand for mrkdwn)."""
+    return rd.text(to_mrkdwn(elements if isinstance(elements, list) else []))
 
 
 def _field(field: Any, rd: Reader) -> str:

@@ -128,6 +128,10 @@ class Sandbox:
     def faults(self) -> Faults:
         return self._core.faults
 
+    def advance_clock(self, seconds: float) -> None:
+        """Stamp messages ``seconds`` later from now on (when the app's clock was moved on)."""
+        self._core.ws.clock.advance(seconds)
+
     # --- seeding --------------------------------------------------------------------------
     def add_user(self, name: str, *, real_name: str | None = None, tz: str = "UTC",
                  email: str | None = None, is_admin: bool = False, is_bot: bool = False) -> str:

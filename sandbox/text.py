@@ -157,7 +157,7 @@ _CODE = re.compile(r"```(?P<block>.+?)```|`(?P<span>[^`\n]+)`", re.S)
 _EMOJI = re.compile(r":([a-z0-9_+\-']+):")
 _HELD = re.compile("\ue000(\\d+)\ue001")
 # Slack's emphasis needs a non-word character (or the edge) on the outside of each marker.
-_EMPHASIS = {mark: re.compile(rf"(?<![\w{esc}]){esc}(?=\S)(.+?)(?<=\S){esc}(?![\w{esc}])")
+EMPHASIS = {mark: re.compile(rf"(?<![\w{esc}]){esc}(?=\S)(.+?)(?<=\S){esc}(?![\w{esc}])")
              for mark, esc in (("*", r"\*"), ("_", "_"), ("~", "~"))}
 
 
@@ -192,7 +192,7 @@ def terminal(text: str, ws: Workspace | None, style: Style, *, mrkdwn: bool = Tr
     for mark, attr in (("*", "bold"), ("_", "italic"), ("~", "strike")):
         on, off = getattr(style, attr)
         # held, so that the codes' letters do not count as words next to the following marker
-        out = _EMPHASIS[mark].sub(lambda m, on=on, off=off: hold(on) + m.group(1) + hold(off), out)
+        out = EMPHASIS[mark].sub(lambda m, on=on, off=off: hold(on) + m.group(1) + hold(off), out)
     out = "\n".join("│ " + line[len("&gt; "):] if line.startswith("&gt; ") else line
                     for line in emojize(out).split("\n"))
     out = out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

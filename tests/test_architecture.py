@@ -65,3 +65,14 @@ def test_every_message_the_domain_names_is_in_the_port():
         for path in (ROOT / folder).rglob("*.py"):
             named |= set(re.findall(r'\.(?:post|reply)\([^"\n]*"([a-z_]+\.[a-z_]+)"', path.read_text()))
     assert named and named <= set(port.MESSAGES), named - set(port.MESSAGES)
+
+
+def test_proxies_are_dropped_in_one_place():
+    """slack_sdk ignores NO_PROXY; harness.drop_proxies is the one way tests and benchmarks keep
+    loopback traffic away from a proxy."""
+    written_again = [f"{path.relative_to(ROOT)}:{n}" for folder in ("tests", "bench", "harness")
+                     for path in (ROOT / folder).rglob("*.py")
+                     if path not in (ROOT / "harness/__init__.py", Path(__file__).resolve())
+                     for n, line in enumerate(path.read_text().splitlines(), 1)
+                     if re.search(r"HTTPS?_PROXY|\"proxy\" not in|'proxy' not in", line)]
+    assert written_again == []

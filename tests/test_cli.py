@@ -2,12 +2,13 @@
 never contain a token."""
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 
-from harness import ROOT
+from harness import ROOT, drop_proxies
 from harness.bots import BotProcess
 from tests.e2e.helpers import declare  # noqa: F401  (fixtures live in tests/conftest.py)
 
@@ -16,7 +17,8 @@ APP = "xapp-1-A111-333333-abcdefabcdefabcdef"
 
 
 def warroom(*args, env=None, timeout=60):
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WARROOM_")) and "proxy" not in k.lower()}
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "WARROOM_"))}
+    drop_proxies(base)
     base.update(env or {})
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=base, capture_output=True,
                           text=True, timeout=timeout)
@@ -59,6 +61,7 @@ def test_version_and_the_environment_in_run_help():
                               ("WARROOM_CONFIG", "built-in defaults")):
         line = next(line for line in text.splitlines() if line.strip().startswith(variable))
         assert default in line, line
+    assert re.search(r"--log-level \{DEBUG,INFO,WARNING,ERROR\}\s+how much to log \(default: INFO\)", text), text
 
 
 def test_doctor_names_both_missing_tokens_and_creates_no_database(tmp_path):

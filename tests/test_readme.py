@@ -1,4 +1,5 @@
-"""What the README shows works as shown: every warroom.yml example loads (issue 8, bug 5)."""
+"""What the README shows works as shown: every warroom.yml example loads (issue 8, bug 5), and
+/healthz answers what it says."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 import yaml
 
 from bot.config import parse_config
+from bot.config.loader import TOP_LEVEL_KEYS
 from harness import ROOT
 
 MARKER = "<!-- warroom.yml example"
@@ -27,3 +29,19 @@ def test_every_config_example_in_the_readme_loads(tmp_path):
         keys = {name: "example-key" for name in re.findall(r"key_env: (\w+)", text)}
         config = parse_config(raw, str(tmp_path / "warroom.yml"), keys)
         assert config.incident.default_severity in config.severity_keys
+
+
+def test_every_yaml_block_that_is_warroom_config_is_marked_and_so_loaded():
+    """A block of warroom.yml keys left unmarked is never loaded (the `limits:` example was refused
+    when loaded alone)."""
+    text = (ROOT / "README.md").read_text()
+    unmarked = [block for before, block in re.findall(r"([^\n]*)\n```yaml\n(.*?)```", text, re.S)
+                if not before.startswith(MARKER) and set(yaml.safe_load(block)) <= TOP_LEVEL_KEYS]
+    assert unmarked == []
+
+
+def test_the_readme_says_what_healthz_answers():
+    """The README shows the 503 body /healthz sends (tests/integration/test_webhook_limits.py checks
+    the server sends it)."""
+    text = " ".join((ROOT / "README.md").read_text().split())
+    assert '503 `{"ok": false, "error": "the database cannot take writes"}`' in text

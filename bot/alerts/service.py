@@ -21,7 +21,7 @@ from bot.paging.service import Paging
 from bot.work import Work
 from kernel.alerts import Alert, AlertSource, AlertStatus
 from kernel.paging import EscalationPolicy, EscalationState, Level
-from kernel.text import strip_bidi_controls
+from kernel.text import strip_invisible
 from storage.alerts import AlertStore
 
 log = get_logger("warroom.alerts")
@@ -97,8 +97,8 @@ class AlertService:
     def _apply(self, source: AlertSource, event: AlertEvent, *, actor: str | None, policy: str | None,
                priority: str | None) -> FireResult | None:
         now = self.clock.time()
-        summary = " ".join(strip_bidi_controls(event.summary).split())[:MAX_SUMMARY] or "(no summary)"
-        details = strip_bidi_controls(event.details)[:MAX_DETAILS]
+        summary = " ".join(strip_invisible(event.summary).split())[:MAX_SUMMARY] or "(no summary)"
+        details = strip_invisible(event.details)[:MAX_DETAILS]
         if event.resolve:
             existing = self.store.open_by_key(source.name, event.dedup_key) if event.dedup_key else None
             if existing is None:

@@ -10,7 +10,8 @@ Effect kinds, with their payloads:
   the incident (``channel_name``); on a name taken outside warroom, ask the domain for the next name.
 - ``incident.invite {incident, users}``: bring people into the incident's channel.
 - ``incident.bookmark {incident, link}``: show a link of the incident in the channel's bookmarks.
-- ``paging.expand_group {escalation, group, level, round}``: learn who is in a user group and page them.
+- ``paging.expand_group {escalation, groups, level, round, by, confirmed}``: learn who is in the user groups of
+  one level and page them (the domain asks first when a hand-named page is large).
 - ``message.post {target, message, context}``: post the named message to ``incident:<id>`` (its
   channel), ``config:<key>`` (a configured channel), ``channel:<name or id>`` or ``dm:<user>``.
 - ``message.reply {reply_to, message, context}``: tell the person who asked, privately.

@@ -60,12 +60,13 @@ class _Refused(Exception):
     """A request answered before its events are stored (``status`` and ``error`` are the reply)."""
 
     def __init__(self, status: int, error: str, *, headers: dict[str, str] | None = None,
-                 throttle: str | None = None) -> None:
+                 throttle: str | None = None, unread: bool = False) -> None:
         super().__init__(error)
         self.status = status
         self.error = error
         self.headers = headers
         self.throttle = throttle             # log such replies at a bounded rate under this key
+        self.unread = unread                 # close the connection without draining what is left of the body
 
 
 class WebhookServer:
@@ -93,8 +94,11 @@ class WebhookServer:
         host, port = self.config.http.host, self.config.http.port
         # access_log=None: our own line per request is enough, and must be the only one (no headers)
         limits = self.connections
+        # auto_decompress=False: aiohttp would unpack a gzip body on this loop as it arrives, before any
+        # key is checked (1 MB of gzip is 1 GB of JSON); such bodies are refused unread instead
         runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=SHUTDOWN_TIMEOUT,
-                               keepalive_timeout=limits.keepalive_timeout, lingering_time=LINGER_TIMEOUT)
+                               keepalive_timeout=limits.keepalive_timeout, lingering_time=LINGER_TIMEOUT,
+                               auto_decompress=False)
         await runner.setup()
         self.connection_limit = limits.max_connections or connection_limit(open_files_limit())
         try:
@@ -122,6 +126,10 @@ class WebhookServer:
     async def _post_alerts(self, request: web.Request) -> web.Response:
         began = time.perf_counter()
         name = request.match_info["source"]
+        try:
+            _identity_only(request)
+        except _Refused as refused:
+            return await self._refuse_unread(request, began, refused, source=name[:_NAME_IN_ERROR])
         source = self.config.alert_source(name)
         if source is not None and source.type == "slack":
             source = None
@@ -132,6 +140,8 @@ class WebhookServer:
             bucket = self._admit(source)
             events = await parse_in_slices(source.type, _json(await self._body(request)))
         except _Refused as refused:
+            if refused.unread:
+                return await self._refuse_unread(request, began, refused, source=source.name)
             return self._answer(request, began, refused.status, {"ok": False, "error": refused.error},
                                 source=source.name, headers=refused.headers, throttle=refused.throttle)
         except TooManyEvents as exc:
@@ -176,6 +186,9 @@ class WebhookServer:
             raise too_large from None
         except TimeoutError:
             raise _Refused(408, "the body took too long to arrive") from None
+        except (web.RequestPayloadError, ConnectionError) as exc:  # a broken chunked body, one cut short
+            raise _Refused(400, f"the body could not be read ({_reason(exc)}); send it again, whole",
+                           throttle="400:body", unread=True) from None
 
     def _check_key(self, source: AlertSource | None, header: str | None) -> str | None:
         """None when the request carries the source's key; else why not (for the log, never the key).
@@ -206,6 +219,21 @@ class WebhookServer:
         response.force_close()
         return response
 
+    async def _refuse_unread(self, request: web.Request, began: float, refused: _Refused, *,
+                             source: str) -> web.Response:
+        """The refusal written now, then the connection closed: what is left of the body is never read,
+        drained or decoded (aiohttp would drain it after the handler)."""
+        response = self._answer(request, began, refused.status, {"ok": False, "error": refused.error},
+                                source=source, headers=refused.headers, throttle=refused.throttle)
+        response.force_close()
+        try:
+            await response.prepare(request)
+            await response.write_eof()
+        except ConnectionError:
+            pass  # the sender is gone already: nobody to tell
+        request.protocol.force_close()
+        return response
+
     def _answer(self, request: web.Request, began: float, status: int, body: dict[str, Any], *, source: str,
                 count: int = 0, headers: dict[str, str] | None = None, throttle: str | None = None,
                 **fields: Any) -> web.Response:
@@ -223,6 +251,20 @@ class WebhookServer:
         if self.health.writable():
             return web.json_response({"ok": True})
         return web.json_response({"ok": False, "error": "the database cannot take writes"}, status=503)
+
+
+def _identity_only(request: web.Request) -> None:
+    """Bodies come as they are: a compressed one is refused before a byte of it is read."""
+    encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise _Refused(415, f"warroom does not take bodies with Content-Encoding {encoding[:32]!r}; send the "
+                            "JSON uncompressed (no Content-Encoding header)",
+                       headers={"Accept-Encoding": "identity"}, throttle="415", unread=True)
+
+
+def _reason(exc: BaseException) -> str:
+    """The last line of an aiohttp error ("400, message:\n  Not enough data to satisfy ...")."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[-1].strip()
 
 
 def _json(raw: bytes) -> Any:

@@ -13,7 +13,7 @@ from bot.effects.replies import ReplyTo
 from bot.incidents.channels import IncidentChannels
 from bot.incidents.model import MAX_TEXT, MAX_TITLE, DeclareRequest, IncidentError
 from bot.incidents.pulses import Pulses
-from bot.incidents.rules import require_responder
+from bot.incidents.rules import CHANGE_SEVERITY, RESOLVE, require_responder
 from bot.incidents.text import clean_text, unique
 from bot.logs import get_logger
 from bot.paging.targets import PageTargets
@@ -137,8 +137,8 @@ class IncidentService:
         require_responder(incident, actor)
         self._require_open(incident)
         role = self.resolve_role(role)
-        self._require_commander_or_manager(incident, actor, "change the commander" if role == "commander"
-                                           else "assign roles")
+        self.require_commander_or_manager(incident, actor, "change the commander" if role == "commander"
+                                          else "assign roles")
         current = self.store.roles(incident.id).get(role)
         if current == user:
             raise IncidentError("same_role", incident=incident, role=role, user=user)
@@ -226,7 +226,7 @@ class IncidentService:
     def set_severity(self, incident: Incident, actor: Actor, key: str) -> Incident:
         require_responder(incident, actor)
         self._require_open(incident)
-        self._require_commander_or_manager(incident, actor, "change the severity")
+        self.require_commander_or_manager(incident, actor, CHANGE_SEVERITY)
         severity = self.severity(key)
         if severity.name == incident.severity:
             raise IncidentError("same_severity", field="severity", incident=incident, severity=severity.name)
@@ -253,7 +253,7 @@ class IncidentService:
         """Quiet the reminders for a while; returns when they resume."""
         require_responder(incident, actor)
         self._require_open(incident)
-        self._require_commander_or_manager(incident, actor, "snooze the reminders")
+        self.require_commander_or_manager(incident, actor, "snooze the reminders")
         now = self.clock.time()
         until = now + seconds
         with self.work():
@@ -267,7 +267,7 @@ class IncidentService:
                 mitigation: str = "") -> Incident:
         require_responder(incident, actor)
         self._require_open(incident)
-        self._require_commander_or_manager(incident, actor, "resolve it")
+        self.require_commander_or_manager(incident, actor, RESOLVE)
         summary_text = clean_text(summary, "summary", MAX_TEXT)
         cause = clean_text(root_cause, "root cause", MAX_TEXT, required=False)
         fix = clean_text(mitigation, "mitigation", MAX_TEXT, required=False)
@@ -293,7 +293,7 @@ class IncidentService:
         require_responder(incident, actor)
         if incident.is_open:
             raise IncidentError("incident_open", incident=incident)
-        self._require_commander_or_manager(incident, actor, "reopen it")
+        self.require_commander_or_manager(incident, actor, "reopen it")
         note = clean_text(reason, "reason", MAX_TEXT, required=False)
         resolved = [e for e in self.store.timeline(incident.id) if e.kind == "resolved"]
         previous = (resolved[-1].data.get("status") if resolved else None) or Status.INVESTIGATING
@@ -329,7 +329,9 @@ class IncidentService:
         if not incident.is_open:
             raise IncidentError("incident_resolved", incident=incident)
 
-    def _require_commander_or_manager(self, incident: Incident, actor: Actor, what: str) -> None:
+    def require_commander_or_manager(self, incident: Incident, actor: Actor, what: str) -> None:
+        """The rule for severity, commander, roles, reminders, resolve and reopen; adapters call it too
+        before asking for more (a form), so nobody fills one in to be refused at the end."""
         if actor.user == incident.commander or actor.is_manager:
             return
         raise IncidentError("commander_only", incident=incident, action=what,

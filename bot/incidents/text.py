@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.incidents.model import IncidentError
-from kernel.text import strip_bidi_controls
+from kernel.text import strip_invisible
 
 # the form field each kind of text comes from, so a modal shows the refusal under the right input
 FIELDS = {"title": "title", "description": "description", "update": "message", "note": "note",
@@ -13,7 +13,7 @@ FIELDS = {"title": "title", "description": "description", "update": "message", "
 
 def clean_text(text: str | None, what: str, max_len: int, *, required: bool = True) -> str:
     """Trim and check user text; the error says what was wrong and how to write it right."""
-    value = strip_bidi_controls(text or "")
+    value = strip_invisible(text or "")
     value = " ".join(value.split()) if what in ("title", "link title") else value.strip()
     field = FIELDS.get(what)
     if required and not value:

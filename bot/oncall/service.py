@@ -125,10 +125,12 @@ class OnCallService:
     def override(self, schedule: Schedule, user: str, *, until: float, by: Actor) -> int:
         """``user`` takes the pager until ``until``. A listed user may take it themselves; putting someone
         else on call is for on-call or incident managers (that person has not agreed to it)."""
+        managers = dict(oncall_managers=bool(self.config.oncall_managers),
+                        incident_managers=bool(self.config.incident_managers))
         if by.user != user and not (by.is_oncall_manager or by.is_manager):
-            raise OnCallError("override_others", user=user, managers=bool(self.config.oncall_managers))
+            raise OnCallError("override_others", user=user, **managers)
         if by.user == user and self.config.person(user) is None and not (by.is_oncall_manager or by.is_manager):
-            raise OnCallError("override_not_listed")
+            raise OnCallError("override_not_listed", **managers)
         start = self.clock.time()
         if until <= start:
             raise OnCallError("override_in_past")

@@ -24,7 +24,7 @@ from storage.timers import TimerStore
 log = get_logger("warroom.paging")
 
 ESCALATION_TIMER = "escalation"
-CONFIRM_ABOVE = 25          # people in one hand-named group paged without asking the person first
+CONFIRM_ABOVE = 25          # people one hand-named escalation pages at one level without asking the person first
 OnCallLookup = Callable[[str, float], "str | None"]
 
 
@@ -76,28 +76,54 @@ class Paging:
         log.info("paging.started", escalation=escalation.id, subject=subject, policy=policy or "-")
         return escalation
 
-    def _page_level(self, escalation: Escalation, *, level: int, round: int, now: float, by: str | None) -> None:
+    def _page_level(self, escalation: Escalation, *, level: int, round: int, now: float, by: str | None,
+                    confirmed: bool = False) -> None:
         """``by``: who made this level be paged (None: a timeout did, nobody having answered)."""
+        people: list[tuple[str, str]] = []      # (user, via)
+        groups: list[str] = []
         for target in escalation.levels[level].targets:
             kind, _, ref = target.partition(":")
             if kind == "user":
-                self._page_user(escalation, ref, level=level, round=round, via="user", now=now, by=by)
+                people.append((ref, "user"))
             elif kind == "schedule":
                 user = self.on_call(ref, now) if self.on_call else None
                 if user:
-                    self._page_user(escalation, user, level=level, round=round, via=target, now=now, by=by)
+                    people.append((user, target))
                 else:
                     self._hooks(escalation).on_nobody_on_call(escalation, target, now)
             elif kind == "usergroup":
-                # members come from Slack; the effect pages them when it has them
-                self.effects.do("paging.expand_group", {"escalation": escalation.id, "group": ref, "level": level,
-                                                        "round": round, "by": by}, lane=f"escalation:{escalation.id}")
+                groups.append(ref)
+        everyone = {user for user, _ in people}
+        if self._capped(escalation, by, confirmed) and len(everyone) > CONFIRM_ABOVE:
+            self._ask_to_confirm(escalation, level=level, round=round, by=by, count=len(everyone), groups=groups)
+        else:
+            for user, via in people:
+                self._page_user(escalation, user, level=level, round=round, via=via, now=now, by=by)
+            if groups:  # members come from Slack; the effect pages them when it has them all
+                self.effects.do("paging.expand_group", {"escalation": escalation.id, "groups": groups, "level": level,
+                                                        "round": round, "by": by, "confirmed": confirmed},
+                                lane=f"escalation:{escalation.id}")
         timeout = escalation.levels[level].timeout
         if timeout is not None:
             self.timers.set(ESCALATION_TIMER, timer_subject(escalation.id), now + timeout.total_seconds(),
                             {"level": level, "round": round})
         else:
             self.timers.cancel(ESCALATION_TIMER, timer_subject(escalation.id))
+
+    @staticmethod
+    def _capped(escalation: Escalation, by: str | None, confirmed: bool) -> bool:
+        """People and groups someone named by hand (not a configured policy) are paged beyond
+        CONFIRM_ABOVE only once that person confirms: a typo'd @engineering must not wake 150 people,
+        nor three groups of 24, nor a hundred @-mentions."""
+        return escalation.policy is None and by is not None and not confirmed
+
+    def _ask_to_confirm(self, escalation: Escalation, *, level: int, round: int, by: str | None, count: int,
+                        groups: list[str], already: int = 0) -> None:
+        people = sum(1 for t in escalation.levels[level].targets if not t.startswith("usergroup:"))
+        self.effects.reply(ReplyTo(by), "paging.confirm_group",
+                           {"escalation": escalation.id, "groups": groups, "people": people, "count": count,
+                            "already": already, "level": level, "round": round})
+        log.info("paging.needs_confirmation", escalation=escalation.id, people=count, groups=len(groups))
 
     def _page_user(self, escalation: Escalation, user: str, *, level: int, round: int, via: str, now: float,
                    by: str | None) -> None:
@@ -113,43 +139,40 @@ class Paging:
             self.effects.sync(f"page:{page_id}", immediate=True)
         hooks.on_paged(escalation, user, now)
 
-    def page_group_members(self, escalation_id: int, group: str, users: list[str], *, level: int, round: int,
+    def page_group_members(self, escalation_id: int, members: dict[str, list[str]], *, level: int, round: int,
                            by: str | None = None, confirmed: bool = False) -> int:
-        """Called once Slack said who is in the group; stale answers (escalation moved on) are dropped.
-
-        A group someone named by hand (not a configured policy) with more than CONFIRM_ABOVE members is
-        not paged until the person who named it confirms: a typo'd @engineering must not wake 150 people.
-        """
+        """Called once Slack said who is in the level's groups (group -> members); stale answers
+        (escalation moved on) are dropped. Above CONFIRM_ABOVE people at this level in all, a hand-named
+        escalation waits for its author to confirm (see :meth:`_capped`)."""
         now = self.clock.time()
         paged = 0
         with self.work():
             escalation = self.get(escalation_id)
             if escalation.state != EscalationState.ACTIVE or (escalation.level, escalation.round) != (level, round):
                 return 0
-            if len(users) > CONFIRM_ABOVE and not confirmed and escalation.policy is None and by is not None:
-                self.effects.reply(ReplyTo(by), "paging.confirm_group",
-                                   {"escalation": escalation_id, "group": group, "count": len(users),
-                                    "level": level, "round": round})
-                log.info("paging.group_needs_confirmation", escalation=escalation_id, group=group, members=len(users))
+            already = {p.user for p in self.store.pages(escalation_id) if (p.level, p.round) == (level, round)}
+            everyone = already.union(*members.values())
+            if self._capped(escalation, by, confirmed) and len(everyone) > CONFIRM_ABOVE:
+                self._ask_to_confirm(escalation, level=level, round=round, by=by, count=len(everyone),
+                                     groups=list(members), already=len(already))
                 return 0
-            for user in users:
-                before = len(self.store.pages(escalation_id))
-                self._page_user(escalation, user, level=level, round=round, via=f"usergroup:{group}", now=now,
-                                by=by)
-                paged += len(self.store.pages(escalation_id)) - before
+            for group, users in members.items():
+                for user in users:
+                    before = len(self.store.pages(escalation_id))
+                    self._page_user(escalation, user, level=level, round=round, via=f"usergroup:{group}", now=now,
+                                    by=by)
+                    paged += len(self.store.pages(escalation_id)) - before
         return paged
 
-    def confirm_group(self, escalation_id: int, group: str, *, level: int, round: int, by: str) -> None:
-        """The person who named a large group confirms: page all of its members (read afresh from Slack)."""
+    def confirm_group(self, escalation_id: int, *, level: int, round: int, by: str) -> None:
+        """The person who named many people confirms: page everyone at that level (groups read afresh)."""
         with self.work():
             escalation = self.get(escalation_id)
             if escalation.state != EscalationState.ACTIVE or (escalation.level, escalation.round) != (level, round):
                 raise PagingError("page_not_active", escalation=escalation)
             if escalation.created_by != by:
                 raise PagingError("confirm_not_yours", escalation=escalation)
-            self.effects.do("paging.expand_group", {"escalation": escalation_id, "group": group, "level": level,
-                                                    "round": round, "by": by, "confirmed": True},
-                            lane=f"escalation:{escalation_id}")
+            self._page_level(escalation, level=level, round=round, now=self.clock.time(), by=by, confirmed=True)
 
     # answering ---------------------------------------------------------------------------------
     def acknowledge(self, escalation_id: int, user: str, note: str | None = None) -> AckOutcome:

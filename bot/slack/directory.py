@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from typing import Any
+from typing import Any, Iterable
 
 from bot.effects.errors import NotReady, Permanent
 from bot.logs import get_logger
@@ -33,6 +33,7 @@ class Directory:
         self._dms: dict[str, str] = {}
         self._joined: set[str] = set()
         self._members: dict[str, set[str]] = {}   # channel -> members, kept current by join/leave events
+        self._members_loading: dict[str, asyncio.Task] = {}
 
     # channels ------------------------------------------------------------------------------
     async def channel_id(self, ref: str) -> str:
@@ -98,26 +99,56 @@ class Directory:
         self._dms[user] = channel
         return channel
 
-    # channel members -----------------------------------------------------------------------
-    async def is_member(self, channel: str, user: str) -> bool:
-        """Whether ``user`` is in ``channel``: read once with conversations.members, then kept current by
-        member_joined_channel / member_left_channel events and warroom's own invites."""
+    # channel members ---------------------------------------------------------------------
+    def cached_membership(self, channel: str, user: str) -> bool | None:
+        """Whether ``user`` is in ``channel``, from memory: a click must be acked before any Slack call.
+        None when the channel's members are not known yet (after a restart, a channel warroom did not
+        make); they are then read in the background, and the next click knows."""
         members = self._members.get(channel)
         if members is None:
-            members = set()
-            cursor = None
-            for _ in range(100):
-                params: dict[str, Any] = {"channel": channel, "limit": 1000}
-                if cursor:
-                    params["cursor"] = cursor
-                data = await self.api.call("conversations.members", patient=True, **params)
-                members.update(data.get("members", []))
-                cursor = (data.get("response_metadata") or {}).get("next_cursor")
-                if not cursor:
-                    break
-            members |= self._members.get(channel, set())  # joins that arrived while we read
-            self._members[channel] = members
+            self._load_members_later(channel)
+            return None
         return user in members
+
+    def new_channel(self, channel: str, creator: str) -> None:
+        """A channel warroom has just made has its creator in it and no one else; invites and join
+        events add the rest."""
+        self._members.setdefault(channel, {creator})
+
+    async def warm_members(self, channels: Iterable[str]) -> None:
+        """Read the members of these channels now (at start: the open incidents' channels), one after
+        another; a channel that cannot be read is read again at its next click."""
+        for channel in channels:
+            if channel in self._members:
+                continue
+            try:
+                await self._load_members(channel)
+            except Exception as exc:  # a background read must never take the bot down
+                log.warning("directory.members_not_loaded", channel=channel, reason=str(exc))
+
+    def _load_members_later(self, channel: str) -> None:
+        if channel in self._members_loading:
+            return
+        task = asyncio.get_running_loop().create_task(self.warm_members([channel]), name=f"members:{channel}")
+        self._members_loading[channel] = task
+        task.add_done_callback(lambda _t: self._members_loading.pop(channel, None))
+
+    async def _load_members(self, channel: str) -> None:
+        """conversations.members, then kept current by member_joined_channel / member_left_channel
+        events and warroom's own invites."""
+        members: set[str] = set()
+        cursor = None
+        for _ in range(100):
+            params: dict[str, Any] = {"channel": channel, "limit": 1000}
+            if cursor:
+                params["cursor"] = cursor
+            data = await self.api.call("conversations.members", patient=True, **params)
+            members.update(data.get("members", []))
+            cursor = (data.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        members |= self._members.get(channel, set())  # joins that arrived while we read
+        self._members[channel] = members
 
     def member_joined(self, channel: str | None, user: str | None) -> None:
         if channel and user and channel in self._members:

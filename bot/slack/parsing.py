@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
+from kernel.text import strip_invisible
+
 _TOKEN = re.compile(r"<[^<>\s][^<>]*>|\S+")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _GROUP = re.compile(r"^<!subteam\^(S[A-Z0-9]+)(?:\|([^>]*))?>$")
@@ -17,6 +19,12 @@ _CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|([^>]*))?>$")
 _LINK = re.compile(r"^<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>$")
 _SPECIAL = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>")
 _ANY_MARKUP = re.compile(r"<([@#!][^>|]*)(?:\|([^>]*))?>|<((?:https?|mailto):[^|>]+)(?:\|([^>]*))?>")
+
+
+def typed(text: str | None) -> str:
+    """A command's text as its words will be matched: what a person cannot see is taken out first, so
+    ``\u202edeclare`` is ``declare`` and a schedule name with a zero-width space in it is found."""
+    return strip_invisible(text or "").strip()
 
 
 def unescape(text: str) -> str:

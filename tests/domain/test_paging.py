@@ -9,6 +9,7 @@ import pytest
 
 from bot.actor import Actor
 from bot.paging.model import PagingError
+from bot.paging.service import CONFIRM_ABOVE
 from bot.paging.targets import PageTargets
 from kernel.paging import EscalationState, Level
 from tests.domain.conftest import ALICE, BOB, CAROL, DAVE, ONCALL_GROUP, START
@@ -162,11 +163,12 @@ def test_a_user_group_is_recorded_for_the_chat_platform_to_expand(rig, incident)
     assert paged(rig, escalation.id) == [(ALICE, 0, 0, NOW)]
     [expand] = rig.effects("paging.expand_group")
     assert (expand.lane, expand.payload) == (f"escalation:{escalation.id}", {
-        "escalation": escalation.id, "group": ONCALL_GROUP, "level": 0, "round": 0, "by": ALICE})
+        "escalation": escalation.id, "groups": [ONCALL_GROUP], "level": 0, "round": 0, "by": ALICE,
+        "confirmed": False})
 
     # the adapter learnt who is in it: alice was paged already at this level, so only bob and carol are
     mark = rig.mark()
-    assert rig.paging.page_group_members(escalation.id, ONCALL_GROUP, [ALICE, BOB, CAROL], level=0, round=0) == 2
+    assert rig.paging.page_group_members(escalation.id, {ONCALL_GROUP: [ALICE, BOB, CAROL]}, level=0, round=0) == 2
     assert [(u, via) for u, via in ((p.user, p.via) for p in rig.paging.store.pages(escalation.id))] == \
         [(ALICE, "user"), (BOB, f"usergroup:{ONCALL_GROUP}"), (CAROL, f"usergroup:{ONCALL_GROUP}")]
     invited = [e.payload["users"] for e in rig.effects("incident.invite", after=mark)]
@@ -175,7 +177,7 @@ def test_a_user_group_is_recorded_for_the_chat_platform_to_expand(rig, incident)
     rig.run_for(5 * MINUTE)
     assert paged(rig, escalation.id)[-1] == (DAVE, 1, 0, NOW + 5 * MINUTE)
     # an answer about level 0 that arrives after the escalation moved on pages nobody
-    assert rig.paging.page_group_members(escalation.id, ONCALL_GROUP, [DAVE, ALICE], level=0, round=0) == 0
+    assert rig.paging.page_group_members(escalation.id, {ONCALL_GROUP: [DAVE, ALICE]}, level=0, round=0) == 0
     assert len(paged(rig, escalation.id)) == 4
 
 
@@ -207,3 +209,60 @@ def test_starting_with_nobody_to_page_is_refused(rig, incident):
         rig.paging.start("incident:1", (Level((), None),))
     assert refused.value.code == "nobody_to_page"
     assert rig.paging.store.for_subject("incident:1") == []
+
+
+# how many people one hand-named page may wake without asking (review 7) ------------------------------
+def people(n: int, prefix: str = "UMANY") -> list[str]:
+    return [f"{prefix}{i:04d}" for i in range(n)]
+
+
+def confirm_asked(rig, mark: int) -> list[dict]:
+    return [r.payload["context"] for r in rig.replies("paging.confirm_group", after=mark)]
+
+
+def test_many_people_named_one_by_one_are_paged_only_after_confirming(rig, incident):
+    mark = rig.mark()
+    named = people(CONFIRM_ABOVE + 5)
+    escalation = escalate(rig, *[f"user:{u}" for u in named])
+    assert paged(rig, escalation.id) == []
+    [asked] = confirm_asked(rig, mark)
+    assert (asked["count"], asked["people"], asked["groups"], asked["already"]) == (CONFIRM_ABOVE + 5, 30, [], 0)
+    rig.paging.confirm_group(escalation.id, level=0, round=0, by=ALICE)
+    assert sorted(u for u, *_ in paged(rig, escalation.id)) == named
+
+
+def test_the_cap_counts_every_group_of_the_page_together(rig, incident):
+    """Three groups of 24 are each under the cap; together they wake 72 people."""
+    groups = {f"SGROUP{g}": people(24, f"UG{g}") for g in range(3)}
+    mark = rig.mark()
+    escalation = escalate(rig, *[f"usergroup:{g}" for g in groups])
+    [expand] = rig.effects("paging.expand_group", after=mark)
+    assert expand.payload["groups"] == list(groups)
+    assert rig.paging.page_group_members(escalation.id, groups, level=0, round=0, by=ALICE) == 0
+    [asked] = confirm_asked(rig, mark)
+    assert (asked["count"], asked["groups"], asked["already"]) == (72, list(groups), 0)
+    rig.paging.confirm_group(escalation.id, level=0, round=0, by=ALICE)
+    [again] = rig.effects("paging.expand_group", after=expand.id)
+    assert again.payload["confirmed"] is True
+    assert rig.paging.page_group_members(escalation.id, groups, level=0, round=0, by=ALICE, confirmed=True) == 72
+
+
+def test_people_named_with_a_group_count_towards_the_cap(rig, incident):
+    mark = rig.mark()
+    named = people(10)
+    escalation = escalate(rig, *[f"user:{u}" for u in named], f"usergroup:{ONCALL_GROUP}")
+    assert len(paged(rig, escalation.id)) == 10   # within the cap on their own: paged at once
+    assert rig.paging.page_group_members(escalation.id, {ONCALL_GROUP: people(20, "UOC")}, level=0, round=0,
+                                         by=ALICE) == 0
+    [asked] = confirm_asked(rig, mark)
+    assert (asked["count"], asked["people"], asked["already"]) == (30, 10, 10)
+    small = {ONCALL_GROUP: people(CONFIRM_ABOVE - 10, "UOC")}   # 25 in all: the cap itself is fine
+    assert rig.paging.page_group_members(escalation.id, small, level=0, round=0, by=ALICE) == CONFIRM_ABOVE - 10
+
+
+def test_a_configured_policy_is_never_held_for_confirmation(rig, incident):
+    mark = rig.mark()
+    escalation = escalate(rig, policy="team")
+    assert rig.paging.page_group_members(escalation.id, {ONCALL_GROUP: people(60)}, level=0, round=0,
+                                         by=ALICE) == 60
+    assert confirm_asked(rig, mark) == []

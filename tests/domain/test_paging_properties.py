@@ -60,7 +60,7 @@ class EscalationModel:
         self.state = EscalationState.ACTIVE
         self.due: float | None = None
         self.pages: set[tuple[str, int, int]] = set()
-        self.expands: list[tuple[str, int, int]] = []
+        self.expands: list[tuple[tuple[str, ...], int, int]] = []   # one per level paged with groups
         self.exhausted_posts = 0
         self.page_level(now)
 
@@ -70,8 +70,9 @@ class EscalationModel:
             user = ref if kind == "user" else on_call(ref, now) if kind == "schedule" else None
             if user:
                 self.pages.add((user, self.level, self.round))
-            if kind == "usergroup":
-                self.expands.append((ref, self.level, self.round))
+        groups = tuple(t.partition(":")[2] for t in self.levels[self.level].targets if t.startswith("usergroup:"))
+        if groups:
+            self.expands.append((groups, self.level, self.round))
         timeout = self.levels[self.level].timeout
         self.due = now + timeout.total_seconds() if timeout else None
 
@@ -151,8 +152,9 @@ class PagingMachine(RuleBasedStateMachine):
     @precondition(lambda self: self.model.expands)
     @rule(pick=st.integers(0, 100), members=st.lists(st.sampled_from(GROUP_MEMBERS), unique=True))
     def group_answer(self, pick, members):
-        group, level, round = self.model.expands[pick % len(self.model.expands)]   # possibly a stale one
-        paged = self.rig.paging.page_group_members(self.escalation, group, members, level=level, round=round)
+        groups, level, round = self.model.expands[pick % len(self.model.expands)]   # possibly a stale one
+        paged = self.rig.paging.page_group_members(self.escalation, {g: members for g in groups}, level=level,
+                                                   round=round)
         expected = 0
         if self.model.state == EscalationState.ACTIVE and (level, round) == (self.model.level, self.model.round):
             new = {(user, level, round) for user in members} - self.model.pages
@@ -193,7 +195,7 @@ class PagingMachine(RuleBasedStateMachine):
             assert all(p.sent_at <= self.answered_at for p in pages), "paged after it was answered or over"
         dms = self.rig.synced()
         assert all(dms.count(f"page:{p.id}") == 1 for p in pages), "a page's DM was recorded twice"
-        expands = [(e.payload["group"], e.payload["level"], e.payload["round"])
+        expands = [(tuple(e.payload["groups"]), e.payload["level"], e.payload["round"])
                    for e in self.rig.effects("paging.expand_group")]
         assert expands == self.model.expands
 

@@ -25,6 +25,7 @@ from harness import ROOT
 
 ESCAPE_CODE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 UP_ARROW = "\x1b[A"
+CTRL_C = "\x03"
 
 
 class SandboxTerminal:
@@ -35,8 +36,10 @@ class SandboxTerminal:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 250, 0, 0))
         environ = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(home), "TERM": "xterm",
                    "LANG": "C.UTF-8", **(env or {})}
+        # the terminal is its controlling terminal, so Ctrl-C is a SIGINT as at a real one
         self.process = subprocess.Popen([sys.executable, "-m", "bot.cli", "sandbox"], stdin=slave, stdout=slave,
-                                        stderr=slave, cwd=ROOT, env=environ, start_new_session=True)
+                                        stderr=slave, cwd=ROOT, env=environ, start_new_session=True,
+                                        preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0))
         os.close(slave)
         self.fd = master
         self.raw = ""                       # everything the terminal received, escape codes and all

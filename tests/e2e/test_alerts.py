@@ -1,5 +1,6 @@
 """/il-alert, alert messages, paging through escalation policies, acknowledge, storms."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -7,6 +8,7 @@ import pytest
 from bot.alerts.model import AlertEvent
 from harness import make_config
 from harness.bots import BotThread
+from sandbox import PLAIN
 from tests.e2e.helpers import last_text, newest_incident_channel, pinned_text, texts
 from tests.e2e.oncall_config import oncall_yaml
 
@@ -73,7 +75,11 @@ def test_acknowledge_from_the_channel_edits_every_message_and_a_second_click_say
     post = last_text(sandbox, "alerts")
     assert "*Acknowledged* by @bob" in post and "[Acknowledge]" not in post and "[Resolve]" in post
     page = sandbox.render(dm(sandbox, "alice")[-1])
-    assert "@bob acknowledged at" in page and "[Acknowledge]" not in page
+    assert "@bob acknowledged " in page and "[Acknowledge]" not in page
+    # as a person reads it, in their zone: "acknowledged today at 05:16", not "at today 05:16"
+    for seen in (sandbox.render(dm(sandbox, "alice")[-1], PLAIN, "UTC"), sandbox.render(sandbox.messages("alerts")[-1],
+                                                                                        PLAIN, "UTC")):
+        assert re.search(r"(@bob acknowledged|Acknowledged by @bob) today at \d\d:\d\d", seen), seen
     assert bot.query("SELECT status, accepted_by FROM alerts") == [("accepted", sandbox.user("bob")["id"])]
     bot.advance(timedelta(minutes=30))
     bot.settle()

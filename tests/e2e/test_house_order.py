@@ -170,6 +170,41 @@ def test_a_large_group_is_paged_only_after_its_size_is_confirmed(bot, sandbox, i
     assert sorted(r[0] for r in bot.query("SELECT user_id FROM pages")) == sorted(members)
 
 
+def confirmation_question(sandbox, count):
+    alice_dm = sandbox.dm_channel(sandbox.user("alice")["id"])
+    return sandbox.wait_for(lambda: next((m for m in sandbox.messages(alice_dm) if f"*{count}*" in m["text"]), None),
+                            message=f"alice was never asked about paging {count} people")
+
+
+def test_groups_and_people_named_together_count_towards_one_cap(bot, sandbox, incident):
+    """Review 7: three groups of 12 (each under the cap) and people named one by one are counted
+    together. The two named one by one are paged at once (two are within the cap); the 36 in the
+    groups only once alice confirms."""
+    for g in range(3):
+        sandbox.add_usergroup(f"team{g}", users=[sandbox.add_user(f"team{g}member{n}") for n in range(12)])
+    ack = command(sandbox, bot, "alice", "escalate @team0 @team1 @team2 @bob @carol", incident["id"])
+    assert ack == {}
+    question = confirmation_question(sandbox, 38)
+    assert ("This page would wake *38* people: @team0, @team1, @team2 and the 2 named one by one. Paging that "
+            "many wakes every one of them; 2 of them have been paged, the other 36 not yet") in sandbox.render(question)
+    assert bot.query("SELECT count(*) FROM pages") == [(2,)]
+    sandbox.as_user("alice").click("Page all 38", message=question).ack
+    sandbox.wait_for(lambda: bot.query("SELECT count(*) FROM pages") == [(38,)], timeout=15)
+
+
+def test_many_people_named_one_by_one_are_paged_after_confirming(bot, sandbox, incident):
+    names = [f"responder{n}" for n in range(30)]
+    ids = [sandbox.add_user(name) for name in names]
+    ack = command(sandbox, bot, "alice", "escalate " + " ".join(f"@{n}" for n in names), incident["id"])
+    assert ack == {}
+    question = confirmation_question(sandbox, 30)
+    assert "nobody has been paged yet" in sandbox.render(question)
+    assert bot.query("SELECT count(*) FROM pages") == [(0,)]
+    sandbox.as_user("alice").click("Page all 30", message=question).ack
+    sandbox.wait_for(lambda: bot.query("SELECT count(*) FROM pages") == [(30,)], timeout=15)
+    assert sorted(r[0] for r in bot.query("SELECT user_id FROM pages")) == sorted(ids)
+
+
 def test_a_small_group_is_paged_at_once(bot, sandbox, incident):
     sandbox.add_usergroup("dbas", users=[sandbox.user("bob")["id"], sandbox.user("carol")["id"]])
     command(sandbox, bot, "alice", "escalate @dbas", incident["id"])

@@ -3,7 +3,9 @@ real process with a small open-files limit, the attack from this process, a pers
 incident in the middle of it."""
 
 import re
+import socket
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,31 @@ def test_the_soft_open_files_limit_is_raised_at_start(sandbox, process):
     limits = Path(f"/proc/{bot.process.pid}/limits").read_text()
     assert re.search(r"Max open files\s+4096\s+4096", limits), limits
     assert re.search(r"event=http\.listening .*?max_connections=512", bot.log())
+
+
+def oversized_head(port: int) -> bytes:
+    """A request with one header over aiohttp's 8,190 bytes, no key needed: aiohttp refuses it itself."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(b"GET /healthz HTTP/1.1\r\nHost: warroom\r\nX-Filler: " + b"a" * 9000 + b"\r\n\r\n")
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+        return answer
+
+
+def test_aiohttps_own_errors_are_one_line_per_kind_without_a_traceback(sandbox, process):
+    """Each such request once wrote a 780-byte traceback from aiohttp.server: four clients grew the log
+    13 MB in 10 s. Now the first of a kind is one line, the rest of its ten seconds one count."""
+    bot = process((OPEN_FILES, OPEN_FILES))
+    port = bot.webhook_port()
+    before = len(bot.log().encode())
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: oversized_head(port), range(200)))
+    assert all(a.startswith(b"HTTP/1.0 400 Bad Request") for a in answers), answers[0][:200]
+    lines = bot.log().splitlines()
+    errors = [line for line in lines if "logger=aiohttp.server" in line or "event=library.error" in line]
+    assert len(errors) == 1, errors[:3]
+    assert "LineTooLong" in errors[0] and "Traceback" not in errors[0] and len(errors[0]) < 600, errors[0]
+    assert len(bot.log().encode()) - before < 2_000, bot.log()[-3000:]
+    # and the bot still answers
+    assert oversized_head(port) and sandbox.as_user("alice").command("/incident", "list", channel="general").ack

@@ -33,7 +33,7 @@ def test_markup_is_drawn_with_names_links_emoji_authors_and_times(tmp_path):
     assert "Severity: SEV2" in declared
     assert "CDN runbook (https://runbooks.example.com/cdn)" in after_line(out, "/incident link https://runbooks.example.com/cdn CDN runbook")
     on_call = after_line(out, "/il-oncall")
-    assert re.search(r"primary: @(alice|bob) until (today|tomorrow) \d\d:\d\d", on_call), on_call
+    assert re.search(r"primary: @(alice|bob) until (today|tomorrow) at \d\d:\d\d", on_call), on_call
     for raw in ("*SEV2", ":rotating_light:", ":fire:", "<@U", "<#C", "<https", "<!date", "\x1b["):
         assert raw not in out, raw
 
@@ -142,3 +142,51 @@ def test_coming_back_as_someone_shows_the_mentions_and_dms_they_missed(tmp_path)
 def test_switching_to_someone_outside_the_channel_takes_them_to_general(tmp_path):
     out = played(tmp_path, DECLARE + ":switch dave\n/il-oncall\n")
     assert "(you are now @dave; @dave is not in that channel, so you are in #general)\ndave in #general> /il-oncall" in out
+
+
+def test_a_thread_header_is_cut_without_cutting_an_escape_code():
+    """Review: the header quoted the parent's first line drawn in ANSI and cut it at 40 characters,
+    leaving half an escape sequence (and a bold that never ended) in the terminal."""
+    from bot.sandbox_screen import Screen
+    from harness import start_sandbox
+    from sandbox import ANSI
+
+    sandbox = start_sandbox()
+    try:
+        alice = sandbox.as_user("alice")
+        general = sandbox.channel("general")["id"]
+        parent = alice.post(general, "*" + "Checkout errors for every customer in the EU" + "*")
+        reply = alice.post(general, "looking", thread_ts=parent)
+        screen = Screen(sandbox, "alice", ANSI)
+        snap = screen.snapshot()
+        header = screen.where(general, snap, snap.messages[(general, reply)])
+        assert header == "#general · thread of “Checkout errors for every customer in t…”", repr(header)
+        assert "\x1b" not in header
+    finally:
+        sandbox.stop()
+
+
+def test_an_unknown_slash_command_says_only_what_slack_says(tmp_path):
+    done = run_script(tmp_path, "/unknowncmd hello\n")
+    assert done.returncode == 1
+    assert "line 1 failed: /unknowncmd is not a valid command." in done.stderr, done.stderr
+    assert "did not answer" not in done.stderr + done.stdout
+    assert done.stdout.count("is not a valid command") == 0, done.stdout   # said once, as the failure
+
+
+def test_after_advancing_the_clock_messages_are_stamped_at_warrooms_time(tmp_path):
+    from datetime import datetime, timedelta, timezone
+
+    began = datetime.now(timezone.utc)
+    out = played(tmp_path, ":advance 31m\nStill looking at it\n")
+    ended = datetime.now(timezone.utc)
+    stamp = re.search(r"^#general · alice (\d\d:\d\d)\n    Still looking at it$", out, re.M)
+    assert stamp, out
+    expected = {(moment + timedelta(minutes=31)).strftime("%H:%M") for moment in (began, ended)}
+    assert stamp.group(1) in expected, (stamp.group(1), expected)
+
+
+def test_a_choice_that_is_not_an_option_lists_the_options(tmp_path):
+    done = run_script(tmp_path, "/il-alert\n:submit summary=\"Disk full\" policy=nope\n")
+    assert done.returncode == 1
+    assert "line 2 failed: 'nope' is not an option of policy; one of default" in done.stderr, done.stderr

@@ -4,7 +4,7 @@ typed, the banner's curl accepted, line editing and history, bold for a terminal
 import json
 import re
 
-from tests.e2e.terminal import UP_ARROW, SandboxTerminal, send_curl
+from tests.e2e.terminal import CTRL_C, UP_ARROW, SandboxTerminal, send_curl
 
 PROMPT = "alice in #general> "
 RESOLVED = json.dumps({"version": "4", "status": "resolved", "alerts": [
@@ -55,6 +55,25 @@ def test_arrow_keys_recall_earlier_lines_and_history_outlives_the_session(tmp_pa
         term.expect("No open incidents")
     assert "^[[A" not in term.screen()
 
+
+
+def test_ctrl_c_clears_a_half_typed_line_and_each_line_is_kept_as_it_is_entered(tmp_path):
+    history = tmp_path / ".warroom_sandbox_history"
+    with SandboxTerminal(tmp_path) as term:
+        term.expect(PROMPT)
+        term.line("/incident list")
+        term.expect("No open incidents")
+        assert "/incident list" in history.read_text(), "written when entered, not only at a clean exit"
+        term.expect(PROMPT)
+        term.type("half a thought")
+        term.expect("half a thought")
+        term.type(CTRL_C)
+        term.expect(PROMPT)                          # a new prompt: the sandbox is still there
+        assert term.process.poll() is None
+        term.line("/il-oncall")
+        term.expect("On call now")
+        assert "half a thought/il-oncall" not in term.screen()
+        assert "half a thought" not in history.read_text()
 
 CONFIG = """\
 users:

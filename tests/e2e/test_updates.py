@@ -162,3 +162,25 @@ def test_list_show_and_help_work_anywhere(bot, sandbox, incident):
     assert "There is no incident #7" in alice.command("/incident", "show 7", channel="general").ack["text"]
     assert "Write `/incident show" in alice.command("/incident", "show x", channel="general").ack["text"]
     assert "/incident escalate" in alice.command("/incident", "help", channel="general").ack["text"]
+
+
+@pytest.mark.parametrize("button,command", [("Change severity", "severity"), ("Resolve", "resolve")])
+def test_severity_and_resolve_forms_open_only_for_the_commander_and_managers(bot, sandbox, incident, button, command):
+    """The refusal comes before the form, not after someone has filled it in."""
+    status = next(m for m in sandbox.messages(incident["id"]) if "Post update" in sandbox.render(m))
+    bob = sandbox.as_user("bob")
+    bob.join(incident["id"])
+    sandbox.wait_for(lambda: "joined" in [k for (k,) in bot.query("SELECT kind FROM timeline")])
+    refusal = bob.click(button, message=status).wait_reply(contains="Only the commander")
+    assert "Only the commander (@alice) or a member of the incident managers group can" in sandbox.render(refusal)
+    result, ack = run(sandbox, bot, "bob", command, incident)
+    assert "Only the commander" in ack["text"]
+    assert bob.view() is None, "no form opened for bob"
+    sandbox.as_user("carol").join(incident["id"])
+    bot.settle()
+    for user in ("alice", "carol"):                                # the commander, an incident manager
+        person = sandbox.as_user(user)
+        person.click(button, message=status)
+        view = sandbox.wait_for(person.view, message=f"{user} got no form")
+        assert view["callback_id"] in ("incident_severity", "incident_resolve")
+        person.close_view()

@@ -1,22 +1,21 @@
 """Fixtures for the sandbox suite: a started, seeded sandbox per test and
-clients wired to it. slack_sdk ignores NO_PROXY, so proxies are unset here."""
+clients wired to it. slack_sdk ignores NO_PROXY, so proxies are unset (harness.drop_proxies)."""
 
 from __future__ import annotations
 
-import os
 from typing import AsyncIterator, Iterator
 
 import aiohttp
 import pytest
 from slack_sdk import WebClient
 
+from harness import drop_proxies
 from sandbox import OAuthClient, Sandbox
 
 from .helpers import RawApp
 from .oidc_client import RelyingParty
 
-for _var in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy"):
-    os.environ.pop(_var, None)
+drop_proxies()
 
 MANIFEST = {
     "display_information": {"name": "Incident Bot"},

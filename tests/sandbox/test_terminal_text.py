@@ -5,12 +5,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from sandbox import ANSI, PLAIN, Sandbox
 from sandbox.render import render
-from sandbox.text import slack_date, terminal
+from sandbox.richtext import elements, to_mrkdwn
+from sandbox.text import escape_entities, slack_date, terminal
 
 STAMP = int(datetime(2026, 3, 2, 14, 5, tzinfo=timezone.utc).timestamp())
 
@@ -72,3 +74,46 @@ def test_plain_drawing_never_leaves_escape_codes_or_placeholders(text):
 @given(markup)
 def test_ansi_drawing_says_the_same_words_as_plain(text):
     assert re.sub(r"\x1b\[\d+m", "", terminal(text, None, ANSI)) == terminal(text, None, PLAIN)
+
+
+def test_a_persons_message_is_drawn_like_the_apps(sb: Sandbox):
+    """Review 4: what people type carries a rich_text block like Slack's (people, links, emoji and
+    styles as elements), and is drawn with names, emphasis, emoji and links, entities undone."""
+    typed = "hello @bob *bold* :fire: see https://example.com/a?b=1&c=2 & <this> @here"
+    ts = sb.as_user("alice").post("general", typed)
+    message = sb.message(sb.channel("general")["id"], ts)
+    kinds = [e["type"] for e in message["blocks"][0]["elements"][0]["elements"]]
+    assert {"user", "emoji", "link", "broadcast"} <= set(kinds)
+    assert {"type": "text", "text": "bold", "style": {"bold": True}} in message["blocks"][0]["elements"][0]["elements"]
+    assert render(message, sb._core.ws, PLAIN) == \
+        "hello @bob bold 🔥 see https://example.com/a?b=1&c=2 & <this> @here"
+    assert render(message, sb._core.ws, ANSI).startswith("hello @bob \x1b[1mbold\x1b[22m 🔥")
+    assert render(message, sb._core.ws) == "hello @bob *bold* :fire: see https://example.com/a?b=1&c=2 & <this> @here"
+
+
+@pytest.mark.parametrize("typed", [
+    "*Rolled back* the _payments_ deploy, ~all~ most errors gone :white_check_mark:",
+    "*bold with _italic_ inside* and `code with *stars*`",
+    "see https://grafana.example/d/x?a=1&b=2 and <https://example.com|not a link> & more",
+    "> quoting: 5 < 6 > 4 && done",
+    "line one\nline *two*\n:fire: :no_such_emoji: at 10:30:45",
+])
+def test_a_persons_text_survives_the_trip_through_rich_text(typed):
+    """Built from the escaped text and turned back, the rich text draws as the text itself does."""
+    escaped = escape_entities(typed)
+    for style in (PLAIN, ANSI):
+        assert terminal(to_mrkdwn(elements(escaped)), None, style) == terminal(escaped, None, style)
+
+
+# text as Slack sends a person's message: entities escaped, references as <…> (channels without a
+# label there: rich text names a channel by its ID, and the reader's workspace names it)
+escaped_markup = st.lists(st.one_of(st.sampled_from(list("ab *_~`:<>|&;\n") + ["fire", "http://x", "> "]).map(escape_entities),
+                                    st.sampled_from(["<@U1>", "<#C1>", "<!here>", "<http://x|y z>",
+                                                     "<!subteam^S1>", "<https://x.example/a_b>"])),
+                          max_size=40).map("".join)
+
+
+@given(escaped_markup)
+def test_any_text_a_person_sends_survives_the_trip_through_rich_text(escaped):
+    for style in (PLAIN, ANSI):
+        assert terminal(to_mrkdwn(elements(escaped)), None, style) == terminal(escaped, None, style)

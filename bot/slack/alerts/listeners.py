@@ -7,6 +7,7 @@ from typing import Any
 from bot.alerts.model import AlertEvent
 from bot.alerts.service import AlertService
 from bot.errors import UserError
+from bot.slack import parsing
 from bot.slack.alerts.forms import raise_modal
 from bot.slack.answers import (
     act_then_ack,
@@ -38,7 +39,7 @@ def register(app, deps: Deps) -> None:
 
     @app.command("/il-alert")
     async def il_alert(ack, body) -> None:
-        user, text = body["user_id"], (body.get("text") or "").strip().lower()
+        user, text = body["user_id"], parsing.typed(body.get("text")).lower()
         if text == "help":
             await ack(**answer("help"))
             return

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.actor import Actor
 from bot.incidents.model import IncidentError
-from bot.incidents.rules import require_responder
+from bot.incidents.rules import CHANGE_SEVERITY, RESOLVE, require_responder
 from bot.logs import get_logger
 from bot.slack import parsing
 from bot.slack.answers import (
@@ -36,6 +36,8 @@ OPENERS = {
     "incident_followup_open": lambda d, i, m: modals.followup_modal(d.texts, i, m),
     "pulse_post_update": lambda d, i, m: modals.update_modal(d.texts, d.config, i, m),
 }
+# forms whose change only the commander and incident managers may make: checked before they open
+COMMANDER_FORMS = {"incident_severity_open": CHANGE_SEVERITY, "incident_resolve_open": RESOLVE}
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:
@@ -50,15 +52,17 @@ def _where(body: dict[str, Any]) -> dict[str, Any]:
     return {"channel": channel_of(body), "response_url": body.get("response_url")}
 
 
-async def clicker(deps: Deps, body: dict[str, Any]) -> Actor:
-    """The person who clicked a button on an incident's message, with whether they are in its channel."""
+def clicker(deps: Deps, body: dict[str, Any]) -> Actor:
+    """The person who clicked a button on an incident's message, with whether they are in its channel.
+    Read from memory only: nothing may call Slack before the ack. Unknown (the cache is cold after a
+    restart, and now loading) counts as a slash command typed in the channel does: allowed."""
     user = body["user"]["id"]
     try:
         incident = _incident_from(deps, _action(body)["value"])
-        in_channel = await deps.directory.is_member(incident.channel_id, user) if incident.channel_id else None
-    except Exception as exc:  # the incident is gone or Slack does not answer: the action itself will say
+    except Exception as exc:  # the incident is gone: the action itself will say
         log.warning("incident.membership_unknown", reason=str(exc))
-        in_channel = None
+        return deps.actor(user)
+    in_channel = deps.directory.cached_membership(incident.channel_id, user) if incident.channel_id else None
     return deps.actor(user, in_channel=in_channel)
 
 
@@ -66,12 +70,14 @@ def register(app, deps: Deps) -> None:
     @app.action(re.compile(r"^(incident_(update|severity|resolve|note|followup)_open|pulse_post_update)$"))
     async def open_modal(ack, body) -> None:
         action = _action(body)
-        actor = await clicker(deps, body)
+        actor = clicker(deps, body)
         try:
             incident = _incident_from(deps, action["value"])
             if not incident.is_open:
                 raise IncidentError("incident_resolved", incident=incident)
             require_responder(incident, actor)
+            if action["action_id"] in COMMANDER_FORMS:
+                deps.incidents.require_commander_or_manager(incident, actor, COMMANDER_FORMS[action["action_id"]])
             view = OPENERS[action["action_id"]](deps, incident, _where(body))
         except Exception as exc:
             answer_later(deps, reply_to_of(body), error_reply(deps, exc, action["action_id"]))
@@ -90,7 +96,7 @@ def register(app, deps: Deps) -> None:
 
     @app.action("pulse_no_change")
     async def no_change(ack, body) -> None:
-        actor = await clicker(deps, body)
+        actor = clicker(deps, body)
 
         def work() -> dict[str, Any]:
             incident_id, reminded_at = _action(body)["value"].split(":")
@@ -101,7 +107,7 @@ def register(app, deps: Deps) -> None:
 
     @app.action("pulse_snooze")
     async def snooze(ack, body) -> None:
-        actor = await clicker(deps, body)
+        actor = clicker(deps, body)
 
         def work() -> dict[str, Any]:
             incident_id, seconds = _action(body)["value"].split(":")
@@ -112,7 +118,7 @@ def register(app, deps: Deps) -> None:
 
     @app.action("followup_done")
     async def followup_done(ack, body) -> None:
-        actor = await clicker(deps, body)
+        actor = clicker(deps, body)
 
         def work() -> dict[str, Any]:
             incident_id, followup_id = _action(body)["value"].split(":")

@@ -47,6 +47,7 @@ class IncidentChannel:
                 data = await self.api.call("conversations.create", expect=("name_taken",), name=name,
                                            is_private="true" if incident.is_private else "false")
                 channel = data["channel"]
+                self.directory.new_channel(channel["id"], self.bot_user_id)
                 break
             except SlackCallError:
                 adopted = await self._own_channel(name, incident.id, effect.first_attempt_at) \

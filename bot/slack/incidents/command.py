@@ -11,6 +11,7 @@ from slack_sdk.models.views import View
 
 from bot.effects.replies import ReplyTo
 from bot.incidents.model import DeclareRequest, IncidentError
+from bot.incidents.rules import CHANGE_SEVERITY, RESOLVE
 from bot.paging.targets import resolve_targets
 from bot.slack import parsing
 from bot.slack.answers import error_reply, open_form, reply
@@ -56,7 +57,7 @@ def register(app, deps: Deps) -> None:
     @app.command("/incident")
     async def incident_command(ack, body) -> None:
         request = CommandRequest(
-            user=body["user_id"], channel=body["channel_id"], text=body.get("text") or "",
+            user=body["user_id"], channel=body["channel_id"], text=parsing.typed(body.get("text")),
             response_url=body.get("response_url"), trigger_id=body.get("trigger_id", ""),
             incident=deps.incidents.in_channel(body.get("channel_id")),
         )
@@ -190,6 +191,7 @@ def severity(deps: Deps, request: CommandRequest, rest: str) -> Result:
     incident = _incident(request)
     words = parsing.tokens(rest)
     if not words:
+        deps.incidents.require_commander_or_manager(incident, deps.actor(request.user), CHANGE_SEVERITY)
         return OpenModal(modals.severity_modal(deps.texts, deps.config, incident, request.metadata))
     if len(words) != 1:
         return usage(deps, "severity")
@@ -285,6 +287,7 @@ def resolve(deps: Deps, request: CommandRequest, rest: str) -> Result:
     if not rest.strip():
         if not incident.is_open:
             raise IncidentError("incident_resolved", incident=incident)
+        deps.incidents.require_commander_or_manager(incident, deps.actor(request.user), RESOLVE)
         return OpenModal(modals.resolve_modal(deps.texts, incident, request.metadata))
     deps.incidents.resolve(incident, deps.actor(request.user), summary=parsing.to_mrkdwn(rest))
     return None

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime, timedelta, timezone
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import ActionsBlock, Block
 
-from bot.durations import DurationError, parse_duration
 from bot.oncall.service import HORIZON, OnCallError, OnCallService, WhichSchedule
 from bot.slack import parsing
 from bot.slack.answers import act_then_ack, error_reply, reply
 from bot.slack.blocks import button, section
 from bot.slack.deps import Deps
+from bot.slack.oncall.until import parse_until
 
 ONCALL = "oncall"
-_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
 def viewer_tz(deps: Deps, user: str) -> str:
@@ -58,43 +55,6 @@ def mine_blocks(deps: Deps, oncall: OnCallService, user: str, tz: str, days: int
     return text, [section(text)]
 
 
-def parse_until(words: list[str], now: float, tz: str) -> tuple[float, list[str]]:
-    """``2h`` / ``until 18:00`` / ``until 2026-01-10 09:00`` -> (end, words left over)."""
-    if not words:
-        raise OnCallError("usage_override")
-    if words[0].lower() == "until":
-        rest = words[1:]
-        zone = ZoneInfo(tz)
-        local_now = datetime.fromtimestamp(now, tz=timezone.utc).astimezone(zone)
-        if rest and _CLOCK.match(rest[0]):
-            hour, minute = map(int, _CLOCK.match(rest[0]).groups())
-            if hour > 23 or minute > 59:
-                raise OnCallError("usage_override")
-            end = local_now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-            if end <= local_now:
-                end += timedelta(days=1)  # "until 09:00" at 22:00 means tomorrow morning
-            return end.timestamp(), rest[1:]
-        if len(rest) >= 2 and _CLOCK.match(rest[1]):
-            text, left = f"{rest[0]} {rest[1]}", rest[2:]
-        elif rest:
-            text, left = rest[0].replace("T", " "), rest[1:]
-        else:
-            raise OnCallError("usage_override")
-        try:
-            end = datetime.fromisoformat(text)
-        except ValueError:
-            raise OnCallError("usage_override") from None
-        if end.tzinfo is None:
-            end = end.replace(tzinfo=zone)
-        return end.timestamp(), left
-    try:
-        delta = parse_duration(words[0])
-    except DurationError:
-        raise OnCallError("usage_override") from None
-    assert delta is not None
-    return now + delta.total_seconds(), words[1:]
-
-
 def register(app, deps: Deps) -> None:
     def override(user: str, rest: str) -> dict[str, Any]:
         words = parsing.tokens(rest)
@@ -104,7 +64,7 @@ def register(app, deps: Deps) -> None:
         tz = viewer_tz(deps, user)
         end, left = parse_until(words[1:], deps.clock.time(), tz)
         try:
-            schedule = deps.oncall.choose_schedule(" ".join(left) or None)
+            schedule = deps.oncall.choose_schedule(parsing.to_plain(" ".join(left)) or None)
         except WhichSchedule as ask:  # several schedules and none named: ask, with a button per schedule
             question = deps.texts.mrkdwn(ONCALL, "which_schedule", user=target)
             buttons = [button(s.name, f"override_pick_{i}", json.dumps({"s": s.name, "u": target, "e": end}))
@@ -115,7 +75,7 @@ def register(app, deps: Deps) -> None:
 
     @app.command("/il-oncall")
     async def il_oncall(ack, body) -> None:
-        user, text = body["user_id"], (body.get("text") or "").strip()
+        user, text = body["user_id"], parsing.typed(body.get("text"))
         word, rest = parsing.split_subcommand(text)
         tz = viewer_tz(deps, user)
         oncall = deps.oncall
@@ -125,12 +85,14 @@ def register(app, deps: Deps) -> None:
             elif word == "help":
                 answer = reply(deps.texts.mrkdwn(ONCALL, "help"))
             elif word == "me":
+                if rest:
+                    raise OnCallError("me_takes_nothing", given=parsing.to_plain(rest))
                 answer = reply(*mine_blocks(deps, oncall, user, tz))
             elif word == "override":
                 with deps.work():
                     answer = override(user, rest)
             else:
-                answer = reply(*schedule_blocks(deps, oncall, text, tz))
+                answer = reply(*schedule_blocks(deps, oncall, parsing.to_plain(text), tz))
         except Exception as exc:
             answer = error_reply(deps, exc, "/il-oncall")
         await ack(**answer)

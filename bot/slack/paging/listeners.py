@@ -63,10 +63,10 @@ def register(app, deps: Deps) -> None:
     @app.action("page_group_confirm")
     async def on_group_confirm(ack, body) -> None:
         def work() -> dict[str, Any]:
-            escalation_id, group, level, round_ = body["actions"][0]["value"].split(":")
-            deps.paging.confirm_group(int(escalation_id), group, level=int(level), round=int(round_),
-                                      by=body["user"]["id"])
-            return dict(reply(deps.texts.mrkdwn(PAGE, "confirmed_group", group=group)), replace_original=True)
+            parts = body["actions"][0]["value"].split(":")   # escalation:level:round (or :group: in the middle)
+            escalation_id, level, round_ = parts[0], parts[-2], parts[-1]
+            deps.paging.confirm_group(int(escalation_id), level=int(level), round=int(round_), by=body["user"]["id"])
+            return dict(reply(deps.texts.mrkdwn(PAGE, "confirmed_group")), replace_original=True)
         await act_then_ack(deps, ack, body, "page_group_confirm", work)
 
     @app.action("page_resolve")

@@ -69,8 +69,10 @@ def page_message(ctx: RenderContext, escalation: Escalation, page: Page, next_at
 
 def confirm_group(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     t = ctx.texts
+    # what earlier versions recorded: one group, nobody else
+    data = {"people": 0, "already": 0, **data, "groups": data.get("groups") or [data.get("group")]}
     text = t.mrkdwn(PAGE, "confirm_group", **data)
-    value = f"{data['escalation']}:{data['group']}:{data['level']}:{data['round']}"
+    value = f"{data['escalation']}:{data['level']}:{data['round']}"
     return Rendered.of(text, [section(text), ActionsBlock(block_id="confirm_group", elements=[
         button(t.plain(PAGE, "confirm_group_button", **data), "page_group_confirm", value, "danger")])])
 

@@ -27,10 +27,13 @@ class PagingSurfaces:
         return SurfaceView(channel, rendered=page_message(self.ctx, escalation, page, timer.due_at if timer else None))
 
     async def expand_group(self, effect: Effect) -> dict:
-        """The ``paging.expand_group`` effect: Slack says who is in the group, the domain pages them."""
+        """The ``paging.expand_group`` effect: Slack says who is in the level's groups, the domain pages
+        them (or asks first: it counts them all together). ``group``: the one group earlier versions recorded."""
         payload = effect.payload
-        members = await self.directory.group_members(payload["group"])
-        paged = self.paging.page_group_members(int(payload["escalation"]), payload["group"], sorted(members),
+        groups = payload.get("groups") or [payload["group"]]
+        fresh = bool(payload.get("confirmed"))   # confirmed: read afresh, the count asked about may be old
+        members = {group: sorted(await self.directory.group_members(group, fresh=fresh)) for group in groups}
+        paged = self.paging.page_group_members(int(payload["escalation"]), members,
                                                level=int(payload["level"]), round=int(payload["round"]),
                                                by=payload.get("by"), confirmed=bool(payload.get("confirmed")))
-        return {"members": len(members), "paged": paged}
+        return {"members": sum(len(m) for m in members.values()), "paged": paged}
