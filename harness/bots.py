@@ -54,19 +54,21 @@ class BotProcess:
 
     def __init__(self, sandbox: Sandbox, tmp_path: Path, config_text: str = "",
                  open_files: tuple[int, int] | None = None, python: list[str] | None = None,
-                 env: dict[str, str] | None = None) -> None:
+                 env: dict[str, str] | None = None, database: str | None = None, name: str = "bot") -> None:
+        """``database``: WARROOM_DB (a SQLite path or a postgresql:// URL; default a SQLite file in
+        ``tmp_path``). ``name`` tells replicas sharing ``tmp_path`` apart (their config and log)."""
         import sys
 
         self.sandbox = sandbox
         self.extra_env = env or {}
         self.open_files = open_files      # (soft, hard) RLIMIT_NOFILE to start it with, as systemd would
         self.python = python or [sys.executable]  # how to start Python: under a launcher, for instance
-        self.db_path = str(tmp_path / "warroom.db")
-        self.config_path = tmp_path / "warroom.yml"
+        self.db_path = database or str(tmp_path / "warroom.db")
+        self.config_path = tmp_path / ("warroom.yml" if name == "bot" else f"warroom-{name}.yml")
         raw = (yaml.safe_load(config_text) if config_text.strip() else None) or {}
         raw.setdefault("http", {"listen": FREE_PORT})
         self.config_path.write_text(yaml.safe_dump(raw))
-        self.log_path = tmp_path / "bot.log"
+        self.log_path = tmp_path / f"{name}.log"
         self.process = None
 
     def env(self) -> dict[str, str]:
@@ -101,9 +103,18 @@ class BotProcess:
     def kill9(self) -> None:
         import signal
 
+        before = self.sandbox.connections
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
-        self.sandbox.wait_for(lambda: self.sandbox.connections == 0, timeout=10, message="socket still open")
+        self.sandbox.wait_for(lambda: self.sandbox.connections < before, timeout=10, message="socket still open")
+
+    @property
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def query(self, sql: str, params: tuple = ()) -> list[tuple]:
+        """Rows from its database, read from the outside as an operator would."""
+        return query(self.db_path, sql, params)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -115,3 +126,19 @@ class BotProcess:
 
     def log(self) -> str:
         return self.log_path.read_text()
+
+
+def query(database: str, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows from a warroom database, either engine, on a connection of its own (``?`` placeholders)."""
+    if database.startswith(("postgresql://", "postgres://")):
+        import psycopg
+
+        with psycopg.connect(database, autocommit=True) as conn:
+            return [tuple(r) for r in conn.execute(sql.replace("?", "%s"), params or None).fetchall()]
+    import sqlite3
+
+    conn = sqlite3.connect(database)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

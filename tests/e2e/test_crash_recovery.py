@@ -1,11 +1,9 @@
 """kill -9 at any point, then restart: what was acked is never lost, what was recorded is
 finished exactly once (no second channel, no doubled post or pin), and pulses resume."""
 
-import sqlite3
-
 import pytest
 
-from harness.bots import BotProcess
+from harness.bots import BotProcess, query
 from tests.e2e.helpers import pinned, texts
 
 FAST_PULSES = """
@@ -16,8 +14,8 @@ severities:
 
 
 @pytest.fixture
-def process(sandbox, tmp_path):
-    bot = BotProcess(sandbox, tmp_path, FAST_PULSES)
+def process(sandbox, tmp_path, database_url):
+    bot = BotProcess(sandbox, tmp_path, FAST_PULSES, database=database_url)
     yield bot
     bot.stop()
 
@@ -30,16 +28,14 @@ def incident_channels(sandbox):
     return [c for c in sandbox.channels() if c["name"].startswith("incident-")]
 
 
-def nothing_pending(db_path) -> bool:
+def nothing_pending(database) -> bool:
     """Everything the bot recorded has been done: from here on it has nothing left that could post."""
-    conn = sqlite3.connect(db_path)
-    try:
-        return conn.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0] == 0
-    finally:
-        conn.close()
+    return query(database, "SELECT count(*) FROM outbox WHERE state = 'pending'") == [(0,)]
 
 
 def assert_incident_complete_once(sandbox, title, db_path):
+    # on PostgreSQL a restarted replica is a new one: it sends once the dead one's lease ran out (<= 15 s)
+    sandbox.wait_for(lambda: incident_channels(sandbox), timeout=30, message="no incident channel")
     channels = incident_channels(sandbox)
     assert len(channels) == 1, [c["name"] for c in channels]
     channel = channels[0]
@@ -84,7 +80,7 @@ def test_pulses_resume_after_a_kill(sandbox, process, tmp_path):
     sandbox.as_user("alice").command("/incident", "declare Pulse survives sev1", channel="general").ack
     sandbox.wait_for(lambda: incident_channels(sandbox), timeout=10)
     process.kill9()
-    due = sqlite3.connect(process.db_path).execute("SELECT count(*) FROM timers WHERE kind = 'pulse'").fetchone()
+    [due] = process.query("SELECT count(*) FROM timers WHERE kind = 'pulse'")
     assert due == (1,), "the pulse's due time is in the database"
     process.start()
     channel = incident_channels(sandbox)[0]
@@ -92,14 +88,22 @@ def test_pulses_resume_after_a_kill(sandbox, process, tmp_path):
                      timeout=15, message="no pulse after restart")
 
 
-def test_a_second_bot_on_the_same_database_is_refused(sandbox, process):
+def test_a_second_bot_on_one_sqlite_file_is_refused_and_on_postgresql_is_a_replica(sandbox, process, engine, tmp_path):
     process.start()
-    second = BotProcess(sandbox, process.config_path.parent)
-    second.db_path = process.db_path
-    import subprocess
-    import sys
+    second = BotProcess(sandbox, tmp_path, FAST_PULSES, database=process.db_path, name="second")
+    if engine == "sqlite":
+        import subprocess
+        import sys
 
-    done = subprocess.run([sys.executable, "-m", "bot.cli", "run"], env=second.env(), capture_output=True,
-                          text=True, timeout=30)
-    assert done.returncode == 2
-    assert "another warroom" in done.stderr and "already running" in done.stderr
+        done = subprocess.run([sys.executable, "-m", "bot.cli", "run"], env=second.env(), capture_output=True,
+                              text=True, timeout=30)
+        assert done.returncode == 2
+        assert "another warroom" in done.stderr and "already running" in done.stderr
+        return
+    try:
+        second.start()
+        assert sandbox.connections == 2 and len(sandbox.links) == 2
+        sandbox.as_user("alice").command("/incident", "declare Two replicas one record sev2", channel="general").ack
+        assert_incident_complete_once(sandbox, "Two replicas one record", process.db_path)
+    finally:
+        second.stop()
