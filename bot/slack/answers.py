@@ -19,6 +19,8 @@ from bot.errors import UserError
 from bot.logs import get_logger
 from bot.slack.blocks import Rendered
 from bot.slack.deps import Deps
+from bot.slack.messaging import send_to_response_url
+from storage.errors import StorageUnavailable
 
 log = get_logger("warroom.listeners")
 
@@ -42,9 +44,54 @@ def error_reply(deps: Deps, exc: Exception, where: str) -> Answer:
     """Known problems say what was wrong and how to do it right; bugs get a reference to find the log."""
     if isinstance(exc, UserError):
         return reply(error_text(deps, exc))
+    if isinstance(exc, StorageUnavailable):
+        return reply(unrecorded_text(deps, exc, where))
     reference = secrets.token_hex(4)
     log.error("listener.crashed", exc_info=exc, where=where, reference=reference)
     return reply(deps.texts.mrkdwn("incident/replies", "crashed", reference=reference))
+
+
+def unrecorded_text(deps: Deps, exc: StorageUnavailable, where: str) -> str:
+    """The database did not take the change (PostgreSQL restarting, a locked or full disk): nothing was
+    recorded, and the person is told to try again rather than left with a timeout."""
+    log.warning("listener.not_recorded", where=where, reason=str(exc))
+    return deps.texts.mrkdwn("errors", "not_recorded")
+
+
+async def tell_now(deps: Deps, to: ReplyTo, answer: Answer) -> None:
+    """Answer straight away, not through the outbox: for when the database is what failed."""
+    try:
+        if to.response_url and await send_to_response_url(to.response_url, answer) == 200:
+            return
+        if to.channel:
+            await deps.api.call("chat.postEphemeral", json=True, channel=to.channel, user=to.user,
+                                text=answer["text"], **({"blocks": answer["blocks"]} if answer.get("blocks") else {}))
+    except Exception as exc:  # Slack unreachable too: the person saw no confirmation, and nothing was recorded
+        log.warning("listener.not_told", reason=f"{type(exc).__name__}: {exc}")
+
+
+async def answer_failed_click(deps: Deps, ack, to: ReplyTo, exc: Exception, where: str) -> None:
+    """A click whose work failed: the person hears why after the ack (through the outbox, or at once
+    when the database is what failed)."""
+    answer = error_reply(deps, exc, where)
+    if isinstance(exc, StorageUnavailable):
+        await ack()
+        await tell_now(deps, to, answer)
+        return
+    answer_later(deps, to, answer)
+    await ack()
+
+
+async def answer_failed_form(deps: Deps, ack, to: ReplyTo, exc: Exception, *, field: str, where: str) -> None:
+    """A form whose work failed. A refusal shows under its field; when nothing could be recorded the
+    form stays open saying so, so what was typed is not lost; a crash closes it and says so."""
+    if isinstance(exc, UserError):
+        await ack(response_action="errors", errors={exc.field or field: error_text(deps, exc)})
+    elif isinstance(exc, StorageUnavailable):
+        await ack(response_action="errors", errors={field: unrecorded_text(deps, exc, where)})
+    else:
+        answer_later(deps, to, error_reply(deps, exc, where))
+        await ack()
 
 
 def channel_of(body: dict[str, Any]) -> str | None:
@@ -87,7 +134,8 @@ async def act_then_ack(deps: Deps, ack, body: dict[str, Any], where: str,
             if answer:
                 answer_later(deps, to, answer)
     except Exception as exc:
-        answer_later(deps, to, error_reply(deps, exc, where))
+        await answer_failed_click(deps, ack, to, exc, where)
+        return
     await ack()
 
 

@@ -84,19 +84,24 @@ class Messaging:
         return {"via": "dm", "ts": ts}
 
     async def _respond(self, url: str, rendered: Rendered, replace_original: bool) -> bool:
-        client = AsyncWebhookClient(url)
         body: dict[str, Any] = {"text": rendered.text, "response_type": "ephemeral"}
         if rendered.blocks:
             body["blocks"] = rendered.blocks
         if replace_original:
             body["replace_original"] = True
         try:
-            response = await client.send_dict(body)
+            status = await send_to_response_url(url, body)
         except Exception as exc:  # network trouble: the runner retries the whole reply
             raise RetryLater(f"response_url: {type(exc).__name__}") from None
-        if response.status_code == 200:
+        if status == 200:
             return True
-        if response.status_code >= 500 or response.status_code == 429:
-            raise RetryLater(f"response_url: HTTP {response.status_code}")
-        log.info("reply.response_url_refused", status=response.status_code)  # expired or used up: fall back
+        if status >= 500 or status == 429:
+            raise RetryLater(f"response_url: HTTP {status}")
+        log.info("reply.response_url_refused", status=status)  # expired or used up: fall back
         return False
+
+
+async def send_to_response_url(url: str, body: dict[str, Any]) -> int:
+    """POST an answer to a command's or a click's response_url; the HTTP status Slack gave."""
+    response = await AsyncWebhookClient(url).send_dict(body)
+    return response.status_code

@@ -6,15 +6,14 @@ from typing import Any
 
 from bot.alerts.model import AlertEvent
 from bot.alerts.service import AlertService
-from bot.errors import UserError
 from bot.slack import parsing
 from bot.slack.alerts.forms import raise_modal
 from bot.slack.answers import (
     act_then_ack,
+    answer_failed_form,
     answer_later,
     channel_of,
     error_reply,
-    error_text,
     open_form,
     reply,
     reply_to_form,
@@ -37,6 +36,16 @@ def register(app, deps: Deps) -> None:
     def answer(block: str, **context: Any) -> dict[str, Any]:
         return reply(deps.texts.mrkdwn(REPLIES, block, **context))
 
+    def list_answer() -> dict[str, Any]:
+        open_alerts = deps.alerts.store.open_alerts(limit=LIST_LIMIT)
+        if not open_alerts:
+            return answer("list_empty")
+        lines = [deps.texts.mrkdwn(REPLIES, "list_item", alert=a) for a in open_alerts]
+        total = deps.alerts.store.count_open()
+        if total > len(open_alerts):
+            lines.append(deps.texts.mrkdwn(REPLIES, "list_more", count=total - len(open_alerts)))
+        return reply("\n".join([deps.texts.mrkdwn(REPLIES, "list_header"), *lines]))
+
     @app.command("/il-alert")
     async def il_alert(ack, body) -> None:
         user, text = body["user_id"], parsing.typed(body.get("text")).lower()
@@ -44,15 +53,10 @@ def register(app, deps: Deps) -> None:
             await ack(**answer("help"))
             return
         if text == "list":
-            open_alerts = deps.alerts.store.open_alerts(limit=LIST_LIMIT)
-            if not open_alerts:
-                await ack(**answer("list_empty"))
-                return
-            lines = [deps.texts.mrkdwn(REPLIES, "list_item", alert=a) for a in open_alerts]
-            total = deps.alerts.store.count_open()
-            if total > len(open_alerts):
-                lines.append(deps.texts.mrkdwn(REPLIES, "list_more", count=total - len(open_alerts)))
-            await ack(**reply("\n".join([deps.texts.mrkdwn(REPLIES, "list_header"), *lines])))
+            try:
+                await ack(**list_answer())
+            except Exception as exc:
+                await ack(**error_reply(deps, exc, "/il-alert list"))
             return
         try:
             options = deps.alerts.raise_options(user, body.get("channel_id", ""), body.get("channel_name", ""))
@@ -80,11 +84,9 @@ def register(app, deps: Deps) -> None:
                     priority=options.priority_fixed or form.get("priority") or "high",
                     allowed_policies=options.policies)
                 answer_later(deps, to, answer("raised", alert=result.alert))
-        except UserError as exc:
-            await ack(response_action="errors", errors={exc.field or "summary": error_text(deps, exc)})
+        except Exception as exc:
+            await answer_failed_form(deps, ack, to, exc, field="summary", where="alert_raise")
             return
-        except Exception as exc:  # never leave a form hanging: close it and say what happened
-            answer_later(deps, to, error_reply(deps, exc, "alert_raise"))
         await ack()
 
     @app.action("alert_ack")

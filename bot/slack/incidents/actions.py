@@ -12,9 +12,8 @@ from bot.logs import get_logger
 from bot.slack import parsing
 from bot.slack.answers import (
     act_then_ack,
-    answer_later,
+    answer_failed_click,
     channel_of,
-    error_reply,
     open_form,
     reply,
     reply_to_of,
@@ -80,8 +79,7 @@ def register(app, deps: Deps) -> None:
                 deps.incidents.require_commander_or_manager(incident, actor, COMMANDER_FORMS[action["action_id"]])
             view = OPENERS[action["action_id"]](deps, incident, _where(body))
         except Exception as exc:
-            answer_later(deps, reply_to_of(body), error_reply(deps, exc, action["action_id"]))
-            await ack()
+            await answer_failed_click(deps, ack, reply_to_of(body), exc, action["action_id"])
             return
         await ack()
         await open_form(deps, body, view, where=action["action_id"])

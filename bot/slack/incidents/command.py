@@ -56,13 +56,14 @@ Handler = Callable[[Deps, CommandRequest, str], Result]
 def register(app, deps: Deps) -> None:
     @app.command("/incident")
     async def incident_command(ack, body) -> None:
-        request = CommandRequest(
-            user=body["user_id"], channel=body["channel_id"], text=parsing.typed(body.get("text")),
-            response_url=body.get("response_url"), trigger_id=body.get("trigger_id", ""),
-            incident=deps.incidents.in_channel(body.get("channel_id")),
-        )
-        word, rest = parsing.split_subcommand(request.text)
+        text = parsing.typed(body.get("text"))
+        word, rest = parsing.split_subcommand(text)
         try:
+            request = CommandRequest(
+                user=body["user_id"], channel=body["channel_id"], text=text,
+                response_url=body.get("response_url"), trigger_id=body.get("trigger_id", ""),
+                incident=deps.incidents.in_channel(body.get("channel_id")),
+            )
             result = route(deps, request, word, rest)
         except Exception as exc:  # every failure becomes an answer, never a silent timeout
             await ack(**error_reply(deps, exc, f"/incident {word}"))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from bot.errors import UserError
 from bot.incidents.model import DeclareRequest
 from bot.slack import parsing
-from bot.slack.answers import answer_later, error_reply, error_text, reply_to_form
+from bot.slack.answers import answer_failed_form, reply_to_form
 from bot.slack.deps import Deps
 from bot.slack.forms import read_metadata, values
 from kernel.incidents import Status
@@ -17,7 +16,8 @@ FormHandler = Callable[[dict[str, Any], dict[str, Any], str], None]
 
 def submission(app, deps: Deps, callback_id: str, default_field: str):
     """Register ``handler(values, metadata, user)`` for a modal: a refusal shows under its field, a
-    crash closes the form and says so; what the handler records commits before the ack."""
+    crash closes the form and says so (see :func:`answer_failed_form`); what the handler records
+    commits before the ack."""
     def decorate(handler: FormHandler) -> FormHandler:
         @app.view(callback_id)
         async def listener(ack, body, view) -> None:
@@ -26,12 +26,9 @@ def submission(app, deps: Deps, callback_id: str, default_field: str):
             try:
                 with deps.work():
                     handler(values(view), metadata, user)
-            except UserError as exc:  # FormError too: the field it names gets the message
-                await ack(response_action="errors", errors={exc.field or default_field: error_text(deps, exc)})
-                return
-            except Exception as exc:
-                answer_later(deps, reply_to_form(user, metadata), error_reply(deps, exc, callback_id))
-                await ack()
+            except Exception as exc:  # a FormError names its field
+                await answer_failed_form(deps, ack, reply_to_form(user, metadata), exc, field=default_field,
+                                         where=callback_id)
                 return
             await ack()
         return handler

@@ -6,9 +6,9 @@ from typing import Any
 
 from bot.slack.answers import (
     act_then_ack,
+    answer_failed_form,
     answer_later,
     channel_of,
-    error_reply,
     open_form,
     reply,
     reply_to_form,
@@ -48,8 +48,9 @@ def register(app, deps: Deps) -> None:
                 answer = acknowledge(int(metadata["escalation"]), user, values(view).get("note") or None)
                 if answer:
                     answer_later(deps, to, answer)
-        except Exception as exc:  # the form closes either way; the person hears what happened
-            answer_later(deps, to, error_reply(deps, exc, "page_ack_note"))
+        except Exception as exc:
+            await answer_failed_form(deps, ack, to, exc, field="note", where="page_ack_note")
+            return
         await ack()
 
     @app.action("page_escalate")

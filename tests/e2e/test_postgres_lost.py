@@ -1,0 +1,95 @@
+"""PostgreSQL lost under a running replica (a restart, a failover): what could not be recorded is not
+acked as done and the person is told so in Slack; the replica reconnects by itself and nothing that
+was acked is lost.
+
+The server is shared by the whole test run, so it is never restarted for real: the replica reaches it
+through a TCP proxy whose ``cut()`` closes every connection at once (the server rolls back what was in
+flight, exactly as on a restart) and turns new ones away until ``restore()``.
+"""
+
+from __future__ import annotations
+
+import time
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+
+from harness.bots import BotProcess
+from harness.tcp_proxy import TcpProxy
+from tests.e2e.helpers import pinned
+
+NOT_RECORDED = "warroom cannot record this right now"
+
+
+@pytest.fixture
+def database(postgres):
+    url = postgres.new_schema()
+    yield url
+    postgres.drop_schema(url)
+
+
+@pytest.fixture
+def proxy(database):
+    parts = urlsplit(database)
+    through = TcpProxy(parts.hostname or "127.0.0.1", parts.port or 5432)
+    yield through
+    through.stop()
+
+
+def via(proxy: TcpProxy, url: str) -> str:
+    parts = urlsplit(url)
+    auth = parts.netloc.rsplit("@", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{auth}@127.0.0.1:{proxy.port}"))
+
+
+@pytest.fixture
+def replica(sandbox, tmp_path, database, proxy):
+    bot = BotProcess(sandbox, tmp_path, database=via(proxy, database))
+    yield bot.start()
+    bot.stop()
+
+
+def titles(replica) -> list[str]:
+    return [r[0] for r in replica.query("SELECT title FROM incidents ORDER BY id")]
+
+
+def incident_channels(sandbox) -> list[dict]:
+    return [c for c in sandbox.channels() if c["name"].startswith("incident-")]
+
+
+def test_while_the_database_is_gone_people_are_told_and_nothing_acked_is_lost(sandbox, replica, proxy, database):
+    alice = sandbox.as_user("alice")
+    assert alice.command("/incident", "declare Before the cut sev2", channel="general").ack is not None
+    sandbox.wait_for(lambda: incident_channels(sandbox), timeout=30, message="first incident never made")
+    first = incident_channels(sandbox)[0]
+    sandbox.wait_for(lambda: pinned(sandbox, first["id"]), timeout=30, message="status never pinned")
+    alice.command("/incident", "declare", channel="general")   # a form opened before the cut...
+    sandbox.wait_for(alice.view, timeout=10, message="declare form never opened")
+
+    proxy.cut()
+    # ...is submitted while the database is gone: it stays open, saying so, and what was typed is kept
+    submitted = alice.submit_view({"title": "Typed during the cut", "severity": "sev2"})
+    assert NOT_RECORDED in (submitted.errors or {}).get("title", ""), submitted.errors
+    assert alice.view() is not None
+    # a slash command is answered at once with why, instead of timing out
+    typed = alice.command("/incident", "declare Lost in the cut sev2", channel="general")
+    assert NOT_RECORDED in typed.ack["text"], typed.ack
+    # a click is acked (Slack never resends one) and the person hears why
+    clicked = alice.click("Post update", message=pinned(sandbox, first["id"])[0])
+    assert clicked.ack == {}
+    clicked.wait_reply(NOT_RECORDED, timeout=15)
+
+    proxy.restore()   # the database is back: the replica reconnects by itself on its next transaction
+    deadline = time.monotonic() + 30
+    while True:
+        again = alice.submit_view({"title": "Typed during the cut", "severity": "sev2"})
+        if again.ack == {}:
+            break
+        assert time.monotonic() < deadline, again.errors
+        time.sleep(0.5)
+    assert alice.command("/incident", "declare After the cut sev2", channel="general").ack is not None
+    sandbox.wait_for(lambda: len(incident_channels(sandbox)) == 3, timeout=30, message="not every incident made")
+    assert titles(replica) == ["Before the cut", "Typed during the cut", "After the cut"]
+    assert sorted(c["name"] for c in incident_channels(sandbox)) == sorted(
+        f"incident-{time.strftime('%Y-%m-%d', time.gmtime())}-{slug}"
+        for slug in ("before-the-cut", "typed-during-the-cut", "after-the-cut"))
