@@ -136,6 +136,9 @@ class Warroom:
             self.db.close()  # releases the instance lock
         log.info("warroom.stopped")
 
+    async def _slack_connected(self) -> bool:
+        return self.handler is not None and await self.handler.client.is_connected()
+
     # wiring ------------------------------------------------------------------------------------
     def _build(self) -> None:
         config, clock, db = self.config, self.clock, self.db
@@ -144,7 +147,8 @@ class Warroom:
         self.work, self.outbox, self.effects = domain.work, domain.outbox, domain.effects
         self.incidents, self.record, self.paging = domain.incidents, domain.record, domain.paging
         self.alerts, self.oncall = domain.alerts, domain.oncall
-        self.webhooks = WebhookServer(config, self.alerts)
+        self.webhooks = WebhookServer(config, self.alerts,
+                                      slack_connected=self._slack_connected if self.options.connect_socket else None)
         self.texts = Texts(config.templates, config.timezone)
 
         self.api = SlackApi(self.client, RateLimiter(scale=self.options.rate_limit_scale))

@@ -71,8 +71,12 @@ class _Refused(Exception):
 
 class WebhookServer:
     def __init__(self, config: Config, alerts: AlertService, environ: Mapping[str, str] = os.environ,
-                 connections: ConnectionLimits = ConnectionLimits()) -> None:
+                 connections: ConnectionLimits = ConnectionLimits(),
+                 slack_connected: Callable[[], Awaitable[bool]] | None = None) -> None:
+        """``slack_connected``: whether this replica's Socket Mode link is up (None: not asked, for an
+        intake run without Slack)."""
         self.config = config
+        self.slack_connected = slack_connected
         self.connections = connections
         self.alerts = alerts
         self.environ = environ
@@ -248,9 +252,16 @@ class WebhookServer:
 
     # GET /healthz ------------------------------------------------------------------------------
     async def _healthz(self, request: web.Request) -> web.Response:
-        if self.health.writable():
+        """This replica's health, for a load balancer or systemd: it records (the database takes
+        writes) and it hears Slack (its Socket Mode link is up)."""
+        problems = []
+        if not self.health.writable():
+            problems.append("the database cannot take writes")
+        if self.slack_connected is not None and not await self.slack_connected():
+            problems.append("not connected to Slack (Socket Mode)")
+        if not problems:
             return web.json_response({"ok": True})
-        return web.json_response({"ok": False, "error": "the database cannot take writes"}, status=503)
+        return web.json_response({"ok": False, "error": "; ".join(problems)}, status=503)
 
 
 def _identity_only(request: web.Request) -> None:

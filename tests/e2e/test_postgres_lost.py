@@ -93,3 +93,30 @@ def test_while_the_database_is_gone_people_are_told_and_nothing_acked_is_lost(sa
     assert sorted(c["name"] for c in incident_channels(sandbox)) == sorted(
         f"incident-{time.strftime('%Y-%m-%d', time.gmtime())}-{slug}"
         for slug in ("before-the-cut", "typed-during-the-cut", "after-the-cut"))
+
+
+def health(replica) -> tuple[int, dict]:
+    import json
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{replica.webhook_port()}/healthz", timeout=5) as answer:
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read())
+
+
+def test_healthz_says_what_this_replica_lacks(sandbox, replica, proxy):
+    assert health(replica) == (200, {"ok": True})
+    proxy.cut()
+    sandbox.wait_for(lambda: health(replica) == (503, {"ok": False, "error": "the database cannot take writes"}),
+                     timeout=15, message="healthz never saw the database go")
+    proxy.restore()
+    sandbox.wait_for(lambda: health(replica) == (200, {"ok": True}), timeout=15, message="healthz never recovered")
+    sandbox.settings.max_links = 0          # Slack turns its reconnects away (too_many_websockets)
+    sandbox.faults.drop_connections()
+    sandbox.wait_for(lambda: health(replica) == (503, {"ok": False, "error": "not connected to Slack (Socket Mode)"}),
+                     timeout=15, message="healthz never saw Slack go")
+    sandbox.settings.max_links = 10
+    sandbox.wait_for(lambda: health(replica) == (200, {"ok": True}), timeout=30, message="never reconnected to Slack")
