@@ -45,3 +45,4 @@ def test_the_readme_says_what_healthz_answers():
     the server sends it)."""
     text = " ".join((ROOT / "README.md").read_text().split())
     assert '503 `{"ok": false, "error": "the database cannot take writes"}`' in text
+    assert '`"not connected to Slack (Socket Mode)"`' in text   # tests/e2e/test_postgres_lost.py
