@@ -1,7 +1,7 @@
 """``warroom db ACTION``: work on warroom's database from the command line.
 
 Each action is one ``add_<action>`` function that registers its parser with ``set_defaults(run=...)``;
-a new action (``warroom db copy`` for PostgreSQL) is one more such function listed in ``ACTIONS``.
+a new action is one more such function listed in ``ACTIONS``.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ Actions = argparse._SubParsersAction  # what add_subparsers() returns
 
 
 def add_db_commands(commands: Actions) -> None:
-    db = commands.add_parser("db", help="back up warroom's database",
+    db = commands.add_parser("db", help="back up warroom's database, or move it to PostgreSQL",
                              description="Work on warroom's database (WARROOM_DB).")
     db.set_defaults(db_parser=db)
     actions = db.add_subparsers(dest="db_action", metavar="ACTION")
@@ -83,4 +83,45 @@ def _size(size_bytes: int) -> str:
     return f"{size:.1f} {unit}"
 
 
-ACTIONS: tuple[Callable[..., None], ...] = (add_backup,)
+# copy ------------------------------------------------------------------------------------------
+
+def add_copy(actions: Actions) -> None:
+    copy = actions.add_parser(
+        "copy", help="copy a SQLite database into an empty PostgreSQL database (warroom stopped)",
+        description="Copy everything in the SQLite database SQLITE_PATH into the empty PostgreSQL database "
+                    "POSTGRES_URL, in one transaction: stop warroom first. The SQLite file is only read; "
+                    "the target is brought to the latest schema and must have no rows in warroom's tables. "
+                    "Then set WARROOM_DB to POSTGRES_URL and start warroom.")
+    copy.add_argument("source", metavar="SQLITE_PATH", help="the SQLite database warroom ran on")
+    copy.add_argument("target", metavar="POSTGRES_URL", help="postgresql://user[:password]@host[:port]/database")
+    copy.set_defaults(run=run_copy)
+
+
+def run_copy(args: argparse.Namespace) -> int:
+    from bot.cli import EXIT_FAILED, EXIT_OK, fail
+    from storage.copy import CopyFailed, CopyRefused, copy_sqlite_to_postgres
+
+    try:
+        result = copy_sqlite_to_postgres(args.source, args.target)
+    except CopyRefused as exc:
+        return fail(str(exc))
+    except CopyFailed as exc:
+        fail(str(exc))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        fail("interrupted; the copy was rolled back, nothing was copied")
+        return EXIT_FAILED
+    migrated = (f", migrated from schema version {result.migrated_from} on a temporary copy (the file was not "
+                "changed)" if result.migrated_from else "")
+    print(f"copied {result.source} to {result.target}: {len(result.rows)} tables, {sum(result.rows.values()):,} "
+          f"rows, schema version {result.schema_version}{migrated}, {result.seconds:.1f} s")
+    filled = [f"{table} {rows:,}" for table, rows in result.rows.items() if rows]
+    empty = len(result.rows) - len(filled)
+    print("  " + ", ".join(filled + ([f"{empty} empty"] if empty else [])))
+    password = " (with its password)" if "***" in result.target else ""
+    print(f"next: set WARROOM_DB={result.target}{password} and start warroom; keep {result.source} "
+          "as the backup, warroom no longer writes to it")
+    return EXIT_OK
+
+
+ACTIONS: tuple[Callable[..., None], ...] = (add_backup, add_copy)

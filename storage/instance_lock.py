@@ -14,6 +14,14 @@ import os
 from storage.errors import StorageError
 
 
+class InstanceLocked(StorageError):
+    """Another process holds the lock: a warroom is running with this database."""
+
+    def __init__(self, message: str, owner: str) -> None:
+        super().__init__(message)
+        self.owner = owner  # its pid, as it wrote it into the lock file
+
+
 class InstanceLock:
     def __init__(self, db_path: str) -> None:
         self.path = f"{db_path}.lock"
@@ -31,8 +39,8 @@ class InstanceLock:
             except BlockingIOError:
                 owner = os.read(fd, 32).decode(errors="replace").strip() or "unknown"
                 os.close(fd)
-                raise StorageError(f"another warroom (pid {owner}) is already running with database "
-                                   f"{self.path[:-5]}; stop it first") from None
+                raise InstanceLocked(f"another warroom (pid {owner}) is already running with database "
+                                     f"{self.path[:-5]}; stop it first", owner) from None
             if self._still_the_file(fd):
                 break
             os.close(fd)  # the holder removed the file as we opened it: lock the new one instead
