@@ -10,6 +10,8 @@ import sys
 import time
 from typing import Any
 
+from storage.postgres import shown as without_passwords
+
 _TOKEN = re.compile(r"\b(xox[abposre]|xapp)-[A-Za-z0-9-]+")
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{8,}")
 # A payload logged at DEBUG (Socket Mode envelopes), as JSON, as a Python dict or escaped inside a
@@ -27,6 +29,7 @@ def redact(text: str) -> str:
     text = _TOKEN.sub(lambda m: m.group(1) + "-[redacted]", text)
     text = _BEARER.sub(lambda m: m.group(1) + "[redacted]", text)
     text = _SECRET_FIELD.sub(lambda m: m.group(1) + "[redacted]", text)
+    text = without_passwords(text)   # a database URL or connection string quoted in a message
     return _HOOK_URL.sub(lambda m: m.group(1) + "/[redacted]", text)
 
 

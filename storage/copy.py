@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import graphlib
-import re
 import sqlite3
 import tempfile
 import time
@@ -33,7 +32,7 @@ from storage.db import open_database
 from storage.errors import StorageError, StorageUnavailable
 from storage.instance_lock import InstanceLock, InstanceLocked
 from storage.migrations import LATEST_VERSION, apply_migrations
-from storage.postgres import PostgresDatabase, is_postgres_url
+from storage.postgres import PostgresDatabase, is_postgres_url, shown
 from storage.sqlite_backup import backup_sqlite
 
 BATCH_ROWS = 2000   # rows read from SQLite and handed to COPY at a time: memory stays flat on any size
@@ -44,8 +43,6 @@ SHOWN_TABLES = 3    # tables named when the target is not empty
 # triggers wrote with the source's rows.
 KEPT_BY_TRIGGERS = {"alert_source_open": "alerts"}
 
-_URL_PASSWORD = re.compile(r"(://[^:/@\s]+):[^@\s]*@")                                 # user:secret@host
-_PARAMETER_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)", re.I)  # ?password=secret
 ROLLED_BACK = "rolled back, nothing was copied"
 
 
@@ -68,11 +65,6 @@ class CopyResult:
     seconds: float
 
 
-def redact(text: str) -> str:
-    """``text`` with every password in a URL (``user:secret@``) or connection string (``password=``) hidden."""
-    return _PARAMETER_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1:***@", text))
-
-
 def copy_sqlite_to_postgres(source: str | Path, target_url: str, *, batch_rows: int = BATCH_ROWS) -> CopyResult:
     """Copy the warroom database in the SQLite file ``source`` into the empty PostgreSQL database at
     ``target_url``. Raises :class:`CopyRefused` when nothing was written, :class:`CopyFailed` when the
@@ -92,12 +84,12 @@ def copy_sqlite_to_postgres(source: str | Path, target_url: str, *, batch_rows: 
         finally:
             lock.release()
     except StorageUnavailable as exc:
-        raise CopyFailed(redact(f"{exc}; {ROLLED_BACK}, try again")) from None
+        raise CopyFailed(shown(f"{exc}; {ROLLED_BACK}, try again")) from None
     except (CopyRefused, CopyFailed) as exc:
-        raise type(exc)(redact(str(exc))) from None
+        raise type(exc)(shown(str(exc))) from None
     except StorageError as exc:
-        raise CopyRefused(redact(str(exc))) from None
-    return CopyResult(str(source_path), redact(target_url), LATEST_VERSION,
+        raise CopyRefused(shown(str(exc))) from None
+    return CopyResult(str(source_path), shown(target_url), LATEST_VERSION,
                       version if version < LATEST_VERSION else None, rows, time.monotonic() - started)
 
 
@@ -307,4 +299,4 @@ def _first_line(exc: Exception) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-__all__ = ["BATCH_ROWS", "CopyFailed", "CopyRefused", "CopyResult", "copy_sqlite_to_postgres", "redact"]
+__all__ = ["BATCH_ROWS", "CopyFailed", "CopyRefused", "CopyResult", "copy_sqlite_to_postgres"]

@@ -402,7 +402,9 @@ def apply_migrations(db: "Database") -> list[int]:
 def _apply(db: "Database", postgres: bool) -> list[int]:
     create = ("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY NOT NULL, "
               "name TEXT NOT NULL, applied_at REAL NOT NULL)")
-    db.execute(create.replace("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY") if postgres else create)
+    if postgres:  # BIGINT, and a double: PostgreSQL's REAL is 4 bytes, minutes off for epoch seconds
+        create = create.replace("INTEGER PRIMARY KEY", "BIGINT PRIMARY KEY").replace("REAL", "DOUBLE PRECISION")
+    db.execute(create)
     current = int(db.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations") or 0)
     if current > LATEST_VERSION:
         raise StorageError(

@@ -40,9 +40,14 @@ def is_postgres_url(target: str) -> bool:
     return target.startswith(("postgresql://", "postgres://"))
 
 
-def shown(url: str) -> str:
-    """The URL without its password, for messages and logs."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]+):[^@\s]*@")                                 # user:secret@host
+_PARAMETER_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|[^&\s]*)", re.I)  # ?password=secret
+
+
+def shown(text: str) -> str:
+    """``text`` (a URL, a connection string, a message that quotes one) with every password hidden,
+    for messages and logs."""
+    return _PARAMETER_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1:***@", text))
 
 
 def _to_psycopg(sql: str) -> str:

@@ -4,7 +4,7 @@ import sqlite3
 
 import pytest
 
-from storage.copy import redact
+from storage.postgres import shown as hidden
 from storage.copy_values import CONVERTERS, Unconvertible
 
 
@@ -18,7 +18,7 @@ from storage.copy_values import CONVERTERS, Unconvertible
     ("postgresql://warroom@db.internal/warroom", "postgresql://warroom@db.internal/warroom"),
 ])
 def test_passwords_are_hidden_wherever_a_url_or_connection_string_carries_one(text, shown):
-    assert redact(text) == shown
+    assert hidden(text) == shown
 
 
 POSTGRES_TYPE = {"INTEGER": "int8", "REAL": "float8", "TEXT": "text"}  # what postgres_ddl makes of each

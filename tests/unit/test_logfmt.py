@@ -29,3 +29,11 @@ def test_response_urls_and_verification_tokens_are_scrubbed_in_every_shape_a_pay
     for shape in shapes:
         scrubbed = redact(shape)
         assert "add954217c3231fa" not in scrubbed and "AbCdEf" not in scrubbed, scrubbed
+
+
+def test_a_database_password_quoted_in_a_log_line_is_hidden():
+    line = ("could not connect to postgresql://warroom:hunter2@db.internal/warroom; "
+            "retrying with host=db.internal password=hunter2 dbname=warroom")
+    scrubbed = redact(line)
+    assert "hunter2" not in scrubbed
+    assert "postgresql://warroom:***@db.internal/warroom" in scrubbed
