@@ -72,8 +72,8 @@ class TimerService:
 
     def _plan(self, delay: float) -> None:
         """Wake in ``delay`` seconds of real time (the one job is replaced, never added to)."""
-        if self.scheduler is None:
-            return
+        if self.scheduler is None or self._firing:
+            return  # a tick under way plans the next wake-up itself when it ends, from the database
         run_at = datetime.fromtimestamp(time.time() + max(0.0, delay), tz=timezone.utc)
         self.scheduler.add_job(self._tick, DateTrigger(run_date=run_at, timezone=timezone.utc), id=self.JOB,
                                replace_existing=True, misfire_grace_time=None, coalesce=True)
@@ -82,20 +82,19 @@ class TimerService:
         if self._firing:
             return
         self._firing = True
+        wait = IDLE_WAKE  # whatever fails below, the service wakes again
         try:
-            fired = await self._fire_due()
+            if await self._fire_due() >= BATCH:
+                wait = 0.0  # more are due: carry on after the loop had its turn
+            else:
+                next_due = self.store.next_due()
+                if next_due is not None:
+                    wait = min(IDLE_WAKE, next_due - self.clock.time())
         except StorageUnavailable as exc:
             log.warning("timers.database_unavailable", error=str(exc))
-            self._plan(IDLE_WAKE)
-            return
         finally:
             self._firing = False
-        if fired >= BATCH:
-            self._plan(0.0)  # more are due: carry on after the loop had its turn
-            return
-        next_due = self.store.next_due()
-        wait = IDLE_WAKE if next_due is None else min(IDLE_WAKE, next_due - self.clock.time())
-        self._plan(max(0.0, wait))
+            self._plan(max(0.0, wait))
 
     async def _fire_due(self) -> int:
         now = self.clock.time()
