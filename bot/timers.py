@@ -43,6 +43,7 @@ class TimerService:
         self.scheduler: AsyncIOScheduler | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._firing = False
+        self._ticking: asyncio.Task[None] | None = None
         self.fired = 0
 
     async def start(self) -> None:
@@ -75,8 +76,14 @@ class TimerService:
         if self.scheduler is None or self._firing:
             return  # a tick under way plans the next wake-up itself when it ends, from the database
         run_at = datetime.fromtimestamp(time.time() + max(0.0, delay), tz=timezone.utc)
-        self.scheduler.add_job(self._tick, DateTrigger(run_date=run_at, timezone=timezone.utc), id=self.JOB,
+        self.scheduler.add_job(self._start_tick, DateTrigger(run_date=run_at, timezone=timezone.utc), id=self.JOB,
                                replace_existing=True, misfire_grace_time=None, coalesce=True)
+
+    async def _start_tick(self) -> None:
+        """The job itself ends at once: a tick that plans its successor must not find the job still
+        running (APScheduler would skip that run and, for a one-off trigger, drop it)."""
+        if self._loop is not None:
+            self._ticking = self._loop.create_task(self._tick())  # held: the loop keeps only a weak reference
 
     async def _tick(self) -> None:
         if self._firing:

@@ -383,6 +383,12 @@ CREATE INDEX pages_by_group_newest ON pages(dm_group, id) WHERE dm_group IS NOT 
 DROP INDEX pages_by_group;
 """))
 
+MIGRATIONS.append(Migration(11, "the next timer found from indexes", """
+-- The timer service asks when the next timer falls due after every tick; the claimed ones (a batch
+-- being fired, or held by a replica that died) are few, and are read from this index alone.
+CREATE INDEX timers_claimed ON timers(lease_until) WHERE claimed_by IS NOT NULL;
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 
