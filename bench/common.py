@@ -89,8 +89,12 @@ def bench_databases(postgresql: bool) -> Iterator[Callable[[str], str]]:
         from harness.databases import PostgresForTests
         server = PostgresForTests()
 
+    made: list[str] = []
+
     def new(name: str) -> str:
-        return server.new_schema() if server is not None else os.path.join(folder.name, f"{name}.db")
+        """A fresh, empty database each time, whatever the name."""
+        made.append(name)
+        return server.new_schema() if server is not None else os.path.join(folder.name, f"{name}-{len(made)}.db")
     try:
         yield new
     finally:
