@@ -7,6 +7,7 @@ The bot runs exactly as the end-to-end tests run it (``EmbeddedBot`` on its own 
 
 from __future__ import annotations
 
+import contextlib
 import cProfile
 import json
 import os
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -72,6 +73,34 @@ class BenchBot(BotThread):
 
     def rss(self) -> dict[str, float]:
         return rss_mb()  # note: this process also holds the sandbox
+
+
+@contextlib.contextmanager
+def bench_databases(postgresql: bool) -> Iterator[Callable[[str], str]]:
+    """Where one bench run keeps its databases: ``new(name)`` gives a WARROOM_DB, a SQLite file in a
+    temporary folder or, with ``postgresql``, a fresh schema in a PostgreSQL database of this run's own
+    (``harness.databases.PostgresForTests``, as the tests make theirs on WARROOM_TEST_POSTGRES's server).
+    Everything is dropped afterwards."""
+    import tempfile
+
+    folder = tempfile.TemporaryDirectory()
+    server = None
+    if postgresql:
+        from harness.databases import PostgresForTests
+        server = PostgresForTests()
+
+    made: list[str] = []
+
+    def new(name: str) -> str:
+        """A fresh, empty database each time, whatever the name."""
+        made.append(name)
+        return server.new_schema() if server is not None else os.path.join(folder.name, f"{name}-{len(made)}.db")
+    try:
+        yield new
+    finally:
+        if server is not None:
+            server.drop_database()
+        folder.cleanup()
 
 
 def spawn_warroom(sandbox: Sandbox, db_path: str, config_path: str, log_path: str,

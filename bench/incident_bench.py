@@ -3,12 +3,14 @@
     python bench/incident_bench.py                # all five figures, about 1.5 minutes on 2 cores
     python bench/incident_bench.py --profile      # also cProfile the bot's loop during the ack rounds
     python bench/incident_bench.py --only ack,calls,ready,memory,startup
+    python bench/incident_bench.py --postgresql --only ack   # on PostgreSQL (a database of this run's own)
 
 A plain script, never a test. The bot is the unmodified ``Warroom`` on its own loop thread against the
 sandbox on 127.0.0.1, as the end-to-end tests run it; the ack figures are repeated with the same bot in a
 child process (``BotProcess``: no GIL shared with the sandbox), the memory figure uses only that child
 process, and the startup figure a real ``warroom run``. Figures go to stdout as tables and to
-``bench/results/incident_bench.json``.
+``bench/results/incident_bench.json`` (``incident_bench_postgresql.json`` with ``--postgresql``, where every
+database is a schema in a PostgreSQL database made for the run and dropped after it).
 
 1. ack latency of /incident declare and /incident status, 50 commands in flight (3 rounds)
 2. Web API calls per declare (cold, warm) and per status update, by method
@@ -22,7 +24,6 @@ from __future__ import annotations
 import argparse
 import pathlib
 import sys
-import tempfile
 import threading
 import time
 from typing import Any
@@ -32,6 +33,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from common import (  # noqa: E402
     BenchBot,
     BotProcess,
+    bench_databases,
     by_method,
     make_config,
     start_sandbox,
@@ -139,7 +141,7 @@ def one_at_a_time(sandbox, bot, count: int = 10) -> dict[str, Any]:
     return out
 
 
-def bench_ack(rounds: int, profile: bool) -> dict[str, Any]:
+def bench_ack(rounds: int, profile: bool, new_db) -> dict[str, Any]:
     out: dict[str, Any] = {"in_flight": IN_FLIGHT, "rate_limit_scale": FAST, "modes": {}}
     rows = []
     for mode in ("in-process", "own process"):
@@ -147,8 +149,7 @@ def bench_ack(rounds: int, profile: bool) -> dict[str, Any]:
         users = [f"user{n:03d}" for n in range(IN_FLIGHT)]
         for n, user in enumerate(users):
             sandbox.add_channel(f"room-{n:03d}", members=[sandbox.user(user)["id"], sandbox.user("alice")["id"]])
-        folder = tempfile.TemporaryDirectory()
-        db_path = f"{folder.name}/warroom.db"
+        db_path = new_db(f"ack-{mode.replace(' ', '-')}")
         # not about rate limits: fast pacing so each round's effects finish in seconds (the effect runner then
         # competes hardest with the listeners for the bot's loop, which makes these acks pessimistic)
         if mode == "in-process":
@@ -170,7 +171,6 @@ def bench_ack(rounds: int, profile: bool) -> dict[str, Any]:
         finally:
             bot.stop()
             sandbox.stop()
-            folder.cleanup()
         for name in ("declare", "status"):
             p50s = [r[name]["p50_ms"] for r in result["rounds"]]
             p99s = [r[name]["p99_ms"] for r in result["rounds"]]
@@ -194,10 +194,9 @@ def bench_ack(rounds: int, profile: bool) -> dict[str, Any]:
 
 
 # 2. Web API calls per declare and per status update -------------------------------------------------------
-def bench_calls() -> dict[str, Any]:
+def bench_calls(new_db) -> dict[str, Any]:
     sandbox = start_sandbox()
-    folder = tempfile.TemporaryDirectory()
-    bot = BenchBot(sandbox, make_config(), f"{folder.name}/warroom.db").start()  # production options
+    bot = BenchBot(sandbox, make_config(), new_db("calls")).start()  # production options
     out: dict[str, Any] = {}
     try:
         alice = sandbox.as_user("alice")
@@ -218,7 +217,6 @@ def bench_calls() -> dict[str, Any]:
     finally:
         bot.stop()
         sandbox.stop()
-        folder.cleanup()
     rows = [(label, r["web_api_calls"], r["response_url_posts"], ", ".join(f"{m} {n}" for m, n in r["by_method"].items()))
             for label, r in out.items()]
     table(f"2. Web API calls (production pacing; target: warm text declare <= {WARM_DECLARE_TARGET})",
@@ -278,13 +276,12 @@ def ready_time(sandbox, bot, text: str) -> dict[str, Any]:
             "waterfall_ms": waterfall}
 
 
-def bench_ready(runs: int) -> dict[str, Any]:
+def bench_ready(runs: int, new_db) -> dict[str, Any]:
     cold, warm = [], []
-    for _ in range(runs):
+    for run in range(runs):
         sandbox = start_sandbox()
-        folder = tempfile.TemporaryDirectory()
         # production pacing: a cold and a warm declare fit in every tier's burst, so nothing waits for a tier
-        bot = BenchBot(sandbox, make_config(), f"{folder.name}/warroom.db").start()
+        bot = BenchBot(sandbox, make_config(), new_db(f"ready-{run}")).start()
         try:
             sandbox.faults.latency(LATENCY)
             cold.append(ready_time(sandbox, bot, "declare Payments failing sev1"))
@@ -293,7 +290,6 @@ def bench_ready(runs: int) -> dict[str, Any]:
             sandbox.faults.clear()
             bot.stop()
             sandbox.stop()
-            folder.cleanup()
     out = {"latency_s": LATENCY, "runs": runs, "cold": cold, "warm": warm,
            "cold_median_round_trips": median([r["round_trips"] for r in cold]),
            "warm_median_round_trips": median([r["round_trips"] for r in warm]),
@@ -323,6 +319,9 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=3, help="warroom run starts to time (default 3)")
     parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated: " + ",".join(SECTIONS))
     parser.add_argument("--profile", action="store_true", help="cProfile the bot's loop during the ack rounds")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="on PostgreSQL: every database a schema in a database made on WARROOM_TEST_POSTGRES's "
+                             "server for this run, dropped after it")
     args = parser.parse_args()
     only = {s.strip() for s in args.only.split(",") if s.strip()}
     unknown = only - set(SECTIONS)
@@ -330,24 +329,29 @@ def main() -> None:
         parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
     setup_logging("ERROR")  # the bot's INFO lines would drown the tables; errors still show
     info = machine()
-    print(f"incident_bench: {info['cores']} cores, Python {info['python']}, load {info['loadavg_1m_at_start']}, "
+    engine = "postgresql" if args.postgresql else "sqlite"
+    info["engine"] = engine
+    print(f"incident_bench on {engine}: {info['cores']} cores, Python {info['python']}, "
+          f"load {info['loadavg_1m_at_start']}, "
           f"commit {info['commit']}" + (f" + uncommitted {', '.join(info['uncommitted_changes'])}"
                                         if info["uncommitted_changes"] else ""))
     began = time.perf_counter()
     results: dict[str, Any] = {"machine": info}
-    if "ack" in only:
-        results["ack_latency"] = bench_ack(max(1, args.rounds), args.profile)
-    if "calls" in only:
-        results["web_api_calls"] = bench_calls()
-    if "ready" in only:
-        results["time_to_ready"] = bench_ready(3)
-    if "memory" in only or "startup" in only:
-        results["memory"] = bench_memory_and_startup(max(1, args.incidents), max(1, args.starts), "startup" in only)
-        if "startup" in results["memory"]:
-            results["startup"] = results["memory"].pop("startup")
+    with bench_databases(args.postgresql) as new_db:
+        if "ack" in only:
+            results["ack_latency"] = bench_ack(max(1, args.rounds), args.profile, new_db)
+        if "calls" in only:
+            results["web_api_calls"] = bench_calls(new_db)
+        if "ready" in only:
+            results["time_to_ready"] = bench_ready(3, new_db)
+        if "memory" in only or "startup" in only:
+            results["memory"] = bench_memory_and_startup(max(1, args.incidents), max(1, args.starts),
+                                                         "startup" in only, new_db)
+            if "startup" in results["memory"]:
+                results["startup"] = results["memory"].pop("startup")
     results["wall_s"] = round(time.perf_counter() - began, 1)
     print(f"\nincident_bench took {results['wall_s']} s")
-    write_results("incident_bench", results)
+    write_results("incident_bench" if engine == "sqlite" else f"incident_bench_{engine}", results)
 
 
 if __name__ == "__main__":

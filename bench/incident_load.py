@@ -32,11 +32,12 @@ DECLARERS = 200
 
 
 # 4. memory with 1,000 open incidents, 5. startup on that database ---------------------------------------------
-def bench_memory_and_startup(count: int, starts: int, do_startup: bool) -> dict[str, Any]:
+def bench_memory_and_startup(count: int, starts: int, do_startup: bool, new_db) -> dict[str, Any]:
+    """``new_db(name)``: a WARROOM_DB for each database this needs (``common.bench_databases``)."""
     # 200 declarers: one person may declare five incidents a minute, and the fill takes well under one
     sandbox = start_sandbox(extra_users=DECLARERS)
     folder = tempfile.TemporaryDirectory()
-    db_path = f"{folder.name}/warroom.db"
+    db_path = new_db("incidents")
     out: dict[str, Any] = {"open_incidents": count}
     config_path = pathlib.Path(folder.name, "warroom.yml")
     config_path.write_text(f"http: {{listen: '{FREE_PORT}'}}\n")  # `warroom run` reads this file
@@ -72,7 +73,8 @@ def bench_memory_and_startup(count: int, starts: int, do_startup: bool) -> dict[
                   ("growth (MB)", out["growth_mb"]),
               ])
         if do_startup:
-            out["startup"] = bench_startup(sandbox, db_path, str(config_path), folder.name, starts, count)
+            out["startup"] = bench_startup(sandbox, db_path, str(config_path), folder.name, starts, count,
+                                           new_db("empty"))
     finally:
         sandbox.stop()
         folder.cleanup()
@@ -123,10 +125,10 @@ def import_time() -> float:
     return float(result.stdout.strip())
 
 
-def bench_startup(sandbox, db_path: str, config_path: str, folder: str, starts: int, count: int) -> dict[str, Any]:
+def bench_startup(sandbox, db_path: str, config_path: str, folder: str, starts: int, count: int,
+                  empty_db: str) -> dict[str, Any]:
     log_path = f"{folder}/bot.log"
     full = [start_once(sandbox, db_path, config_path, log_path) for _ in range(starts)]
-    empty_db = f"{folder}/empty.db"
     empty = start_once(sandbox, empty_db, config_path, log_path)
     imports = [import_time() for _ in range(3)]
     out = {"runs": full, "empty_database": empty, "imports_s": [round(x, 3) for x in imports],
