@@ -36,6 +36,7 @@ from bot.text import Texts
 from bot.timers import TimerService
 from storage.db import open_database
 from storage.leases import LeaseStore
+from storage.outbox import WORK_CHANNEL
 from storage.seen_events import SeenEvents
 from storage.surfaces import SurfaceStore
 
@@ -106,6 +107,8 @@ class Warroom:
         except Exception as exc:  # time zones then come from users.info as needed; not a reason to stay down
             log.warning("directory.people_not_loaded", reason=str(exc))
         await self.sender.start()
+        # another replica may record the work this one sends: hear of it at once, not at the next look
+        self._stop_listening = self.db.listen(WORK_CHANNEL, self._work_recorded_elsewhere)
         try:
             await self.webhooks.start()
         except WebhookServerError as exc:
@@ -128,6 +131,8 @@ class Warroom:
                 await self.handler.close_async()
             except Exception:  # already disconnected
                 pass
+        if getattr(self, "_stop_listening", None) is not None:
+            self._stop_listening()
         if hasattr(self, "webhooks"):
             await self.webhooks.stop()
         if hasattr(self, "sender"):
@@ -135,6 +140,12 @@ class Warroom:
         if hasattr(self, "db"):
             self.db.close()  # releases the instance lock
         log.info("warroom.stopped")
+
+    def _work_recorded_elsewhere(self) -> None:
+        """On the listening thread: wake the effect runner and the timers (they do nothing unless this
+        replica is the sender)."""
+        self.runner.kick()
+        self.timers.wake_threadsafe()
 
     async def _slack_connected(self) -> bool:
         return self.handler is not None and await self.handler.client.is_connected()

@@ -50,7 +50,7 @@ class TimerService:
         self._loop = asyncio.get_running_loop()
         self.scheduler = AsyncIOScheduler(event_loop=self._loop, timezone=timezone.utc)
         self.scheduler.start()
-        self.clock.on_change(self._wake_threadsafe)
+        self.clock.on_change(self.wake_threadsafe)
         self._plan(0.0)
 
     async def stop(self) -> None:
@@ -67,7 +67,7 @@ class TimerService:
         if self.store.take_changed() and self.scheduler is not None:
             self._plan(0.0)
 
-    def _wake_threadsafe(self) -> None:
+    def wake_threadsafe(self) -> None:
         if self._loop is not None and self.scheduler is not None:
             self._loop.call_soon_threadsafe(self._plan, 0.0)
 

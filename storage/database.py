@@ -9,7 +9,7 @@ nothing above storage knows which engine it is on.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Iterator, Protocol, Sequence
+from typing import Any, Callable, Iterator, Protocol, Sequence
 
 
 class Cursor(Protocol):
@@ -122,6 +122,19 @@ class Database:
     def now(self) -> float:
         """Seconds since the epoch by the database's clock, so replicas with skewed clocks agree."""
         raise NotImplementedError
+
+    def serialize(self, name: str) -> None:
+        """Until this transaction ends, no other transaction that serializes on ``name`` runs
+        (PostgreSQL: an advisory lock). Nothing on SQLite, where one writer at a time is the rule."""
+
+    def notify(self, channel: str) -> None:
+        """Once this transaction commits, wake whoever ``listen``s on ``channel`` (other replicas).
+        Nothing on SQLite: one process holds the database, and it wakes itself."""
+
+    def listen(self, channel: str, callback: Callable[[], None]) -> Callable[[], None] | None:
+        """Call ``callback`` (on another thread) whenever ``channel`` is notified; returns a stop
+        function, or None where there is nobody else to hear from (SQLite)."""
+        return None
 
     def checkpoint_in_background(self) -> None:
         """Keep the engine's own housekeeping off the thread that answers Slack (SQLite's WAL)."""

@@ -9,6 +9,7 @@ from kernel.outbox import Effect
 from storage.database import Database
 
 _COLUMNS = "id, kind, lane, payload, attempts, first_attempt_at, due_at, depends_on, created_at"
+WORK_CHANNEL = "warroom_work"   # notified when an effect or a timer is recorded (the sender may be another replica)
 
 
 def _effect(row: tuple, before: int = 0) -> Effect:
@@ -33,6 +34,7 @@ class OutboxStore:
     ) -> int:
         """Record an effect. With ``coalesce``, an effect of the same kind in the same lane that has
         not started yet already covers this one (it reads current state when it runs)."""
+        self.db.notify(WORK_CHANNEL)
         if coalesce:
             # the waiting one already covers this change: keep it (and its due time) as it is
             return int(self.db.execute(

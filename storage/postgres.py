@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import threading
-from typing import Any, Sequence
+import zlib
+from typing import Any, Callable, Sequence
 
 try:
     import psycopg
@@ -19,7 +20,7 @@ except ImportError:  # the embedded default needs none of this
     psycopg = None  # type: ignore[assignment]
 
 from storage.database import Database
-from storage.errors import StorageError, StorageUnavailable
+from storage.errors import StorageConflict, StorageError, StorageUnavailable
 
 # A replica stuck mid-transaction (frozen, partitioned) must not hold locks for long, and no statement
 # may hang the loop that answers Slack.
@@ -33,6 +34,7 @@ SESSION_SETTINGS = {
     "plan_cache_mode": "force_custom_plan",
 }
 CONNECT_TIMEOUT = 5
+_CHANNEL = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?|%")
 
 
@@ -73,6 +75,7 @@ class PostgresDatabase(Database):
         self.path = shown(url)
         self._sql: dict[str, str] = {}
         self._in_transaction = False
+        self._notices: set[str] = set()   # NOTIFY sent with the COMMIT of the transaction under way
         self._lock = threading.RLock()
         self.conn = self._connect()
 
@@ -101,6 +104,8 @@ class PostgresDatabase(Database):
             text = self._sql[sql] = _to_psycopg(sql)
         try:
             return self._usable_connection().execute(text, tuple(params) or None)
+        except psycopg.errors.TransactionRollback as exc:   # deadlock detected, serialization failure
+            raise StorageConflict(_first_line(exc)) from exc
         except psycopg.OperationalError as exc:
             raise StorageUnavailable(_first_line(exc)) from exc
 
@@ -113,14 +118,34 @@ class PostgresDatabase(Database):
         self._in_transaction = True
 
     def _commit(self) -> None:
+        # the notices ride with the COMMIT: no round trip of their own, and nobody is woken for
+        # work that was rolled back
+        notices = "".join(f"NOTIFY {channel}; " for channel in sorted(self._notices))
+        self._notices.clear()
         try:
-            self.execute("COMMIT")
+            self.execute(notices + "COMMIT")
         finally:
             self._in_transaction = False
 
     def _rollback(self) -> None:
         self._in_transaction = False
+        self._notices.clear()
         self._quietly("ROLLBACK")
+
+    def notify(self, channel: str) -> None:
+        if not _CHANNEL.fullmatch(channel):
+            raise ValueError(f"{channel!r} is not a notification channel name")
+        if self._in_transaction:
+            self._notices.add(channel)
+        else:
+            self.execute(f"NOTIFY {channel}")
+
+    def serialize(self, name: str) -> None:
+        self.execute("SELECT pg_advisory_xact_lock(?)", (zlib.crc32(name.encode()),))
+
+    def listen(self, channel: str, callback: Callable[[], None]) -> Callable[[], None]:
+        from storage.pg_listen import NoticeListener  # a thread and a connection of its own
+        return NoticeListener(self.url, channel, callback).start()
 
     def _quietly(self, sql: str) -> None:
         try:

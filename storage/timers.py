@@ -11,6 +11,7 @@ from typing import Any
 
 from kernel.outbox import Timer
 from storage.database import Database
+from storage.outbox import WORK_CHANNEL
 
 _COLUMNS = "id, kind, subject, due_at, payload"
 
@@ -33,6 +34,7 @@ class TimerStore:
             (kind, subject, due_at, json.dumps(payload or {})),
         )
         self.changed = True
+        self.db.notify(WORK_CHANNEL)
 
     def take_changed(self) -> bool:
         """Whether a timer was (re)planned since the last time this was asked."""
