@@ -234,3 +234,21 @@ def test_two_replicas_do_everything_once_while_one_is_killed_again_and_again(san
         sandbox.wait_for(lambda: reminders(channel) == len(pulses(title)), timeout=10,
                          message=f"{title}: reminders posted differ from pulses recorded")
     assert a.log().count("warroom.started") == KILLS + 1
+
+
+def test_work_acked_by_the_replica_that_does_not_send_is_carried_out_at_once(sandbox, replicas):
+    """Only one replica talks to Slack; the other one tells it (a PostgreSQL notification) as it
+    commits, so a declare it acked does not wait for the sender's next look (up to 5 s)."""
+    a, b = replicas
+    assert "sender=True" in a.log() and "sender=False" in b.log()   # a started first and holds the lease
+    b_link = max(link["id"] for link in sandbox.links)              # b connected second
+    waited = []
+    for n in range(3):
+        sandbox.route_next(b_link, envelope_type="slash_commands")
+        result = sandbox.as_user(PEOPLE[n]).command("/incident", f"declare prompt check {n} sev2", channel="general")
+        assert result.ack["text"].startswith(":hourglass_flowing_sand: Declaring"), result.ack
+        acked = time.monotonic()
+        sandbox.wait_for(lambda: any(c["name"].endswith(f"prompt-check-{n}") for c in sandbox.channels()),
+                         timeout=10, message="the channel was never created")
+        waited.append(time.monotonic() - acked)
+    assert max(waited) < 1.5, waited
