@@ -10,3 +10,8 @@ class StorageError(Exception):
 class StorageUnavailable(Exception):
     """The database cannot take this now (locked, busy, disk full, connection lost): nothing of the
     transaction was stored; the caller may say "try again"."""
+
+
+class StorageConflict(StorageUnavailable):
+    """Another writer got in the way (a deadlock, a serialization failure): the transaction was
+    rolled back, and doing it again is expected to work."""

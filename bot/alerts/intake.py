@@ -17,10 +17,12 @@ from bot.alerts.limits import SourceFull
 from bot.alerts.model import AlertEvent
 from bot.alerts.service import AlertService, FireResult
 from kernel.alerts import AlertSource
-from storage.errors import StorageUnavailable
+from storage.errors import StorageConflict, StorageUnavailable
 
 SLICE_BUDGET = 0.004          # seconds one slice may take (it always stores at least one event)
 EVENTS_PER_TURN = 16          # events taken from one delivery before the next delivery's turn
+CONFLICT_RETRIES = 3          # a slice rolled back by another writer is done again this often
+INTAKE_LOCK = "alert-intake"
 
 
 @dataclass(eq=False)
@@ -81,6 +83,7 @@ class SlicedIntake:
         now, and their senders are better off told at once."""
         began = self.timer()
         failed: list[tuple[Delivery, Exception]] = []
+        conflicts = 0
         while True:
             marks = {id(d): d.mark() for d in deliveries}
             touched: list[Delivery] = []
@@ -92,12 +95,22 @@ class SlicedIntake:
                 failed.append((failure.delivery, failure.error))
                 continue
             except StorageUnavailable as exc:
+                if isinstance(exc, StorageConflict) and conflicts < CONFLICT_RETRIES:
+                    # another writer (a command, a timer) got in the way and the slice was rolled back
+                    # whole: doing it again is the cure, not a 503 that makes the sender count twice
+                    conflicts += 1
+                    for delivery in deliveries:
+                        delivery.restore(marks[id(delivery)])
+                    continue
                 given = [d for d in deliveries if not d.finished or d in touched]
                 return SliceOutcome(given, [(d, exc) for d in given], database_error=exc)
             return SliceOutcome(touched + [d for d, _ in failed if d not in touched], failed)
 
     def _try_slice(self, deliveries: list[Delivery], touched: list[Delivery], began: float) -> None:
-        with self.service.work():
+        with self.service.work() as db:
+            # one replica's intake at a time: slices from several replicas would take the same alerts'
+            # keys and the same on-call person's rows in different orders, and deadlock each other
+            db.serialize(INTAKE_LOCK)
             waiting = [d for d in deliveries if not d.finished]
             ends = began + self.budget
             while waiting and (not touched or self.timer() < ends):
