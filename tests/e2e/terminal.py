@@ -75,7 +75,10 @@ class SandboxTerminal:
                 return seen
             left = deadline - time.monotonic()
             if left <= 0 or not self._read(left):
-                raise AssertionError(f"{text!r} did not appear; the terminal shows:\n{shown[-4000:]}")
+                ended = self.process.poll()
+                state = "still running" if ended is None else f"exited with {ended}"
+                raise AssertionError(f"{text!r} did not appear after {timeout - max(left, 0):.1f} s (the program "
+                                     f"{state}); the terminal shows:\n{shown[-4000:]}")
 
     def _read(self, timeout: float) -> bool:
         """Read what has arrived (False once the program has gone and nothing is left)."""
