@@ -31,6 +31,14 @@ def database_url(engine, tmp_path, postgres):
 
 
 @pytest.fixture
+def postgres_url(postgres):
+    """A PostgreSQL schema of this test's own, whatever engine the rest of the test runs on."""
+    url = postgres.new_schema()
+    yield url
+    postgres.drop_schema(url)
+
+
+@pytest.fixture
 def sandbox():
     sb = start_sandbox()
     yield sb

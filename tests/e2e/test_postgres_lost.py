@@ -22,10 +22,8 @@ NOT_RECORDED = "warroom cannot record this right now"
 
 
 @pytest.fixture
-def database(postgres):
-    url = postgres.new_schema()
-    yield url
-    postgres.drop_schema(url)
+def database(postgres_url):
+    return postgres_url
 
 
 @pytest.fixture

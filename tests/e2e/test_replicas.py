@@ -65,10 +65,8 @@ def sandbox():
 
 
 @pytest.fixture
-def database(postgres):
-    url = postgres.new_schema()
-    yield url
-    postgres.drop_schema(url)
+def database(postgres_url):
+    return postgres_url
 
 
 @pytest.fixture

@@ -104,10 +104,8 @@ def opened_by_an_older_warroom(database: str, version: int, monkeypatch) -> Data
 
 
 @pytest.fixture
-def target(postgres):
-    url = postgres.new_schema()
-    yield url
-    postgres.drop_schema(url)
+def target(postgres_url):
+    return postgres_url
 
 
 @pytest.fixture
