@@ -77,7 +77,14 @@ def test_while_the_database_is_gone_people_are_told_and_nothing_acked_is_lost(sa
     assert clicked.ack == {}
     clicked.wait_reply(NOT_RECORDED, timeout=15)
 
+    # a message in the incident channel is not acked while it cannot be recorded: Slack sends it again
+    said = "Customers report 502s, said during the cut"
+    alice.post(first["id"], said)
+
     proxy.restore()   # the database is back: the replica reconnects by itself on its next transaction
+    timeline = "SELECT count(*) FROM timeline WHERE kind = 'message' AND text = ?"
+    sandbox.wait_for(lambda: replica.query(timeline, (said,)) != [(0,)], timeout=20,
+                     message="the message said during the cut never reached the timeline")
     deadline = time.monotonic() + 30
     while True:
         again = alice.submit_view({"title": "Typed during the cut", "severity": "sev2"})
@@ -88,6 +95,7 @@ def test_while_the_database_is_gone_people_are_told_and_nothing_acked_is_lost(sa
     assert alice.command("/incident", "declare After the cut sev2", channel="general").ack is not None
     sandbox.wait_for(lambda: len(incident_channels(sandbox)) == 3, timeout=30, message="not every incident made")
     assert titles(replica) == ["Before the cut", "Typed during the cut", "After the cut"]
+    assert replica.query(timeline, (said,)) == [(1,)]
     assert sorted(c["name"] for c in incident_channels(sandbox)) == sorted(
         f"incident-{time.strftime('%Y-%m-%d', time.gmtime())}-{slug}"
         for slug in ("before-the-cut", "typed-during-the-cut", "after-the-cut"))
@@ -118,3 +126,39 @@ def test_healthz_says_what_this_replica_lacks(sandbox, replica, proxy):
                      timeout=15, message="healthz never saw Slack go")
     sandbox.settings.max_links = 10
     sandbox.wait_for(lambda: health(replica) == (200, {"ok": True}), timeout=30, message="never reconnected to Slack")
+
+
+FAIL_FIRST_MESSAGE_WRITE = """
+CREATE SEQUENCE message_writes;
+CREATE FUNCTION fail_first_message_write() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  -- a sequence is not rolled back with the failed transaction: only the first try fails
+  IF NEW.kind = 'message' AND nextval('message_writes') = 1 THEN
+    RAISE EXCEPTION 'could not extend file: No space left on device' USING ERRCODE = '53100';
+  END IF;
+  RETURN NEW;
+END $$;
+CREATE TRIGGER fail_first_message_write BEFORE INSERT ON timeline
+  FOR EACH ROW EXECUTE FUNCTION fail_first_message_write();
+"""
+
+
+def test_a_channel_message_the_database_could_not_take_is_recorded_when_slack_sends_it_again(sandbox, replica, database):
+    """Slack never resends an acked event, so the message is on the timeline before its ack: here the
+    first write fails (a full disk), the event goes unacked, and Slack's retry is recorded, once."""
+    import psycopg
+
+    alice = sandbox.as_user("alice")
+    alice.command("/incident", "declare Disk trouble sev2", channel="general")
+    sandbox.wait_for(lambda: incident_channels(sandbox) and sandbox.user("alice")["id"] in
+                     incident_channels(sandbox)[0]["members"], timeout=30, message="alice never in its channel")
+    channel = incident_channels(sandbox)[0]["id"]
+    with psycopg.connect(database, autocommit=True) as conn:
+        conn.execute(FAIL_FIRST_MESSAGE_WRITE)
+    said = "Failover to the standby started"
+    alice.post(channel, said)
+    timeline = "SELECT count(*) FROM timeline WHERE kind = 'message' AND text = ?"
+    sandbox.wait_for(lambda: replica.query(timeline, (said,)) == [(1,)], timeout=20,
+                     message="the message was lost: acked before it was recorded")
+    assert replica.query("SELECT last_value FROM message_writes") == [(2,)]   # failed once, then recorded
+    assert "event.not_recorded" in replica.log()
