@@ -15,7 +15,7 @@ from bot.config import Config, ConfigError, load_config, parse_config
 from bot.embedded import EmbeddedBot
 from bot.logs import setup_logging
 from bot.sandbox_repl import HELP, LineFailed, Repl
-from bot.sandbox_terminal import Terminal, Watcher, style_for
+from bot.sandbox_terminal import Terminal, Watcher, style_for, threads_deaf_to_ctrl_c
 from storage.db import StorageError
 
 MANIFEST = Path(__file__).resolve().parent / "manifest.yml"
@@ -54,7 +54,8 @@ def run_sandbox(*, script: str | None, log_level: str = "WARNING", keep_db: str 
     manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
     workdir = tempfile.TemporaryDirectory(prefix="warroom-sandbox-")
     db_path = keep_db or str(Path(workdir.name) / "warroom.db")
-    sandbox = Sandbox(manifest).start()
+    with threads_deaf_to_ctrl_c():
+        sandbox = Sandbox(manifest).start()
     bot: EmbeddedBot | None = None
     try:
         sandbox.seed_demo()
@@ -65,7 +66,8 @@ def run_sandbox(*, script: str | None, log_level: str = "WARNING", keep_db: str 
             return 2
         bot = EmbeddedBot(config, bot_token=sandbox.bot_token, app_token=sandbox.app_token,
                           api_url=sandbox.api_url, db_path=db_path, options=Options(surface_settle=0.2))
-        bot.start()
+        with threads_deaf_to_ctrl_c():
+            bot.start()
         sandbox.wait_for(lambda: sandbox.connections >= 1, timeout=10, message="the bot did not connect")
         features = manifest.get("features", {})
         app = dict(style=style_for(sys.stdout), shortcuts=features.get("shortcuts") or [],
@@ -227,7 +229,8 @@ def play(repl: Repl, lines: list[str]) -> int:
 
 def interact(repl: Repl, terminal: Terminal, banner_text: str) -> int:
     terminal.print(banner_text)
-    watcher = Watcher(repl.poll, terminal.print).start()
+    with threads_deaf_to_ctrl_c():
+        watcher = Watcher(repl.poll, terminal.print).start()
     try:
         while True:
             try:

@@ -3,12 +3,14 @@ and printing what happens in the background without garbling the line being type
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Callable, TextIO
+from typing import Any, Callable, Iterator, TextIO
 
 from sandbox import ANSI, PLAIN, Style
 
@@ -23,6 +25,21 @@ def style_for(stream: TextIO) -> Style:
     if stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":
         return ANSI
     return PLAIN
+
+
+@contextlib.contextmanager
+def threads_deaf_to_ctrl_c() -> Iterator[None]:
+    """Threads started in this block never take SIGINT. The kernel hands a process's signal to any
+    thread that does not block it; when that is not the main thread, the main thread's readline is not
+    woken, and Ctrl-C does nothing until the next key (the sandbox runs a dozen threads)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
 
 
 class Terminal:
