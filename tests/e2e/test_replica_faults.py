@@ -117,3 +117,79 @@ def test_the_same_event_on_both_replicas_at_once_is_recorded_once(sandbox, repli
         timeout=20, message="no wrap-up posted")
     assert len(wrapups) == 1
     assert sandbox.render(wrapups[0]).count("the primary is refusing writes") == 1, sandbox.render(wrapups[0])
+
+
+# 2. A sender frozen past its lease, then resumed, does not finish what another replica took over -----
+
+NOTE = "rolled back the deploy at 14:02"
+POST_LATENCY = 2.0      # the frozen sender's chat.postMessage is in flight when it stops
+CHECK_LATENCY = 1.5     # the taker's look for an earlier post: long enough to see it hold the claim
+
+
+def sender_pid(database: str) -> int | None:
+    """The sender lease names its holder ``host:pid:random`` (bot/sender.py replica_id)."""
+    rows = query(database, "SELECT holder FROM leases WHERE name = 'sender' AND expires_at >= "
+                           "extract(epoch FROM clock_timestamp())")
+    return int(rows[0][0].split(":")[1]) if rows else None
+
+
+def note_effect(database: str) -> list[tuple]:
+    return query(database, "SELECT id, state, claimed_by, attempts, result FROM outbox "
+                           "WHERE kind = 'message.post' AND payload LIKE ?", (f"%{NOTE}%",))
+
+
+def test_a_frozen_sender_resumed_after_its_lease_does_not_finish_work_taken_over(sandbox, replicas, database):
+    import json
+    import os
+    import signal
+
+    channel = declare_and_wait(sandbox, database, "Frozen sender")
+    by_pid = {r.process.pid: r for r in replicas}
+    sandbox.wait_for(lambda: sender_pid(database) in by_pid, timeout=15, message="no replica holds the sender lease")
+    frozen = by_pid[sender_pid(database)]
+    (taker,) = [r for r in replicas if r is not frozen]
+
+    sandbox.faults.latency(POST_LATENCY, "chat.postMessage")
+    mark = sandbox.mark()
+    assert sandbox.as_user("alice").command("/incident", f"note {NOTE}", channel=channel["id"]).ack == {}
+
+    def posting_note() -> list:
+        return [c for c in sandbox.calls_since(mark) if c.method == "chat.postMessage" and NOTE in json.dumps(c.params)]
+
+    in_flight = sandbox.wait_for(lambda: [c for c in posting_note() if c.http_status == 0], timeout=15,
+                                 message="the note's post never started")[0]
+    os.kill(frozen.process.pid, signal.SIGSTOP)
+    try:
+        sandbox.faults.clear()
+        sandbox.faults.latency(CHECK_LATENCY, "conversations.history")
+        ((effect_id, state, claimed_by, attempts, _),) = note_effect(database)
+        assert (state, claimed_by.split(":")[1], attempts) == ("pending", str(frozen.process.pid), 1)
+        # Slack does what it was asked while the caller is frozen: the post is made, its answer waits
+        sandbox.wait_for(lambda: in_flight.http_status == 200, timeout=POST_LATENCY + 5, message="post never made")
+        # the frozen replica's leases run out; the other takes the sender lease, then the effect (a second
+        # attempt, which looks for the first one's post before posting)
+        sandbox.wait_for(lambda: sender_pid(database) == taker.process.pid, timeout=20,
+                         message="the other replica never took the sender lease")
+        sandbox.wait_for(lambda: (note_effect(database)[0][2] or "").split(":")[1:2] == [str(taker.process.pid)],
+                         timeout=20, message="the other replica never claimed the note's post")
+        assert note_effect(database)[0][3] == 2
+        sandbox.wait_for(lambda: note_effect(database)[0][1] == "done", timeout=20,
+                         message="the other replica never finished the note's post")
+    finally:
+        os.kill(frozen.process.pid, signal.SIGCONT)
+    sandbox.faults.clear()
+
+    # the resumed replica learns its claim was taken: it neither completes nor redoes the post
+    sandbox.wait_for(lambda: f"event=effect.claim_lost id={effect_id} " in frozen.log(), timeout=15,
+                     message="the resumed replica never said it lost the claim:\n" + frozen.log()[-3000:])
+    sandbox.wait_for(lambda: "event=sender.stopped" in frozen.log(), timeout=15,
+                     message="the resumed replica never stopped sending")
+    time.sleep(2)   # whatever it would still do, it has had the time to
+    posts = [m for m in sandbox.messages(channel["id"]) if NOTE in sandbox.render(m)]
+    assert len(posts) == 1, [sandbox.render(m) for m in posts]
+    assert len(posting_note()) == 1, "the note was posted again instead of found"
+    ((_, state, claimed_by, attempts, result),) = note_effect(database)
+    assert (state, claimed_by, attempts) == ("done", None, 2)
+    assert json.loads(result)["ts"] == posts[0]["ts"]
+    assert frozen.running and taker.running
+    assert "event=sender.started" in taker.log()
