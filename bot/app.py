@@ -197,7 +197,7 @@ class Warroom:
             await self.timers.stop()
 
         self.sender = Sender(LeaseStore(self.db), clock, self.replica, begin=begin_sending, end=end_sending,
-                            exclusive=exclusive)
+                            exclusive=exclusive, alive=lambda: self.runner.running and self.timers.running)
 
         # not "warroom": Bolt names its logger after the app and sets its level, which would silence warroom.*
         self.app = AsyncApp(client=self.client, name="warroom-slack", process_before_response=False)

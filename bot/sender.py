@@ -33,12 +33,13 @@ def replica_id() -> str:
 
 class Sender:
     def __init__(self, leases: LeaseStore, clock: Clock, owner: str, *, begin: Hook, end: Hook,
-                 exclusive: bool) -> None:
+                 exclusive: bool, alive: Callable[[], bool] = lambda: True) -> None:
         self.leases = leases
         self.clock = clock
         self.owner = owner
         self.begin = begin          # start sending (the effect runner, the timers)
         self.end = end              # stop sending
+        self.alive = alive          # what begin started is still running
         self.exclusive = exclusive  # SQLite: the instance lock already makes this the only replica
         self.is_sender = False
         self._task: asyncio.Task | None = None
@@ -78,6 +79,11 @@ class Sender:
         if held and not self.is_sender:
             self.is_sender = True
             log.info("sender.started", replica=self.owner)
+            await self.begin()
+        elif held and not self.alive():
+            # holding the lease while nothing sends would keep every other replica from sending
+            log.error("sender.restarted", replica=self.owner, reason="the effect runner or the timers had stopped")
+            await self.end()
             await self.begin()
         elif not held and self.is_sender:
             self.is_sender = False

@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.effects.errors import NotReady, Permanent, RetryLater
 from bot.logs import get_logger
 from kernel.outbox import Effect
+from storage.errors import StorageUnavailable
 from storage.outbox import OutboxStore
 
 Handler = Callable[[Effect], Awaitable[dict | None]]
@@ -31,6 +32,7 @@ MAX_HOLD = 0.25              # acks go first, but effects are never held longer 
 HOLD_STEP = 0.002
 MAX_NOT_READY_AGE = 1800.0    # what an effect waits for (a channel...) has surely failed by now
 LEASE = 10.0                  # seconds a claimed effect is ours; renewed every third of it while it runs
+DATABASE_RETRY = 1.0          # seconds before looking again when the database could not answer
 
 
 class EffectRunner:
@@ -106,11 +108,17 @@ class EffectRunner:
         while not self._stopping:
             await self._yield_to_people()
             self._wake.clear()
+            # nothing here may end the loop: a runner that died while PostgreSQL restarted left its
+            # replica holding the send lease with nobody sending, until a process restart
             try:
                 self._dispatch_ready()
-            except Exception:  # a database hiccup must not kill the loop
+                timeout = self._sleep_for()
+            except StorageUnavailable as exc:
+                log.warning("effects.database_unavailable", error=str(exc))
+                timeout = DATABASE_RETRY
+            except Exception:
                 log.error("effects.dispatch_failed", exc_info=True)
-            timeout = self._sleep_for()
+                timeout = DATABASE_RETRY
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout)
             except asyncio.TimeoutError:

@@ -6,6 +6,7 @@ from bot.clock import Clock
 from bot.effects.errors import RetryLater
 from bot.effects.runner import EffectRunner
 from storage.db import open_database
+from storage.errors import StorageUnavailable
 from storage.outbox import OutboxStore
 
 
@@ -54,3 +55,32 @@ async def test_the_limiter_waits_for_patient_callers_and_hands_back_the_others()
     assert later > 0.5, "an impatient caller is told when to come back, without taking a turn"
     ticks["now"] += later
     assert await limiter.acquire("conversations.list", max_wait=0.5) == 0.0
+
+
+async def test_the_runner_outlives_a_database_that_goes_away_and_performs_what_waited(tmp_path):
+    db = open_database(tmp_path / "w.db")
+    outbox = OutboxStore(db)
+    clock = Clock()
+    done = []
+
+    async def post(effect):
+        done.append(effect.id)
+
+    runner = EffectRunner(outbox, {"post": post}, clock)
+    away = {"on": True}
+    for method in ("claim", "next_due_at"):   # both the dispatch and the look for the next due time fail
+        real = getattr(outbox, method)
+
+        def failing(*args, _real=real, **kwargs):
+            if away["on"]:
+                raise StorageUnavailable("the connection to PostgreSQL was lost")
+            return _real(*args, **kwargs)
+        setattr(outbox, method, failing)
+    await runner.start()
+    await asyncio.sleep(0.3)
+    assert runner.running, "the runner must not die with the database away"
+    away["on"] = False
+    effect = outbox.add("post", {}, lane="a", now=clock.time())
+    await asyncio.sleep(1.5)   # no kick: found at its next look
+    await runner.stop()
+    assert done == [effect]
