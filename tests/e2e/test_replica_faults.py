@@ -12,13 +12,12 @@ import pytest
 
 from harness.bots import BotProcess, query
 from tests.e2e.helpers import pinned
+from tests.e2e.oncall_config import team_with_storm_source
 
 
 @pytest.fixture
-def database(postgres):
-    url = postgres.new_schema()
-    yield url
-    postgres.drop_schema(url)
+def database(postgres_url):
+    return postgres_url
 
 
 @pytest.fixture
@@ -218,22 +217,7 @@ STORM_GIVES_UP = 30.0           # seconds into the load after which a sender sto
 
 
 def storm_config(sandbox) -> str:
-    people = "\n".join(f"  - {{slack_id: {sandbox.user(p)['id']}, name: {p}}}" for p in PEOPLE)
-    return f"""
-users:
-{people}
-schedules:
-  - name: primary
-    timezone: UTC
-    rotation: {{users: [{PEOPLE[0]}, {PEOPLE[1]}], length: 1d, handoff: "2026-01-05T00:00"}}
-escalation_policies:
-  - name: default
-    levels:
-      - {{notify: [schedule:primary], timeout: 1h}}
-alert_sources:
-  - {{name: storm, type: webhook, escalation_policy: default, key_env: WARROOM_FAULTS_KEY,
-     limits: {{alerts_per_second: 100000, burst: 100000, open_alerts: 100000}}}}
-"""
+    return team_with_storm_source(sandbox, PEOPLE, "WARROOM_FAULTS_KEY")
 
 
 @pytest.fixture

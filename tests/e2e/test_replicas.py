@@ -19,6 +19,7 @@ import pytest
 from harness import start_sandbox
 from harness.bots import BotProcess, query
 from tests.e2e.helpers import pinned
+from tests.e2e.oncall_config import team_with_storm_source
 
 KEY = "replica-storm-key"
 PEOPLE = [f"user{n:03d}" for n in range(10)]
@@ -33,25 +34,11 @@ PULSE = 5                  # seconds between reminders for SEV1
 
 
 def config_text(sandbox) -> str:
-    people = "\n".join(f"  - {{slack_id: {sandbox.user(p)['id']}, name: {p}}}" for p in PEOPLE)
-    return f"""
+    severities = f"""
 severities:
   - {{name: SEV1, description: Critical, pulse: {PULSE}s}}
-  - {{name: SEV2, description: Major, pulse: 30m}}
-users:
-{people}
-schedules:
-  - name: primary
-    timezone: UTC
-    rotation: {{users: [{PEOPLE[0]}, {PEOPLE[1]}], length: 1d, handoff: "2026-01-05T00:00"}}
-escalation_policies:
-  - name: default
-    levels:
-      - {{notify: [schedule:primary], timeout: 1h}}
-alert_sources:
-  - {{name: storm, type: webhook, escalation_policy: default, key_env: WARROOM_REPLICA_KEY,
-     limits: {{alerts_per_second: 100000, burst: 100000, open_alerts: 100000}}}}
-"""
+  - {{name: SEV2, description: Major, pulse: 30m}}"""
+    return team_with_storm_source(sandbox, PEOPLE, "WARROOM_REPLICA_KEY", before=severities)
 
 
 @pytest.fixture
