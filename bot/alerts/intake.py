@@ -16,13 +16,13 @@ from typing import Callable, Sequence
 from bot.alerts.limits import SourceFull
 from bot.alerts.model import AlertEvent
 from bot.alerts.service import AlertService, FireResult
+from bot.work import ALERTS_AND_PAGES
 from kernel.alerts import AlertSource
 from storage.errors import StorageConflict, StorageUnavailable
 
 SLICE_BUDGET = 0.004          # seconds one slice may take (it always stores at least one event)
 EVENTS_PER_TURN = 16          # events taken from one delivery before the next delivery's turn
 CONFLICT_RETRIES = 3          # a slice rolled back by another writer is done again this often
-INTAKE_LOCK = "alert-intake"
 
 
 @dataclass(eq=False)
@@ -107,10 +107,9 @@ class SlicedIntake:
             return SliceOutcome(touched + [d for d, _ in failed if d not in touched], failed)
 
     def _try_slice(self, deliveries: list[Delivery], touched: list[Delivery], began: float) -> None:
-        with self.service.work() as db:
-            # one replica's intake at a time: slices from several replicas would take the same alerts'
-            # keys and the same on-call person's rows in different orders, and deadlock each other
-            db.serialize(INTAKE_LOCK)
+        # one replica's intake at a time: slices from several replicas would take the same alerts'
+        # keys and the same on-call person's rows in different orders, and deadlock each other
+        with self.service.work(ALERTS_AND_PAGES):
             waiting = [d for d in deliveries if not d.finished]
             ends = began + self.budget
             while waiting and (not touched or self.timer() < ends):

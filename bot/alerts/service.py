@@ -18,7 +18,7 @@ from bot.effects.outbox import Effects
 from bot.logs import get_logger
 from bot.paging.model import DmGroup
 from bot.paging.service import Paging
-from bot.work import Work
+from bot.work import ALERTS_AND_PAGES, Work
 from kernel.alerts import Alert, AlertSource, AlertStatus
 from kernel.paging import EscalationPolicy, EscalationState, Level
 from kernel.text import strip_invisible
@@ -70,7 +70,7 @@ class AlertService:
     # raising -----------------------------------------------------------------------------------
     def receive(self, source: AlertSource, events: list[AlertEvent]) -> list[FireResult]:
         """A monitoring payload: every event in one transaction, on disk before the caller replies."""
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             return self._receive(source, events)
 
     def fire(self, source: AlertSource, event: AlertEvent) -> FireResult | None:
@@ -89,7 +89,7 @@ class AlertService:
             raise AlertError("empty_summary", field="summary")
         if allowed_policies is not None and policy not in allowed_policies:
             raise AlertError("not_a_policy", field="policy", given=policy)
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             result = self._apply(source, event, actor=actor, policy=policy, priority=priority)
         assert result is not None
         return result
@@ -160,7 +160,7 @@ class AlertService:
     def close_batch(self, batch_id: int) -> list[Alert]:
         """The batch's message is being written now: from here on new alerts start the next one.
         Returns what the message shows."""
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             self.store.close_batch(batch_id, self.clock.time())
         return self.store.in_batch(batch_id)
 
@@ -192,7 +192,7 @@ class AlertService:
     def accept(self, alert_id: int, by: Actor, note: str | None = None) -> Alert:
         """Acknowledge: stop escalating. A second click says who got there first and changes nothing."""
         user = by.user
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             self._pending_for(alert_id, by)
             escalations = [e for e in self.paging.store.for_subject(subject(alert_id)) if e.can_acknowledge]
             if escalations:
@@ -212,7 +212,7 @@ class AlertService:
 
     def _many(self, alert_ids: list[int], by: Actor, wanted, act) -> tuple[int, int]:
         done = refused = 0
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             for alert_id in alert_ids:
                 alert = self.store.get(alert_id)
                 if alert is None or not wanted(alert):
@@ -231,7 +231,7 @@ class AlertService:
         return self.paging.store.group_subjects(group)
 
     def resolve(self, alert_id: int, by: Actor) -> Alert:
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             alert = self.get(alert_id)
             if alert.status == AlertStatus.RESOLVED:
                 raise AlertError("alert_not_pending", alert=alert)
@@ -248,7 +248,7 @@ class AlertService:
 
     def escalate(self, alert_id: int, by: Actor, seen: tuple[int, int] | None = None) -> None:
         user = by.user
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             alert = self._pending_for(alert_id, by)
             active = [e for e in self.paging.store.for_subject(subject(alert_id)) if e.state == EscalationState.ACTIVE]
             if not active:

@@ -15,7 +15,7 @@ from bot.effects.outbox import Effects
 from bot.effects.replies import ReplyTo
 from bot.logs import get_logger
 from bot.paging.model import DmGroup, PagingError
-from bot.work import Work
+from bot.work import ALERTS_AND_PAGES, Work
 from kernel.outbox import Timer
 from kernel.paging import Escalation, EscalationState, Level
 from storage.paging import PagingStore
@@ -69,7 +69,7 @@ class Paging:
         if not levels or not any(level.targets for level in levels):
             raise PagingError("nobody_to_page", schedules=False, policies=False)
         now = self.clock.time()
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             escalation = self.store.insert(subject=subject, policy=policy, levels=levels, repeat=repeat,
                                            reason=reason, created_by=created_by, at=now)
             self._page_level(escalation, level=0, round=0, now=now, by=created_by)  # pages; the row stays as read
@@ -146,7 +146,7 @@ class Paging:
         escalation waits for its author to confirm (see :meth:`_capped`)."""
         now = self.clock.time()
         paged = 0
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             escalation = self.get(escalation_id)
             if escalation.state != EscalationState.ACTIVE or (escalation.level, escalation.round) != (level, round):
                 return 0
@@ -166,7 +166,7 @@ class Paging:
 
     def confirm_group(self, escalation_id: int, *, level: int, round: int, by: str) -> None:
         """The person who named many people confirms: page everyone at that level (groups read afresh)."""
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             escalation = self.get(escalation_id)
             if escalation.state != EscalationState.ACTIVE or (escalation.level, escalation.round) != (level, round):
                 raise PagingError("page_not_active", escalation=escalation)
@@ -177,7 +177,7 @@ class Paging:
     # answering ---------------------------------------------------------------------------------
     def acknowledge(self, escalation_id: int, user: str, note: str | None = None) -> AckOutcome:
         now = self.clock.time()
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             escalation = self.get(escalation_id)
             if not escalation.can_acknowledge:
                 return AckOutcome(escalation, already=True)  # a second click never flips state back
@@ -197,7 +197,7 @@ class Paging:
         timeout already escalated, must not skip a further level.
         """
         now = self.clock.time()
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             escalation = self.get(escalation_id)
             if escalation.state != EscalationState.ACTIVE:
                 raise PagingError("page_not_active", escalation=escalation)
@@ -212,7 +212,7 @@ class Paging:
         """The subject is over (alert resolved...): stop escalating and say so on every page."""
         now = self.clock.time()
         ended: list[int] = []
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             for escalation in self.store.for_subject(subject):
                 if escalation.state in (EscalationState.ACTIVE, EscalationState.EXHAUSTED):
                     self.store.update(escalation.id, state=EscalationState.RESOLVED, ended_by=by, ended_at=now)
@@ -225,7 +225,7 @@ class Paging:
     async def on_timeout(self, timer: Timer) -> None:
         escalation_id = int(timer.subject.split(":", 1)[1])
         now = self.clock.time()
-        with self.work():
+        with self.work(ALERTS_AND_PAGES):
             escalation = self.store.get(escalation_id)
             if escalation is None or escalation.state != EscalationState.ACTIVE:
                 self.timers.cancel(ESCALATION_TIMER, timer.subject)
