@@ -19,10 +19,12 @@ RECONNECT = 2.0   # seconds between attempts after the connection was lost
 
 
 class NoticeListener:
-    def __init__(self, url: str, channel: str, callback: Callable[[], None]) -> None:
+    def __init__(self, url: str, channel: str, callback: Callable[[], None],
+                 own_backend: Callable[[], int | None] = lambda: None) -> None:
         self.url = url
         self.channel = channel
         self.callback = callback
+        self.own_backend = own_backend   # this replica's own connection: it wakes itself after its commits
         self._stopped = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"listen-{channel}", daemon=True)
 
@@ -41,7 +43,8 @@ class NoticeListener:
                     conn.execute(f"LISTEN {self.channel}")
                     self.callback()   # whatever was notified while nobody listened is looked at now
                     while not self._stopped.is_set():
-                        if any(True for _ in conn.notifies(timeout=POLL, stop_after=1)):
+                        heard = conn.notifies(timeout=POLL, stop_after=1)
+                        if any(notice.pid != self.own_backend() for notice in heard):
                             self.callback()
             except psycopg.Error as exc:
                 first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -145,7 +145,7 @@ class PostgresDatabase(Database):
 
     def listen(self, channel: str, callback: Callable[[], None]) -> Callable[[], None]:
         from storage.pg_listen import NoticeListener  # a thread and a connection of its own
-        return NoticeListener(self.url, channel, callback).start()
+        return NoticeListener(self.url, channel, callback, own_backend=lambda: self.conn.info.backend_pid).start()
 
     def _quietly(self, sql: str) -> None:
         try:
