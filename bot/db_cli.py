@@ -47,13 +47,14 @@ def run_backup(args: argparse.Namespace) -> int:
     from bot.cli import EXIT_FAILED, EXIT_OK, fail
     from bot.config import EnvironmentError_, load_environment
     from storage.errors import StorageError, StorageUnavailable
+    from storage.postgres import is_postgres_url
     from storage.sqlite_backup import BackupFailed, backup_sqlite
 
     try:
         source = load_environment().db_path
     except EnvironmentError_ as exc:
         return fail(str(exc))
-    if source.startswith(("postgresql:", "postgres:")):
+    if is_postgres_url(source):
         return fail("WARROOM_DB is a PostgreSQL database; back it up with pg_dump (see the README, "
                     "\"Back up and restore\")")
     try:
