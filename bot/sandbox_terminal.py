@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import sys
+import termios
 import threading
 from pathlib import Path
 from types import ModuleType
@@ -18,6 +19,12 @@ HISTORY_FILE = ".warroom_sandbox_history"
 HISTORY_LENGTH = 1000
 POLL_SECONDS = 0.2
 CLEAR_LINE = "\r\x1b[K"
+CTRL_C = "\x03"
+# While a line is read, Ctrl-C is a key, not a signal: readline only notices a SIGINT that interrupts
+# its select(), and one that lands while it is drawing the last key typed is lost until the next key
+# (CPython's readline cannot close that window). The key runs this macro: to the end of the line, a
+# literal ^C, and Enter, so read() gets the line with ^C at its end and knows what was asked.
+CTRL_C_MACRO = r'"\C-c": "\C-e\C-v\C-c\C-m"'
 
 
 def style_for(stream: TextIO) -> Style:
@@ -47,6 +54,7 @@ class Terminal:
 
     def __init__(self, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout,
                  words: Callable[[], list[str]] | None = None) -> None:
+        self.stdin = stdin
         self.stdout = stdout
         self._lock = threading.Lock()
         self._prompt: str | None = None           # set while a line is being typed
@@ -65,6 +73,7 @@ class Terminal:
             pass
         except OSError as exc:   # a damaged file must not stop the sandbox
             self.print(f"(history not loaded from {self.history}: {exc.strerror or exc})")
+        rl.parse_and_bind(CTRL_C_MACRO)
         if words is not None:
             rl.set_completer_delims(" \t\n")
             rl.set_completer(_completer(words))
@@ -72,22 +81,52 @@ class Terminal:
 
     def read(self, prompt: str) -> str:
         """One line. Ctrl-C clears a half-typed line and asks again, as a shell does; on an empty
-        line it raises KeyboardInterrupt. Each line goes into the history file as it is entered."""
+        line it raises KeyboardInterrupt (so does the signal on a terminal without readline). Each
+        line goes into the history file as it is entered."""
         while True:
             with self._lock:
                 self._prompt = prompt
             try:
-                line = input(prompt)
-            except KeyboardInterrupt:
-                if self.readline is not None and self.readline.get_line_buffer():
-                    self.stdout.write("\n")
-                    continue
-                raise
+                with self._ctrl_c_as_a_key():
+                    line = input(prompt)
             finally:
                 with self._lock:
                     self._prompt = None
+            if line.endswith(CTRL_C):
+                self._forget_last()
+                if line[:-1].strip():
+                    continue
+                raise KeyboardInterrupt
             self._remember(line)
             return line
+
+    @contextlib.contextmanager
+    def _ctrl_c_as_a_key(self) -> Iterator[None]:
+        """Turn off the terminal's interrupt character while readline reads (Ctrl-Z and Ctrl-\\ keep
+        their signals); put it back for the command that runs next, so Ctrl-C stops a long :wait."""
+        if self.readline is None:
+            yield
+            return
+        try:
+            fd = self.stdin.fileno()
+            before = termios.tcgetattr(fd)
+        except (OSError, ValueError, termios.error):
+            yield
+            return
+        keyed = [*before[:6], list(before[6])]
+        keyed[6][termios.VINTR] = b"\0"   # _POSIX_VDISABLE on Linux and the BSDs
+        termios.tcsetattr(fd, termios.TCSANOW, keyed)
+        try:
+            yield
+        finally:
+            termios.tcsetattr(fd, termios.TCSANOW, before)
+
+    def _forget_last(self) -> None:
+        """input() put the cancelled line into readline's history; take it out again."""
+        assert self.readline is not None
+        length = self.readline.get_current_history_length()
+        if length and (self.readline.get_history_item(length) or "").endswith(CTRL_C):
+            self.readline.remove_history_item(length - 1)
 
     def _remember(self, line: str) -> None:
         """Append the line to the history file now: a sandbox that is killed keeps what was typed."""

@@ -3,6 +3,7 @@ typed, the banner's curl accepted, line editing and history, bold for a terminal
 
 import json
 import re
+import time
 
 from tests.e2e.terminal import CTRL_C, UP_ARROW, SandboxTerminal, send_curl
 
@@ -68,12 +69,28 @@ def test_ctrl_c_clears_a_half_typed_line_and_each_line_is_kept_as_it_is_entered(
         term.type("half a thought")
         term.expect("half a thought")
         term.type(CTRL_C)
-        term.expect(PROMPT)                          # a new prompt: the sandbox is still there
+        term.expect("^C\n" + PROMPT)                  # shown cancelled, then a new prompt, as a shell does
         assert term.process.poll() is None
         term.line("/il-oncall")
         term.expect("On call now")
         assert "half a thought/il-oncall" not in term.screen()
         assert "half a thought" not in history.read_text()
+        term.type(UP_ARROW)                          # nor in the history the arrows walk
+        term.expect("/il-oncall")
+        term.type(CTRL_C)
+        term.expect("^C\n" + PROMPT)
+
+
+def test_ctrl_c_stops_a_long_wait_and_on_an_empty_line_leaves(tmp_path):
+    with SandboxTerminal(tmp_path) as term:
+        term.expect(PROMPT)
+        term.line(":wait 120s")
+        time.sleep(0.5)                              # the wait has begun: Ctrl-C is a signal again
+        term.type(CTRL_C)
+        term.expect("(interrupted)", timeout=20)
+        term.expect(PROMPT)
+        term.type(CTRL_C)                            # nothing typed: the sandbox ends, as Ctrl-D does
+        assert term.process.wait(timeout=30) == 0
 
 CONFIG = """\
 users:
