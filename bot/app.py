@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
 from dataclasses import dataclass, field
 
@@ -34,11 +35,15 @@ from bot.slack.ratelimit import RateLimiter
 from bot.slack.surfaces import Surfaces
 from bot.text import Texts
 from bot.timers import TimerService
+from bot.web.context import WebContext
+from bot.web.mount import mount_web
+from bot.web.pages import web_templates
 from storage.db import open_database
 from storage.leases import LeaseStore
 from storage.outbox import WORK_CHANNEL
 from storage.seen_events import SeenEvents
 from storage.surfaces import SurfaceStore
+from storage.web import WebSecrets
 
 log = get_logger("warroom.app")
 
@@ -113,6 +118,9 @@ class Warroom:
             await self.webhooks.start()
         except WebhookServerError as exc:
             raise StartupError(str(exc)) from None
+        if not self.config.web.public_url:   # port 0 in http.listen: known only now
+            host = self.config.http.host if self.config.http.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+            self.web.public_url = f"http://{host}:{self.webhooks.port}"
         self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
         if self.options.connect_socket:
             self.handler = AsyncSocketModeHandler(self.app, self.app_token)
@@ -207,10 +215,25 @@ class Warroom:
                          record=self.record, channel_log=domain.channel_log, paging=self.paging, alerts=self.alerts,
                          oncall=self.oncall, seen_events=SeenEvents(db))
         register_listeners(self.app, self.deps)
+        self._mount_web()
 
         @self.app.error
         async def on_error(error, body) -> None:
             log.error("listener.unhandled", exc_info=error, type=(body or {}).get("type"))
+
+    def _mount_web(self) -> None:
+        """The web side on the webhook server, over the same domain and the directory's view of people."""
+        config = self.config
+        public_url = config.web.public_url or f"http://{config.http.host}:{config.http.port}"
+        ctx = WebContext(
+            config=config, db=self.db, domain=self.domain, clock=self.clock, actor=self.deps.actor,
+            name_of=lambda user: "@" + (self.directory.cached_name(user) or user),
+            timezone_of=lambda user: (self.directory.cached_user(user) or {}).get("tz") or config.timezone,
+            templates=web_templates(config.templates), public_url=public_url,
+            session_secret=WebSecrets(self.db).get_or_make("session", lambda: secrets.token_urlsafe(48)),
+            secure_cookies=public_url.startswith("https://"))
+        self.web = ctx
+        mount_web(self.webhooks.app, ctx)
 
     def _reuse_auth_test(self, auth) -> None:
         """Bolt would call auth.test again on the first request (a round trip before the first ack);

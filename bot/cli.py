@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, EnvironmentError_, load_config, load_environment
 from bot.db_cli import add_db_commands, run_db_command
+from bot.login_link_cli import add_login_link
 from bot.logs import get_logger, setup_logging
 from bot.process_limits import RLIM_INFINITY, raise_open_files_limit
 
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("manifest", help="print the Slack app manifest (create your app from it)",
                         description="Print the Slack app manifest; paste it at https://api.slack.com/apps.")
     add_db_commands(commands)
+    add_login_link(commands)
 
     args = parser.parse_args(argv)
     if args.command is None:
@@ -90,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_sandbox(script=args.script, log_level=args.log_level, keep_db=args.keep_db)
     if args.command == "db":
         return run_db_command(args)
+    if args.command == "login-link":
+        return args.run(args)
     parser.print_help()
     return EXIT_USAGE
 

@@ -370,4 +370,21 @@ MIGRATIONS.append(Migration(11, "the next timer found from indexes", """
 CREATE INDEX timers_claimed ON timers(lease_until) WHERE claimed_by IS NOT NULL;
 """))
 
+MIGRATIONS.append(Migration(12, "the web side: its signing key and one-time sign-in links", """
+-- Keys the web side signs with (session cookies), made once and shared by every replica.
+CREATE TABLE web_secrets (
+    name  TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+
+-- warroom login-link: a sign-in that does not need Slack, used once, soon.
+CREATE TABLE login_links (
+    token_hash TEXT PRIMARY KEY,              -- sha256 of the token; the token itself is only in the link
+    user_id    TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    expires_at REAL NOT NULL,
+    used_at    REAL
+);
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version

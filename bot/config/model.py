@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.config.oncall import HttpSettings, Person
+from bot.config.web import WebSettings
 from kernel.alerts import AlertSource
 from kernel.paging import EscalationPolicy
 from kernel.schedules import Schedule
@@ -67,6 +68,7 @@ class Config:
     escalation_policies: tuple[EscalationPolicy, ...] = ()
     alert_sources: tuple[AlertSource, ...] = ()
     http: HttpSettings = field(default_factory=HttpSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
     def severity(self, key: str) -> Severity | None:
         wanted = key.strip().lower()

@@ -47,6 +47,7 @@ from storage.health import probe_write
 
 log = get_logger("warroom.http")
 
+MACHINE_PATHS = ("/healthz", "/api/", "/metrics", "/status.json")
 _NAME_IN_ERROR = 64              # characters of a source's name echoed back
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -306,9 +307,17 @@ def _source_full(source: AlertSource, delivery: Delivery) -> dict[str, Any]:
         "Resolve some and send it again"))
 
 
+def is_machine_request(request: web.Request) -> bool:
+    """A monitor, a script or a scraper, answered in JSON; not a person at a browser."""
+    return request.path.startswith(MACHINE_PATHS) or (request.path.startswith("/alerts/") and request.method == "POST")
+
+
 @web.middleware
 async def _json_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every answer is JSON, also aiohttp's own (no such path, wrong method) and a crash."""
+    """Every answer to a machine is JSON, also aiohttp's own (no such path, wrong method) and a crash;
+    pages for people (bot.web) answer their errors as pages."""
+    if not is_machine_request(request):
+        return await handler(request)
     try:
         return await handler(request)
     except web.HTTPException as exc:

@@ -1,0 +1,1 @@
+"""The web adapter: pages, the API, the status page and sign-in, as thin handlers over the domain."""
