@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Iterator, MutableMapping
 
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -17,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.clock import Clock
 from bot.config import Config
+from bot.config.env import SlackSignInSettings
 from bot.domain import build_domain
 from bot.effects.outbox import SURFACE_SETTLE_SECONDS
 from bot.effects.runner import EffectRunner
@@ -38,6 +42,7 @@ from bot.timers import TimerService
 from bot.web.context import WebContext
 from bot.web.mount import mount_web
 from bot.web.pages import web_templates
+from bot.web.slack_oidc import SlackOidc
 from storage.db import open_database
 from storage.leases import LeaseStore
 from storage.outbox import WORK_CHANNEL
@@ -49,6 +54,18 @@ log = get_logger("warroom.app")
 
 MAINTENANCE_INTERVAL = 300.0
 KEEP_HISTORY_SECONDS = 7 * 86400
+
+
+@contextlib.contextmanager
+def _hidden_from_bolt(environ: MutableMapping[str, str]) -> Iterator[None]:
+    """Bolt turns itself into an OAuth installation app (a file installation store, the bot token
+    dropped, every request then refused) when it sees SLACK_CLIENT_ID and SLACK_CLIENT_SECRET, which
+    warroom reads for Sign in with Slack. It reads them only while it is built: hide them then."""
+    hidden = {name: environ.pop(name) for name in ("SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET") if name in environ}
+    try:
+        yield
+    finally:
+        environ.update(hidden)
 
 
 class StartupError(Exception):
@@ -68,8 +85,10 @@ class Options:
 
 class Warroom:
     def __init__(self, config: Config, *, bot_token: str, app_token: str, api_url: str, db_path: str,
-                 options: Options | None = None) -> None:
+                 options: Options | None = None, sign_in: SlackSignInSettings | None = None) -> None:
+        """``sign_in``: Sign in with Slack for the web side (None: sign-in links only)."""
         self.config = config
+        self.sign_in = sign_in
         self.bot_token = bot_token
         self.app_token = app_token
         self.api_url = api_url
@@ -143,6 +162,8 @@ class Warroom:
             self._stop_listening()
         if hasattr(self, "webhooks"):
             await self.webhooks.stop()
+        if hasattr(self, "web") and "oidc" in self.web.extras:
+            await self.web.extras["oidc"].close()
         if hasattr(self, "sender"):
             await self.sender.stop()
         if hasattr(self, "db"):
@@ -208,7 +229,8 @@ class Warroom:
                             exclusive=exclusive, alive=lambda: self.runner.running and self.timers.running)
 
         # not "warroom": Bolt names its logger after the app and sets its level, which would silence warroom.*
-        self.app = AsyncApp(client=self.client, name="warroom-slack", process_before_response=False)
+        with _hidden_from_bolt(os.environ):
+            self.app = AsyncApp(client=self.client, name="warroom-slack", process_before_response=False)
         self.app.middleware(self.pressure.middleware)  # first: counts every request until it is acked
         self.deps = Deps(config=config, texts=self.texts, clock=clock, work=self.work, effects=self.effects,
                          api=self.api, directory=self.directory, render=self.render, incidents=self.incidents,
@@ -232,6 +254,8 @@ class Warroom:
             templates=web_templates(config.templates), public_url=public_url,
             session_secret=WebSecrets(self.db).get_or_make("session", lambda: secrets.token_urlsafe(48)),
             secure_cookies=public_url.startswith("https://"))
+        if self.sign_in is not None:
+            ctx.extras["oidc"] = SlackOidc(self.sign_in, self.team_id)
         self.web = ctx
         mount_web(self.webhooks.app, ctx)
 

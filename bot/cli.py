@@ -110,13 +110,15 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         env = load_environment()
         bot_token, app_token = env.require_tokens()
+        sign_in = env.slack_sign_in()
         config = load_config(env.config_path)
     except (EnvironmentError_, ConfigError) as exc:
         return fail(str(exc))
     setup_logging(args.log_level)
     soft, hard = raise_open_files_limit()
     log.info("process.open_files", soft=soft, hard="unlimited" if hard == RLIM_INFINITY else hard)
-    bot = Warroom(config, bot_token=bot_token, app_token=app_token, api_url=env.api_url, db_path=env.db_path)
+    bot = Warroom(config, bot_token=bot_token, app_token=app_token, api_url=env.api_url, db_path=env.db_path,
+                  sign_in=sign_in)
 
     async def serve() -> None:
         stop = asyncio.Event()

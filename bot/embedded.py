@@ -14,15 +14,16 @@ from typing import Any, Callable
 
 from bot.app import Options, Warroom
 from bot.config import Config
+from bot.config.env import SlackSignInSettings
 
 
 class EmbeddedBot:
     def __init__(self, config: Config, *, bot_token: str, app_token: str, api_url: str, db_path: str,
-                 options: Options | None = None) -> None:
+                 options: Options | None = None, sign_in: SlackSignInSettings | None = None) -> None:
         self.options = options or Options()
         self.clock = self.options.clock
         self.bot = Warroom(config, bot_token=bot_token, app_token=app_token, api_url=api_url, db_path=db_path,
-                           options=self.options)
+                           options=self.options, sign_in=sign_in)
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="warroom-bot", daemon=True)
 

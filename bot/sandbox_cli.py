@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import tempfile
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +15,14 @@ import yaml
 
 from bot.app import Options, StartupError
 from bot.config import Config, ConfigError, load_config, parse_config
+from bot.config.env import SlackSignInSettings, issuer_for
 from bot.embedded import EmbeddedBot
 from bot.logs import setup_logging
 from bot.sandbox_repl import HELP, LineFailed, Repl
 from bot.sandbox_terminal import Terminal, Watcher, style_for, threads_deaf_to_ctrl_c
+from bot.web.signin import make_login_link
 from storage.db import StorageError
+from storage.web import LoginLinks
 
 MANIFEST = Path(__file__).resolve().parent / "manifest.yml"
 SANDBOX_PEOPLE = ("alice", "bob", "carol", "dave")
@@ -64,8 +70,10 @@ def run_sandbox(*, script: str | None, log_level: str = "WARNING", keep_db: str 
         except ConfigError as exc:
             sys.stderr.write(f"warroom: {exc}\n")
             return 2
+        config, sign_in = with_sign_in(sandbox, config)
         bot = EmbeddedBot(config, bot_token=sandbox.bot_token, app_token=sandbox.app_token,
-                          api_url=sandbox.api_url, db_path=db_path, options=Options(surface_settle=0.2))
+                          api_url=sandbox.api_url, db_path=db_path, options=Options(surface_settle=0.2),
+                          sign_in=sign_in)
         with threads_deaf_to_ctrl_c():
             bot.start()
         sandbox.wait_for(lambda: sandbox.connections >= 1, timeout=10, message="the bot did not connect")
@@ -76,7 +84,7 @@ def run_sandbox(*, script: str | None, log_level: str = "WARNING", keep_db: str 
             return play(Repl(sandbox, bot, **app), lines)
         terminal = Terminal(words=lambda: repl.completions())
         repl = Repl(sandbox, bot, terminal.print, **app)
-        return interact(repl, terminal, banner(sandbox, config, bot.bot.webhooks.port, notes))
+        return interact(repl, terminal, banner(sandbox, config, bot.bot.webhooks.port, notes) + web_banner(sandbox, bot))
     except (StorageError, StartupError) as exc:
         sys.stderr.write(f"warroom: {exc}\n")
         return 2
@@ -194,6 +202,26 @@ def _people(sandbox: Any) -> dict[str, dict[str, Any]]:
 
 
 # the banner ----------------------------------------------------------------------------------------
+def with_sign_in(sandbox: Any, config: Config) -> tuple[Config, SlackSignInSettings]:
+    """The web side with Sign in with Slack against the sandbox: its OAuth client knows the bot's
+    callback address, so the port is settled first."""
+    if config.http.port == 0:
+        with socket.socket() as probe:
+            probe.bind((config.http.host, 0))
+            config = replace(config, http=replace(config.http, port=probe.getsockname()[1]))
+    host = config.http.host if config.http.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    base = config.web.public_url or f"http://{host}:{config.http.port}"
+    client = sandbox.oauth_client([f"{base}/signin/slack/callback"])
+    return config, SlackSignInSettings(client.client_id, client.client_secret, issuer_for(sandbox.api_url))
+
+
+def web_banner(sandbox: Any, bot: EmbeddedBot, person: str = "alice") -> str:
+    """The web side's address, as a link that opens it signed in as the person at the prompt."""
+    user = sandbox.user(person)["id"]
+    link = bot.run(lambda: make_login_link(LoginLinks(bot.bot.db), bot.bot.web.public_url, user, now=time.time()))
+    return f"The web side: {link}  (opens it signed in as @{person}; Sign in with Slack works too)\n"
+
+
 def banner(sandbox: Any, config: Config, port: int | None, notes: list[str]) -> str:
     people = ", ".join(f"@{name} {u['id']}" for name, u in _people(sandbox).items())
     channels = ", ".join(f"#{c['name']}" for c in sandbox.channels(include_archived=False))

@@ -11,6 +11,7 @@ import yaml
 from bot.app import Options
 from bot.clock import Clock
 from bot.config import Config
+from bot.config.env import SlackSignInSettings
 from bot.embedded import EmbeddedBot
 from harness import FREE_PORT, ROOT, drop_proxies
 from sandbox import Sandbox
@@ -23,11 +24,11 @@ class BotThread(EmbeddedBot):
     """The bot in-process against the sandbox, with test-friendly pacing (see :class:`bot.embedded.EmbeddedBot`)."""
 
     def __init__(self, sandbox: Sandbox, config: Config, db_path: str, *, clock: Clock | None = None,
-                 options: Options | None = None) -> None:
+                 options: Options | None = None, sign_in: SlackSignInSettings | None = None) -> None:
         self.sandbox = sandbox
         options = options or Options(clock=clock or Clock(), rate_limit_scale=TEST_PACING, surface_settle=TEST_SETTLE)
         super().__init__(config, bot_token=sandbox.bot_token, app_token=sandbox.app_token,
-                         api_url=sandbox.api_url, db_path=db_path, options=options)
+                         api_url=sandbox.api_url, db_path=db_path, options=options, sign_in=sign_in)
 
     def start(self) -> "BotThread":
         before = self.sandbox.connections

@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass
 from typing import Mapping
+from urllib.parse import urlsplit
 
 SLACK_API_DEFAULT = "https://slack.com/api/"
 _WHERE_BOT = (
@@ -16,6 +17,27 @@ _WHERE_APP = (
     "in your app's settings open Basic Information > App-Level Tokens, generate a token with the "
     "connections:write scope and copy it (xapp-...)"
 )
+
+
+SLACK_ISSUER = "https://slack.com"
+
+
+@dataclass(frozen=True)
+class SlackSignInSettings:
+    client_id: str
+    client_secret: str
+    issuer: str = SLACK_ISSUER
+
+    def __repr__(self) -> str:   # the secret never reaches a log line
+        return f"SlackSignInSettings(client_id={self.client_id!r}, issuer={self.issuer!r})"
+
+
+def issuer_for(api_url: str) -> str:
+    """Slack's issuer, or the one at SLACK_API_URL's origin when it is not Slack's (the sandbox)."""
+    parts = urlsplit(api_url)
+    if parts.netloc in ("slack.com", "www.slack.com"):
+        return SLACK_ISSUER
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 class EnvironmentError_(Exception):
@@ -29,6 +51,9 @@ class Environment:
     api_url: str
     db_path: str
     config_path: str | None
+    # Sign in with Slack for the web side (both or neither); Bolt must never see them (bot.app)
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
 
     def __repr__(self) -> str:  # tokens must never reach a log line, even through a repr
         return (
@@ -36,6 +61,17 @@ class Environment:
             f"config_path={self.config_path!r}, bot_token={'set' if self.bot_token else 'unset'}, "
             f"app_token={'set' if self.app_token else 'unset'})"
         )
+
+    def slack_sign_in(self) -> SlackSignInSettings | None:
+        """Sign in with Slack's app credentials, when both are set; the issuer follows SLACK_API_URL."""
+        if not self.slack_client_id and not self.slack_client_secret:
+            return None
+        if not self.slack_client_id or not self.slack_client_secret:
+            missing = "SLACK_CLIENT_SECRET" if self.slack_client_id else "SLACK_CLIENT_ID"
+            raise EnvironmentError_(
+                f"{missing} is not set, but its partner is: Sign in with Slack needs both, from your app's Basic "
+                "Information page (App Credentials); unset both to sign in by warroom login-link only.")
+        return SlackSignInSettings(self.slack_client_id, self.slack_client_secret, issuer_for(self.api_url))
 
     def require_tokens(self) -> tuple[str, str]:
         """Both tokens, checked for shape, or one error naming every problem and where to get it right."""
@@ -97,4 +133,6 @@ def load_environment(environ: Mapping[str, str] | None = None) -> Environment:
         api_url=api_url,
         db_path=env.get("WARROOM_DB") or "./warroom.db",
         config_path=env.get("WARROOM_CONFIG") or None,
+        slack_client_id=env.get("SLACK_CLIENT_ID") or None,
+        slack_client_secret=env.get("SLACK_CLIENT_SECRET") or None,
     )

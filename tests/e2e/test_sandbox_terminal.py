@@ -4,6 +4,8 @@ typed, the banner's curl accepted, line editing and history, bold for a terminal
 import json
 import re
 import time
+import urllib.error
+import urllib.request
 
 from tests.e2e.terminal import CTRL_C, UP_ARROW, SandboxTerminal, send_curl
 
@@ -121,3 +123,17 @@ def test_your_own_config_sees_the_sandbox_people_with_their_ids(tmp_path):
         assert send_curl(words, environ=env)[0] == 202
         term.line(":switch erin")
         term.expect("You are being paged")
+
+
+def test_the_banner_links_to_the_web_side_signed_in_as_the_person_at_the_prompt(tmp_path):
+    with SandboxTerminal(tmp_path) as term:
+        banner = term.expect(PROMPT)
+        link = re.search(r"The web side: (http://127\.0\.0\.1:\d+/signin/link/\S+)", banner)
+        assert link, banner
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor())
+        try:
+            with opener.open(link.group(1), timeout=20) as page:
+                body, status = page.read().decode(), page.status
+        except urllib.error.HTTPError as exc:         # /incidents may not exist in every build: the header counts
+            body, status = exc.read().decode(), exc.code
+        assert "Signed in as @alice" in body, (status, body[:1000])

@@ -5,9 +5,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import socket
 
 import pytest
+import yaml
 
+from bot.config.env import SlackSignInSettings, issuer_for
+from harness import make_config
+from harness.bots import BotThread
 from tests.web.client import WebClient
 
 
@@ -44,3 +49,23 @@ def page(chromium):
 def web(bot) -> WebClient:
     """Plain HTTP to the running bot's web side (no browser), as anyone or signed in."""
     return WebClient(bot)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def signin_bot(sandbox, database_url, config_text):
+    """The bot with Sign in with Slack: an OAuth client registered in the sandbox for the bot's
+    callback (Slack only sends people back to a registered address, so the port is chosen first)."""
+    port = free_port()
+    raw = yaml.safe_load(config_text) if config_text.strip() else {}
+    raw["http"] = {"listen": f"127.0.0.1:{port}"}
+    client = sandbox.oauth_client([f"http://127.0.0.1:{port}/signin/slack/callback"])
+    sign_in = SlackSignInSettings(client.client_id, client.client_secret, issuer_for(sandbox.api_url))
+    thread = BotThread(sandbox, make_config(raw), database_url, sign_in=sign_in).start()
+    yield thread
+    thread.stop()
