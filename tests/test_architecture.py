@@ -38,6 +38,11 @@ def test_the_domain_imports_no_chat_or_web_library(folder):
     assert offending(folder, CHAT_AND_WEB) == []
 
 
+def test_the_web_adapter_does_not_reach_into_slack():
+    """The web side works when Slack is down: it talks to the domain and storage, never to Slack."""
+    assert offending("bot/web", ("slack_bolt", "slack_sdk", "bot.slack")) == []
+
+
 def test_storage_imports_nothing_of_the_bot():
     assert offending("storage", ("bot",)) == []
 
