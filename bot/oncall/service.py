@@ -159,7 +159,6 @@ class OnCallService:
         with self.work():
             override_id = self.overrides.add(schedule.name, user, start, until, by=by.user, at=now)
             self._overrides_cache.pop(schedule.name, None)
-            self.effects.post("config:alerts", "oncall.override",
-                              {"schedule": schedule.name, "user": user, "by": by.user, "start": start, "end": until,
-                               "later": start > now})
+            announced = {"schedule": schedule.name, "user": user, "by": by.user, "start": start, "end": until}
+            self.effects.post("config:alerts", "oncall.override", dict(announced, later=True) if start > now else announced)
         return override_id
