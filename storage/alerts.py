@@ -71,6 +71,14 @@ class AlertStore:
             f"SELECT {_COLUMNS} FROM alerts WHERE status != 'resolved' ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [_alert(r) for r in rows]
 
+    def recent(self, limit: int = 50, *, before: int | None = None, open_only: bool = False) -> list[Alert]:
+        """Alerts newest first (``before``: only those older than that alert), for a list to page through."""
+        still_open = " AND status != 'resolved'" if open_only else ""
+        rows = self.db.execute(
+            f"SELECT {_COLUMNS} FROM alerts WHERE id < ?{still_open} ORDER BY id DESC LIMIT ?",
+            (before if before is not None else 2 ** 62, limit)).fetchall()
+        return [_alert(r) for r in rows]
+
     def count_open(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM alerts WHERE status != 'resolved'").fetchone()[0])
 

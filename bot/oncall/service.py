@@ -16,9 +16,10 @@ from bot.oncall.schedule import (
     next_shifts,
     on_call_user,
     shifts_for_user,
+    timeline,
 )
 from bot.work import Work
-from kernel.schedules import Schedule, Shift
+from kernel.schedules import Override, Schedule, Shift
 from storage.oncall import OverrideStore
 
 MAX_OVERRIDE = timedelta(days=31)
@@ -100,6 +101,20 @@ class OnCallService:
         at = self.now()
         return current_shift(schedule, self._overrides(schedule, at.timestamp()), at, HORIZON)
 
+    def shifts(self, schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
+        """Who holds the pager through [start, end): every layer and override resolved (a calendar's
+        final row)."""
+        return timeline(schedule, self._overrides(schedule, start.timestamp()), start, end)
+
+    def layer_shifts(self, schedule: Schedule, index: int, start: datetime, end: datetime) -> list[Shift]:
+        """Layer ``index`` of ``schedule`` alone, as if nothing were above it and no override set."""
+        alone = Schedule(schedule.name, schedule.timezone, (schedule.layers[index],))
+        return timeline(alone, (), start, end)
+
+    def overrides_during(self, schedule: Schedule, start: datetime, end: datetime) -> list[Override]:
+        """The overrides that overlap [start, end), oldest first."""
+        return [o for o in self._overrides(schedule, start.timestamp()) if o.start < end and o.end > start]
+
     def upcoming(self, schedule: Schedule, count: int = 6) -> list[Shift]:
         at = self.now()
         return next_shifts(schedule, self._overrides(schedule, at.timestamp()), at, count)
@@ -122,23 +137,28 @@ class OnCallService:
         return sorted(found, key=lambda mine: mine.shift.start)
 
     # taking the pager --------------------------------------------------------------------------
-    def override(self, schedule: Schedule, user: str, *, until: float, by: Actor) -> int:
-        """``user`` takes the pager until ``until``. A listed user may take it themselves; putting someone
-        else on call is for on-call or incident managers (that person has not agreed to it)."""
+    def override(self, schedule: Schedule, user: str, *, until: float, by: Actor, start: float | None = None) -> int:
+        """``user`` takes the pager until ``until``, from now or from a later ``start``. A listed user may
+        take it themselves; putting someone else on call is for on-call or incident managers (that
+        person has not agreed to it)."""
         managers = dict(oncall_managers=bool(self.config.oncall_managers),
                         incident_managers=bool(self.config.incident_managers))
         if by.user != user and not (by.is_oncall_manager or by.is_manager):
             raise OnCallError("override_others", user=user, **managers)
         if by.user == user and self.config.person(user) is None and not (by.is_oncall_manager or by.is_manager):
             raise OnCallError("override_not_listed", **managers)
-        start = self.clock.time()
+        now = self.clock.time()
+        if start is not None and until <= start:
+            raise OnCallError("override_ends_before_start")
+        # A start already past means now: an override never rewrites who was on call (pages went out by it).
+        start = now if start is None else max(start, now)
         if until <= start:
             raise OnCallError("override_in_past")
         if until - start > MAX_OVERRIDE.total_seconds():
             raise OnCallError("override_too_long", days=MAX_OVERRIDE.days)
         with self.work():
-            override_id = self.overrides.add(schedule.name, user, start, until, by=by.user, at=start)
+            override_id = self.overrides.add(schedule.name, user, start, until, by=by.user, at=now)
             self._overrides_cache.pop(schedule.name, None)
-            self.effects.post("config:alerts", "oncall.override",
-                              {"schedule": schedule.name, "user": user, "by": by.user, "start": start, "end": until})
+            announced = {"schedule": schedule.name, "user": user, "by": by.user, "start": start, "end": until}
+            self.effects.post("config:alerts", "oncall.override", dict(announced, later=True) if start > now else announced)
         return override_id

@@ -69,6 +69,24 @@ def test_a_later_override_wins_where_they_overlap(rig):
     assert [rig.oncall.on_call("primary", NOW + h * HOUR) for h in (0.5, 1.5, 3, 4)] == [CAROL, DAVE, CAROL, BOB]
 
 
+def test_an_override_may_start_later_and_a_start_already_past_is_now(rig):
+    """The web's override form has a start; /il-oncall's starts now. Neither rewrites who was on call."""
+    primary, manager = rig.oncall.schedule("primary"), Actor(BOB, is_oncall_manager=True)
+    rig.oncall.override(primary, CAROL, start=NOW + 3 * HOUR, until=NOW + 5 * HOUR, by=manager)
+    assert [rig.oncall.on_call("primary", NOW + h * HOUR) for h in (0, 3, 5)] == [BOB, CAROL, BOB]
+    [post] = rig.effects()
+    assert post.payload["context"] == {"schedule": "primary", "user": CAROL, "by": BOB, "start": NOW + 3 * HOUR,
+                                       "end": NOW + 5 * HOUR, "later": True}
+    rig.oncall.override(primary, DAVE, start=NOW - 2 * HOUR, until=NOW + HOUR, by=manager)
+    assert rig.db.query('SELECT user_id, start FROM overrides ORDER BY id')[-1] == (DAVE, NOW)
+    with pytest.raises(OnCallError) as refused:
+        rig.oncall.override(primary, CAROL, start=NOW + 2 * HOUR, until=NOW + HOUR, by=manager)
+    assert refused.value.code == "override_ends_before_start"
+    with pytest.raises(OnCallError) as refused:
+        rig.oncall.override(primary, CAROL, start=NOW + 24 * HOUR, until=NOW + 24 * HOUR + 32 * 24 * HOUR, by=manager)
+    assert refused.value.code == "override_too_long"
+
+
 def test_my_shifts_include_overrides(rig):
     rig.oncall.override(rig.oncall.schedule("secondary"), CAROL, until=NOW + HOUR, by=Actor(CAROL))
     mine = rig.oncall.mine(CAROL, days=2)
