@@ -250,7 +250,7 @@ class Warroom:
         ctx = WebContext(
             config=config, db=self.db, domain=self.domain, clock=self.clock, actor=self.deps.actor,
             name_of=lambda user: "@" + (self.directory.cached_name(user) or user),
-            timezone_of=lambda user: (self.directory.cached_user(user) or {}).get("tz") or config.timezone,
+            timezone_of=self.deps.timezone_of,
             templates=web_templates(config.templates), public_url=public_url,
             session_secret=WebSecrets(self.db).get_or_make("session", lambda: secrets.token_urlsafe(48)),
             secure_cookies=public_url.startswith("https://"))

@@ -16,6 +16,10 @@ class OverrideStore:
         return int(self.db.insert("overrides", {"schedule": schedule, "user_id": user, "start": start,
                                                 '"end"': end, "created_by": by, "created_at": at}))
 
+    def newest_id(self, schedule: str) -> int:
+        """The id of the schedule's newest override (0: none): it changes whenever one is added."""
+        return int(self.db.scalar("SELECT coalesce(max(id), 0) FROM overrides WHERE schedule = ?", (schedule,)))
+
     def for_schedule(self, schedule: str, *, ending_after: float) -> tuple[Override, ...]:
         rows = self.db.execute(
             'SELECT id, user_id, start, "end" FROM overrides WHERE schedule = ? AND "end" > ? ORDER BY id',

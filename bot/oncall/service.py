@@ -54,8 +54,8 @@ class OnCallService:
         self.effects = effects
         self.work = work
         self.clock = clock
-        # Overrides per schedule, read once: only this process writes them (the instance lock makes
-        # sure), so the cache is dropped exactly when override() adds one.
+        # Overrides per schedule, read again only when the schedule's newest override changed: another
+        # replica (PostgreSQL) or the web side may have added one. Overrides are only ever added.
         self._overrides_cache: dict[str, tuple] = {}
 
     def schedule(self, name: str) -> Schedule:
@@ -79,9 +79,10 @@ class OnCallService:
         """Overrides that matter from ``after - HORIZON`` on (ended ones can be ignored)."""
         cached = self._overrides_cache.get(schedule.name)
         since = after - HORIZON.total_seconds()
-        if cached is None or cached[0] > since:
+        newest = self.overrides.newest_id(schedule.name)
+        if cached is None or cached[0] > since or cached[2] != newest:
             # load a day earlier than asked, so lookups a little further back reuse it too
-            cached = (since - 86400.0, self.overrides.for_schedule(schedule.name, ending_after=since - 86400.0))
+            cached = (since - 86400.0, self.overrides.for_schedule(schedule.name, ending_after=since - 86400.0), newest)
             self._overrides_cache[schedule.name] = cached
         return cached[1]
 
@@ -158,7 +159,6 @@ class OnCallService:
             raise OnCallError("override_too_long", days=MAX_OVERRIDE.days)
         with self.work():
             override_id = self.overrides.add(schedule.name, user, start, until, by=by.user, at=now)
-            self._overrides_cache.pop(schedule.name, None)
             announced = {"schedule": schedule.name, "user": user, "by": by.user, "start": start, "end": until}
             self.effects.post("config:alerts", "oncall.override", dict(announced, later=True) if start > now else announced)
         return override_id

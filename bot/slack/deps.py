@@ -43,6 +43,14 @@ class Deps:
     oncall: "OnCallService"
     seen_events: SeenEvents
 
+    def timezone_of(self, user: str) -> str:
+        """The zone a person reads times in: theirs in warroom.yml, else their Slack profile's, else the config's."""
+        person = self.config.person(user)
+        if person and person.timezone:
+            return person.timezone
+        cached = self.directory.cached_user(user)
+        return (cached or {}).get("tz") or self.config.timezone
+
     def actor(self, user: str, *, in_channel: bool | None = None) -> Actor:
         """Group membership comes from the directory's cache: a listener may not wait on Slack."""
         managers = self.directory.cached_group_members(self.config.incident_managers)

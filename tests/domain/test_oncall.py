@@ -9,7 +9,7 @@ import pytest
 
 from bot.actor import Actor
 from bot.oncall.service import OnCallError, WhichSchedule
-from tests.domain.conftest import ALICE, BOB, CAROL, DAVE, START
+from tests.domain.conftest import ALICE, BOB, CAROL, CONFIG, DAVE, START, DomainRig, make_config
 
 NOW = START.timestamp()
 HOUR = 3600.0
@@ -133,3 +133,20 @@ def test_a_day_later_the_rotation_has_moved_on(rig):
     rig.clock.advance(timedelta(days=1))
     assert rig.oncall.current(rig.oncall.schedule("primary")).user == ALICE
     assert [shift.user for shift in rig.oncall.upcoming(rig.oncall.schedule("primary"), count=3)] == [ALICE, BOB, ALICE]
+
+
+def test_an_override_made_by_another_replica_is_seen_at_once(engine, postgres, tmp_path):
+    """Every replica serves /il-oncall and the web's override form, and pages from its own lookups:
+    what one of them records, the next lookup on another sees (no stale per-process copy)."""
+    database = str(tmp_path / "warroom.db") if engine == "sqlite" else postgres.new_schema()
+    here, there = DomainRig(make_config(CONFIG), database), DomainRig(make_config(CONFIG), database)
+    try:
+        assert there.oncall.on_call("primary", NOW) == BOB          # read, and kept, before the override
+        here.oncall.override(here.oncall.schedule("primary"), CAROL, until=NOW + 2 * HOUR,
+                             by=Actor(BOB, is_oncall_manager=True))
+        assert there.oncall.on_call("primary", NOW) == CAROL
+    finally:
+        here.close()
+        there.close()
+        if engine != "sqlite":
+            postgres.drop_schema(database)

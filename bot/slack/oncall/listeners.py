@@ -18,14 +18,6 @@ from bot.slack.oncall.until import parse_until
 ONCALL = "oncall"
 
 
-def viewer_tz(deps: Deps, user: str) -> str:
-    person = deps.config.person(user)
-    if person and person.timezone:
-        return person.timezone
-    cached = deps.directory.cached_user(user)
-    return (cached or {}).get("tz") or deps.config.timezone
-
-
 def now_blocks(deps: Deps, oncall: OnCallService, tz: str) -> tuple[str, list[Block]]:
     if not deps.config.schedules:
         text = deps.texts.mrkdwn(ONCALL, "none")
@@ -61,7 +53,7 @@ def register(app, deps: Deps) -> None:
         target = parsing.user_id(words[0]) if words else None
         if target is None:
             raise OnCallError("usage_override")
-        tz = viewer_tz(deps, user)
+        tz = deps.timezone_of(user)
         end, left = parse_until(words[1:], deps.clock.time(), tz)
         try:
             schedule = deps.oncall.choose_schedule(parsing.to_plain(" ".join(left)) or None)
@@ -77,7 +69,7 @@ def register(app, deps: Deps) -> None:
     async def il_oncall(ack, body) -> None:
         user, text = body["user_id"], parsing.typed(body.get("text"))
         word, rest = parsing.split_subcommand(text)
-        tz = viewer_tz(deps, user)
+        tz = deps.timezone_of(user)
         oncall = deps.oncall
         try:
             if word == "":
@@ -104,7 +96,7 @@ def register(app, deps: Deps) -> None:
             schedule = deps.oncall.schedule(choice["s"])
             deps.oncall.override(schedule, choice["u"], until=float(choice["e"]), by=deps.actor(body["user"]["id"]))
             done = reply(deps.texts.mrkdwn(ONCALL, "override_done", user=choice["u"], schedule=schedule.name,
-                                           end=float(choice["e"]), tz=viewer_tz(deps, body["user"]["id"])))
+                                           end=float(choice["e"]), tz=deps.timezone_of(body["user"]["id"])))
             return dict(done, replace_original=True)
         await act_then_ack(deps, ack, body, "override_pick", work)
 
@@ -113,4 +105,4 @@ def home_blocks(deps: Deps, user: str) -> list[Block]:
     """Who is on call now, for the Home tab."""
     if not deps.config.schedules:
         return []
-    return now_blocks(deps, deps.oncall, viewer_tz(deps, user))[1]
+    return now_blocks(deps, deps.oncall, deps.timezone_of(user))[1]
