@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.durations import format_duration
 from bot.errors import UserError
 from bot.oncall.service import HORIZON
+from bot.web.calendar_feed import person_feed_path, schedule_feed_path
 from bot.web.context import WebContext
 from bot.web.oncall_calendar import build_calendar
 from bot.web.pages import context, render
@@ -39,13 +40,15 @@ def schedule_path(schedule: Schedule) -> str:
 
 
 async def oncall_index(request: web.Request) -> web.StreamResponse:
-    require_viewer(request)
+    viewer = require_viewer(request)
     ctx = context(request)
     oncall = ctx.domain.oncall
     current = {s.name: oncall.current(s) for s in ctx.config.schedules}
+    feeds = {s.name: ctx.url(schedule_feed_path(ctx, s.name)) for s in ctx.config.schedules}
     return render(request, "oncall.j2", schedules=ctx.config.schedules, current=current,
                   policies=ctx.config.escalation_policies, horizon_end=_horizon_end(ctx), horizon_days=HORIZON.days,
-                  name=ctx.name_of, duration=format_duration, schedule_path=schedule_path)
+                  name=ctx.name_of, duration=format_duration, schedule_path=schedule_path, feeds=feeds,
+                  my_feed=ctx.url(person_feed_path(ctx, viewer.user)))
 
 
 async def schedule_page(request: web.Request) -> web.StreamResponse:
