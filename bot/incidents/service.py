@@ -226,7 +226,9 @@ class IncidentService:
             pulse = severity.pulse if severity else None
             context = {"incident": incident.id, "author": actor.user, "status": str(new_status),
                        "previous": str(previous), "text": text, "at": now, "no_change": no_change,
-                       "minutes": int(pulse.total_seconds() // 60) if pulse else None, "public": public is not None}
+                       "minutes": int(pulse.total_seconds() // 60) if pulse else None}
+            if public is not None:
+                context["public"] = True   # the channel post says it also went on the status page
             self.effects.post(f"incident:{incident.id}", "incident.update", context)
             if to_comms:
                 self.effects.post("config:comms", "incident.comms_update", context)

@@ -232,3 +232,23 @@ def test_without_a_status_page_in_the_config_the_addresses_say_so(sandbox, datab
         assert "There is no public status page" in ack["text"]
     finally:
         bot.stop()
+
+
+def test_the_update_form_offers_the_status_page_once_the_incident_is_on_it(bot, sandbox, web):
+    incident = declare(sandbox, bot, "Search down sev2")
+    alice = sandbox.as_user("alice")
+    assert "is not on the public status page" in run(sandbox, bot, "status --public", incident)["text"]
+    assert run(sandbox, bot, "status", incident) == {}
+    view = sandbox.wait_for(alice.view, message="update modal should open")
+    assert "public" not in [b.get("block_id") for b in view["blocks"]]
+    alice.close_view()
+    run(sandbox, bot, "public API", incident)
+    assert run(sandbox, bot, "status --public", incident) == {}
+    view = sandbox.wait_for(alice.view, message="update modal should open")
+    public = next(b for b in view["blocks"] if b.get("block_id") == "public")
+    assert [o["value"] for o in public["element"]["initial_options"]] == ["public"]
+    alice.submit_view({"status": "identified", "message": "Search is down <for everyone>", "public": ["public"]})
+    bot.settle()
+    assert "Search is down <for everyone>" in last_text(sandbox, incident["id"])
+    [shown] = json.loads(web.get("/status.json").body)["incidents"]
+    assert [(u["status"], u["text"]) for u in shown["updates"]] == [("identified", "Search is down <for everyone>")]
