@@ -129,7 +129,11 @@ def test_a_private_incident_can_never_go_public_and_never_shows(bot, sandbox, we
 def test_only_the_people_in_it_change_the_page_and_it_can_be_taken_off(bot, sandbox, web):
     incident = declare(sandbox, bot, "Login errors sev2")
     assert "not on the public status page" in run(sandbox, bot, "public", incident)["text"]
-    run(sandbox, bot, "public Website", incident)
+    run(sandbox, bot, "public website API", incident)          # no commas: each word a component
+    assert "affecting *Website, API*" in last_text(sandbox, incident["id"])
+    run(sandbox, bot, "public Website", incident)                # again: the components change
+    assert "changed what this incident affects on the public status page to *Website*" in last_text(
+        sandbox, incident["id"])
     assert "on the public status page, affecting *Website*" in run(sandbox, bot, "public", incident)["text"]
     run(sandbox, bot, "status investigating --public", incident)     # no text: the standard words
     assert "We are investigating this issue." in web.get("/status").body
