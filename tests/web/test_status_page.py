@@ -209,7 +209,6 @@ def test_the_status_page_in_a_browser_shows_only_public_updates(bot, sandbox, we
     run(sandbox, bot, "public Web app", incident)
     run(sandbox, bot, "status identified Internal only: primary restarted twice", incident)
     run(sandbox, bot, "status --public Saving documents fails for some people", incident)
-    page.context.set_extra_http_headers({})
     page.goto(web.base + "/status")
     assert page.get_by_role("heading", name="Example Inc. status", level=1).is_visible()
     assert page.get_by_role("status").inner_text() == "Some systems are partly down"
