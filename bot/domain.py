@@ -19,6 +19,7 @@ from bot.incidents.paging_hooks import IncidentPagingHooks
 from bot.incidents.pulses import PULSE, PulseFired, Pulses
 from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
+from bot.incidents.status_page import StatusPage
 from bot.oncall.service import OnCallService
 from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.work import Work
@@ -29,6 +30,7 @@ from storage.incidents import IncidentStore
 from storage.oncall import OverrideStore
 from storage.outbox import OutboxStore
 from storage.paging import PagingStore
+from storage.status_page import StatusPageStore
 from storage.timers import TimerStore
 
 TimerHandler = Callable[[Timer], Awaitable[None]]
@@ -50,6 +52,7 @@ class Domain:
     record: IncidentRecord
     alerts: AlertService
     channel_log: ChannelLog
+    status_page: StatusPage
     timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
 
 
@@ -70,11 +73,14 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     alerts = AlertService(alert_store, paging, effects, work, clock, config)
     paging.hooks["alert"] = AlertPagingHooks(alerts)
     incidents.declare_hooks.append(alerts.link_declared_incident)
+    status_page = StatusPage(StatusPageStore(db), effects, work, clock, config)
+    incidents.status_page = status_page
+    incidents.resolve_hooks.append(status_page.on_resolved)
     return Domain(
         work=work, outbox=outbox, effects=effects, timer_store=timer_store, incident_store=incident_store,
         alert_store=alert_store, pulses=pulses, oncall=oncall, paging=paging, channels=channels,
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
-        channel_log=ChannelLog(incident_store, work, clock),
+        channel_log=ChannelLog(incident_store, work, clock), status_page=status_page,
         timer_handlers={
             PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),
             ESCALATION_TIMER: paging.on_timeout,

@@ -387,4 +387,30 @@ CREATE TABLE login_links (
 );
 """))
 
+MIGRATIONS.append(Migration(13, "the public status page: public incidents and their public updates", """
+-- An incident on the public status page: which components it affects. Its own id is the number the
+-- public sees (private incidents leave no gaps in it); revision grows with every change so the page's
+-- cache key notices one (SUM over a small table).
+CREATE TABLE status_incidents (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL UNIQUE REFERENCES incidents(id),
+    components  TEXT    NOT NULL,               -- JSON list of configured component names
+    marked_by   TEXT    NOT NULL,
+    marked_at   REAL    NOT NULL,
+    hidden_at   REAL,                           -- taken off the page (/incident public off)
+    revision    INTEGER NOT NULL DEFAULT 1
+);
+
+-- What was written for the public (/incident status --public); nothing internal is ever copied here.
+CREATE TABLE status_updates (
+    id                 INTEGER PRIMARY KEY,
+    status_incident_id INTEGER NOT NULL REFERENCES status_incidents(id),
+    at                 REAL    NOT NULL,
+    status             TEXT    NOT NULL,
+    text               TEXT    NOT NULL,
+    posted_by          TEXT    NOT NULL
+);
+CREATE INDEX status_updates_by_incident ON status_updates(status_incident_id, id);
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -20,6 +20,7 @@ from bot.config.model import (
     Severity,
 )
 from bot.config.reader import ConfigError, Node
+from bot.config.status_page import parse_status_page
 from bot.config.web import parse_web
 
 CHANNEL_NAME_FIELDS = {"date", "slug", "number", "severity"}
@@ -30,7 +31,7 @@ _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
 TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
     "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
-    "who_may_answer_alerts", "web",
+    "who_may_answer_alerts", "web", "status_page",
 }
 ALERT_ANSWERERS = ("users", "anyone")
 
@@ -85,6 +86,7 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         alert_sources=oncall.parse_alert_sources(top["alert_sources"], policies, environ),
         http=oncall.parse_http(top["http"]),
         web=parse_web(top["web"]),
+        status_page=parse_status_page(top["status_page"]),
     )
     check_cross_references(config, file)
     return config

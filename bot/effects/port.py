@@ -45,7 +45,7 @@ MESSAGES: frozenset[str] = frozenset({
     "incident.declared", "incident.setup_failed", "incident.update", "incident.comms_update",
     "incident.role_assigned", "incident.note", "incident.link_added", "incident.followup_added",
     "incident.severity_changed", "incident.pulse", "incident.wrapup", "incident.postmortem_summary",
-    "incident.reopened", "incident.invite_failed",
+    "incident.reopened", "incident.invite_failed", "incident.made_public", "incident.taken_off_page",
     "paging.incident_paged", "paging.incident_acknowledged", "paging.incident_exhausted",
     "paging.incident_nobody_on_call", "paging.confirm_group",
     "alerts.unanswered", "alerts.nobody_on_call", "alerts.source_full",

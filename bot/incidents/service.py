@@ -35,6 +35,9 @@ class IncidentService:
         self.paging = paging  # bot.paging.service.Paging; optional so the lifecycle works without it
         # called inside the declare transaction: (incident_id, request, now); alerts link themselves here
         self.declare_hooks: list = []
+        # called inside the resolve transaction: (incident, actor, now); the status page says it is over
+        self.resolve_hooks: list = []
+        self.status_page = None  # bot.incidents.status_page.StatusPage; set by build_domain
         self.store = store
         self.effects = effects
         self.pulses = pulses
@@ -195,7 +198,10 @@ class IncidentService:
 
     # updating --------------------------------------------------------------------------------
     def post_update(self, incident: Incident, actor: Actor, *, message: str, status: Status | None = None,
-                    to_comms: bool = False, reply_to: ReplyTo | None = None, no_change: bool = False) -> Incident:
+                    to_comms: bool = False, reply_to: ReplyTo | None = None, no_change: bool = False,
+                    to_public: bool = False, public_text: str | None = None) -> Incident:
+        """``to_public``: also write it on the public status page, as ``public_text`` when the adapter
+        has a plainer version of ``message`` for the public (Slack's markup turned into words)."""
         require_responder(incident, actor)
         self._require_open(incident)
         if status == Status.RESOLVED:
@@ -203,6 +209,11 @@ class IncidentService:
         text = clean_text(message, "update", MAX_TEXT, required=status is None and not no_change)
         if to_comms and not self.config.channels.comms:
             raise IncidentError("comms_not_configured")
+        public = None
+        if to_public:
+            if self.status_page is None:
+                raise IncidentError("status_page_not_configured")
+            public = self.status_page.check_update(incident)
         now = self.clock.time()
         previous = incident.status
         new_status = status or previous
@@ -216,9 +227,14 @@ class IncidentService:
             context = {"incident": incident.id, "author": actor.user, "status": str(new_status),
                        "previous": str(previous), "text": text, "at": now, "no_change": no_change,
                        "minutes": int(pulse.total_seconds() // 60) if pulse else None}
+            if public is not None:
+                context["public"] = True   # the channel post says it also went on the status page
             self.effects.post(f"incident:{incident.id}", "incident.update", context)
             if to_comms:
                 self.effects.post("config:comms", "incident.comms_update", context)
+            if public is not None:
+                self.status_page.record_update(public, actor, status=str(new_status), at=now,
+                                               text=text if public_text is None else public_text)
             self._sync(incident)
             self.pulses.schedule(incident.id, severity, since=now)
         return self.get(incident.id)
@@ -279,6 +295,8 @@ class IncidentService:
                                  data={"root_cause": cause, "mitigation": fix, "status": str(incident.status)},
                                  is_key=True)
             self.pulses.stop(incident.id)
+            for hook in self.resolve_hooks:
+                hook(incident, actor, now)
             if self.paging is not None:  # nobody is woken up for an incident that is over
                 self.paging.end(f"incident:{incident.id}", by=actor.user)
             self.effects.post(f"incident:{incident.id}", "incident.wrapup", {"incident": incident.id})

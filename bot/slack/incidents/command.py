@@ -12,6 +12,7 @@ from slack_sdk.models.views import View
 from bot.effects.replies import ReplyTo
 from bot.incidents.model import DeclareRequest, IncidentError
 from bot.incidents.rules import CHANGE_SEVERITY, RESOLVE
+from bot.incidents.status_page import OFF_WORDS
 from bot.paging.targets import resolve_targets
 from bot.slack import parsing
 from bot.slack.answers import error_reply, open_form, reply
@@ -23,7 +24,7 @@ from kernel.incidents import OPEN_STATUSES, Incident, Status
 
 REPLIES = "incident/replies"
 NEEDS_INCIDENT = {"status", "update", "severity", "sev", "commander", "role", "escalate", "page", "note",
-                  "link", "followup", "followups", "resolve", "reopen"}
+                  "link", "followup", "followups", "resolve", "reopen", "public"}
 
 
 @dataclass
@@ -175,17 +176,56 @@ def panel(deps: Deps, incident: Incident) -> dict[str, Any]:
 
 def status(deps: Deps, request: CommandRequest, rest: str) -> Result:
     incident = _incident(request)
-    text, flags = parsing.take_flags(rest, {"comms"})
+    text, flags = parsing.take_flags(rest, {"comms", "public"})
     words = parsing.tokens(text)
     new_status = None
     if words and words[0].lower() in {s.value for s in Status}:
         new_status = Status(words[0].lower())
         text = text.split(None, 1)[1] if len(words) > 1 else ""
     if new_status is None and not text.strip():
-        return OpenModal(modals.update_modal(deps.texts, deps.config, incident, request.metadata))
+        if "public" in flags:  # say now, not after the form, when it cannot go public
+            deps.incidents.status_page.check_update(incident)
+        return OpenModal(modals.update_modal(deps.texts, deps.config, incident, request.metadata,
+                                             public=_is_public(deps, incident), public_checked="public" in flags))
+    # the public reads words, not Slack's markup: <@U1|alice> becomes @alice, a link its label
     deps.incidents.post_update(incident, deps.actor(request.user), message=parsing.to_mrkdwn(text),
-                               status=new_status, to_comms="comms" in flags, reply_to=request.reply_to)
+                               status=new_status, to_comms="comms" in flags, reply_to=request.reply_to,
+                               to_public="public" in flags, public_text=parsing.to_plain(text, keep_lines=True))
     return None
+
+
+def _is_public(deps: Deps, incident: Incident) -> bool:
+    return deps.config.status_page.enabled and deps.incidents.status_page.public(incident) is not None
+
+
+def public(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    """``/incident public <component>[, <component>...]`` puts the incident on the public status page
+    with the components it affects (again: changes them); ``off`` takes it off; alone, says where it is."""
+    incident = _incident(request)
+    page = deps.incidents.status_page
+    actor = deps.actor(request.user)
+    words = parsing.to_plain(rest)
+    if not words:
+        found = page.public(incident) if deps.config.status_page.enabled else None
+        return reply(deps.texts.mrkdwn(REPLIES, "public_state", incident=incident, public=found,
+                                       components=deps.config.status_page.names))
+    if words.lower() in OFF_WORDS:
+        page.take_off(incident, actor)
+        return None
+    page.make_public(incident, actor, _component_names(words, deps.config.status_page.names))
+    return None
+
+
+def _component_names(typed: str, configured: tuple[str, ...]) -> list[str]:
+    """Commas separate names (a name may have spaces); without commas, words that are each a component
+    are read as a list ("api website"), else the whole text is one name."""
+    if "," in typed:
+        return typed.split(",")
+    folded = {name.casefold() for name in configured}
+    words = typed.split()
+    if typed.casefold() not in folded and len(words) > 1 and all(w.casefold() in folded for w in words):
+        return words
+    return [typed]
 
 
 def severity(deps: Deps, request: CommandRequest, rest: str) -> Result:
@@ -325,7 +365,7 @@ HANDLERS: dict[str, Handler] = {
     "declare": declare, "new": declare, "list": list_incidents, "show": show, "help": help_command,
     "status": status, "update": status, "severity": severity, "sev": severity, "commander": commander,
     "role": role, "note": note, "link": link, "followup": followup, "followups": followups,
-    "resolve": resolve, "escalate": escalate, "page": escalate, "reopen": reopen,
+    "resolve": resolve, "escalate": escalate, "page": escalate, "reopen": reopen, "public": public,
 }
 
 __all__ = ["register", "route", "CommandRequest", "OpenModal", "OPEN_STATUSES"]

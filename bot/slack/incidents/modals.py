@@ -74,7 +74,9 @@ def declare_modal(t: Texts, config: Config, *, user: str, metadata: dict[str, An
     return _modal(t, "incident_declare", "declare_title", "declare_submit", blocks, metadata)
 
 
-def update_modal(t: Texts, config: Config, incident: Incident, metadata: dict[str, Any]) -> View:
+def update_modal(t: Texts, config: Config, incident: Incident, metadata: dict[str, Any], *, public: bool = False,
+                 public_checked: bool = False) -> View:
+    """``public``: the incident is on the public status page, so the update can go there too."""
     status_options = [Option(value=str(s), text=s.label) for s in OPEN_STATUSES]
     current = next((o for o in status_options if o.value == str(incident.status)), None)
     blocks: list = [
@@ -86,6 +88,11 @@ def update_modal(t: Texts, config: Config, incident: Incident, metadata: dict[st
         blocks.append(InputBlock(block_id="comms", label=_plain(t.plain(MODALS, "comms_label")), optional=True,
                                  element=CheckboxesElement(action_id="comms", options=[
                                      Option(value="comms", text=t.plain(MODALS, "comms_option"))])))
+    if public:
+        option = Option(value="public", text=t.plain(MODALS, "public_option"))
+        blocks.append(InputBlock(block_id="public", label=_plain(t.plain(MODALS, "public_label")), optional=True,
+                                 element=CheckboxesElement(action_id="public", options=[option],
+                                                           initial_options=[option] if public_checked else None)))
     return _modal(t, "incident_update", "update_title", "update_submit", blocks, dict(metadata, incident=incident.id))
 
 

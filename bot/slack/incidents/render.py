@@ -206,6 +206,8 @@ MESSAGES: dict[str, MessageBuilder] = {
                                                lambda ctx, d: {"old": d["from"], "new": d["to"]}),
     "incident.invite_failed": template_post("incident/changes", "invite_failed"),
     "incident.reopened": template_post("incident/changes", "reopened"),
+    "incident.made_public": template_post("incident/status_page", "made_public"),
+    "incident.taken_off_page": template_post("incident/status_page", "taken_off_page"),
     "incident.pulse": pulse,
     "incident.wrapup": wrapup,
     "incident.postmortem_summary": template_post("incident/postmortem_summary", "text", _postmortem),

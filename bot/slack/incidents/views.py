@@ -50,7 +50,8 @@ def register(app, deps: Deps) -> None:
         incident = deps.incidents.get(int(metadata["incident"]))
         status = Status(v["status"]) if v.get("status") else None
         deps.incidents.post_update(incident, deps.actor(user), message=parsing.plain_to_mrkdwn(v.get("message", "")),
-                                   status=status, to_comms="comms" in (v.get("comms") or []))
+                                   status=status, to_comms="comms" in (v.get("comms") or []),
+                                   to_public="public" in (v.get("public") or []), public_text=v.get("message", ""))
 
     @submission(app, deps, "incident_resolve", "summary")
     def resolve(v: dict[str, Any], metadata: dict[str, Any], user: str) -> None:
