@@ -32,8 +32,10 @@ class IncidentRecord:
         with self.work():
             event = self.store.add_event(incident.id, at=now, actor=actor.user, kind="note", text=note, is_key=True,
                                          data={"via": via} if via else None)
-            self.effects.post(f"incident:{incident.id}", "incident.note",
-                              {"incident": incident.id, "author": actor.user, "text": note, "via": via})
+            context = {"incident": incident.id, "author": actor.user, "text": note}
+            if via:
+                context["via"] = via
+            self.effects.post(f"incident:{incident.id}", "incident.note", context)
         return event
 
     def add_link(self, incident: Incident, actor: Actor, url: str, title: str | None) -> int:
