@@ -9,6 +9,7 @@ see does not exist for them, here as in Slack.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -16,6 +17,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from markupsafe import Markup
 
 from bot.actor import Actor
 from bot.errors import UserError
@@ -25,7 +27,7 @@ from bot.web.context import WebContext
 from bot.web.mrkdwn import to_html
 from bot.web.pages import context, render
 from bot.web.session import Viewer, require_viewer, viewer
-from kernel.incidents import OPEN_STATUSES, Incident, IncidentQuery
+from kernel.incidents import OPEN_STATUSES, Incident, IncidentQuery, TimelineEvent
 
 PAGE_SIZE = 25
 POLL_SECONDS = 3          # how often an open incident's page asks whether its record moved
@@ -129,7 +131,18 @@ class Shown:
         return "?messages=1" if self.messages else ""
 
 
-def live_values(ctx: WebContext, incident: Incident, shown: Shown) -> dict[str, Any]:
+@dataclass(frozen=True)
+class EventRow:
+    """One timeline entry, with what every entry shows worked out once in Python (a page may have
+    thousands; a Jinja filter call per value costs more than the rest of the row)."""
+    event: TimelineEvent
+    at: str           # in the viewer's zone
+    iso: str          # for <time datetime>
+    who: str          # the actor, as people know them
+    text: Markup      # the recorded text (mrkdwn) as HTML
+
+
+def live_values(ctx: WebContext, incident: Incident, shown: Shown, zone: str) -> dict[str, Any]:
     """Everything the live part of the page shows, read from the database in one go."""
     store = ctx.domain.incident_store
     events = store.timeline(incident.id)
@@ -137,10 +150,30 @@ def live_values(ctx: WebContext, incident: Incident, shown: Shown) -> dict[str, 
         events = [e for e in events if e.kind != "message"]
     held = store.roles(incident.id)
     roles = [(role, incident.commander if role == "commander" else held.get(role)) for role in ctx.config.incident.roles]
-    return {"incident": incident, "events": events, "roles": roles, "links": store.links(incident.id),
-            "followups": store.followups(incident.id), "alerts": ctx.domain.alert_store.for_incident(incident.id),
+    return {"incident": incident, "events": event_rows(ctx, events, zone), "roles": roles,
+            "links": store.links(incident.id), "followups": store.followups(incident.id),
+            "alerts": ctx.domain.alert_store.for_incident(incident.id),
             "shown": shown, "mark": record_mark(ctx, incident.id), "poll_seconds": POLL_SECONDS,
             "channel_url": f"https://slack.com/app_redirect?channel={incident.channel_id}" if incident.channel_id else None}
+
+
+def event_rows(ctx: WebContext, events: list[TimelineEvent], zone: str) -> list[EventRow]:
+    local = ZoneInfo(zone)
+    names: dict[str | None, str] = {None: "warroom"}
+    minutes: dict[int, tuple[str, str]] = {}   # a zone's offset only changes on a minute: format each minute once
+    html = ctx.templates.filters["mrkdwn"]
+    rows = []
+    for e in events:
+        who = names.get(e.actor)
+        if who is None:
+            who = names[e.actor] = ctx.name_of(e.actor)
+        minute, second = divmod(int(e.at), 60)
+        shown = minutes.get(minute)
+        if shown is None:
+            shown = minutes[minute] = (datetime.fromtimestamp(minute * 60, local).strftime("%b %d %H:%M"),
+                                       time.strftime("%Y-%m-%dT%H:%M", time.gmtime(minute * 60)))
+        rows.append(EventRow(e, f"{shown[0]}:{second:02d}", f"{shown[1]}:{second:02d}Z", who, html(e.text)))
+    return rows
 
 
 def record_mark(ctx: WebContext, incident_id: int) -> str:
@@ -152,7 +185,8 @@ def show_incident(request: web.Request, incident: Incident, actor: Actor, *, sta
     """The incident's page; after a refused form, with the refusal at that form and what was typed in it."""
     ctx = context(request)
     people = ctx.domain.incident_store.people(incident.id)
-    return render(request, "incident.j2", status=status, **live_values(ctx, incident, Shown.of(request)),
+    zone = ctx.timezone_of(actor.user)
+    return render(request, "incident.j2", status=status, **live_values(ctx, incident, Shown.of(request), zone),
                   errors=errors or {}, values=values or {}, people=sorted(people, key=ctx.name_of),
                   severities=ctx.config.severities, statuses=OPEN_STATUSES, role_names=ctx.config.incident.roles,
                   may_see_managers=actor.is_manager)
@@ -174,7 +208,7 @@ async def live_fragment(request: web.Request) -> web.StreamResponse:
     headers = {"Cache-Control": "no-store"}
     if request.query.get("mark") == record_mark(ctx, incident.id):
         return web.Response(status=204, headers=headers)
-    html = ctx.templates.get_template("incident_live.j2").render(**live_values(ctx, incident, Shown.of(request)),
-                                                                  zone=ctx.timezone_of(found.user))
+    values = live_values(ctx, incident, Shown.of(request), ctx.timezone_of(found.user))
+    html = ctx.templates.get_template("incident_live.j2").render(**values, zone=ctx.timezone_of(found.user))
     return web.Response(text=html, content_type="text/html", charset="utf-8", headers=headers)
 
