@@ -88,3 +88,15 @@ class Link:
     added_by: str
     added_at: float
     bookmark_id: str | None
+
+
+@dataclass(frozen=True)
+class IncidentQuery:
+    """Which incidents a list shows: every field left empty matches everything."""
+    state: str = ""                      # "open" | "resolved" | "" (both)
+    severity: str = ""                   # as shown ("SEV1")
+    declared_from: float | None = None   # declared at or after
+    declared_before: float | None = None
+    title: str = ""                      # a part of the title, any case
+    limit: int = 25
+    offset: int = 0

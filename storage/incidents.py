@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from kernel.incidents import FollowUp, Incident, Link, Status, TimelineEvent
+from kernel.incidents import FollowUp, Incident, IncidentQuery, Link, Status, TimelineEvent
 from storage.database import Database
 
 _INCIDENT_COLUMNS = (
@@ -13,6 +13,13 @@ _INCIDENT_COLUMNS = (
     "is_private, channel_name, channel_id, resolved_at, summary, root_cause, mitigation, "
     "last_update_at, snoozed_until, source, updated_at"
 )
+
+
+# "The person is in the incident": declared it, commands it, holds a role, or joined its channel. One
+# predicate over ``i`` (an incidents row) and four copies of the user, for one incident and for lists.
+_INVOLVES = ("(i.declared_by = ? OR i.commander = ? "
+             "OR EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = i.id AND r.user_id = ?) "
+             "OR EXISTS (SELECT 1 FROM timeline t WHERE t.incident_id = i.id AND t.kind = 'joined' AND t.actor = ?))")
 
 
 def _incident(row: tuple) -> Incident:
@@ -65,12 +72,34 @@ class IncidentStore:
 
     def involves(self, incident_id: int, user: str) -> bool:
         """The person is in the incident: declared it, holds a role, or joined its channel."""
-        row = self.db.execute(
-            "SELECT 1 FROM incidents WHERE id = ? AND (declared_by = ? OR commander = ?) "
-            "UNION SELECT 1 FROM incident_roles WHERE incident_id = ? AND user_id = ? "
-            "UNION SELECT 1 FROM timeline WHERE incident_id = ? AND kind = 'joined' AND actor = ? LIMIT 1",
-            (incident_id, user, user, incident_id, user, incident_id, user)).fetchone()
+        row = self.db.execute(f"SELECT 1 FROM incidents i WHERE i.id = ? AND {_INVOLVES}",
+                              (incident_id, user, user, user, user)).fetchone()
         return row is not None
+
+    def search(self, query: IncidentQuery, *, visible_to: str | None) -> tuple[list[Incident], int]:
+        """One page of the incidents matching ``query``, newest first, and how many match in all.
+        ``visible_to``: only public incidents and the private ones this person is in (None: all)."""
+        where, params = _conditions(query)
+        if visible_to is not None:
+            where.append(f"(i.is_private = 0 OR {_INVOLVES})")
+            params += [visible_to] * 4
+        clause = (" WHERE " + " AND ".join(where)) if where else ""
+        total = int(self.db.scalar(f"SELECT count(*) FROM incidents i{clause}", params) or 0)
+        columns = ", ".join("i." + c.strip() for c in _INCIDENT_COLUMNS.split(","))
+        rows = self.db.query(f"SELECT {columns} FROM incidents i{clause} ORDER BY i.id DESC LIMIT ? OFFSET ?",
+                             (*params, query.limit, query.offset))
+        return [_incident(r) for r in rows], total
+
+    def record_mark(self, incident_id: int) -> tuple:
+        """Changes whenever anything shown of the incident's record changes (its row, timeline, alerts):
+        a live page asks this, and only renders again when it moved."""
+        return tuple(self.db.one(
+            "SELECT i.updated_at, i.status, i.severity, i.commander, i.channel_id, "
+            "(SELECT count(*) FROM timeline t WHERE t.incident_id = i.id), "
+            "(SELECT max(id) FROM timeline t WHERE t.incident_id = i.id), "
+            "(SELECT max(coalesce(edited_at, 0) + coalesce(deleted_at, 0)) FROM timeline t WHERE t.incident_id = i.id), "
+            "(SELECT max(updated_at) FROM alerts a WHERE a.incident_id = i.id) "
+            "FROM incidents i WHERE i.id = ?", (incident_id,)) or ())
 
     def channel_names_starting(self, prefix: str) -> set[str]:
         """Every channel name warroom has given (or is about to give) that starts with ``prefix``."""
@@ -91,6 +120,15 @@ class IncidentStore:
             "SELECT role, user_id FROM incident_roles WHERE incident_id = ? ORDER BY assigned_at", (incident_id,)
         ).fetchall()
         return {role: user for role, user in rows}
+
+    def people(self, incident_id: int) -> list[str]:
+        """Everyone the record names: who declared it, commands it, holds a role, joined or spoke."""
+        rows = self.db.query(
+            "SELECT declared_by FROM incidents WHERE id = ? UNION SELECT commander FROM incidents WHERE id = ? "
+            "UNION SELECT user_id FROM incident_roles WHERE incident_id = ? "
+            "UNION SELECT actor FROM timeline WHERE incident_id = ? AND actor IS NOT NULL",
+            (incident_id, incident_id, incident_id, incident_id))
+        return sorted({r[0] for r in rows if r[0]})
 
     def set_role(self, incident_id: int, role: str, user_id: str, *, by: str | None, at: float) -> None:
         self.db.execute(
@@ -188,3 +226,25 @@ class IncidentStore:
         return int(self.db.execute("SELECT count(*) FROM incidents WHERE status != 'resolved'").fetchone()[0])
 
 
+def _conditions(query: IncidentQuery) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if query.state == "open":
+        where.append("i.status != 'resolved'")
+    elif query.state == "resolved":
+        where.append("i.status = 'resolved'")
+    if query.severity:
+        where.append("i.severity = ?")
+        params.append(query.severity)
+    if query.declared_from is not None:
+        where.append("i.declared_at >= ?")
+        params.append(query.declared_from)
+    if query.declared_before is not None:
+        where.append("i.declared_at < ?")
+        params.append(query.declared_before)
+    if query.title:
+        # LIKE's wildcards typed in a search are meant literally
+        escaped = query.title.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append("lower(i.title) LIKE ? ESCAPE '\\'")
+        params.append(f"%{escaped}%")
+    return where, params

@@ -23,14 +23,19 @@ class IncidentRecord:
         self.work = work
         self.clock = clock
 
-    def add_note(self, incident: Incident, actor: Actor, text: str) -> int:
+    def add_note(self, incident: Incident, actor: Actor, text: str, *, via: str | None = None) -> int:
+        """A note for the record, posted in the channel naming its author; ``via`` says where it was
+        written when not in Slack ("web": a comment from the incident's web page)."""
         require_responder(incident, actor)
         note = clean_text(text, "note", MAX_TEXT)
         now = self.clock.time()
         with self.work():
-            event = self.store.add_event(incident.id, at=now, actor=actor.user, kind="note", text=note, is_key=True)
-            self.effects.post(f"incident:{incident.id}", "incident.note",
-                              {"incident": incident.id, "author": actor.user, "text": note})
+            event = self.store.add_event(incident.id, at=now, actor=actor.user, kind="note", text=note, is_key=True,
+                                         data={"via": via} if via else None)
+            context = {"incident": incident.id, "author": actor.user, "text": note}
+            if via:
+                context["via"] = via
+            self.effects.post(f"incident:{incident.id}", "incident.note", context)
         return event
 
     def add_link(self, incident: Incident, actor: Actor, url: str, title: str | None) -> int:

@@ -18,7 +18,7 @@ from bot.incidents.text import clean_text, unique
 from bot.logs import get_logger
 from bot.paging.targets import PageTargets
 from bot.work import Work
-from kernel.incidents import Incident, Status
+from kernel.incidents import Incident, IncidentQuery, Status
 from kernel.paging import Level
 from storage.incidents import IncidentStore
 
@@ -59,6 +59,11 @@ class IncidentService:
 
     def visible(self, actor: Actor, limit: int = 40) -> list[Incident]:
         return [i for i in self.store.open_incidents(limit=limit * 2) if self.can_see(i, actor)][:limit]
+
+    def search(self, actor: Actor, query: IncidentQuery) -> tuple[list[Incident], int]:
+        """A page of the incidents ``actor`` may see that match ``query``, and how many match in all: a
+        private incident they may not see is neither listed nor counted (can_see, in SQL)."""
+        return self.store.search(query, visible_to=None if actor.is_manager else actor.user)
 
     def get_for(self, incident_id: int, actor: Actor) -> Incident:
         incident = self.get(incident_id)

@@ -24,6 +24,15 @@ def test_a_note_is_a_key_event_posted_to_the_channel(rig, incident):
         "context": {"incident": 1, "author": BOB, "text": "Cache hit rate fell at 09:02"}})
 
 
+def test_a_note_written_on_the_web_says_so_in_the_record_and_the_post(rig, incident):
+    mark = rig.mark()
+    rig.record.add_note(incident, Actor(BOB), "Seen from the status page", via="web")
+    event = rig.incident_store.timeline(1)[-1]
+    assert (event.kind, event.data, event.is_key) == ("note", {"via": "web"}, True)
+    [post] = rig.effects(after=mark)
+    assert post.payload["context"] == {"incident": 1, "author": BOB, "text": "Seen from the status page", "via": "web"}
+
+
 def test_a_link_is_recorded_bookmarked_and_shown_on_the_status(rig, incident):
     mark = rig.mark()
     link_id = rig.record.add_link(incident, Actor(BOB), "https://runbooks.example.com/cdn", "CDN runbook")
