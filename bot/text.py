@@ -125,6 +125,8 @@ class Texts:
         """Compile every template (``warroom doctor``); returns problems found."""
         problems = []
         for name in self._md.list_templates(extensions=["j2"]):
+            if name.startswith("web/"):   # pages: HTML, their own environment (bot.web.pages)
+                continue
             try:
                 self._md.get_template(name)
             except jinja2.TemplateError as exc:

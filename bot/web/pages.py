@@ -30,6 +30,18 @@ def web_templates(override_dir: str | None) -> jinja2.Environment:
     return env
 
 
+def check_web_templates(env: jinja2.Environment) -> list[str]:
+    """Compile every page template in ``env`` (with the filters the features added when mounted);
+    returns the problems found."""
+    problems = []
+    for name in env.list_templates(extensions=["j2"]):
+        try:
+            env.get_template(name)
+        except jinja2.TemplateError as exc:
+            problems.append(f"web/{name}: {exc}")
+    return problems
+
+
 def context(request: web.Request) -> WebContext:
     return request.app[CONTEXT]
 

@@ -3,6 +3,8 @@ sessions that only warroom can make, and no form accepted without its CSRF token
 
 from __future__ import annotations
 
+from bot.web.pages import check_web_templates
+
 
 def test_anyone_is_sent_to_sign_in_and_a_login_link_signs_in_once(web):
     assert web.get("/").headers["Location"] == "/signin"
@@ -44,3 +46,7 @@ def test_machines_still_get_json_and_people_get_pages(web):
     missing = web.get("/nope")
     assert missing.status == 404 and missing.headers["Content-Type"].startswith("text/html")
     assert web.get("/static/warroom.css").status == 200
+
+
+def test_every_page_template_compiles(bot):
+    assert check_web_templates(bot.bot.web.templates) == []
