@@ -47,7 +47,9 @@ from storage.health import probe_write
 
 log = get_logger("warroom.http")
 
-MACHINE_PATHS = ("/healthz", "/api/", "/metrics", "/status.json")
+# the webhook intake (/alerts/<source>, any method), probes, the API and scrapers; the web's alerts page
+# is /alerts, its buttons /alert-actions/
+MACHINE_PATHS = ("/alerts/", "/healthz", "/api/", "/metrics", "/status.json")
 _NAME_IN_ERROR = 64              # characters of a source's name echoed back
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -309,7 +311,7 @@ def _source_full(source: AlertSource, delivery: Delivery) -> dict[str, Any]:
 
 def is_machine_request(request: web.Request) -> bool:
     """A monitor, a script or a scraper, answered in JSON; not a person at a browser."""
-    return request.path.startswith(MACHINE_PATHS) or (request.path.startswith("/alerts/") and request.method == "POST")
+    return request.path.startswith(MACHINE_PATHS)
 
 
 @web.middleware

@@ -114,8 +114,9 @@ async def test_unreadable_bodies_are_400_with_the_reason(intake, source, key, da
 async def test_other_paths_and_methods_answer_json(intake):
     async with intake.http.get(f"{intake.base}/alerts/prometheus") as response:
         assert response.status == 405 and (await response.json())["ok"] is False
-    async with intake.http.get(f"{intake.base}/nothing") as response:
+    async with intake.http.post(f"{intake.base}/alerts/") as response:
         assert response.status == 404 and (await response.json())["ok"] is False
+    # any other path is a person's: the web side answers it with a page (tests/web/test_web_basics.py)
 
 
 # accepted ----------------------------------------------------------------------------------------
