@@ -387,4 +387,16 @@ CREATE TABLE login_links (
 );
 """))
 
+MIGRATIONS.append(Migration(16, "indexes for /metrics and the insights page", """
+-- /metrics counts failed effects by kind at every scrape: an index range, not a week's history.
+CREATE INDEX outbox_failed ON outbox(kind) WHERE state = 'failed';
+-- Insights read a date range of incidents, alerts and pages (the default: the last 90 days).
+CREATE INDEX incidents_by_declared ON incidents(declared_at);
+CREATE INDEX alerts_by_created ON alerts(created_at);
+CREATE INDEX pages_by_sent ON pages(sent_at);
+-- An incident's first response (an acknowledged page or a status update), found without walking its
+-- channel messages.
+CREATE INDEX timeline_responses ON timeline(incident_id, at) WHERE kind IN ('acknowledged', 'update');
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version
