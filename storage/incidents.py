@@ -15,6 +15,20 @@ _INCIDENT_COLUMNS = (
 )
 
 
+def involves_sql(alias: str) -> str:
+    """SQL that is true when the person in :func:`involves_params` is in the incident row ``alias``:
+    declared it, commands it, holds a role, or joined its channel. One definition for one incident and
+    for queries over many (insights), so "who is in it" cannot drift between them."""
+    return (f"({alias}.declared_by = ? OR {alias}.commander = ? "
+            f"OR EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = {alias}.id AND r.user_id = ?) "
+            f"OR EXISTS (SELECT 1 FROM timeline t WHERE t.incident_id = {alias}.id AND t.kind = 'joined' "
+            f"AND t.actor = ?))")
+
+
+def involves_params(user: str) -> tuple[str, str, str, str]:
+    return (user, user, user, user)
+
+
 def _incident(row: tuple) -> Incident:
     values = list(row)
     values[4] = Status(values[4])
@@ -65,11 +79,8 @@ class IncidentStore:
 
     def involves(self, incident_id: int, user: str) -> bool:
         """The person is in the incident: declared it, holds a role, or joined its channel."""
-        row = self.db.execute(
-            "SELECT 1 FROM incidents WHERE id = ? AND (declared_by = ? OR commander = ?) "
-            "UNION SELECT 1 FROM incident_roles WHERE incident_id = ? AND user_id = ? "
-            "UNION SELECT 1 FROM timeline WHERE incident_id = ? AND kind = 'joined' AND actor = ? LIMIT 1",
-            (incident_id, user, user, incident_id, user, incident_id, user)).fetchone()
+        row = self.db.execute(f"SELECT 1 FROM incidents i WHERE i.id = ? AND {involves_sql('i')}",
+                              (incident_id, *involves_params(user))).fetchone()
         return row is not None
 
     def channel_names_starting(self, prefix: str) -> set[str]:
