@@ -3,7 +3,9 @@ understand. Dates are bucketed (months, weeks) in Python from the timestamps, in
 SQLite and PostgreSQL bucket differently, and neither knows the viewer.
 
 ``viewer``: None for someone who sees every incident (an incident manager); otherwise a user ID, and a
-private incident counts only when that person is in it (as in Slack).
+private incident counts only when that person is in it (as in Slack). The private incidents hidden
+from a viewer are few: counts are taken over everything from the indexes, and what concerns the
+hidden ones is subtracted (a visibility test on every page row cost 100 ms at 25,000 pages).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 
 from storage.database import Database
 from storage.incidents import involves_params, involves_sql
+
+_HIDDEN = f"i.is_private = 1 AND NOT {involves_sql('i')}"
 
 
 @dataclass(frozen=True)
@@ -33,49 +37,60 @@ class SourceCount:
 @dataclass(frozen=True)
 class PersonPages:
     user: str
-    pages: int
-    acknowledged: int    # of those pages, how many this person acknowledged themselves
+    pages: int           # pages sent to them
+    acknowledged: int    # pages (escalations) they acknowledged, whoever had been paged
 
 
 class InsightsStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    def hidden_incidents(self, viewer: str | None) -> set[int]:
+        """The private incidents ``viewer`` is not in (none for someone who sees everything)."""
+        if viewer is None:
+            return set()
+        return {int(r[0]) for r in self.db.query(f"SELECT i.id FROM incidents i WHERE {_HIDDEN}",
+                                                 involves_params(viewer))}
+
     def incidents(self, start: float, end: float, viewer: str | None) -> list[IncidentTimes]:
         """Incidents declared in [start, end), with when each was first answered (timeline_responses)."""
-        visible, params = _visible("i", viewer)
+        hidden = self.hidden_incidents(viewer)
         rows = self.db.query(
             "SELECT i.id, i.severity, i.declared_at, i.resolved_at, "
             "  (SELECT min(t.at) FROM timeline t WHERE t.incident_id = i.id "
             "   AND t.kind IN ('acknowledged', 'update')) "
-            f"FROM incidents i WHERE i.declared_at >= ? AND i.declared_at < ? AND {visible} ORDER BY i.declared_at",
-            (start, end, *params))
-        return [IncidentTimes(int(r[0]), str(r[1]), float(r[2]), _float(r[3]), _float(r[4])) for r in rows]
+            "FROM incidents i WHERE i.declared_at >= ? AND i.declared_at < ? ORDER BY i.declared_at", (start, end))
+        return [IncidentTimes(int(r[0]), str(r[1]), float(r[2]), _float(r[3]), _float(r[4]))
+                for r in rows if int(r[0]) not in hidden]
 
     def alerts_per_source(self, start: float, end: float) -> list[SourceCount]:
         """Alerts created in [start, end) by source (alerts are seen by everyone who answers them)."""
         rows = self.db.query("SELECT source, count(*), coalesce(sum(event_count), 0) FROM alerts "
-                             "WHERE created_at >= ? AND created_at < ? GROUP BY source ORDER BY count(*) DESC, source",
-                             (start, end))
-        return [SourceCount(str(r[0]), int(r[1]), int(r[2])) for r in rows]
+                             "WHERE created_at >= ? AND created_at < ? GROUP BY source", (start, end))
+        found = [SourceCount(str(r[0]), int(r[1]), int(r[2])) for r in rows]
+        return sorted(found, key=lambda s: (-s.alerts, s.source))
 
     def pages_per_person(self, start: float, end: float, viewer: str | None) -> list[PersonPages]:
-        """Pages sent in [start, end) by person; pages about an incident the viewer may not see are left out."""
-        visible, params = _visible("i", viewer)
-        rows = self.db.query(
-            "SELECT p.user_id, count(*), coalesce(sum(CASE WHEN e.acked_by = p.user_id THEN 1 ELSE 0 END), 0) "
-            "FROM pages p JOIN escalations e ON e.id = p.escalation_id "
-            "LEFT JOIN incidents i ON e.subject_kind = 'incident' AND i.id = e.subject_id "
-            f"WHERE p.sent_at >= ? AND p.sent_at < ? AND (i.id IS NULL OR {visible}) "
-            "GROUP BY p.user_id ORDER BY count(*) DESC, p.user_id",
-            (start, end, *params))
-        return [PersonPages(str(r[0]), int(r[1]), int(r[2])) for r in rows]
+        """Pages sent and acknowledged in [start, end) by person, leaving out those about an incident
+        the viewer may not see."""
+        pages = self._counts("SELECT user_id, count(*) FROM pages WHERE sent_at >= ? AND sent_at < ? GROUP BY user_id",
+                             (start, end))
+        acks = self._counts("SELECT acked_by, count(*) FROM escalations WHERE acked_by IS NOT NULL "
+                            "AND acked_at >= ? AND acked_at < ? GROUP BY acked_by", (start, end))
+        if viewer is not None:
+            about_hidden = ("FROM incidents i JOIN escalations e ON e.subject_kind = 'incident' AND e.subject_id = i.id "
+                            f"{{join}} WHERE {_HIDDEN} AND {{when}} >= ? AND {{when}} < ?")
+            for counts, select, join, when in (
+                    (pages, "SELECT p.user_id, count(*) ", "JOIN pages p ON p.escalation_id = e.id", "p.sent_at"),
+                    (acks, "SELECT e.acked_by, count(*) ", "", "e.acked_at")):
+                sql = select + about_hidden.format(join=join, when=when) + " GROUP BY 1"
+                for user, n in self._counts(sql, (*involves_params(viewer), start, end)).items():
+                    counts[user] = counts.get(user, 0) - n
+        people = [PersonPages(user, n, acks.get(user, 0)) for user, n in pages.items() if n > 0]
+        return sorted(people, key=lambda p: (-p.pages, p.user))
 
-
-def _visible(alias: str, viewer: str | None) -> tuple[str, tuple]:
-    if viewer is None:
-        return "1 = 1", ()
-    return f"({alias}.is_private = 0 OR {involves_sql(alias)})", involves_params(viewer)
+    def _counts(self, sql: str, params: tuple) -> dict[str, int]:
+        return {str(r[0]): int(r[1]) for r in self.db.query(sql, params)}
 
 
 def _float(value: object) -> float | None:
