@@ -12,6 +12,7 @@ current severity. Medians are given next to the means: one long incident moves a
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -109,9 +110,11 @@ class Insights:
         configured = tuple(s.name for s in self.config.severities)
         severities = configured + tuple(sorted({i.severity for i in incidents} - set(configured)))
         months = _months(span)
+        # each month's first instant in the zone, once: a bisect per incident, not a zone conversion
+        starts = [datetime.combine(date.fromisoformat(m + "-01"), time(), zone).timestamp() for m in months]
         by_cell: dict[tuple[str, str], list[IncidentTimes]] = {}
         for incident in incidents:
-            month = datetime.fromtimestamp(incident.declared_at, zone).strftime("%Y-%m")
+            month = months[max(0, bisect.bisect_right(starts, incident.declared_at) - 1)]
             by_cell.setdefault((month, incident.severity), []).append(incident)
         return Report(
             range=span, severities=severities, months=months, incidents=len(incidents),
@@ -143,14 +146,16 @@ def _durations(by_cell, months, severities, ended) -> list[Durations]:
 
 
 def _weeks(incidents: list[IncidentTimes], span: DateRange, zone: ZoneInfo) -> list[Week]:
-    counts: dict[date, int] = {}
-    for incident in incidents:
-        day = datetime.fromtimestamp(incident.declared_at, zone).date()
-        monday = day - timedelta(days=day.weekday())
-        counts[monday] = counts.get(monday, 0) + 1
-    weeks, monday = [], span.first - timedelta(days=span.first.weekday())
+    mondays, monday = [], span.first - timedelta(days=span.first.weekday())
     while monday <= span.last:
-        year, number, _ = monday.isocalendar()
-        weeks.append(Week(monday, f"{year}-W{number:02d}", counts.get(monday, 0)))
+        mondays.append(monday)
         monday += timedelta(days=7)
+    starts = [datetime.combine(m, time(), zone).timestamp() for m in mondays]
+    counts = [0] * len(mondays)
+    for incident in incidents:
+        counts[max(0, bisect.bisect_right(starts, incident.declared_at) - 1)] += 1
+    weeks = []
+    for monday, count in zip(mondays, counts):
+        year, number, _ = monday.isocalendar()
+        weeks.append(Week(monday, f"{year}-W{number:02d}", count))
     return weeks
