@@ -27,6 +27,7 @@ from bot.effects.runner import EffectRunner
 from bot.http.server import WebhookServer, WebhookServerError
 from bot.log_throttle import install_loop_error_throttle
 from bot.logs import get_logger
+from bot.metrics import Metrics
 from bot.sender import Sender, replica_id
 from bot.slack.api import SlackApi
 from bot.slack.catalogue import build_catalogue
@@ -45,6 +46,7 @@ from bot.web.pages import web_templates
 from bot.web.slack_oidc import SlackOidc
 from storage.db import open_database
 from storage.leases import LeaseStore
+from storage.metrics import MetricsStore
 from storage.outbox import WORK_CHANNEL
 from storage.seen_events import SeenEvents
 from storage.surfaces import SurfaceStore
@@ -191,7 +193,11 @@ class Warroom:
                                       slack_connected=self._slack_connected if self.options.connect_socket else None)
         self.texts = Texts(config.templates, config.timezone)
 
-        self.api = SlackApi(self.client, RateLimiter(scale=self.options.rate_limit_scale))
+        # this bot's own registry: several bots in one process (tests, the sandbox) never share counters
+        self.metrics = Metrics(MetricsStore(db), [s.name for s in config.severities])
+        self.alerts.on_stored.append(self.metrics.alerts_stored)
+        self.api = SlackApi(self.client, RateLimiter(scale=self.options.rate_limit_scale),
+                            observer=self.metrics.slack_call)
         self.directory = Directory(self.api)
         self.render = RenderContext(self.texts, config, clock, domain.incident_store, domain.alert_store,
                                     self.paging.store, domain.timer_store)
@@ -208,7 +214,9 @@ class Warroom:
                 hook(effect, reason)
 
         self.runner = EffectRunner(self.outbox, catalogue.handlers, clock, concurrency=self.options.effect_concurrency,
-                                   on_failure=effect_failed, hold=self.pressure.busy, owner=self.replica)
+                                   on_failure=effect_failed, hold=self.pressure.busy, owner=self.replica,
+                                   on_finished=self.metrics.effect_finished)
+        self.metrics.know_effect_kinds(catalogue.handlers)
         self.timers = TimerService(domain.timer_store, clock, domain.timer_handlers, owner=self.replica)
         self.work.after_commit(self.runner.kick)
         self.work.after_commit(self.timers.flush)
@@ -256,6 +264,7 @@ class Warroom:
             secure_cookies=public_url.startswith("https://"))
         if self.sign_in is not None:
             ctx.extras["oidc"] = SlackOidc(self.sign_in, self.team_id)
+        ctx.extras["metrics"] = self.metrics.registry   # what GET /metrics serves
         self.web = ctx
         mount_web(self.webhooks.app, ctx)
 

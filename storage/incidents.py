@@ -15,11 +15,19 @@ _INCIDENT_COLUMNS = (
 )
 
 
-# "The person is in the incident": declared it, commands it, holds a role, or joined its channel. One
-# predicate over ``i`` (an incidents row) and four copies of the user, for one incident and for lists.
-_INVOLVES = ("(i.declared_by = ? OR i.commander = ? "
-             "OR EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = i.id AND r.user_id = ?) "
-             "OR EXISTS (SELECT 1 FROM timeline t WHERE t.incident_id = i.id AND t.kind = 'joined' AND t.actor = ?))")
+def involves_sql(alias: str) -> str:
+    """SQL that is true when the person in :func:`involves_params` is in the incident row ``alias``:
+    declared it, commands it, holds a role, or joined its channel. One definition for one incident and
+    for queries over many (insights), so "who is in it" cannot drift between them."""
+    return (f"({alias}.declared_by = ? OR {alias}.commander = ? "
+            f"OR EXISTS (SELECT 1 FROM incident_roles r WHERE r.incident_id = {alias}.id AND r.user_id = ?) "
+            f"OR EXISTS (SELECT 1 FROM timeline t WHERE t.incident_id = {alias}.id AND t.kind = 'joined' "
+            f"AND t.actor = ?))")
+
+
+def involves_params(user: str) -> tuple[str, str, str, str]:
+    return (user, user, user, user)
+
 
 
 def _incident(row: tuple) -> Incident:
@@ -72,8 +80,8 @@ class IncidentStore:
 
     def involves(self, incident_id: int, user: str) -> bool:
         """The person is in the incident: declared it, holds a role, or joined its channel."""
-        row = self.db.execute(f"SELECT 1 FROM incidents i WHERE i.id = ? AND {_INVOLVES}",
-                              (incident_id, user, user, user, user)).fetchone()
+        row = self.db.execute(f"SELECT 1 FROM incidents i WHERE i.id = ? AND {involves_sql('i')}",
+                              (incident_id, *involves_params(user))).fetchone()
         return row is not None
 
     def search(self, query: IncidentQuery, *, visible_to: str | None) -> tuple[list[Incident], int]:
@@ -81,8 +89,8 @@ class IncidentStore:
         ``visible_to``: only public incidents and the private ones this person is in (None: all)."""
         where, params = _conditions(query)
         if visible_to is not None:
-            where.append(f"(i.is_private = 0 OR {_INVOLVES})")
-            params += [visible_to] * 4
+            where.append(f"(i.is_private = 0 OR {involves_sql('i')})")
+            params += involves_params(visible_to)
         clause = (" WHERE " + " AND ".join(where)) if where else ""
         total = int(self.db.scalar(f"SELECT count(*) FROM incidents i{clause}", params) or 0)
         columns = ", ".join("i." + c.strip() for c in _INCIDENT_COLUMNS.split(","))

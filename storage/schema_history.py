@@ -413,4 +413,21 @@ CREATE TABLE status_updates (
 CREATE INDEX status_updates_by_incident ON status_updates(status_incident_id, id);
 """))
 
+MIGRATIONS.append(Migration(16, "indexes for /metrics and the insights page", """
+-- /metrics counts failed effects by kind at every scrape: an index range, not a week's history.
+CREATE INDEX outbox_failed ON outbox(kind) WHERE state = 'failed';
+-- Insights read a date range of incidents, alerts, pages and acknowledgements (by default the last 90
+-- days); the counts come from the indexes alone.
+CREATE INDEX incidents_by_declared ON incidents(declared_at);
+CREATE INDEX alerts_by_created ON alerts(created_at, source, event_count);
+CREATE INDEX pages_by_sent ON pages(sent_at, user_id);
+CREATE INDEX escalations_acked ON escalations(acked_at, acked_by) WHERE acked_by IS NOT NULL;
+-- An incident's first response (an acknowledged page or a status update), found without walking its
+-- channel messages.
+CREATE INDEX timeline_responses ON timeline(incident_id, at) WHERE kind IN ('acknowledged', 'update');
+-- Who may see a private incident: the few private ones, and who joined each, without a scan.
+CREATE INDEX incidents_private ON incidents(id) WHERE is_private = 1;
+CREATE INDEX timeline_joined ON timeline(incident_id, actor) WHERE kind = 'joined';
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version

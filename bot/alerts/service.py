@@ -7,6 +7,7 @@ webhook's 2xx reply or a Slack ack is only sent once the alert is on disk.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from bot.actor import Actor
 from bot.alerts.limits import OpenAlertCap
@@ -60,6 +61,8 @@ class AlertService:
         self.config = config
         self.open_cap = OpenAlertCap(store, effects)
         self.spacing = PostSpacing(POST_INTERVAL, clock.monotonic)
+        # told (source name, events) once alert events are committed: for counting (bot/metrics.py)
+        self.on_stored: list[Callable[[str, int], None]] = []
 
     def get(self, alert_id: int) -> Alert:
         alert = self.store.get(alert_id)
@@ -71,7 +74,9 @@ class AlertService:
     def receive(self, source: AlertSource, events: list[AlertEvent]) -> list[FireResult]:
         """A monitoring payload: every event in one transaction, on disk before the caller replies."""
         with self.work(ALERTS_AND_PAGES):
-            return self._receive(source, events)
+            results = self._receive(source, events)
+        self.stored(source.name, len(events))
+        return results
 
     def fire(self, source: AlertSource, event: AlertEvent) -> FireResult | None:
         """One monitoring event in the caller's transaction (see :mod:`bot.alerts.intake`); None for a
@@ -92,7 +97,16 @@ class AlertService:
         with self.work(ALERTS_AND_PAGES):
             result = self._apply(source, event, actor=actor, policy=policy, priority=priority)
         assert result is not None
+        self.stored(source.name, 1)
         return result
+
+    def stored(self, source: str, events: int) -> None:
+        """``events`` of ``source`` are committed (the caller's transaction, or the webhook intake's)."""
+        for observer in self.on_stored:
+            try:
+                observer(source, events)
+            except Exception:  # counting must never undo an answer that is already true
+                log.warning("alerts.observer_failed", exc_info=True, source=source)
 
     def _apply(self, source: AlertSource, event: AlertEvent, *, actor: str | None, policy: str | None,
                priority: str | None) -> FireResult | None:

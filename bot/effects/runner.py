@@ -23,6 +23,8 @@ from storage.outbox import OutboxStore
 
 Handler = Callable[[Effect], Awaitable[dict | None]]
 FailureHook = Callable[[Effect, str], Awaitable[None]]
+# told how each attempt ended (done | retry | failed) with the handler's result: for counting, never for acting
+FinishedHook = Callable[[Effect, str, "dict | None"], None]
 
 log = get_logger("warroom.effects")
 
@@ -46,8 +48,10 @@ class EffectRunner:
         on_failure: FailureHook | None = None,
         hold: Callable[[], bool] | None = None,
         owner: str = "warroom",
+        on_finished: FinishedHook | None = None,
     ) -> None:
         self.store = store
+        self.on_finished = on_finished
         self.owner = owner
         self.handlers = dict(handlers)
         self.clock = clock
@@ -165,6 +169,7 @@ class EffectRunner:
             if self.store.complete(effect, self.owner, self.clock.time(), result):
                 self._forget_secrets(effect)
                 log.debug("effect.done", id=effect.id, kind=effect.kind, attempts=effect.attempts + 1)
+                self._finished(effect, "done", result)
             else:
                 log.warning("effect.claim_lost", id=effect.id, kind=effect.kind, attempt=effect.attempts + 1)
         except NotReady as exc:
@@ -178,6 +183,7 @@ class EffectRunner:
             log.warning("effect.retry", id=effect.id, kind=effect.kind, reason=exc.reason, retry_in=round(delay, 2),
                         attempt=effect.attempts + 1)
             self.store.retry_later(effect, self.owner, self.clock.time() + delay, exc.reason)
+            self._finished(effect, "retry", None)
         except Permanent as exc:
             await self._give_up(effect, exc.reason)
         except asyncio.CancelledError:
@@ -213,11 +219,19 @@ class EffectRunner:
             if gone is not None:
                 self._forget_secrets(gone)
         log.error("effect.failed", id=effect.id, kind=effect.kind, reason=reason, also_failed=len(failed) - 1)
+        self._finished(effect, "failed", None)
         if self.on_failure:
             try:
                 await self.on_failure(effect, reason)
             except Exception:
                 log.error("effect.failure_hook_failed", exc_info=True, id=effect.id)
+
+    def _finished(self, effect: Effect, outcome: str, result: dict | None) -> None:
+        if self.on_finished is not None:
+            try:
+                self.on_finished(effect, outcome, result)
+            except Exception:
+                log.warning("effect.finished_hook_failed", exc_info=True, id=effect.id)
 
     async def drain(self, timeout: float = 10.0, horizon: float = 2.0) -> bool:
         """Wait until nothing runs and nothing is due within ``horizon`` seconds (tests, benchmarks)."""

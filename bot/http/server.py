@@ -164,6 +164,7 @@ class WebhookServer:
                 request, began, 503, {"ok": False, "error": "warroom could not store it (database busy or "
                                                             "unavailable); send it again"},
                 source=source.name, count=len(events), error=str(exc), headers={"Retry-After": str(RETRY_AFTER_BUSY)})
+        self.alerts.stored(source.name, len(events) - delivery.refused)
         if delivery.refused:
             return self._answer(request, began, 507, _source_full(source, delivery), source=source.name,
                                 count=len(events), refused=delivery.refused,

@@ -4,7 +4,8 @@ sorted into "try again", "cannot work" and "ok after all" for the effect runner.
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+import time
+from typing import Any, Callable
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -35,10 +36,16 @@ class SlackCallError(Exception):
         self.response = response or {}
 
 
+# told after every call: the method, the seconds it took, Slack's HTTP status (None: not reached)
+CallObserver = Callable[[str, float, "int | None"], None]
+
+
 class SlackApi:
-    def __init__(self, client: AsyncWebClient, limiter: RateLimiter | None = None) -> None:
+    def __init__(self, client: AsyncWebClient, limiter: RateLimiter | None = None,
+                 observer: CallObserver | None = None) -> None:
         self.client = client
         self.limiter = limiter or RateLimiter()
+        self.observer = observer
         self.calls = 0
 
     async def call(self, method: str, *, expect: tuple[str, ...] = (), json: bool = False, patient: bool = False,
@@ -56,15 +63,18 @@ class SlackApi:
             # our own pacing says not yet: give the worker back and come back then (not an attempt)
             raise NotReady(f"{method}: paced by its rate tier", delay=later)
         self.calls += 1
+        started = time.perf_counter()
         try:
             if json:
                 response = await self.client.api_call(method, json=params)
             else:
                 response = await self.client.api_call(method, params=params)
+            self._observe(method, started, response.status_code)
             return dict(response.data) if isinstance(response.data, dict) else {"ok": True}
         except SlackApiError as exc:
             data = exc.response.data if isinstance(exc.response.data, dict) else {}
             status = exc.response.status_code
+            self._observe(method, started, status)
             code = data.get("error") or f"http_{status}"
             if status == 429:
                 retry_after = _retry_after(exc.response.headers)
@@ -77,7 +87,15 @@ class SlackApi:
             detail = "; ".join(data.get("response_metadata", {}).get("messages", []) or [])
             raise Permanent(f"{method}: {code}" + (f" ({detail})" if detail else "")) from None
         except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError, OSError) as exc:
+            self._observe(method, started, None)
             raise RetryLater(f"{method}: {type(exc).__name__}: {exc}") from None
+
+    def _observe(self, method: str, started: float, status: int | None) -> None:
+        if self.observer is not None:
+            try:
+                self.observer(method, time.perf_counter() - started, status)
+            except Exception:  # counting must never turn a call that worked into one that failed
+                log.warning("slack.observer_failed", exc_info=True, method=method)
 
     async def open_view(self, trigger_id: str, view: Any) -> dict:
         """Open a modal for a click or command that was just acked (the trigger expires in 3 s)."""

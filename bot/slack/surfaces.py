@@ -70,6 +70,7 @@ class Surfaces:
         assert view.rendered is not None
         ts = current.ts if current and current.channel == view.channel else None
         needs_pin = view.pin and (ts is None or current is None or current.digest is None)
+        posted = ts is None    # the surface's first message (a page reaching its person), not an edit
         if ts is None:
             ts = await post_once(self.api, view.channel, view.rendered, mark,
                                  maybe_posted=effect.maybe_performed, since=effect.first_attempt_at)
@@ -82,13 +83,14 @@ class Surfaces:
                 ts = await post_once(self.api, view.channel, view.rendered, mark, maybe_posted=False, since=None)
                 self._save(key, view.channel, ts, None)
                 needs_pin = view.pin
+                posted = True
         if needs_pin:
             try:
                 await self.api.call("pins.add", expect=("already_pinned",), channel=view.channel, timestamp=ts)
             except SlackCallError:
                 pass  # already pinned: what we wanted
         self._save(key, view.channel, ts, digest)
-        return {"channel": view.channel, "ts": ts}
+        return {"channel": view.channel, "ts": ts, "posted": posted}
 
     def _save(self, key: str, channel: str, ts: str | None, digest: str | None) -> None:
         with self.work():
