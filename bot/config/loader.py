@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from bot.config import oncall
+from bot.config.api_keys import parse_api_keys
 from bot.config.model import (
     DEFAULT_SEVERITIES,
     Channels,
@@ -30,7 +31,7 @@ _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
 TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
     "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
-    "who_may_answer_alerts", "web",
+    "who_may_answer_alerts", "web", "api_keys",
 }
 ALERT_ANSWERERS = ("users", "anyone")
 
@@ -85,6 +86,7 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         alert_sources=oncall.parse_alert_sources(top["alert_sources"], policies, environ),
         http=oncall.parse_http(top["http"]),
         web=parse_web(top["web"]),
+        api_keys=parse_api_keys(top["api_keys"], people, environ),
     )
     check_cross_references(config, file)
     return config
