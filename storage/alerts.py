@@ -71,6 +71,19 @@ class AlertStore:
             f"SELECT {_COLUMNS} FROM alerts WHERE status != 'resolved' ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [_alert(r) for r in rows]
 
+    def find(self, *, state: str = "open", before: int | None = None, limit: int = 50) -> list[Alert]:
+        """Newest first: ``state`` open (pending or acknowledged), resolved or all; ``before``: only alerts
+        numbered below it (the next page)."""
+        where, params = [], []
+        if state in ("open", "resolved"):
+            where.append("status != 'resolved'" if state == "open" else "status = 'resolved'")
+        if before is not None:
+            where.append("id < ?")
+            params.append(before)
+        rows = self.db.query(f"SELECT {_COLUMNS} FROM alerts {'WHERE ' if where else ''}{' AND '.join(where)} "
+                             "ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [_alert(r) for r in rows]
+
     def count_open(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM alerts WHERE status != 'resolved'").fetchone()[0])
 

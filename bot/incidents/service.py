@@ -57,6 +57,19 @@ class IncidentService:
     def visible(self, actor: Actor, limit: int = 40) -> list[Incident]:
         return [i for i in self.store.open_incidents(limit=limit * 2) if self.can_see(i, actor)][:limit]
 
+    def find_visible(self, actor: Actor, *, state: str = "open", severity: str | None = None,
+                     before: int | None = None, limit: int = 50) -> list[Incident]:
+        """Newest first, only what ``actor`` may see (see :meth:`can_see`); ``severity`` as people type it."""
+        name = self.severity(severity).name if severity else None
+        found: list[Incident] = []
+        while len(found) < limit:
+            batch = self.store.find(state=state, severity=name, before=before, limit=limit * 2)
+            found += [i for i in batch if self.can_see(i, actor)]
+            if len(batch) < limit * 2:
+                break
+            before = batch[-1].id
+        return found[:limit]
+
     def get_for(self, incident_id: int, actor: Actor) -> Incident:
         incident = self.get(incident_id)
         if not self.can_see(incident, actor):

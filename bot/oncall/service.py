@@ -16,6 +16,7 @@ from bot.oncall.schedule import (
     next_shifts,
     on_call_user,
     shifts_for_user,
+    timeline,
 )
 from bot.work import Work
 from kernel.schedules import Schedule, Shift
@@ -103,6 +104,11 @@ class OnCallService:
     def upcoming(self, schedule: Schedule, count: int = 6) -> list[Shift]:
         at = self.now()
         return next_shifts(schedule, self._overrides(schedule, at.timestamp()), at, count)
+
+    def shifts(self, schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
+        """Who is on call over [start, end), overrides included: runs in order, clipped to the window,
+        ``user`` None where nobody is."""
+        return timeline(schedule, self._overrides(schedule, start.timestamp()), start, end)
 
     def mine(self, user: str, days: int = 28) -> list[MyShift]:
         """``user``'s shifts that overlap the next ``days``, with their real edges: a shift already under
