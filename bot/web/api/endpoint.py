@@ -85,7 +85,7 @@ class Refusals:
                key: ApiKey | None, code: str, headers: dict[str, str] | None = None, close: bool = False,
                **fields: Any) -> web.Response:
         fields.update(method=request.method, path=request.path[:_PATH_SHOWN], status=status, code=code,
-                      key=key.name if key else "-", remote=request.remote or "-",
+                      api_key=key.name if key else "-", remote=request.remote or "-",
                       ms=round((time.perf_counter() - began) * 1000, 1))
         if status >= 500:
             log.warning("api.request", **fields)
@@ -139,7 +139,7 @@ def serve(api: "Api", endpoint: Endpoint) -> Callable[[web.Request], Any]:
         try:
             key = api.keyring.identify(request.headers.get("Authorization"))
             path = parse_fields(endpoint.path_fields, request.match_info, "the path", from_text=True)
-            query = parse_query(endpoint.query, request.query, list(request.query.keys()))
+            query = parse_query(endpoint.query, request.query, [name for name, _ in request.query.items()])
             body = endpoint.body.parse(await read_body(request)) if endpoint.body is not None else {}
             call = Call(key, api.actor(key.user), path, query, body)
             result = endpoint.handler(api, call)
@@ -157,7 +157,7 @@ def serve(api: "Api", endpoint: Endpoint) -> Callable[[web.Request], Any]:
         except Exception:
             reference = secrets.token_hex(4)
             log.error("api.crashed", exc_info=True, method=request.method, path=request.path[:_PATH_SHOWN],
-                      key=key.name if key else "-", reference=reference)
+                      api_key=key.name if key else "-", reference=reference)
             return web.json_response(api.refusal("crashed", {"reference": reference}, key), status=500)
         return api.refusals.answer(request, began, endpoint.status, {"ok": True, **result}, key=key, code="ok")
 

@@ -123,7 +123,7 @@ class Body:
         if not raw.strip():
             if self.required:
                 raise ApiError(BAD, "body_required", example=example)
-            return {}
+            return parse_fields(self.fields, {}, "the body", from_text=False)
         try:
             data = parse_json(raw)
         except PayloadError as exc:
