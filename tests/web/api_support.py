@@ -16,14 +16,33 @@ SECRETS = {name: secrets.token_urlsafe(32) for name in ("alice", "bob", "carol",
 ENV = {name: f"WARROOM_TEST_API_KEY_{name.upper()}" for name in SECRETS}
 
 
-def api_config(sandbox, monkeypatch, extra: str = "") -> str:
+HOOK_SECRET = secrets.token_urlsafe(32)
+
+
+def api_config(sandbox, monkeypatch) -> str:
     """oncall_yaml's team, with a key for each of alice, bob, carol (by name) and dave (by Slack ID: he
-    is not under users)."""
+    is not under users), and a webhook alert source ``monitoring``."""
     for name, secret in SECRETS.items():
         monkeypatch.setenv(ENV[name], secret)
+    monkeypatch.setenv("WARROOM_TEST_HOOK_KEY", HOOK_SECRET)
     keys = "\n".join(f"  - {{name: {name}-key, key_env: {ENV[name]}, user: "
                      f"{sandbox.user('dave')['id'] if name == 'dave' else name}}}" for name in SECRETS)
-    return oncall_yaml(sandbox, extra=f"api_keys:\n{keys}\n{extra}")
+    return oncall_yaml(sandbox, extra=f"""  - {{name: monitoring, type: webhook, escalation_policy: default,
+     key_env: WARROOM_TEST_HOOK_KEY}}
+api_keys:
+{keys}
+""")
+
+
+def send_alert(bot, summary: str) -> None:
+    """A monitor's alert, through the webhook, stored when this returns; its Slack message once settled."""
+    request = urllib.request.Request(f"{bot.bot.web.public_url}/alerts/monitoring", method="POST",
+                                     data=json.dumps({"summary": summary}).encode(),
+                                     headers={"Authorization": f"Bearer {HOOK_SECRET}",
+                                              "Content-Type": "application/json"})
+    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=20) as response:
+        assert response.status == 202
+    bot.settle()
 
 
 @dataclass

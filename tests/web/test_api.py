@@ -3,25 +3,18 @@ in Slack (channel, pinned status, topic, alert message), and every key is exactl
 
 from __future__ import annotations
 
-import json
 import logging
-import urllib.request
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from tests.e2e.helpers import last_text, newest_incident_channel, pinned_text, texts
-from tests.web.api_support import SECRETS, Api, api_config
-
-HOOK_SECRET = "hook-secret-for-the-api-tests-0123456789"
+from tests.web.api_support import SECRETS, Api, api_config, send_alert
 
 
 @pytest.fixture
 def config_text(sandbox, monkeypatch):
-    monkeypatch.setenv("WARROOM_TEST_HOOK_KEY", HOOK_SECRET)
-    return api_config(sandbox, monkeypatch, extra="""alert_sources:
-  - {name: monitoring, type: webhook, escalation_policy: default, key_env: WARROOM_TEST_HOOK_KEY}
-""")
+    return api_config(sandbox, monkeypatch)
 
 
 def declare(bot, user: str = "alice", **body) -> dict:
@@ -189,16 +182,6 @@ def test_bad_input_is_refused_with_what_was_wrong_and_how_to_do_it_right(bot, sa
     role = api.post("/incidents/1/roles", {"role": "janitor", "user": "bob"})
     assert role.status == 400 and "is not a role" in role.error and "scribe" in role.error
     assert bot.query("SELECT count(*) FROM incidents") == [(1,)]
-
-
-def send_alert(bot, summary: str) -> None:
-    request = urllib.request.Request(f"{bot.bot.web.public_url}/alerts/monitoring", method="POST",
-                                     data=json.dumps({"summary": summary}).encode(),
-                                     headers={"Authorization": f"Bearer {HOOK_SECRET}",
-                                              "Content-Type": "application/json"})
-    with urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=20) as response:
-        assert response.status == 202
-    bot.settle()
 
 
 def test_alerts_are_listed_acknowledged_and_resolved_as_their_buttons_do(bot, sandbox):
