@@ -37,18 +37,19 @@ class Keyring:
         return f"Keyring({', '.join(key.name for key, _ in self._keys)})"
 
     def identify(self, header: str | None) -> ApiKey:
-        """The key the header carries, or the 401 that says what was wrong (never which keys exist)."""
+        """The key the header carries, or the 401 that says what was wrong (never which keys exist); the
+        connection is closed after it, so each guess costs a new one, as for webhook keys."""
         if not self.configured:
-            raise ApiError(401, "no_keys_configured", headers=CHALLENGE, reason="no_keys")
+            raise ApiError(401, "no_keys_configured", headers=CHALLENGE, reason="no_keys", close=True)
         scheme, _, given = (header or "").strip().partition(" ")
         given = given.strip()
         if scheme.lower() != "bearer" or not given:
-            raise ApiError(401, "no_key", headers=CHALLENGE, reason="missing")
+            raise ApiError(401, "no_key", headers=CHALLENGE, reason="missing", close=True)
         digest = _digest(given)
         found = None
         for key, expected in self._keys:    # every key is compared, so the time does not say which matched
             if hmac.compare_digest(digest, expected):
                 found = key
         if found is None:
-            raise ApiError(401, "wrong_key", headers=CHALLENGE, reason="wrong")
+            raise ApiError(401, "wrong_key", headers=CHALLENGE, reason="wrong", close=True)
         return found
