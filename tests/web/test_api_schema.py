@@ -52,6 +52,7 @@ def test_every_route_under_the_api_is_described_and_every_description_is_served(
 
 def test_every_operation_documents_its_answers_and_refusals(bot):
     doc = document(bot)
+    schemathesis.openapi.from_dict(doc).validate()    # against the OpenAPI 3.1 meta-schema
     for path, operations in doc["paths"].items():
         for method, operation in operations.items():
             statuses = set(operation["responses"])

@@ -1,6 +1,7 @@
 """One endpoint of the API, declared once (method, path, what it takes, what it answers) and served by
 one wrapper that does what every endpoint needs: the key, the fields, the body's limits, refusals as
-JSON with their status, the log line. Handlers only parse nothing, call the domain and shape the answer."""
+JSON with their status, the log line. A handler gets the checked fields, calls the domain and shapes the
+answer; it decides nothing the domain decides for Slack."""
 
 from __future__ import annotations
 
