@@ -61,7 +61,7 @@ def test_every_operation_documents_its_answers_and_refusals(bot):
                 assert {"400", "401", "503"} <= statuses, (method, path)
                 assert operation["summary"] and operation["description"], (method, path)
             if "requestBody" in operation:
-                assert {"413", "415"} <= statuses
+                assert {"408", "413", "415"} <= statuses
     for name, schema in doc["components"]["schemas"].items():
         if schema.get("type") == "object" and name != "Alert":    # an alert's labels are the monitor's own
             assert schema.get("additionalProperties") is False, name

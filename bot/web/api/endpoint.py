@@ -71,7 +71,7 @@ class Endpoint:
 
     @property
     def statuses(self) -> tuple[int, ...]:
-        more = (413, 415) if self.body is not None else ()
+        more = (408, 413, 415) if self.body is not None else ()
         return tuple(sorted({*ALWAYS, *self.errors, *more}))
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.web.api import alerts, incidents, oncall
-from bot.web.api.endpoint import MAX_BODY, PREFIX, Endpoint
+from bot.web.api.endpoint import BODY_TIMEOUT, MAX_BODY, PREFIX, Endpoint
 from bot.web.api.problems import REASONS
 
 DOCUMENT_PATH = PREFIX + "/openapi.json"
@@ -28,6 +28,7 @@ WHEN = {
     404: "No such thing; a private incident the key's person is not in answers this too.",
     409: "It conflicts with how things are: the incident is resolved, it already has that severity, the alert "
          "was acknowledged, this was just declared.",
+    408: f"The body took over {BODY_TIMEOUT:.0f} s to arrive.",
     413: f"The body is over {MAX_BODY:,} bytes.",
     415: "The body is not JSON (Content-Type) or is compressed (Content-Encoding).",
     429: "Too many declarations by this person in the last minute.",
