@@ -55,7 +55,8 @@ class IncidentService:
         return not incident.is_private or actor.is_manager or self.store.involves(incident.id, actor.user)
 
     def visible(self, actor: Actor, limit: int = 40) -> list[Incident]:
-        return [i for i in self.store.open_incidents(limit=limit * 2) if self.can_see(i, actor)][:limit]
+        """The open incidents ``actor`` may see, newest first."""
+        return self.find_visible(actor, limit=limit)
 
     def find_visible(self, actor: Actor, *, state: str = "open", severity: str | None = None,
                      before: int | None = None, limit: int = 50) -> list[Incident]:
