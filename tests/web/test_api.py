@@ -229,3 +229,17 @@ def test_who_is_on_call_now_and_a_schedules_shifts_over_a_window(bot, sandbox):
     assert long.status == 400 and "at most 92 days" in long.error
     naive = api.get("/schedules/primary/shifts?from=2026-01-01T00:00")
     assert naive.status == 400 and "with its offset" in naive.error
+
+
+def test_the_list_pages_and_filters_by_severity_skipping_what_the_key_may_not_see(bot, sandbox):
+    for title, severity, private in (("One", "sev1", False), ("Two", "sev2", True), ("Three", "sev1", False),
+                                     ("Four", "sev1", False)):
+        assert Api(bot, "alice").post("/incidents", {"title": title, "severity": severity,
+                                                     "private": private}).status == 201
+    bob = Api(bot, "bob")
+    first = bob.get("/incidents?limit=2")
+    assert [i["title"] for i in first.body["incidents"]] == ["Four", "Three"] and first.body["next_before"] == 3
+    rest = bob.get("/incidents?limit=2&before=3")
+    assert [i["title"] for i in rest.body["incidents"]] == ["One"] and rest.body["next_before"] is None
+    assert [i["title"] for i in bob.get("/incidents?severity=sev2").body["incidents"]] == []
+    assert [i["title"] for i in Api(bot, "alice").get("/incidents?severity=sev2").body["incidents"]] == ["Two"]
