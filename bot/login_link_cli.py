@@ -4,7 +4,6 @@ Slack (and so Sign in with Slack) is down."""
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 import time
 
@@ -12,8 +11,6 @@ from bot.config import ConfigError, load_config
 from bot.config.env import EnvironmentError_, load_environment
 from bot.web.signin import LINK_SECONDS, make_login_link
 from storage.web import LoginLinks
-
-_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 
 
 def add_login_link(commands: argparse._SubParsersAction) -> None:
@@ -34,9 +31,7 @@ def run_login_link(args: argparse.Namespace) -> int:
     except (EnvironmentError_, ConfigError) as exc:
         sys.stderr.write(f"warroom: {exc}\n")
         return 2
-    wanted = args.user.lstrip("@")
-    named = [p.slack_id for p in config.users if p.name.lower() == wanted.lower() or p.slack_id == wanted]
-    user = named[0] if named else wanted if _SLACK_USER_ID.match(wanted) else None
+    user = config.user_ref(args.user)
     if user is None:
         sys.stderr.write(f"warroom: {args.user!r} is neither a Slack user ID (like U012ABCDEF) nor a name under "
                          f"users: in {config.source}\n")

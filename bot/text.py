@@ -121,6 +121,10 @@ class Texts:
     def plain(self, name: str, block: str | None = None, /, **context: Any) -> Plain:
         return Plain(_render(self._plain, name, block, context))
 
+    def blocks(self, name: str) -> frozenset[str]:
+        """The blocks a template file has (an operator's copy may have fewer or more than the built-in)."""
+        return frozenset(self._plain.get_template(name if name.endswith(".j2") else f"{name}.j2").blocks)
+
     def check(self) -> list[str]:
         """Compile every template (``warroom doctor``); returns problems found."""
         problems = []

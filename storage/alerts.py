@@ -71,12 +71,17 @@ class AlertStore:
             f"SELECT {_COLUMNS} FROM alerts WHERE status != 'resolved' ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
         return [_alert(r) for r in rows]
 
-    def recent(self, limit: int = 50, *, before: int | None = None, open_only: bool = False) -> list[Alert]:
-        """Alerts newest first (``before``: only those older than that alert), for a list to page through."""
-        still_open = " AND status != 'resolved'" if open_only else ""
-        rows = self.db.execute(
-            f"SELECT {_COLUMNS} FROM alerts WHERE id < ?{still_open} ORDER BY id DESC LIMIT ?",
-            (before if before is not None else 2 ** 62, limit)).fetchall()
+    def find(self, *, state: str = "open", before: int | None = None, limit: int = 50) -> list[Alert]:
+        """Newest first: ``state`` open (pending or acknowledged), resolved or all; ``before``: only alerts
+        numbered below it (the next page)."""
+        where, params = [], []
+        if state in ("open", "resolved"):
+            where.append("status != 'resolved'" if state == "open" else "status = 'resolved'")
+        if before is not None:
+            where.append("id < ?")
+            params.append(before)
+        rows = self.db.query(f"SELECT {_COLUMNS} FROM alerts {'WHERE ' if where else ''}{' AND '.join(where)} "
+                             "ORDER BY id DESC LIMIT ?", (*params, limit))
         return [_alert(r) for r in rows]
 
     def count_open(self) -> int:

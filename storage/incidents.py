@@ -73,6 +73,23 @@ class IncidentStore:
         ).fetchall()
         return [_incident(r) for r in rows]
 
+    def find(self, *, state: str = "open", severity: str | None = None, before: int | None = None,
+              limit: int = 50) -> list[Incident]:
+        """Newest first: ``state`` open, resolved or all; ``severity`` by its name (SEV2); ``before``: only
+        incidents numbered below it (the next page)."""
+        where, params = [], []
+        if state in ("open", "resolved"):
+            where.append("status != 'resolved'" if state == "open" else "status = 'resolved'")
+        if severity is not None:
+            where += ["severity = ?"]
+            params.append(severity)
+        if before is not None:
+            where += ["id < ?"]
+            params.append(before)
+        rows = self.db.query(f"SELECT {_INCIDENT_COLUMNS} FROM incidents {'WHERE ' if where else ''}"
+                             f"{' AND '.join(where)} ORDER BY id DESC LIMIT ?", (*params, limit))
+        return [_incident(r) for r in rows]
+
     def declared_by_since(self, user: str, since: float) -> list[Incident]:
         rows = self.db.query(f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE declared_by = ? AND declared_at >= ? "
                              "ORDER BY id", (user, since))

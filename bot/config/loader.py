@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from bot.config import oncall
+from bot.config.api_keys import parse_api_keys
 from bot.config.model import (
     DEFAULT_SEVERITIES,
     Channels,
@@ -31,7 +32,7 @@ _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
 TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
     "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
-    "who_may_answer_alerts", "web", "status_page",
+    "who_may_answer_alerts", "web", "status_page", "api_keys",
 }
 ALERT_ANSWERERS = ("users", "anyone")
 
@@ -87,6 +88,7 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         http=oncall.parse_http(top["http"]),
         web=parse_web(top["web"]),
         status_page=parse_status_page(top["status_page"]),
+        api_keys=parse_api_keys(top["api_keys"], people, environ),
     )
     check_cross_references(config, file)
     return config

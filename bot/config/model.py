@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.config.api_keys import ApiKey
 from bot.config.oncall import HttpSettings, Person
 from bot.config.status_page import StatusPageSettings
 from bot.config.web import WebSettings
@@ -12,6 +14,7 @@ from kernel.alerts import AlertSource
 from kernel.paging import EscalationPolicy
 from kernel.schedules import Schedule
 
+_SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 DEFAULT_ROLES = ("commander", "communications lead", "scribe", "subject matter expert")
 
 
@@ -71,6 +74,7 @@ class Config:
     http: HttpSettings = field(default_factory=HttpSettings)
     web: WebSettings = field(default_factory=WebSettings)
     status_page: StatusPageSettings = field(default_factory=StatusPageSettings)
+    api_keys: tuple[ApiKey, ...] = ()         # who may call /api/v1/, each acting as one person
 
     def severity(self, key: str) -> Severity | None:
         wanted = key.strip().lower()
@@ -91,3 +95,10 @@ class Config:
 
     def person(self, slack_id: str) -> Person | None:
         return next((p for p in self.users if p.slack_id == slack_id), None)
+
+    def user_ref(self, ref: str) -> str | None:
+        """The Slack user ID someone means: a name listed under users (``alice``, ``@alice``) or a
+        Slack user ID (``U012ABCDEF``); None when it is neither."""
+        wanted = ref.strip().lstrip("@")
+        named = next((p.slack_id for p in self.users if p.name.lower() == wanted.lower()), None)
+        return named or (wanted if _SLACK_USER_ID.match(wanted) else None)

@@ -225,20 +225,28 @@ def parse_alert_sources(node: Node, policies: tuple[EscalationPolicy, ...],
             raise keys["channels"].error("a slack source needs channels: where people may raise alerts")
         if kind != "slack" and channels:
             raise keys["channels"].error("only a slack source takes channels; use channel for where alerts go")
-        key_env = keys["key_env"].string(None)
+        key_env = None
         if kind != "slack":
-            if key_env is None:
-                raise keys["key_env"].error("a webhook source needs key_env: the environment variable with its key")
-            if not _ENV_NAME.match(key_env):
-                raise keys["key_env"].error(f"{key_env!r} is not an environment variable name")
-            if not env.get(key_env):
-                raise keys["key_env"].error(f"environment variable {key_env} is not set; set it to the source's secret key")
-        elif key_env is not None:
+            key_env = secret_env(keys["key_env"], env, needed_by="a webhook source", secret="the source's secret key")
+        elif not keys["key_env"].is_missing:
             raise keys["key_env"].error("a slack source takes no key")
         sources.append(AlertSource(name, kind, tuple(chosen), keys["priority"].choice(PRIORITIES, "high") or "high",
                                    (keys["channel"].string(None) or "").lstrip("#") or None, channels, key_env,
                                    _source_limits(keys["limits"], kind)))
     return tuple(sources)
+
+
+def secret_env(node: Node, environ: Mapping[str, str], *, needed_by: str, secret: str) -> str:
+    """The name of the environment variable that holds a secret (``key_env``), which must be set: secrets
+    live in the environment, never in warroom.yml (it gets committed). Webhook sources and API keys."""
+    name = node.string(None)
+    if name is None:
+        raise node.error(f"{needed_by} needs key_env: the environment variable with its key")
+    if not _ENV_NAME.match(name):
+        raise node.error(f"{name!r} is not an environment variable name")
+    if not environ.get(name):
+        raise node.error(f"environment variable {name} is not set; set it to {secret}")
+    return name
 
 
 def _source_limits(node: Node, kind: str) -> SourceLimits:

@@ -145,7 +145,7 @@ class WebhookServer:
             return self._refuse_key(request, began, name[:_NAME_IN_ERROR], refusal or "unknown_source")
         try:
             bucket = self._admit(source)
-            events = await parse_in_slices(source.type, _json(await self._body(request)))
+            events = await parse_in_slices(source.type, parse_json(await self._body(request)))
         except _Refused as refused:
             if refused.unread:
                 return await self._refuse_unread(request, began, refused, source=source.name)
@@ -282,7 +282,8 @@ def _reason(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[-1].strip()
 
 
-def _json(raw: bytes) -> Any:
+def parse_json(raw: bytes) -> Any:
+    """A request's JSON body (webhooks, the API), or a PayloadError saying why it is not JSON."""
     try:
         return json.loads(raw, parse_constant=_no_constants)
     except RecursionError:

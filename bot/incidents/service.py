@@ -58,7 +58,21 @@ class IncidentService:
         return not incident.is_private or actor.is_manager or self.store.involves(incident.id, actor.user)
 
     def visible(self, actor: Actor, limit: int = 40) -> list[Incident]:
-        return [i for i in self.store.open_incidents(limit=limit * 2) if self.can_see(i, actor)][:limit]
+        """The open incidents ``actor`` may see, newest first."""
+        return self.find_visible(actor, limit=limit)
+
+    def find_visible(self, actor: Actor, *, state: str = "open", severity: str | None = None,
+                     before: int | None = None, limit: int = 50) -> list[Incident]:
+        """Newest first, only what ``actor`` may see (see :meth:`can_see`); ``severity`` as people type it."""
+        name = self.severity(severity).name if severity else None
+        found: list[Incident] = []
+        while len(found) < limit:
+            batch = self.store.find(state=state, severity=name, before=before, limit=limit * 2)
+            found += [i for i in batch if self.can_see(i, actor)]
+            if len(batch) < limit * 2:
+                break
+            before = batch[-1].id
+        return found[:limit]
 
     def search(self, actor: Actor, query: IncidentQuery) -> tuple[list[Incident], int]:
         """A page of the incidents ``actor`` may see that match ``query``, and how many match in all: a

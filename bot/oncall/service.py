@@ -103,8 +103,8 @@ class OnCallService:
         return current_shift(schedule, self._overrides(schedule, at.timestamp()), at, HORIZON)
 
     def shifts(self, schedule: Schedule, start: datetime, end: datetime) -> list[Shift]:
-        """Who holds the pager through [start, end): every layer and override resolved (a calendar's
-        final row)."""
+        """Who holds the pager through [start, end): every layer and override resolved, runs in order,
+        clipped to the window, ``user`` None where nobody is (a calendar's final row)."""
         return timeline(schedule, self._overrides(schedule, start.timestamp()), start, end)
 
     def layer_shifts(self, schedule: Schedule, index: int, start: datetime, end: datetime) -> list[Shift]:

@@ -61,7 +61,7 @@ def _show(given: str | None) -> str:
 def _page(request: web.Request, show: str, *, before: int | None = None, done: tuple[str, int] | None = None,
           problem: UserError | None = None) -> web.Response:
     ctx = context(request)
-    found = ctx.domain.alert_store.recent(PAGE_SIZE + 1, before=before, open_only=show == "open")
+    found = ctx.domain.alert_store.find(state="open" if show == "open" else "all", before=before, limit=PAGE_SIZE + 1)
     alerts, more = found[:PAGE_SIZE], len(found) > PAGE_SIZE
     return render(request, "alerts.j2", status=status_of(problem) if problem else 200, alerts=alerts, show=show,
                   older=alerts[-1].id if more else None, done=done, name=ctx.name_of,
