@@ -1,3 +1,5 @@
+import asyncio
+
 import pytest
 
 from harness import make_config, start_sandbox
@@ -56,3 +58,20 @@ def bot(sandbox, database_url, config_text):
     thread = BotThread(sandbox, make_config(config_text), database_url).start()
     yield thread
     thread.stop()
+
+
+@pytest.fixture(autouse=True)
+def _browser_loop_kept_out(request):
+    """Playwright's sync API (tests/web, one browser per test process) leaves its event loop marked
+    as running on the main thread; an asyncio test after it in the same process would refuse to start
+    its own ("cannot be called from a running event loop"). Hide that loop from tests that use no
+    browser, and give it back after."""
+    if {"page", "chromium"} & set(request.fixturenames):
+        yield
+        return
+    loop = asyncio._get_running_loop()
+    asyncio._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(loop)
