@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Awaitable, Callable
 
 from bot.alerts.service import AlertPagingHooks, AlertService
+from bot.alerts.silences import Silences
 from bot.clock import Clock
 from bot.config import Config
 from bot.effects.outbox import SURFACE_SETTLE_SECONDS, Effects
@@ -29,6 +30,7 @@ from storage.incidents import IncidentStore
 from storage.oncall import OverrideStore
 from storage.outbox import OutboxStore
 from storage.paging import PagingStore
+from storage.silences import SilenceStore
 from storage.timers import TimerStore
 
 TimerHandler = Callable[[Timer], Awaitable[None]]
@@ -49,6 +51,7 @@ class Domain:
     incidents: IncidentService
     record: IncidentRecord
     alerts: AlertService
+    silences: Silences
     channel_log: ChannelLog
     timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
 
@@ -67,13 +70,15 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     channels = IncidentChannels(incident_store, effects, pulses, work, clock, config)
     incidents = IncidentService(incident_store, effects, pulses, channels, work, clock, config, paging=paging)
     alert_store = AlertStore(db)
-    alerts = AlertService(alert_store, paging, effects, work, clock, config)
+    silences = Silences(SilenceStore(db), config, effects, work, clock)
+    alerts = AlertService(alert_store, paging, effects, work, clock, config, silences=silences)
     paging.hooks["alert"] = AlertPagingHooks(alerts)
     incidents.declare_hooks.append(alerts.link_declared_incident)
     return Domain(
         work=work, outbox=outbox, effects=effects, timer_store=timer_store, incident_store=incident_store,
         alert_store=alert_store, pulses=pulses, oncall=oncall, paging=paging, channels=channels,
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
+        silences=silences,
         channel_log=ChannelLog(incident_store, work, clock),
         timer_handlers={
             PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),

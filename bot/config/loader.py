@@ -20,6 +20,7 @@ from bot.config.model import (
     Severity,
 )
 from bot.config.reader import ConfigError, Node
+from bot.config.routine import parse_routine
 from bot.config.web import parse_web
 
 CHANNEL_NAME_FIELDS = {"date", "slug", "number", "severity"}
@@ -30,7 +31,7 @@ _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
 TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
     "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
-    "who_may_answer_alerts", "web",
+    "who_may_answer_alerts", "web", "oncall_usergroup",
 }
 ALERT_ANSWERERS = ("users", "anyone")
 
@@ -82,7 +83,8 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         users=users,
         schedules=schedules,
         escalation_policies=policies,
-        alert_sources=oncall.parse_alert_sources(top["alert_sources"], policies, environ),
+        alert_sources=oncall.parse_alert_sources(top["alert_sources"], policies, environ, timezone),
+        routine=parse_routine(top["schedules"], top["oncall_usergroup"], schedules),
         http=oncall.parse_http(top["http"]),
         web=parse_web(top["web"]),
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.config.oncall import HttpSettings, Person
+from bot.config.routine import Routine
 from bot.config.web import WebSettings
 from kernel.alerts import AlertSource
 from kernel.paging import EscalationPolicy
@@ -69,6 +70,7 @@ class Config:
     alert_sources: tuple[AlertSource, ...] = ()
     http: HttpSettings = field(default_factory=HttpSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    routine: Routine = field(default_factory=Routine)   # handoff channels, user groups
 
     def severity(self, key: str) -> Severity | None:
         wanted = key.strip().lower()

@@ -48,7 +48,7 @@ MESSAGES: frozenset[str] = frozenset({
     "incident.reopened", "incident.invite_failed",
     "paging.incident_paged", "paging.incident_acknowledged", "paging.incident_exhausted",
     "paging.incident_nobody_on_call", "paging.confirm_group",
-    "alerts.unanswered", "alerts.nobody_on_call", "alerts.source_full",
+    "alerts.unanswered", "alerts.nobody_on_call", "alerts.source_full", "alerts.silenced", "alerts.unsilenced",
     "oncall.override",
     "answer",                    # an answer a listener rendered itself (text and blocks in the context)
 })

@@ -21,6 +21,7 @@ from storage.seen_events import SeenEvents
 
 if TYPE_CHECKING:  # the features' services; typed here only to keep imports one way
     from bot.alerts.service import AlertService
+    from bot.alerts.silences import Silences
     from bot.oncall.service import OnCallService
     from bot.paging.service import Paging
 
@@ -42,6 +43,7 @@ class Deps:
     alerts: "AlertService"
     oncall: "OnCallService"
     seen_events: SeenEvents
+    silences: "Silences"
 
     def actor(self, user: str, *, in_channel: bool | None = None) -> Actor:
         """Group membership comes from the directory's cache: a listener may not wait on Slack."""
