@@ -124,6 +124,7 @@ class Warroom:
         for group in (self.config.incident_managers, self.config.oncall_managers):
             await self.directory.refresh_group(group)  # permissions known before any command
         await self._prepare_channels()
+        self.domain.heartbeats.arm_all()   # deadlines of heartbeats not yet watched (kept ones stand)
         open_channels = [i.channel_id for i in self.domain.incident_store.open_incidents() if i.channel_id]
         self._tasks.append(asyncio.create_task(self.directory.warm_members(open_channels), name="members"))
         try:
@@ -187,7 +188,7 @@ class Warroom:
         self.work, self.outbox, self.effects = domain.work, domain.outbox, domain.effects
         self.incidents, self.record, self.paging = domain.incidents, domain.record, domain.paging
         self.alerts, self.oncall = domain.alerts, domain.oncall
-        self.webhooks = WebhookServer(config, self.alerts,
+        self.webhooks = WebhookServer(config, self.alerts, heartbeats=domain.heartbeats,
                                       slack_connected=self._slack_connected if self.options.connect_socket else None)
         self.texts = Texts(config.templates, config.timezone)
 

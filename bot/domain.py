@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
+from bot.alerts.heartbeats import HEARTBEAT_TIMER, Heartbeats
 from bot.alerts.service import AlertPagingHooks, AlertService
 from bot.alerts.silences import Silences
 from bot.clock import Clock
@@ -52,6 +53,7 @@ class Domain:
     record: IncidentRecord
     alerts: AlertService
     silences: Silences
+    heartbeats: Heartbeats
     channel_log: ChannelLog
     timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
 
@@ -73,15 +75,17 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     silences = Silences(SilenceStore(db), config, effects, work, clock)
     alerts = AlertService(alert_store, paging, effects, work, clock, config, silences=silences)
     paging.hooks["alert"] = AlertPagingHooks(alerts)
+    heartbeats = Heartbeats(alerts, timer_store, work, clock, config)
     incidents.declare_hooks.append(alerts.link_declared_incident)
     return Domain(
         work=work, outbox=outbox, effects=effects, timer_store=timer_store, incident_store=incident_store,
         alert_store=alert_store, pulses=pulses, oncall=oncall, paging=paging, channels=channels,
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
-        silences=silences,
+        silences=silences, heartbeats=heartbeats,
         channel_log=ChannelLog(incident_store, work, clock),
         timer_handlers={
             PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),
             ESCALATION_TIMER: paging.on_timeout,
+            HEARTBEAT_TIMER: heartbeats.on_timeout,
         },
     )
