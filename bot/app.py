@@ -125,6 +125,7 @@ class Warroom:
             await self.directory.refresh_group(group)  # permissions known before any command
         await self._prepare_channels()
         self.domain.heartbeats.arm_all()   # deadlines of heartbeats not yet watched (kept ones stand)
+        self.domain.routine.start()        # every schedule looked at now: handoffs missed while down
         open_channels = [i.channel_id for i in self.domain.incident_store.open_incidents() if i.channel_id]
         self._tasks.append(asyncio.create_task(self.directory.warm_members(open_channels), name="members"))
         try:
@@ -200,7 +201,7 @@ class Warroom:
         catalogue = build_catalogue(api=self.api, directory=self.directory, render=self.render,
                                     surfaces=self.surfaces, config=config, incidents=self.incidents,
                                     channels=domain.channels, paging=self.paging, alerts=self.alerts,
-                                    bot_user_id=self.bot_user_id)
+                                    routine=domain.routine, bot_user_id=self.bot_user_id)
         self.pressure = AckPressure()
 
         async def effect_failed(effect, reason: str) -> None:

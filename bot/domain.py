@@ -21,12 +21,14 @@ from bot.incidents.paging_hooks import IncidentPagingHooks
 from bot.incidents.pulses import PULSE, PulseFired, Pulses
 from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
+from bot.oncall.routine import SHIFT_TIMER, ShiftRoutine
 from bot.oncall.service import OnCallService
 from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.work import Work
 from kernel.outbox import Timer
 from storage.alerts import AlertStore
 from storage.database import Database
+from storage.handoffs import HandoffStore
 from storage.incidents import IncidentStore
 from storage.oncall import OverrideStore
 from storage.outbox import OutboxStore
@@ -47,6 +49,7 @@ class Domain:
     alert_store: AlertStore
     pulses: Pulses
     oncall: OnCallService
+    routine: ShiftRoutine
     paging: Paging
     channels: IncidentChannels
     incidents: IncidentService
@@ -66,7 +69,9 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     timer_store = TimerStore(db)
     incident_store = IncidentStore(db)
     pulses = Pulses(timer_store, clock)
-    oncall = OnCallService(config, OverrideStore(db), effects, work, clock)
+    overrides = OverrideStore(db)
+    oncall = OnCallService(config, overrides, effects, work, clock)
+    routine = ShiftRoutine(config, oncall, HandoffStore(db), overrides, timer_store, effects, work, clock)
     paging = Paging(PagingStore(db), effects, timer_store, work, clock, on_call=oncall.on_call)
     paging.hooks["incident"] = IncidentPagingHooks(incident_store, effects, clock)
     channels = IncidentChannels(incident_store, effects, pulses, work, clock, config)
@@ -79,7 +84,7 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     incidents.declare_hooks.append(alerts.link_declared_incident)
     return Domain(
         work=work, outbox=outbox, effects=effects, timer_store=timer_store, incident_store=incident_store,
-        alert_store=alert_store, pulses=pulses, oncall=oncall, paging=paging, channels=channels,
+        alert_store=alert_store, pulses=pulses, oncall=oncall, routine=routine, paging=paging, channels=channels,
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
         silences=silences, heartbeats=heartbeats,
         channel_log=ChannelLog(incident_store, work, clock),
@@ -87,5 +92,6 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
             PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),
             ESCALATION_TIMER: paging.on_timeout,
             HEARTBEAT_TIMER: heartbeats.on_timeout,
+            SHIFT_TIMER: routine.on_timer,
         },
     )
