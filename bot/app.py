@@ -201,7 +201,7 @@ class Warroom:
         catalogue = build_catalogue(api=self.api, directory=self.directory, render=self.render,
                                     surfaces=self.surfaces, config=config, incidents=self.incidents,
                                     channels=domain.channels, paging=self.paging, alerts=self.alerts,
-                                    routine=domain.routine, bot_user_id=self.bot_user_id)
+                                    routine=domain.routine, swaps=domain.swaps, bot_user_id=self.bot_user_id)
         self.pressure = AckPressure()
 
         async def effect_failed(effect, reason: str) -> None:
@@ -237,7 +237,8 @@ class Warroom:
         self.deps = Deps(config=config, texts=self.texts, clock=clock, work=self.work, effects=self.effects,
                          api=self.api, directory=self.directory, render=self.render, incidents=self.incidents,
                          record=self.record, channel_log=domain.channel_log, paging=self.paging, alerts=self.alerts,
-                         oncall=self.oncall, seen_events=SeenEvents(db), silences=domain.silences)
+                         oncall=self.oncall, seen_events=SeenEvents(db), silences=domain.silences,
+                         swaps=domain.swaps)
         register_listeners(self.app, self.deps)
         self._mount_web()
 

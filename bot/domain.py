@@ -23,6 +23,7 @@ from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
 from bot.oncall.routine import SHIFT_TIMER, ShiftRoutine
 from bot.oncall.service import OnCallService
+from bot.oncall.swaps import Swaps
 from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.work import Work
 from kernel.outbox import Timer
@@ -34,6 +35,7 @@ from storage.oncall import OverrideStore
 from storage.outbox import OutboxStore
 from storage.paging import PagingStore
 from storage.silences import SilenceStore
+from storage.swaps import SwapStore
 from storage.timers import TimerStore
 
 TimerHandler = Callable[[Timer], Awaitable[None]]
@@ -50,6 +52,7 @@ class Domain:
     pulses: Pulses
     oncall: OnCallService
     routine: ShiftRoutine
+    swaps: Swaps
     paging: Paging
     channels: IncidentChannels
     incidents: IncidentService
@@ -84,7 +87,8 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     incidents.declare_hooks.append(alerts.link_declared_incident)
     return Domain(
         work=work, outbox=outbox, effects=effects, timer_store=timer_store, incident_store=incident_store,
-        alert_store=alert_store, pulses=pulses, oncall=oncall, routine=routine, paging=paging, channels=channels,
+        alert_store=alert_store, pulses=pulses, oncall=oncall, routine=routine,
+        swaps=Swaps(config, oncall, SwapStore(db), effects, work, clock), paging=paging, channels=channels,
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
         silences=silences, heartbeats=heartbeats,
         channel_log=ChannelLog(incident_store, work, clock),

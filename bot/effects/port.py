@@ -41,6 +41,7 @@ SURFACES: frozenset[str] = frozenset({
     "page:*",                    # one page's DM
     "alertdm:*",                 # a person's DM of pages about alerts from one source
     "alertbatch:*",              # the channel message of one alert, or of a storm's digest
+    "swap:*",                    # a shift swap's question in the DM of the person asked
 })
 
 # Messages the domain posts or replies with; the adapter renders each from current state.
@@ -52,7 +53,7 @@ MESSAGES: frozenset[str] = frozenset({
     "paging.incident_paged", "paging.incident_acknowledged", "paging.incident_exhausted",
     "paging.incident_nobody_on_call", "paging.confirm_group",
     "alerts.unanswered", "alerts.nobody_on_call", "alerts.source_full", "alerts.silenced", "alerts.unsilenced",
-    "oncall.override", "oncall.shift_started", "oncall.shift_ended", "oncall.handoff",
+    "oncall.override", "oncall.shift_started", "oncall.shift_ended", "oncall.handoff", "oncall.swap_answered",
     "answer",                    # an answer a listener rendered itself (text and blocks in the context)
 })
 

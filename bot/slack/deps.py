@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # the features' services; typed here only to keep imports one
     from bot.alerts.service import AlertService
     from bot.alerts.silences import Silences
     from bot.oncall.service import OnCallService
+    from bot.oncall.swaps import Swaps
     from bot.paging.service import Paging
 
 
@@ -44,6 +45,7 @@ class Deps:
     oncall: "OnCallService"
     seen_events: SeenEvents
     silences: "Silences"
+    swaps: "Swaps"
 
     def actor(self, user: str, *, in_channel: bool | None = None) -> Actor:
         """Group membership comes from the directory's cache: a listener may not wait on Slack."""

@@ -28,4 +28,10 @@ MESSAGES: dict[str, MessageBuilder] = {
     "oncall.shift_started": handoff_message("started"),
     "oncall.shift_ended": handoff_message("ended"),
     "oncall.handoff": handoff_message("handoff"),
+    "oncall.swap_answered": lambda ctx, data: swap_answered(ctx, data),
 }
+
+
+def swap_answered(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
+    text = ctx.texts.mrkdwn("oncall_swap", "answered", swap=data["swap"])
+    return Rendered.of(text, [section(text)])
