@@ -126,6 +126,8 @@ class Warroom:
         for group in (self.config.incident_managers, self.config.oncall_managers):
             await self.directory.refresh_group(group)  # permissions known before any command
         await self._prepare_channels()
+        self.domain.heartbeats.arm_all()   # deadlines of heartbeats not yet watched (kept ones stand)
+        self.domain.routine.start()        # every schedule looked at now: handoffs missed while down
         open_channels = [i.channel_id for i in self.domain.incident_store.open_incidents() if i.channel_id]
         self._tasks.append(asyncio.create_task(self.directory.warm_members(open_channels), name="members"))
         try:
@@ -189,7 +191,7 @@ class Warroom:
         self.work, self.outbox, self.effects = domain.work, domain.outbox, domain.effects
         self.incidents, self.record, self.paging = domain.incidents, domain.record, domain.paging
         self.alerts, self.oncall = domain.alerts, domain.oncall
-        self.webhooks = WebhookServer(config, self.alerts,
+        self.webhooks = WebhookServer(config, self.alerts, heartbeats=domain.heartbeats,
                                       slack_connected=self._slack_connected if self.options.connect_socket else None)
         self.texts = Texts(config.templates, config.timezone)
 
@@ -205,7 +207,7 @@ class Warroom:
         catalogue = build_catalogue(api=self.api, directory=self.directory, render=self.render,
                                     surfaces=self.surfaces, config=config, incidents=self.incidents,
                                     channels=domain.channels, paging=self.paging, alerts=self.alerts,
-                                    bot_user_id=self.bot_user_id)
+                                    routine=domain.routine, swaps=domain.swaps, bot_user_id=self.bot_user_id)
         self.pressure = AckPressure()
 
         async def effect_failed(effect, reason: str) -> None:
@@ -243,7 +245,8 @@ class Warroom:
         self.deps = Deps(config=config, texts=self.texts, clock=clock, work=self.work, effects=self.effects,
                          api=self.api, directory=self.directory, render=self.render, incidents=self.incidents,
                          record=self.record, channel_log=domain.channel_log, paging=self.paging, alerts=self.alerts,
-                         oncall=self.oncall, seen_events=SeenEvents(db))
+                         oncall=self.oncall, seen_events=SeenEvents(db), silences=domain.silences,
+                         swaps=domain.swaps)
         register_listeners(self.app, self.deps)
         self._mount_web()
 

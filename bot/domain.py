@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Awaitable, Callable
 
+from bot.alerts.heartbeats import HEARTBEAT_TIMER, Heartbeats
 from bot.alerts.service import AlertPagingHooks, AlertService
+from bot.alerts.silences import Silences
 from bot.clock import Clock
 from bot.config import Config
 from bot.effects.outbox import SURFACE_SETTLE_SECONDS, Effects
@@ -20,17 +22,22 @@ from bot.incidents.pulses import PULSE, PulseFired, Pulses
 from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
 from bot.incidents.status_page import StatusPage
+from bot.oncall.routine import SHIFT_TIMER, ShiftRoutine
 from bot.oncall.service import OnCallService
+from bot.oncall.swaps import Swaps
 from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.work import Work
 from kernel.outbox import Timer
 from storage.alerts import AlertStore
 from storage.database import Database
+from storage.handoffs import HandoffStore
 from storage.incidents import IncidentStore
 from storage.oncall import OverrideStore
 from storage.outbox import OutboxStore
 from storage.paging import PagingStore
 from storage.status_page import StatusPageStore
+from storage.silences import SilenceStore
+from storage.swaps import SwapStore
 from storage.timers import TimerStore
 
 TimerHandler = Callable[[Timer], Awaitable[None]]
@@ -46,11 +53,15 @@ class Domain:
     alert_store: AlertStore
     pulses: Pulses
     oncall: OnCallService
+    routine: ShiftRoutine
+    swaps: Swaps
     paging: Paging
     channels: IncidentChannels
     incidents: IncidentService
     record: IncidentRecord
     alerts: AlertService
+    silences: Silences
+    heartbeats: Heartbeats
     channel_log: ChannelLog
     status_page: StatusPage
     timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
@@ -64,25 +75,33 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     timer_store = TimerStore(db)
     incident_store = IncidentStore(db)
     pulses = Pulses(timer_store, clock)
-    oncall = OnCallService(config, OverrideStore(db), effects, work, clock)
+    overrides = OverrideStore(db)
+    oncall = OnCallService(config, overrides, effects, work, clock)
+    routine = ShiftRoutine(config, oncall, HandoffStore(db), overrides, timer_store, effects, work, clock)
     paging = Paging(PagingStore(db), effects, timer_store, work, clock, on_call=oncall.on_call)
     paging.hooks["incident"] = IncidentPagingHooks(incident_store, effects, clock)
     channels = IncidentChannels(incident_store, effects, pulses, work, clock, config)
     incidents = IncidentService(incident_store, effects, pulses, channels, work, clock, config, paging=paging)
     alert_store = AlertStore(db)
-    alerts = AlertService(alert_store, paging, effects, work, clock, config)
+    silences = Silences(SilenceStore(db), config, effects, work, clock)
+    alerts = AlertService(alert_store, paging, effects, work, clock, config, silences=silences)
     paging.hooks["alert"] = AlertPagingHooks(alerts)
+    heartbeats = Heartbeats(alerts, timer_store, work, clock, config)
     incidents.declare_hooks.append(alerts.link_declared_incident)
     status_page = StatusPage(StatusPageStore(db), effects, work, clock, config)
     incidents.status_page = status_page
     incidents.resolve_hooks.append(status_page.on_resolved)
     return Domain(
         work=work, outbox=outbox, effects=effects, timer_store=timer_store, incident_store=incident_store,
-        alert_store=alert_store, pulses=pulses, oncall=oncall, paging=paging, channels=channels,
+        alert_store=alert_store, pulses=pulses, oncall=oncall, routine=routine,
+        swaps=Swaps(config, oncall, SwapStore(db), effects, work, clock), paging=paging, channels=channels,
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
+        silences=silences, heartbeats=heartbeats,
         channel_log=ChannelLog(incident_store, work, clock), status_page=status_page,
         timer_handlers={
             PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),
             ESCALATION_TIMER: paging.on_timeout,
+            HEARTBEAT_TIMER: heartbeats.on_timeout,
+            SHIFT_TIMER: routine.on_timer,
         },
     )

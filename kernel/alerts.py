@@ -13,7 +13,7 @@ class AlertStatus(StrEnum):
     RESOLVED = "resolved"
 
 
-SOURCE_TYPES = ("slack", "alertmanager", "webhook")
+SOURCE_TYPES = ("slack", "alertmanager", "webhook", "heartbeat")
 PRIORITIES = ("high", "low")
 
 
@@ -29,6 +29,18 @@ class SourceLimits:
 
 
 @dataclass(frozen=True)
+class MaintenanceWindow:
+    """When a source's alerts are recorded and shown but nobody is paged (warroom.yml). Either once,
+    from ``start`` to ``end`` (epoch seconds), or every week: ``weekly`` is a window of local wall
+    time in ``timezone`` (a :class:`kernel.schedules.Restriction`)."""
+
+    timezone: str
+    start: float | None = None
+    end: float | None = None
+    weekly: Any = None
+
+
+@dataclass(frozen=True)
 class AlertSource:
     name: str
     type: str                                  # slack | alertmanager | webhook
@@ -38,6 +50,8 @@ class AlertSource:
     channels: tuple[str, ...] = ()             # slack: channels where anyone may raise alerts
     key_env: str | None = None                 # webhooks: environment variable holding the bearer key
     limits: SourceLimits = SourceLimits()      # webhooks
+    period: float | None = None                # heartbeat: seconds without a ping before it alerts
+    maintenance: tuple["MaintenanceWindow", ...] = ()   # when its alerts are recorded, not paged
 
     @property
     def escalation_policy(self) -> str | None:
@@ -66,6 +80,7 @@ class Alert:
     incident_id: int | None
     labels: dict[str, Any] = field(default_factory=dict)
     batch_id: int | None = None           # the channel message that shows it
+    silenced: str | None = None           # recorded without paging: maintenance | silence
 
     @property
     def is_open(self) -> bool:

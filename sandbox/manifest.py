@@ -18,6 +18,7 @@ ALL_SCOPES = frozenset({
     "chat:write.customize", "commands", "groups:history", "groups:read", "groups:write",
     "im:history", "im:read", "im:write", "mpim:history", "mpim:read", "pins:read", "pins:write",
     "reactions:read", "reactions:write", "users:read", "users:read.email", "usergroups:read",
+    "usergroups:write",
 })
 
 # Slack-platform.md §5's example subscriptions plus the ones the sandbox can emit.

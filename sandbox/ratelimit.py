@@ -31,7 +31,7 @@ METHOD_TIERS: dict[str, int | str] = {
     "bookmarks.add": 2, "bookmarks.edit": 2, "bookmarks.remove": 2, "bookmarks.list": 3,
     "views.open": 4, "views.push": 4, "views.update": 4, "views.publish": 4,
     "users.info": 4, "users.list": 2, "users.lookupByEmail": 3,
-    "usergroups.list": 2, "usergroups.users.list": 2,
+    "usergroups.list": 2, "usergroups.users.list": 2, "usergroups.create": 2, "usergroups.users.update": 2,
     "reactions.add": 3, "reactions.remove": 2, "reactions.get": 3,
     "openid.connect.token": 4, "openid.connect.userInfo": 3,
 }

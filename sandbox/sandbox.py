@@ -169,6 +169,14 @@ class Sandbox:
                 raise KeyError(id_or_name)
             return user.to_slack()
 
+    def usergroup(self, id_or_handle: str) -> dict[str, Any]:
+        """A user group as usergroups.list shows it, with its members."""
+        with self._core.lock:
+            group = self._core.ws.usergroup(id_or_handle)
+            if group is None:
+                raise KeyError(id_or_handle)
+            return group.to_slack(include_users=True, include_count=True)
+
     def users(self) -> list[dict[str, Any]]:
         with self._core.lock:
             return [u.to_slack() for u in self._core.ws.users.values()]

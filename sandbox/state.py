@@ -190,14 +190,18 @@ class Usergroup:
     users: list[str] = field(default_factory=list)
     description: str = ""
     created: int = field(default_factory=lambda: int(time.time()))
+    updated: int = 0
+    created_by: str = ""
+    updated_by: str = ""
+    date_delete: int = 0          # disabled since (0: enabled)
 
     def to_slack(self, *, include_users: bool, include_count: bool) -> dict[str, Any]:
         out: dict[str, Any] = {
             "id": self.id, "team_id": self.team_id, "is_usergroup": True, "is_subteam": True,
             "name": self.name, "description": self.description, "handle": self.handle,
-            "is_external": False, "date_create": self.created, "date_update": self.created,
-            "date_delete": 0, "auto_type": None, "created_by": "", "updated_by": "",
-            "deleted_by": None, "prefs": {"channels": [], "groups": []},
+            "is_external": False, "date_create": self.created, "date_update": self.updated or self.created,
+            "date_delete": self.date_delete, "auto_type": None, "created_by": self.created_by,
+            "updated_by": self.updated_by, "deleted_by": None, "prefs": {"channels": [], "groups": []},
         }
         if include_users:
             out["users"] = list(self.users)

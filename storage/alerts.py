@@ -9,7 +9,7 @@ from kernel.alerts import Alert, AlertStatus
 from storage.database import Database
 
 _COLUMNS = ("id, source, dedup_key, summary, details, priority, status, policy, channel, created_by, created_at, "
-            "updated_at, event_count, accepted_by, accepted_at, resolved_by, resolved_at, incident_id, labels, batch_id")
+            "updated_at, event_count, accepted_by, accepted_at, resolved_by, resolved_at, incident_id, labels, batch_id, silenced")
 
 
 def _alert(row: tuple) -> Alert:

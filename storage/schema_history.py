@@ -430,4 +430,48 @@ CREATE INDEX incidents_private ON incidents(id) WHERE is_private = 1;
 CREATE INDEX timeline_joined ON timeline(incident_id, actor) WHERE kind = 'joined';
 """))
 
+MIGRATIONS.append(Migration(19, "on-call that runs itself: silences, handoffs, swaps", """
+-- /il-alert silence <source> <duration>: alerts from the source are recorded and shown, not paged.
+-- (Maintenance windows come from warroom.yml and are not stored.)
+CREATE TABLE silences (
+    id         INTEGER PRIMARY KEY,
+    source     TEXT    NOT NULL,
+    start      REAL    NOT NULL,
+    "end"      REAL    NOT NULL,
+    created_by TEXT,
+    created_at REAL    NOT NULL
+);
+CREATE INDEX silences_by_source ON silences(source, "end");
+-- why an alert was recorded without paging: maintenance | silence (NULL: it was paged as usual)
+ALTER TABLE alerts ADD COLUMN silenced TEXT;
+
+-- Every handoff of a schedule warroom has seen, once: the key is what keeps a timer fired twice
+-- (a restart, another replica) from announcing one handoff twice.
+CREATE TABLE shift_handoffs (
+    schedule      TEXT    NOT NULL,
+    at            REAL    NOT NULL,      -- when the shift began
+    user_id       TEXT,                  -- who has the pager from then (NULL: nobody)
+    previous_user TEXT,
+    until_at      REAL    NOT NULL,      -- when it ends, as known at the handoff
+    announced     INTEGER NOT NULL,      -- 0: the first look at a schedule, or no change of person
+    recorded_at   REAL    NOT NULL,
+    PRIMARY KEY (schedule, at)
+);
+
+-- /il-oncall swap: asked, then accepted (the overrides recorded) or declined.
+CREATE TABLE swaps (
+    id          INTEGER PRIMARY KEY,
+    schedule    TEXT    NOT NULL,
+    requester   TEXT    NOT NULL,
+    target      TEXT    NOT NULL,
+    give_start  REAL    NOT NULL,        -- the requester's shift the target takes
+    give_end    REAL    NOT NULL,
+    take_start  REAL,                    -- the target's shift the requester takes (NULL: a cover)
+    take_end    REAL,
+    state       TEXT    NOT NULL,        -- pending | accepted | declined
+    created_at  REAL    NOT NULL,
+    decided_at  REAL
+);
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version

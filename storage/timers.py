@@ -36,6 +36,16 @@ class TimerStore:
         self.changed = True
         self.db.notify(WORK_CHANNEL)
 
+    def set_if_absent(self, kind: str, subject: str, due_at: float, payload: dict[str, Any] | None = None) -> bool:
+        """Plan a timer unless one is planned already (a start that must not move a deadline); True when planned."""
+        planned = self.db.execute(
+            "INSERT INTO timers (kind, subject, due_at, payload) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (kind, subject) DO NOTHING", (kind, subject, due_at, json.dumps(payload or {}))).rowcount
+        if planned:
+            self.changed = True
+            self.db.notify(WORK_CHANNEL)
+        return bool(planned)
+
     def take_changed(self) -> bool:
         """Whether a timer was (re)planned since the last time this was asked."""
         changed, self.changed = self.changed, False

@@ -7,7 +7,7 @@ webhook's 2xx reply or a Slack ack is only sent once the alert is on disk.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from bot.actor import Actor
 from bot.alerts.limits import OpenAlertCap
@@ -24,6 +24,9 @@ from kernel.alerts import Alert, AlertSource, AlertStatus
 from kernel.paging import EscalationPolicy, EscalationState, Level
 from kernel.text import strip_invisible
 from storage.alerts import AlertStore
+
+if TYPE_CHECKING:
+    from bot.alerts.silences import Silences
 
 log = get_logger("warroom.alerts")
 
@@ -52,8 +55,9 @@ def subject(alert_id: int) -> str:
 
 class AlertService:
     def __init__(self, store: AlertStore, paging: Paging, effects: Effects, work: Work, clock: Clock,
-                 config: Config) -> None:
+                 config: Config, silences: "Silences | None" = None) -> None:
         self.store = store
+        self.silences = silences       # maintenance windows and silences: recorded, not paged
         self.paging = paging
         self.effects = effects
         self.work = work
@@ -128,15 +132,20 @@ class AlertService:
         channel = source.channel or self.config.channels.alerts
         if source.type != "slack":
             self.open_cap.admit(source, channel)
+        silenced = self.silences.reason(source, now) if self.silences is not None else None
         alert = self.store.insert(
             source=source.name, dedup_key=event.dedup_key, summary=summary, details=details,
             priority=chosen_priority, status=AlertStatus.PENDING, policy=chosen_policy, channel=channel,
             created_by=actor, created_at=now, updated_at=now, labels=event.labels,
-            batch_id=self._batch_to_join(channel, now),
+            batch_id=self._batch_to_join(channel, now), silenced=silenced,
         )
         if alert is None:  # another replica recorded this key since the update above found nothing
             return self._fired_again(source, event, summary, details, now)
         self.store.log(alert.id, "created", at=now, actor=actor, data={"source": source.name})
+        if silenced is not None:
+            self.store.log(alert.id, "silenced", at=now, data={"reason": silenced})
+            log.info("alert.silenced", alert=alert.id, source=source.name, reason=silenced)
+            return FireResult(alert, created=True)
         policy_obj = self.config.policy(chosen_policy) if chosen_policy else None
         if policy_obj is not None:
             levels, repeat = self._levels(policy_obj, chosen_priority)

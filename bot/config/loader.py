@@ -22,6 +22,7 @@ from bot.config.model import (
 )
 from bot.config.reader import ConfigError, Node
 from bot.config.status_page import parse_status_page
+from bot.config.routine import parse_routine
 from bot.config.web import parse_web
 
 CHANNEL_NAME_FIELDS = {"date", "slug", "number", "severity"}
@@ -32,7 +33,7 @@ _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
 TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
     "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
-    "who_may_answer_alerts", "web", "status_page", "api_keys",
+    "who_may_answer_alerts", "web", "status_page", "api_keys", "oncall_usergroup",
 }
 ALERT_ANSWERERS = ("users", "anyone")
 
@@ -84,7 +85,8 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         users=users,
         schedules=schedules,
         escalation_policies=policies,
-        alert_sources=oncall.parse_alert_sources(top["alert_sources"], policies, environ),
+        alert_sources=oncall.parse_alert_sources(top["alert_sources"], policies, environ, timezone),
+        routine=parse_routine(top["schedules"], top["oncall_usergroup"], schedules),
         http=oncall.parse_http(top["http"]),
         web=parse_web(top["web"]),
         status_page=parse_status_page(top["status_page"]),

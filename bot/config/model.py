@@ -9,6 +9,7 @@ from datetime import timedelta
 from bot.config.api_keys import ApiKey
 from bot.config.oncall import HttpSettings, Person
 from bot.config.status_page import StatusPageSettings
+from bot.config.routine import Routine
 from bot.config.web import WebSettings
 from kernel.alerts import AlertSource
 from kernel.paging import EscalationPolicy
@@ -75,6 +76,7 @@ class Config:
     web: WebSettings = field(default_factory=WebSettings)
     status_page: StatusPageSettings = field(default_factory=StatusPageSettings)
     api_keys: tuple[ApiKey, ...] = ()         # who may call /api/v1/, each acting as one person
+    routine: Routine = field(default_factory=Routine)   # handoff channels, user groups
 
     def severity(self, key: str) -> Severity | None:
         wanted = key.strip().lower()

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.config import routine
 from bot.config.reader import Node
 from kernel.alerts import PRIORITIES, SOURCE_TYPES, AlertSource, SourceLimits
 from kernel.paging import EscalationPolicy, Level
@@ -93,7 +94,8 @@ def _zone(node: Node, default: str | None = None) -> str | None:
 def parse_schedules(node: Node, people: People, default_tz: str) -> tuple[Schedule, ...]:
     schedules: list[Schedule] = []
     for item in node.items():
-        keys = item.mapping({"name", "timezone", "rotation", "layers"}, required={"name"})
+        # channel and usergroup: bot.config.routine
+        keys = item.mapping({"name", "timezone", "rotation", "layers", "channel", "usergroup"}, required={"name"})
         name = keys["name"].required_string(max_len=80)
         if any(s.name.lower() == name.lower() for s in schedules):
             raise keys["name"].error(f"{name!r} is listed twice")
@@ -194,13 +196,13 @@ def _target(node: Node, people: People, schedules: dict[str, str]) -> str:
 
 
 def parse_alert_sources(node: Node, policies: tuple[EscalationPolicy, ...],
-                        environ: Mapping[str, str] | None = None) -> tuple[AlertSource, ...]:
+                        environ: Mapping[str, str] | None = None, timezone: str = "UTC") -> tuple[AlertSource, ...]:
     env = os.environ if environ is None else environ
     policy_names = {p.name.lower(): p.name for p in policies}
     sources: list[AlertSource] = []
     for item in node.items():
         keys = item.mapping({"name", "type", "escalation_policy", "escalation_policies", "priority", "channel",
-                             "channels", "key_env", "limits"}, required={"name", "type"})
+                             "channels", "key_env", "limits", "period", "maintenance"}, required={"name", "type"})
         name = keys["name"].required_string()
         if not _SOURCE_NAME.match(name):
             raise keys["name"].error(f"{name!r} must be lowercase letters, digits, - or _ (it is part of a URL)")
@@ -232,7 +234,8 @@ def parse_alert_sources(node: Node, policies: tuple[EscalationPolicy, ...],
             raise keys["key_env"].error("a slack source takes no key")
         sources.append(AlertSource(name, kind, tuple(chosen), keys["priority"].choice(PRIORITIES, "high") or "high",
                                    (keys["channel"].string(None) or "").lstrip("#") or None, channels, key_env,
-                                   _source_limits(keys["limits"], kind)))
+                                   _source_limits(keys["limits"], kind), routine.parse_period(keys["period"], kind),
+                                   routine.parse_maintenance(keys["maintenance"], timezone, _restriction)))
     return tuple(sources)
 
 

@@ -62,10 +62,13 @@ class Effects:
         )
 
     def do(self, kind: str, payload: dict[str, Any], *, lane: str, depends_on: int | None = None,
-           delay: float = 0.0) -> int:
+           delay: float = 0.0, coalesce: bool = False) -> int:
+        """``coalesce``: the effect reads current state when it runs, so one not started yet in the same
+        lane already covers this one."""
         if kind not in EFFECT_KINDS:
             raise ValueError(f"{kind!r} is not an effect kind of the chat port")
-        return self.store.add(kind, payload, lane=lane, now=self.clock.time(), depends_on=depends_on, delay=delay)
+        return self.store.add(kind, payload, lane=lane, now=self.clock.time(), depends_on=depends_on, delay=delay,
+                              coalesce=coalesce)
 
 
 def _check_message(message: str) -> None:

@@ -16,6 +16,8 @@ Effect kinds, with their payloads:
   channel), ``config:<key>`` (a configured channel), ``channel:<name or id>`` or ``dm:<user>``.
 - ``message.reply {reply_to, message, context}``: tell the person who asked, privately.
 - ``surface.sync {surface}``: make a living surface show current state (see SURFACES).
+- ``oncall.sync_usergroup {usergroup}``: make the chat platform's user group (a handle or an ID) hold
+  whoever is on call now in the schedules it stands for (made first when it does not exist).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ EFFECT_KINDS: frozenset[str] = frozenset({
     "message.post",
     "message.reply",
     "surface.sync",
+    "oncall.sync_usergroup",
 })
 
 # Living surfaces, by key pattern (numbers as *): re-rendered from state, written only when changed.
@@ -38,6 +41,7 @@ SURFACES: frozenset[str] = frozenset({
     "page:*",                    # one page's DM
     "alertdm:*",                 # a person's DM of pages about alerts from one source
     "alertbatch:*",              # the channel message of one alert, or of a storm's digest
+    "swap:*",                    # a shift swap's question in the DM of the person asked
 })
 
 # Messages the domain posts or replies with; the adapter renders each from current state.
@@ -48,8 +52,8 @@ MESSAGES: frozenset[str] = frozenset({
     "incident.reopened", "incident.invite_failed", "incident.made_public", "incident.taken_off_page",
     "paging.incident_paged", "paging.incident_acknowledged", "paging.incident_exhausted",
     "paging.incident_nobody_on_call", "paging.confirm_group",
-    "alerts.unanswered", "alerts.nobody_on_call", "alerts.source_full",
-    "oncall.override",
+    "alerts.unanswered", "alerts.nobody_on_call", "alerts.source_full", "alerts.silenced", "alerts.unsilenced",
+    "oncall.override", "oncall.shift_started", "oncall.shift_ended", "oncall.handoff", "oncall.swap_answered",
     "answer",                    # an answer a listener rendered itself (text and blocks in the context)
 })
 

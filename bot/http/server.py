@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable, Mapping
 
 from aiohttp import web
 
+from bot.alerts.heartbeats import Heartbeats
 from bot.alerts.intake import Delivery, SlicedIntake
 from bot.alerts.payloads import PayloadError, TooManyEvents
 from bot.alerts.service import AlertService
@@ -49,7 +50,7 @@ log = get_logger("warroom.http")
 
 # the webhook intake (/alerts/<source>, any method), probes, the API and scrapers; the web's alerts page
 # is /alerts, its buttons /alert-actions/
-MACHINE_PATHS = ("/alerts/", "/healthz", "/api/", "/metrics", "/status.json")
+MACHINE_PATHS = ("/alerts/", "/healthz", "/api/", "/metrics", "/status.json", "/heartbeat/")
 _NAME_IN_ERROR = 64              # characters of a source's name echoed back
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -75,13 +76,15 @@ class _Refused(Exception):
 class WebhookServer:
     def __init__(self, config: Config, alerts: AlertService, environ: Mapping[str, str] = os.environ,
                  connections: ConnectionLimits = ConnectionLimits(),
-                 slack_connected: Callable[[], Awaitable[bool]] | None = None) -> None:
+                 slack_connected: Callable[[], Awaitable[bool]] | None = None,
+                 heartbeats: Heartbeats | None = None) -> None:
         """``slack_connected``: whether this replica's Socket Mode link is up (None: not asked, for an
         intake run without Slack)."""
         self.config = config
         self.slack_connected = slack_connected
         self.connections = connections
         self.alerts = alerts
+        self.heartbeats = heartbeats
         self.environ = environ
         self.health = WriteHealth(lambda: probe_write(alerts.store.db, time.time()))
         self.queue = StoreQueue(SlicedIntake(alerts), self.health.record)
@@ -94,6 +97,8 @@ class WebhookServer:
         self.app = web.Application(client_max_size=MAX_BODY, middlewares=[_json_errors])
         self.app.router.add_post("/alerts/{source}", self._post_alerts)
         self.app.router.add_get("/healthz", self._healthz)
+        self.app.router.add_post("/heartbeat/{source}", self._heartbeat)
+        self.app.router.add_get("/heartbeat/{source}", self._heartbeat)
 
     # lifecycle ---------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -143,6 +148,9 @@ class WebhookServer:
         refusal = self._check_key(source, request.headers.get("Authorization"))
         if source is None or refusal is not None:
             return self._refuse_key(request, began, name[:_NAME_IN_ERROR], refusal or "unknown_source")
+        if source.type == "heartbeat":
+            return self._answer(request, began, 400, {"ok": False, "error": (
+                f"{source.name!r} is a heartbeat source: ping /heartbeat/{source.name} instead")}, source=source.name)
         try:
             bucket = self._admit(source)
             events = await parse_in_slices(source.type, parse_json(await self._body(request)))
@@ -254,6 +262,38 @@ class WebhookServer:
             (log.warning if status >= 500 else log.info)("http.alerts", **fields)
         return web.json_response(body, status=status, headers=headers)
 
+    # POST|GET /heartbeat/{source} ------------------------------------------------------------
+    async def _heartbeat(self, request: web.Request) -> web.Response:
+        """A monitor says it is alive (same key checks as /alerts). The body is not needed; an
+        Alertmanager notification (its Watchdog routed here) counts only while something fires, so
+        the "resolved" Alertmanager sends when Watchdog stops is not taken for a sign of life."""
+        began = time.perf_counter()
+        name = request.match_info["source"]
+        source = self.config.alert_source(name)
+        if source is not None and source.type != "heartbeat":
+            source = None
+        refusal = self._check_key(source, request.headers.get("Authorization"))
+        if source is None or refusal is not None or self.heartbeats is None:
+            return self._refuse_key(request, began, name[:_NAME_IN_ERROR], refusal or "unknown_source")
+        try:
+            self._admit(source)
+            body = await self._body(request) if request.method == "POST" else b""
+        except _Refused as refused:
+            return self._answer(request, began, refused.status, {"ok": False, "error": refused.error},
+                                source=source.name, headers=refused.headers, throttle=refused.throttle)
+        if not _alive(body):
+            return self._answer(request, began, 202, {"ok": True, "ping": False,
+                                                      "ignored": "nothing is firing in this notification"},
+                                source=source.name, throttle=f"heartbeat:{source.name}")
+        try:
+            resolved = self.heartbeats.ping(source)
+        except StorageUnavailable as exc:
+            return self._answer(request, began, 503, {"ok": False, "error": "warroom could not store the ping; "
+                                                      "send it again"}, source=source.name, error=str(exc),
+                                headers={"Retry-After": str(RETRY_AFTER_BUSY)})
+        return self._answer(request, began, 202, {"ok": True, "ping": True, "resolved": resolved},
+                            source=source.name, throttle=None if resolved else f"heartbeat:{source.name}")
+
     # GET /healthz ------------------------------------------------------------------------------
     async def _healthz(self, request: web.Request) -> web.Response:
         """This replica's health, for a load balancer or systemd: it records (the database takes
@@ -275,6 +315,18 @@ def _identity_only(request: web.Request) -> None:
         raise _Refused(415, f"warroom does not take bodies with Content-Encoding {encoding[:32]!r}; send the "
                             "JSON uncompressed (no Content-Encoding header)",
                        headers={"Accept-Encoding": "identity"}, throttle="415", unread=True)
+
+
+def _alive(body: bytes) -> bool:
+    """Whether a ping's body says the monitor is alive: anything but an Alertmanager notification in
+    which nothing fires."""
+    try:
+        data = json.loads(body) if body.strip() else None
+    except ValueError:
+        return True
+    if isinstance(data, dict) and isinstance(data.get("alerts"), list) and data["alerts"]:
+        return any(isinstance(a, dict) and a.get("status") == "firing" for a in data["alerts"])
+    return True
 
 
 def _reason(exc: BaseException) -> str:

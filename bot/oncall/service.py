@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 from datetime import datetime, timedelta, timezone
 
 from bot.actor import Actor
@@ -57,6 +58,8 @@ class OnCallService:
         # Overrides per schedule, read again only when the schedule's newest override changed: another
         # replica (PostgreSQL) or the web side may have added one. Overrides are only ever added.
         self._overrides_cache: dict[str, tuple] = {}
+        # called in the transaction that changed who is on call in a schedule (the shift routine looks again)
+        self.changed: list[Callable[[Schedule], None]] = []
 
     def schedule(self, name: str) -> Schedule:
         schedule = self.config.schedule(name)
@@ -97,6 +100,14 @@ class OnCallService:
             return None
         moment = datetime.fromtimestamp(at, tz=timezone.utc)
         return on_call_user(schedule, self._overrides(schedule, at), moment)
+
+    def current_fresh(self, schedule: Schedule, at: float | None = None) -> Shift:
+        """The shift under way, with overrides read from the database rather than this process's cache:
+        for timers and effects, which may run on another replica than the one an override was made on."""
+        at = self.clock.time() if at is None else at
+        moment = datetime.fromtimestamp(at, tz=timezone.utc)
+        overrides = self.overrides.for_schedule(schedule.name, ending_after=at - HORIZON.total_seconds())
+        return current_shift(schedule, overrides, moment, HORIZON)
 
     def current(self, schedule: Schedule) -> Shift:
         at = self.now()
@@ -158,7 +169,14 @@ class OnCallService:
         if until - start > MAX_OVERRIDE.total_seconds():
             raise OnCallError("override_too_long", days=MAX_OVERRIDE.days)
         with self.work():
-            override_id = self.overrides.add(schedule.name, user, start, until, by=by.user, at=now)
+            override_id = self.record_override(schedule, user, start, until, by=by.user)
             announced = {"schedule": schedule.name, "user": user, "by": by.user, "start": start, "end": until}
             self.effects.post("config:alerts", "oncall.override", dict(announced, later=True) if start > now else announced)
+        return override_id
+
+    def record_override(self, schedule: Schedule, user: str, start: float, end: float, *, by: str) -> int:
+        """Store an override someone may make (checked by the caller), in the caller's transaction."""
+        override_id = self.overrides.add(schedule.name, user, start, end, by=by, at=self.clock.time())
+        for hook in self.changed:
+            hook(schedule)
         return override_id

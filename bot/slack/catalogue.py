@@ -11,6 +11,8 @@ from bot.alerts.service import AlertService
 from bot.config import Config
 from bot.incidents.channels import IncidentChannels
 from bot.incidents.service import IncidentService
+from bot.oncall.routine import ShiftRoutine
+from bot.oncall.swaps import Swaps
 from bot.paging.service import Paging
 from bot.slack.alerts import render as alert_render
 from bot.slack.alerts.surfaces import AlertSurfaces
@@ -22,6 +24,8 @@ from bot.slack.incidents.surfaces import IncidentSurfaces
 from bot.slack.messages import MessageBuilder, RenderContext, already_rendered
 from bot.slack.messaging import Messaging
 from bot.slack.oncall import render as oncall_render
+from bot.slack.oncall.swap import SwapSurfaces
+from bot.slack.oncall.usergroups import UserGroupSync
 from bot.slack.paging import render as paging_render
 from bot.slack.paging.surfaces import PagingSurfaces
 from bot.slack.surfaces import SurfaceRenderer, Surfaces
@@ -49,7 +53,7 @@ class SlackCatalogue:
 
 def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContext, surfaces: Surfaces,
                     config: Config, incidents: IncidentService, channels: IncidentChannels, paging: Paging,
-                    alerts: AlertService, bot_user_id: str) -> SlackCatalogue:
+                    alerts: AlertService, routine: ShiftRoutine, swaps: Swaps, bot_user_id: str) -> SlackCatalogue:
     render.page_subjects.update({"incident": paging_render.describe_incident, "alert": alert_render.describe_alert})
     render.status_extras.append(lambda incident: alert_render.alert_lines(render, incident))
     channel = IncidentChannel(api, directory, incidents, channels, bot_user_id)
@@ -57,6 +61,8 @@ def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContex
     incident_surfaces = IncidentSurfaces(render, directory, config)
     paging_surfaces = PagingSurfaces(paging, directory, render)
     alert_surfaces = AlertSurfaces(alerts, directory, render)
+    usergroups = UserGroupSync(api, routine)
+    swap_surfaces = SwapSurfaces(swaps, directory, render)
     renderers: dict[str, SurfaceRenderer] = {
         "incident:*:topic": incident_surfaces.topic,
         "incident:*:status": incident_surfaces.status,
@@ -64,6 +70,7 @@ def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContex
         "page:*": paging_surfaces.page,
         "alertdm:*": alert_surfaces.dm,
         "alertbatch:*": alert_surfaces.batch,
+        "swap:*": swap_surfaces.swap,
     }
     surfaces.renderers.update(renderers)
     handlers: dict[str, EffectHandler] = {
@@ -74,6 +81,7 @@ def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContex
         "message.post": messaging.post,
         "message.reply": messaging.reply,
         "surface.sync": surfaces.sync,
+        "oncall.sync_usergroup": usergroups.sync,
     }
     failure_hooks: dict[str, FailureHook] = {
         # no channel means no incident room: the declarer must hear it, not only the log

@@ -21,7 +21,9 @@ from storage.seen_events import SeenEvents
 
 if TYPE_CHECKING:  # the features' services; typed here only to keep imports one way
     from bot.alerts.service import AlertService
+    from bot.alerts.silences import Silences
     from bot.oncall.service import OnCallService
+    from bot.oncall.swaps import Swaps
     from bot.paging.service import Paging
 
 
@@ -42,6 +44,8 @@ class Deps:
     alerts: "AlertService"
     oncall: "OnCallService"
     seen_events: SeenEvents
+    silences: "Silences"
+    swaps: "Swaps"
 
     def timezone_of(self, user: str) -> str:
         """The zone a person reads times in: theirs in warroom.yml, else their Slack profile's, else the config's."""

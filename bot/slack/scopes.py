@@ -32,6 +32,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "users.lookupByEmail": ("users:read.email",),
     "usergroups.list": ("usergroups:read",),
     "usergroups.users.list": ("usergroups:read",),
+    "usergroups.create": ("usergroups:write",),
+    "usergroups.users.update": ("usergroups:write",),
     "views.open": (),
     "views.push": (),
     "views.update": (),

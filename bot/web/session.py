@@ -20,7 +20,7 @@ COOKIE = "warroom_session"
 SESSION_SECONDS = 12 * 3600              # a working day and a night on call
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
-_UNCHECKED_PREFIXES = ("/alerts/", "/api/")  # machine callers: their key is in a header, no cookie is sent
+_UNCHECKED_PREFIXES = ("/alerts/", "/heartbeat/", "/api/")  # machine callers: their key is in a header, no cookie is sent
 VIEWER: "web.RequestKey[Viewer | None]" = web.RequestKey("viewer", object)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -59,7 +59,55 @@ def usergroups_list(ctx: Ctx) -> dict[str, Any]:
     p = ctx.params
     return {"usergroups": [g.to_slack(include_users=p.bool("include_users"),
                                       include_count=p.bool("include_count"))
-                           for g in ctx.ws.usergroups.values()]}
+                           for g in ctx.ws.usergroups.values()
+                           if not g.date_delete or p.bool("include_disabled")]}
+
+
+@method("usergroups.create", scopes=("usergroups:write",))
+def usergroups_create(ctx: Ctx) -> dict[str, Any]:
+    """A new enabled group without members; names and handles are unique in the workspace (Slack also
+    keeps handles apart from people's names: a handle taken by a person is refused too)."""
+    p = ctx.params
+    name = (p.str("name") or "").strip()
+    if not name:
+        raise SlackError("invalid_arguments", response_metadata={"messages": ["[ERROR] missing required field: name"]})
+    handle = (p.str("handle") or "").strip().lstrip("@")
+    ws = ctx.ws
+    if any(g.name.lower() == name.lower() for g in ws.usergroups.values()):
+        raise SlackError("name_already_exists")
+    if handle and (any(g.handle == handle for g in ws.usergroups.values()) or ws.user(handle) is not None):
+        raise SlackError("name_already_exists")   # Slack answers a taken handle the same way [U]
+    group_id = ws.add_usergroup(handle or name.lower().replace(" ", "-"), name=name)
+    group = ws.usergroups[group_id]
+    group.description = p.str("description") or ""
+    group.created_by = ctx.bot
+    return {"usergroup": group.to_slack(include_users=True, include_count=p.bool("include_count"))}
+
+
+@method("usergroups.users.update", scopes=("usergroups:write",))
+def usergroups_users_update(ctx: Ctx) -> dict[str, Any]:
+    """Replaces every member (Slack: it cannot empty a group; usergroups.disable does that). Guests, bots
+    and people not in the workspace cannot be members."""
+    p = ctx.params
+    group = ctx.ws.usergroups.get(p.str("usergroup") or "")
+    if group is None:
+        raise SlackError("no_such_subteam")
+    raw = p.data.get("users")
+    ids = raw if isinstance(raw, list) else [u.strip() for u in (p.str("users") or "").split(",")]
+    ids = [u for u in ids if u]
+    if not ids:
+        raise SlackError("no_users_provided")
+    for user_id in ids:
+        user = ctx.ws.users.get(user_id)
+        if user is None or user.deleted:
+            raise SlackError("invalid_users")
+        if user.is_bot:
+            raise SlackError("invalid_user")
+    group.users = list(dict.fromkeys(ids))
+    group.updated = int(time.time())
+    group.updated_by = ctx.bot
+    group.date_delete = 0
+    return {"usergroup": group.to_slack(include_users=True, include_count=p.bool("include_count"))}
 
 
 @method("usergroups.users.list", scopes=("usergroups:read",))

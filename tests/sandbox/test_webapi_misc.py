@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from sandbox import Sandbox
 
@@ -93,3 +95,29 @@ def test_reactions(sb: Sandbox, client: WebClient, joined: dict) -> None:
     client.reactions_remove(channel=cid, timestamp=ts, name="eyes")
     assert error_of(client.reactions_remove, channel=cid, timestamp=ts, name="eyes") \
         == "no_reaction"
+
+
+def test_usergroups_create_and_users_update(sb: Sandbox, client: WebClient, ids: dict) -> None:
+    """What warroom keeps in step with its schedules: a group made once, its members replaced whole."""
+    made = client.usergroups_create(name="Backend on call", handle="backend-oncall", include_count=True)["usergroup"]
+    assert made["handle"] == "backend-oncall" and made["users"] == [] and made["user_count"] == 0
+    assert error_of(client.usergroups_create, name="backend on call") == "name_already_exists"
+    assert error_of(client.usergroups_create, name="Other", handle="backend-oncall") == "name_already_exists"
+    assert error_of(client.usergroups_create, name="Other", handle="alice") == "name_already_exists"
+    updated = client.usergroups_users_update(usergroup=made["id"], users=[ids["alice"], ids["bob"]])["usergroup"]
+    assert updated["users"] == [ids["alice"], ids["bob"]] and updated["updated_by"] == sb.bot_user_id
+    client.usergroups_users_update(usergroup=made["id"], users=ids["carol"])   # replaces, never adds
+    assert client.usergroups_users_list(usergroup=made["id"])["users"] == [ids["carol"]]
+    assert sb.usergroup("backend-oncall")["users"] == [ids["carol"]]
+    assert error_of(client.usergroups_users_update, usergroup=made["id"], users="") == "no_users_provided"
+    assert error_of(client.usergroups_users_update, usergroup=made["id"], users="U_NOBODY") == "invalid_users"
+    assert error_of(client.usergroups_users_update, usergroup=made["id"], users=sb.bot_user_id) == "invalid_user"
+    assert error_of(client.usergroups_users_update, usergroup="S_NONE", users=ids["bob"]) == "no_such_subteam"
+    assert client.usergroups_users_list(usergroup=made["id"])["users"] == [ids["carol"]], "refusals change nothing"
+
+
+def test_usergroups_write_needs_its_scope(msb: Sandbox) -> None:
+    client = WebClient(token=msb.bot_token, base_url=msb.api_url)
+    with pytest.raises(SlackApiError) as err:
+        client.usergroups_create(name="x")
+    assert err.value.response["error"] == "missing_scope" and err.value.response["needed"] == "usergroups:write"

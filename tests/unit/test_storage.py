@@ -3,7 +3,7 @@ import sqlite3
 import pytest
 
 from storage.db import StorageError, open_database
-from storage.migrations import LATEST_VERSION
+from storage.migrations import LATEST_VERSION, MIGRATIONS
 from storage.outbox import OutboxStore
 
 
@@ -14,7 +14,7 @@ def test_new_database_is_migrated_wal_and_foreign_keys(tmp_path):
     assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     db.close()
     again = open_database(tmp_path / "w.db")  # reopening applies nothing twice
-    assert again.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == LATEST_VERSION
+    assert again.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(MIGRATIONS)
 
 
 def test_newer_database_is_refused_and_left_alone(tmp_path):
@@ -162,4 +162,4 @@ def test_a_second_warroom_is_refused_before_it_migrates_anything(tmp_path):
         fcntl.flock(holder, fcntl.LOCK_EX)
         with pytest.raises(StorageError, match=r"another warroom \(pid 4242\) is already running"):
             open_database(path, exclusive=True)
-    assert sqlite3.connect(path).execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == LATEST_VERSION - 1
+    assert sqlite3.connect(path).execute("SELECT max(version) FROM schema_migrations").fetchone()[0] == MIGRATIONS[-2].version

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.alerts.model import AlertEvent
+from bot.alerts.model import AlertError, AlertEvent
+from bot.alerts.silences import in_window
+from bot.durations import DurationError, parse_duration
 from bot.alerts.service import AlertService
 from bot.slack import parsing
 from bot.slack.alerts.forms import raise_modal
@@ -46,11 +48,43 @@ def register(app, deps: Deps) -> None:
             lines.append(deps.texts.mrkdwn(REPLIES, "list_more", count=total - len(open_alerts)))
         return reply("\n".join([deps.texts.mrkdwn(REPLIES, "list_header"), *lines]))
 
+    def silence_answer(user: str, rest: str) -> dict[str, Any]:
+        words = parsing.tokens(parsing.to_plain(rest))
+        if len(words) != 2:
+            raise AlertError("usage_silence")
+        source, length = words
+        if length in ("off", "end", "stop"):
+            ended = deps.silences.unsilence(source, deps.actor(user))
+            return answer("unsilence_done", source=source, ended=ended)
+        try:
+            delta = parse_duration(length)
+        except DurationError:
+            raise AlertError("usage_silence") from None
+        assert delta is not None
+        silence = deps.silences.silence(source, delta, deps.actor(user))
+        return answer("silence_done", source=silence.source, end=silence.end)
+
+    def silences_answer() -> dict[str, Any]:
+        now = deps.clock.time()
+        lines = [deps.texts.mrkdwn(REPLIES, "silence_line", silence=s) for s in deps.silences.store.all_active(now)]
+        lines += [deps.texts.mrkdwn(REPLIES, "maintenance_line", source=s.name) for s in deps.config.alert_sources
+                  if any(in_window(w, now) for w in s.maintenance)]
+        if not lines:
+            return answer("silences_none")
+        return reply("\n".join([deps.texts.mrkdwn(REPLIES, "silences_header"), *lines]))
+
     @app.command("/il-alert")
     async def il_alert(ack, body) -> None:
         user, text = body["user_id"], parsing.typed(body.get("text")).lower()
         if text == "help":
             await ack(**answer("help"))
+            return
+        word, rest = parsing.split_subcommand(text)
+        if word in ("silence", "silences"):
+            try:
+                await ack(**(silence_answer(user, rest) if word == "silence" else silences_answer()))
+            except Exception as exc:
+                await ack(**error_reply(deps, exc, f"/il-alert {word}"))
             return
         if text == "list":
             try:

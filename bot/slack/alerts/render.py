@@ -128,6 +128,8 @@ MESSAGES: dict[str, MessageBuilder] = {
     "alerts.unanswered": template_post("alerts/posts", "unanswered", _with_alert),
     "alerts.nobody_on_call": template_post("alerts/posts", "nobody_on_call", _with_alert),
     "alerts.source_full": template_post("alerts/posts", "source_full"),
+    "alerts.silenced": template_post("alerts/posts", "silenced"),
+    "alerts.unsilenced": template_post("alerts/posts", "unsilenced"),
 }
 
 

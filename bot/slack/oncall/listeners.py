@@ -13,6 +13,8 @@ from bot.slack import parsing
 from bot.slack.answers import act_then_ack, error_reply, reply
 from bot.slack.blocks import button, section
 from bot.slack.deps import Deps
+from bot.slack.oncall.swap import register as register_swaps
+from bot.slack.oncall.swap import swap_command
 from bot.slack.oncall.until import parse_until
 
 ONCALL = "oncall"
@@ -83,6 +85,8 @@ def register(app, deps: Deps) -> None:
             elif word == "override":
                 with deps.work():
                     answer = override(user, rest)
+            elif word == "swap":
+                answer = swap_command(deps, user, rest, tz)
             else:
                 answer = reply(*schedule_blocks(deps, oncall, parsing.to_plain(text), tz))
         except Exception as exc:
@@ -99,6 +103,8 @@ def register(app, deps: Deps) -> None:
                                            end=float(choice["e"]), tz=deps.timezone_of(body["user"]["id"])))
             return dict(done, replace_original=True)
         await act_then_ack(deps, ack, body, "override_pick", work)
+
+    register_swaps(app, deps)
 
 
 def home_blocks(deps: Deps, user: str) -> list[Block]:
