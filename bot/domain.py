@@ -20,12 +20,14 @@ from bot.incidents.pulses import PULSE, PulseFired, Pulses
 from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
 from bot.oncall.service import OnCallService
+from bot.paging.notify import Notifier
 from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.work import Work
 from kernel.outbox import Timer
 from storage.alerts import AlertStore
 from storage.database import Database
 from storage.incidents import IncidentStore
+from storage.notify import NotificationStore
 from storage.oncall import OverrideStore
 from storage.outbox import OutboxStore
 from storage.paging import PagingStore
@@ -50,6 +52,7 @@ class Domain:
     record: IncidentRecord
     alerts: AlertService
     channel_log: ChannelLog
+    notifier: Notifier
     timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
 
 
@@ -70,11 +73,18 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     alerts = AlertService(alert_store, paging, effects, work, clock, config)
     paging.hooks["alert"] = AlertPagingHooks(alerts)
     incidents.declare_hooks.append(alerts.link_declared_incident)
+    notifier = Notifier(NotificationStore(db), paging, effects, work, clock, config)
+    paging.notifier = notifier
+    notifier.priority_of["alert"] = lambda alert_id: getattr(alert_store.get(alert_id), "priority", "high")
+    notifier.subject_log["alert"] = lambda escalation, user, what, at: alert_store.log(
+        escalation.subject_id, "notified", at=at, data={"user": user, **what})
+    notifier.subject_log["incident"] = lambda escalation, user, what, at: incident_store.add_event(
+        escalation.subject_id, at=at, actor=None, kind="notified", data={"user": user, **what})
     return Domain(
         work=work, outbox=outbox, effects=effects, timer_store=timer_store, incident_store=incident_store,
         alert_store=alert_store, pulses=pulses, oncall=oncall, paging=paging, channels=channels,
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
-        channel_log=ChannelLog(incident_store, work, clock),
+        channel_log=ChannelLog(incident_store, work, clock), notifier=notifier,
         timer_handlers={
             PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),
             ESCALATION_TIMER: paging.on_timeout,

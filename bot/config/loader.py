@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import string
 from dataclasses import replace
@@ -19,6 +20,7 @@ from bot.config.model import (
     IncidentSettings,
     Severity,
 )
+from bot.config.notify import check_contacts, parse_notify
 from bot.config.reader import ConfigError, Node
 from bot.config.web import parse_web
 
@@ -30,7 +32,7 @@ _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
 TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
     "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
-    "who_may_answer_alerts", "web",
+    "who_may_answer_alerts", "web", "notify",
 }
 ALERT_ANSWERERS = ("users", "anyone")
 
@@ -85,8 +87,10 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         alert_sources=oncall.parse_alert_sources(top["alert_sources"], policies, environ),
         http=oncall.parse_http(top["http"]),
         web=parse_web(top["web"]),
+        notify=parse_notify(top["notify"], os.environ if environ is None else environ),
     )
     check_cross_references(config, file)
+    check_contacts(config.users, config.notify, os.environ if environ is None else environ, file)
     return config
 
 

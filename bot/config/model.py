@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.config.notify import NotifySettings
 from bot.config.oncall import HttpSettings, Person
 from bot.config.web import WebSettings
 from kernel.alerts import AlertSource
@@ -69,6 +70,7 @@ class Config:
     alert_sources: tuple[AlertSource, ...] = ()
     http: HttpSettings = field(default_factory=HttpSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     def severity(self, key: str) -> Severity | None:
         wanted = key.strip().lower()

@@ -47,7 +47,7 @@ from storage.health import probe_write
 
 log = get_logger("warroom.http")
 
-MACHINE_PATHS = ("/healthz", "/api/", "/metrics", "/status.json")
+MACHINE_PATHS = ("/healthz", "/api/", "/metrics", "/status.json", "/twilio/")
 _NAME_IN_ERROR = 64              # characters of a source's name echoed back
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

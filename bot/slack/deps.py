@@ -22,6 +22,7 @@ from storage.seen_events import SeenEvents
 if TYPE_CHECKING:  # the features' services; typed here only to keep imports one way
     from bot.alerts.service import AlertService
     from bot.oncall.service import OnCallService
+    from bot.paging.notify import Notifier
     from bot.paging.service import Paging
 
 
@@ -42,6 +43,7 @@ class Deps:
     alerts: "AlertService"
     oncall: "OnCallService"
     seen_events: SeenEvents
+    notifier: "Notifier | None" = None      # pages beyond Slack (/il-oncall test)
 
     def actor(self, user: str, *, in_channel: bool | None = None) -> Actor:
         """Group membership comes from the directory's cache: a listener may not wait on Slack."""

@@ -12,14 +12,14 @@ from aiohttp import web
 
 from bot.http.server import is_machine_request
 from bot.logs import get_logger
-from bot.web import home, signin
+from bot.web import ack, home, signin, twilio
 from bot.web.context import WebContext
 from bot.web.pages import CONTEXT, render
 from bot.web.session import Sessions, session_middleware
 
 log = get_logger("warroom.web")
 STATIC = Path(__file__).resolve().parent / "static"
-FEATURES = (home, signin)
+FEATURES = (home, signin, ack, twilio)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
