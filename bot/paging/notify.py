@@ -77,7 +77,10 @@ class Notifier:
     def plan(self, escalation: Escalation, page_id: int, user: str, now: float) -> None:
         """Called in the page's transaction: every way to reach ``user`` about it, each when due."""
         priority = self.priority_of.get(escalation.subject_kind, lambda _id: "high")(escalation.subject_id)
-        for index, step in enumerate(self.steps(user, priority)):
+        steps = self.steps(user, priority)
+        if all(step.method == "slack" for step in steps):
+            return   # Slack alone: the DM is the page, as before; no Do Not Disturb check with nowhere to skip to
+        for index, step in enumerate(steps):
             notification = self.store.add(page_id=page_id, escalation_id=escalation.id, user=user, step=index,
                                           method=step.method, priority=priority, due_at=now + step.delay, now=now)
             self.effects.do(SEND, {"notification": notification}, lane=f"notify:{notification}", delay=step.delay)

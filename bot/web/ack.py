@@ -28,6 +28,14 @@ def routes(ctx: WebContext) -> list[web.RouteDef]:
     return [web.get("/ack/{token}", show), web.post("/ack/{token}", acknowledge)]
 
 
+def _page(request: web.Request, *, status: int = 200, headers: dict[str, str] | None = None,
+          **values: object) -> web.Response:
+    shown = {"problem": None, "done": False, "already": False, "test": False, "subject": None, "escalation": None,
+             "acked_by": None, "person": None, **values}
+    return render(request, "ack.j2", status=status, headers={"Referrer-Policy": "no-referrer", **(headers or {})},
+                  **shown)
+
+
 def _read(request: web.Request) -> tuple[int | None, str | None]:
     ctx = context(request)
     try:
@@ -50,30 +58,30 @@ async def show(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
     notification_id, problem = _read(request)
     if notification_id is None:
-        return render(request, "ack.j2", status=403 if problem == "forged" else 410, problem=problem)
+        return _page(request, status=403 if problem == "forged" else 410, problem=problem)
     notification, subject, escalation = _about(ctx, notification_id)
     if notification is None:
-        return render(request, "ack.j2", status=404, problem="gone")
-    return render(request, "ack.j2", subject=subject, escalation=escalation, test=notification.test,
+        return _page(request, status=404, problem="gone")
+    return _page(request, subject=subject, escalation=escalation, test=notification.test,
                   acked_by=ctx.name_of(escalation.acked_by) if escalation and escalation.acked_by else None,
-                  person=ctx.name_of(notification.user), headers={"Referrer-Policy": "no-referrer"})
+                  person=ctx.name_of(notification.user))
 
 
 async def acknowledge(request: web.Request) -> web.StreamResponse:
     ctx = context(request)
     notification_id, problem = _read(request)
     if notification_id is None:
-        return render(request, "ack.j2", status=403 if problem == "forged" else 410, problem=problem)
+        return _page(request, status=403 if problem == "forged" else 410, problem=problem)
     notifier = ctx.domain.notifier
     if not notifier.use_link(request.match_info["token"], notification_id):
         notification, subject, escalation = _about(ctx, notification_id)
-        return render(request, "ack.j2", status=409, problem="used", subject=subject, escalation=escalation,
+        return _page(request, status=409, problem="used", subject=subject, escalation=escalation,
                       acked_by=ctx.name_of(escalation.acked_by) if escalation and escalation.acked_by else None)
     answer = notifier.acknowledge(notification_id, "link")
     if answer is None:
-        return render(request, "ack.j2", status=404, problem="gone")
+        return _page(request, status=404, problem="gone")
     notification, subject, escalation = _about(ctx, notification_id)
-    return render(request, "ack.j2", done=True, already=bool(answer.outcome and answer.outcome.already),
+    return _page(request, done=True, already=bool(answer.outcome and answer.outcome.already),
                   subject=subject, escalation=escalation, test=notification.test,
                   acked_by=ctx.name_of(escalation.acked_by) if escalation and escalation.acked_by else None,
                   person=ctx.name_of(notification.user))
