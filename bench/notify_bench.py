@@ -18,7 +18,6 @@ import base64
 import json
 import os
 import pathlib
-import statistics
 import sys
 import time
 

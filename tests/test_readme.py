@@ -26,7 +26,7 @@ def test_every_config_example_in_the_readme_loads(tmp_path):
         raw = yaml.safe_load(text)
         if "templates" in raw:  # the example's folder, relative to the config file as warroom reads it
             (tmp_path / raw["templates"]).mkdir(parents=True, exist_ok=True)
-        keys = {name: "example-key" for name in re.findall(r"key_env: (\w+)", text)}
+        keys = {name: "example-key" for name in re.findall(r"\w*_env: (\w+)", text)}   # every secret it names
         config = parse_config(raw, str(tmp_path / "warroom.yml"), keys)
         assert config.incident.default_severity in config.severity_keys
 
