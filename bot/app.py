@@ -28,11 +28,15 @@ from bot.http.server import WebhookServer, WebhookServerError
 from bot.log_throttle import install_loop_error_throttle
 from bot.logs import get_logger
 from bot.metrics import Metrics
+from bot.notify.content import Subjects
+from bot.notify.links import SECRET_NAME as ACK_LINK_KEY
+from bot.notify.sender import NotifySender
 from bot.sender import Sender, replica_id
 from bot.slack.api import SlackApi
 from bot.slack.catalogue import build_catalogue
 from bot.slack.deps import Deps
 from bot.slack.directory import Directory
+from bot.slack.dnd import DoNotDisturb
 from bot.slack.listeners import register_listeners
 from bot.slack.messages import RenderContext
 from bot.slack.pressure import AckPressure
@@ -170,6 +174,8 @@ class Warroom:
             await self.web.extras["oidc"].close()
         if hasattr(self, "sender"):
             await self.sender.stop()
+        if hasattr(self, "notify_sender"):
+            await self.notify_sender.close()
         if hasattr(self, "db"):
             self.db.close()  # releases the instance lock
         log.info("warroom.stopped")
@@ -209,16 +215,23 @@ class Warroom:
                                     channels=domain.channels, paging=self.paging, alerts=self.alerts,
                                     routine=domain.routine, swaps=domain.swaps, bot_user_id=self.bot_user_id)
         self.pressure = AckPressure()
+        # pages beyond Slack: their own handlers, next to the chat port's (bot.effects.port)
+        self.notify_sender = NotifySender(
+            domain.notifier, config, Subjects(self.paging.store, domain.alert_store, domain.incident_store),
+            self.texts, environ=os.environ, public_url=lambda: self.web.public_url,
+            link_key=WebSecrets(db).get_or_make(ACK_LINK_KEY, lambda: secrets.token_urlsafe(32)),
+            dnd=DoNotDisturb(self.api, clock).reason)
 
         async def effect_failed(effect, reason: str) -> None:
             hook = catalogue.failure_hooks.get(effect.kind)
             if hook is not None:
                 hook(effect, reason)
 
-        self.runner = EffectRunner(self.outbox, catalogue.handlers, clock, concurrency=self.options.effect_concurrency,
+        effect_handlers = {**catalogue.handlers, **self.notify_sender.handlers}
+        self.runner = EffectRunner(self.outbox, effect_handlers, clock, concurrency=self.options.effect_concurrency,
                                    on_failure=effect_failed, hold=self.pressure.busy, owner=self.replica,
                                    on_finished=self.metrics.effect_finished)
-        self.metrics.know_effect_kinds(catalogue.handlers)
+        self.metrics.know_effect_kinds(effect_handlers)
         self.timers = TimerService(domain.timer_store, clock, domain.timer_handlers, owner=self.replica)
         self.work.after_commit(self.runner.kick)
         self.work.after_commit(self.timers.flush)
@@ -246,7 +259,7 @@ class Warroom:
                          api=self.api, directory=self.directory, render=self.render, incidents=self.incidents,
                          record=self.record, channel_log=domain.channel_log, paging=self.paging, alerts=self.alerts,
                          oncall=self.oncall, seen_events=SeenEvents(db), silences=domain.silences,
-                         swaps=domain.swaps)
+                         swaps=domain.swaps, notifier=domain.notifier)
         register_listeners(self.app, self.deps)
         self._mount_web()
 

@@ -25,6 +25,7 @@ from bot.incidents.status_page import StatusPage
 from bot.oncall.routine import SHIFT_TIMER, ShiftRoutine
 from bot.oncall.service import OnCallService
 from bot.oncall.swaps import Swaps
+from bot.paging.notify import Notifier
 from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.work import Work
 from kernel.outbox import Timer
@@ -32,6 +33,7 @@ from storage.alerts import AlertStore
 from storage.database import Database
 from storage.handoffs import HandoffStore
 from storage.incidents import IncidentStore
+from storage.notify import NotificationStore
 from storage.oncall import OverrideStore
 from storage.outbox import OutboxStore
 from storage.paging import PagingStore
@@ -64,6 +66,7 @@ class Domain:
     heartbeats: Heartbeats
     channel_log: ChannelLog
     status_page: StatusPage
+    notifier: Notifier
     timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
 
 
@@ -91,12 +94,19 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     status_page = StatusPage(StatusPageStore(db), effects, work, clock, config)
     incidents.status_page = status_page
     incidents.resolve_hooks.append(status_page.on_resolved)
+    notifier = Notifier(NotificationStore(db), paging, effects, work, clock, config)
+    paging.notifier = notifier
+    notifier.priority_of["alert"] = lambda alert_id: getattr(alert_store.get(alert_id), "priority", "high")
+    notifier.subject_log["alert"] = lambda escalation, user, what, at: alert_store.log(
+        escalation.subject_id, "notified", at=at, data={"user": user, **what})
+    notifier.subject_log["incident"] = lambda escalation, user, what, at: incident_store.add_event(
+        escalation.subject_id, at=at, actor=None, kind="notified", data={"user": user, **what})
     return Domain(
         work=work, outbox=outbox, effects=effects, timer_store=timer_store, incident_store=incident_store,
         alert_store=alert_store, pulses=pulses, oncall=oncall, routine=routine,
         swaps=Swaps(config, oncall, SwapStore(db), effects, work, clock), paging=paging, channels=channels,
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
-        silences=silences, heartbeats=heartbeats,
+        silences=silences, heartbeats=heartbeats, notifier=notifier,
         channel_log=ChannelLog(incident_store, work, clock), status_page=status_page,
         timer_handlers={
             PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),

@@ -34,6 +34,7 @@ METHOD_TIERS: dict[str, int | str] = {
     "usergroups.list": 2, "usergroups.users.list": 2, "usergroups.create": 2, "usergroups.users.update": 2,
     "reactions.add": 3, "reactions.remove": 2, "reactions.get": 3,
     "openid.connect.token": 4, "openid.connect.userInfo": 3,
+    "dnd.info": 3,
 }
 
 

@@ -162,6 +162,19 @@ class Sandbox:
                     ws.channels[cid].is_general = chan_name == "general"
 
     # --- reading state ---------------------------------------------------------------------
+    def set_dnd(self, user: str, start: float | None, end: float | None = None) -> None:
+        """Give the person a Do Not Disturb window (epoch seconds; None: no window), as their Slack
+        preferences would; ``dnd.info`` then reports it."""
+        with self._core.lock:
+            found = self._core.ws.users[self._user_id(user)]
+            found.dnd_start, found.dnd_end = start, end
+
+    def snooze(self, user: str, minutes: float | None) -> None:
+        """The person snoozes notifications for ``minutes`` (None: ends the snooze)."""
+        with self._core.lock:
+            found = self._core.ws.users[self._user_id(user)]
+            found.snooze_end = None if minutes is None else time.time() + minutes * 60
+
     def user(self, id_or_name: str) -> dict[str, Any]:
         with self._core.lock:
             user = self._core.ws.user(id_or_name)

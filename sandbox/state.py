@@ -28,6 +28,10 @@ class User:
     deleted: bool = False
     bot_id: str | None = None
     updated: int = field(default_factory=lambda: int(time.time()))
+    # Do Not Disturb: the person's next (or current) quiet window, and a snooze they turned on
+    dnd_start: float | None = None
+    dnd_end: float | None = None
+    snooze_end: float | None = None
 
     def to_slack(self, *, with_email: bool = True) -> dict[str, Any]:
         profile: dict[str, Any] = {

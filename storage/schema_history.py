@@ -430,6 +430,48 @@ CREATE INDEX incidents_private ON incidents(id) WHERE is_private = 1;
 CREATE INDEX timeline_joined ON timeline(incident_id, actor) WHERE kind = 'joined';
 """))
 
+MIGRATIONS.append(Migration(18, "pages beyond Slack: notifications, their history, used acknowledge links", """
+-- One way of reaching one paged person (Slack, email, push, SMS, a call, a webhook), planned when the
+-- page starts and sent when due unless someone acknowledged first. A test page has no page behind it.
+CREATE TABLE notifications (
+    id            INTEGER PRIMARY KEY,
+    page_id       INTEGER REFERENCES pages(id),
+    escalation_id INTEGER REFERENCES escalations(id),
+    user_id       TEXT    NOT NULL,
+    step          INTEGER NOT NULL,
+    method        TEXT    NOT NULL,              -- slack | email | ntfy | pushover | sms | voice | webhook
+    priority      TEXT    NOT NULL DEFAULT 'high',
+    due_at        REAL    NOT NULL,
+    state         TEXT    NOT NULL DEFAULT 'planned',  -- planned | sent | failed | skipped | stopped
+    attempts      INTEGER NOT NULL DEFAULT 0,
+    detail        TEXT    NOT NULL DEFAULT '',
+    receipt       TEXT,                          -- Pushover receipt, Twilio message or call SID
+    created_at    REAL    NOT NULL,
+    sent_at       REAL
+);
+CREATE INDEX notifications_by_escalation ON notifications(escalation_id, state);
+CREATE INDEX notifications_by_page ON notifications(page_id);
+CREATE INDEX notifications_by_receipt ON notifications(receipt) WHERE receipt IS NOT NULL;
+CREATE INDEX notifications_by_user ON notifications(user_id, method, id);
+
+-- Every attempt and its outcome: the page's history.
+CREATE TABLE notification_log (
+    id              INTEGER PRIMARY KEY,
+    notification_id INTEGER NOT NULL REFERENCES notifications(id),
+    at              REAL    NOT NULL,
+    outcome         TEXT    NOT NULL,
+    detail          TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX notification_log_by_notification ON notification_log(notification_id);
+
+-- An acknowledge link works once: its hash is kept when it is used.
+CREATE TABLE used_ack_links (
+    token_hash      TEXT PRIMARY KEY,
+    notification_id INTEGER NOT NULL,
+    used_at         REAL NOT NULL
+);
+"""))
+
 MIGRATIONS.append(Migration(19, "on-call that runs itself: silences, handoffs, swaps", """
 -- /il-alert silence <source> <duration>: alerts from the source are recorded and shown, not paged.
 -- (Maintenance windows come from warroom.yml and are not stored.)

@@ -26,8 +26,8 @@ def test_every_config_example_in_the_readme_loads(tmp_path):
         raw = yaml.safe_load(text)
         if "templates" in raw:  # the example's folder, relative to the config file as warroom reads it
             (tmp_path / raw["templates"]).mkdir(parents=True, exist_ok=True)
-        # long and distinct, as warroom asks of API keys
-        keys = {name: f"example-key-of-{name}-0123456789" for name in re.findall(r"key_env: (\w+)", text)}
+        # every secret it names, long and distinct, as warroom asks of API keys
+        keys = {name: f"example-key-of-{name}-0123456789" for name in re.findall(r"\w*_env: (\w+)", text)}
         config = parse_config(raw, str(tmp_path / "warroom.yml"), keys)
         assert config.incident.default_severity in config.severity_keys
 

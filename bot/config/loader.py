@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import string
 from dataclasses import replace
@@ -20,6 +21,7 @@ from bot.config.model import (
     IncidentSettings,
     Severity,
 )
+from bot.config.notify import check_contacts, parse_notify
 from bot.config.reader import ConfigError, Node
 from bot.config.status_page import parse_status_page
 from bot.config.routine import parse_routine
@@ -33,7 +35,7 @@ _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
 TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
     "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
-    "who_may_answer_alerts", "web", "status_page", "api_keys", "oncall_usergroup",
+    "who_may_answer_alerts", "web", "status_page", "api_keys", "oncall_usergroup", "notify",
 }
 ALERT_ANSWERERS = ("users", "anyone")
 
@@ -91,8 +93,10 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         web=parse_web(top["web"]),
         status_page=parse_status_page(top["status_page"]),
         api_keys=parse_api_keys(top["api_keys"], people, environ),
+        notify=parse_notify(top["notify"], os.environ if environ is None else environ),
     )
     check_cross_references(config, file)
+    check_contacts(config.users, config.notify, os.environ if environ is None else environ, file)
     return config
 
 

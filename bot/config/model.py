@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.config.api_keys import ApiKey
+from bot.config.notify import NotifySettings
 from bot.config.oncall import HttpSettings, Person
 from bot.config.status_page import StatusPageSettings
 from bot.config.routine import Routine
@@ -77,6 +78,7 @@ class Config:
     status_page: StatusPageSettings = field(default_factory=StatusPageSettings)
     api_keys: tuple[ApiKey, ...] = ()         # who may call /api/v1/, each acting as one person
     routine: Routine = field(default_factory=Routine)   # handoff channels, user groups
+    notify: NotifySettings = field(default_factory=NotifySettings)
 
     def severity(self, key: str) -> Severity | None:
         wanted = key.strip().lower()

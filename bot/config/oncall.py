@@ -10,8 +10,10 @@ from typing import Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.config import routine
+from bot.config.notify import parse_contact, parse_rules
 from bot.config.reader import Node
 from kernel.alerts import PRIORITIES, SOURCE_TYPES, AlertSource, SourceLimits
+from kernel.notify import ContactMethods, NotifyRules
 from kernel.paging import EscalationPolicy, Level
 from kernel.schedules import Restriction, Rotation, Schedule
 
@@ -30,6 +32,8 @@ class Person:
     name: str
     email: str | None = None
     timezone: str | None = None
+    contact: ContactMethods = ContactMethods()     # ways to reach them beyond Slack
+    rules: NotifyRules | None = None               # None: notify.rules
 
 
 @dataclass(frozen=True)
@@ -63,7 +67,8 @@ class People:
 def parse_users(node: Node) -> tuple[Person, ...]:
     people: list[Person] = []
     for item in node.items():
-        keys = item.mapping({"slack_id", "name", "email", "timezone"}, required={"slack_id", "name"})
+        keys = item.mapping({"slack_id", "name", "email", "timezone", "contact", "notify"},
+                            required={"slack_id", "name"})
         slack_id = keys["slack_id"].required_string()
         if not _USER_ID.match(slack_id):
             raise keys["slack_id"].error(f"{slack_id!r} is not a Slack user ID (like U0123ABCD)")
@@ -76,7 +81,9 @@ def parse_users(node: Node) -> tuple[Person, ...]:
         email = keys["email"].string(None)
         if email is not None and "@" not in email:
             raise keys["email"].error(f"{email!r} is not an email address")
-        people.append(Person(slack_id, name, email, _zone(keys["timezone"])))
+        rules = parse_rules(keys["notify"]) if not keys["notify"].is_missing else None
+        people.append(Person(slack_id, name, email, _zone(keys["timezone"]), parse_contact(keys["contact"], email),
+                             rules))
     return tuple(people)
 
 

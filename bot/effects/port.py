@@ -33,6 +33,13 @@ EFFECT_KINDS: frozenset[str] = frozenset({
     "oncall.sync_usergroup",
 })
 
+# Pages beyond Slack (bot.paging.notify records them, bot.notify performs them): not the chat port's.
+# - ``notify.send {notification}``: reach a paged person one way (Slack's Do Not Disturb check, email,
+#   ntfy, Pushover, SMS, a call, a webhook) and report what happened.
+# - ``notify.poll {notification}``: ask Pushover whether an emergency notification was acknowledged.
+# - ``notify.cancel {notification}``: stop Pushover re-alerting once someone acknowledged.
+NOTIFY_EFFECT_KINDS: frozenset[str] = frozenset({"notify.send", "notify.poll", "notify.cancel"})
+
 # Living surfaces, by key pattern (numbers as *): re-rendered from state, written only when changed.
 SURFACES: frozenset[str] = frozenset({
     "incident:*:topic",          # the channel topic: severity, status, commander, title
@@ -54,6 +61,7 @@ MESSAGES: frozenset[str] = frozenset({
     "paging.incident_nobody_on_call", "paging.confirm_group",
     "alerts.unanswered", "alerts.nobody_on_call", "alerts.source_full", "alerts.silenced", "alerts.unsilenced",
     "oncall.override", "oncall.shift_started", "oncall.shift_ended", "oncall.handoff", "oncall.swap_answered",
+    "notify.test_result",        # what became of one way of a /il-oncall test page
     "answer",                    # an answer a listener rendered itself (text and blocks in the context)
 })
 

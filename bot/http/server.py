@@ -50,7 +50,7 @@ log = get_logger("warroom.http")
 
 # the webhook intake (/alerts/<source>, any method), probes, the API and scrapers; the web's alerts page
 # is /alerts, its buttons /alert-actions/
-MACHINE_PATHS = ("/alerts/", "/healthz", "/api/", "/metrics", "/status.json", "/heartbeat/")
+MACHINE_PATHS = ("/alerts/", "/healthz", "/api/", "/metrics", "/status.json", "/heartbeat/", "/twilio/")
 _NAME_IN_ERROR = 64              # characters of a source's name echoed back
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -36,6 +36,11 @@ class SubjectHooks(Protocol):
     def on_nobody_on_call(self, escalation: Escalation, target: str, at: float) -> None: ...
 
 
+class Notifications(Protocol):
+    def plan(self, escalation: Escalation, page_id: int, user: str, now: float) -> None: ...
+    def stop(self, escalation_id: int, why: str) -> None: ...
+
+
 @dataclass(frozen=True)
 class AckOutcome:
     escalation: Escalation
@@ -56,6 +61,7 @@ class Paging:
         self.clock = clock
         self.on_call = on_call
         self.hooks: dict[str, SubjectHooks] = {}
+        self.notifier: Notifications | None = None   # pages beyond Slack (bot.paging.notify), set by build_domain
 
     def get(self, escalation_id: int) -> Escalation:
         escalation = self.store.get(escalation_id)
@@ -131,6 +137,8 @@ class Paging:
         if page_id is None:
             return
         hooks = self._hooks(escalation)
+        if self.notifier is not None:
+            self.notifier.plan(escalation, page_id, user, now)
         group = hooks.dm_group(escalation, user, page_id)
         if group:
             self.store.set_group(page_id, group.name)
@@ -184,6 +192,8 @@ class Paging:
             self.store.update(escalation_id, state=EscalationState.ACKNOWLEDGED, acked_by=user, acked_at=now,
                               ack_note=(note or "").strip() or None)
             self.timers.cancel(ESCALATION_TIMER, timer_subject(escalation_id))
+            if self.notifier is not None:
+                self.notifier.stop(escalation_id, "acknowledged")
             acknowledged = self.get(escalation_id)
             self._sync_pages(escalation_id)
             self._hooks(acknowledged).on_acknowledged(acknowledged, user, acknowledged.ack_note, now)
@@ -217,6 +227,8 @@ class Paging:
                 if escalation.state in (EscalationState.ACTIVE, EscalationState.EXHAUSTED):
                     self.store.update(escalation.id, state=EscalationState.RESOLVED, ended_by=by, ended_at=now)
                     self.timers.cancel(ESCALATION_TIMER, timer_subject(escalation.id))
+                    if self.notifier is not None:
+                        self.notifier.stop(escalation.id, "resolved")
                     ended.append(escalation.id)
                 self._sync_pages(escalation.id)  # acknowledged pages also show that it is over
         return ended

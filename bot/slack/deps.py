@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the features' services; typed here only to keep imports one
     from bot.alerts.silences import Silences
     from bot.oncall.service import OnCallService
     from bot.oncall.swaps import Swaps
+    from bot.paging.notify import Notifier
     from bot.paging.service import Paging
 
 
@@ -46,6 +47,7 @@ class Deps:
     seen_events: SeenEvents
     silences: "Silences"
     swaps: "Swaps"
+    notifier: "Notifier | None" = None      # pages beyond Slack (/il-oncall test)
 
     def timezone_of(self, user: str) -> str:
         """The zone a person reads times in: theirs in warroom.yml, else their Slack profile's, else the config's."""

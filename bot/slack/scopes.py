@@ -38,6 +38,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views.push": (),
     "views.update": (),
     "views.publish": (),
+    "dnd.info": ("dnd:read",),
 }
 
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {

@@ -20,7 +20,9 @@ COOKIE = "warroom_session"
 SESSION_SECONDS = 12 * 3600              # a working day and a night on call
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
-_UNCHECKED_PREFIXES = ("/alerts/", "/heartbeat/", "/api/")  # machine callers: their key is in a header, no cookie is sent
+# machine callers: their key is in a header, no cookie is sent. /ack/ and /twilio/ by design: an
+# acknowledge link's token, and Twilio's signature, are the proof (bot.web.ack, bot.web.twilio)
+_UNCHECKED_PREFIXES = ("/alerts/", "/heartbeat/", "/api/", "/ack/", "/twilio/")
 VIEWER: "web.RequestKey[Viewer | None]" = web.RequestKey("viewer", object)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

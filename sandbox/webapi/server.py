@@ -21,7 +21,7 @@ from aiohttp import web
 from ..errors import SlackError
 from ..faults import ratelimited
 from ..oidc_http import OidcPages
-from . import chat, conversations, misc, openid, views_api  # noqa: F401  (register methods)
+from . import chat, conversations, dnd, misc, openid, views_api  # noqa: F401  (register methods)
 from .base import METHODS, Ctx, Params
 
 if TYPE_CHECKING:

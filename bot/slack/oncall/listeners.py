@@ -49,6 +49,15 @@ def mine_blocks(deps: Deps, oncall: OnCallService, user: str, tz: str, days: int
     return text, [section(text)]
 
 
+def test_page(deps: Deps, user: str) -> dict[str, Any]:
+    """/il-oncall test: a test page to yourself on every way you have; each result comes as a DM."""
+    assert deps.notifier is not None
+    methods = deps.notifier.plan_test(user)
+    if not methods:
+        return reply(deps.texts.mrkdwn("notify/test", "none"))
+    return reply(deps.texts.mrkdwn("notify/test", "started", methods=methods))
+
+
 def register(app, deps: Deps) -> None:
     def override(user: str, rest: str) -> dict[str, Any]:
         words = parsing.tokens(rest)
@@ -82,6 +91,10 @@ def register(app, deps: Deps) -> None:
                 if rest:
                     raise OnCallError("me_takes_nothing", given=parsing.to_plain(rest))
                 answer = reply(*mine_blocks(deps, oncall, user, tz))
+            elif word == "test":
+                if rest:
+                    raise OnCallError("test_takes_nothing", given=parsing.to_plain(rest))
+                answer = test_page(deps, user)
             elif word == "override":
                 with deps.work():
                     answer = override(user, rest)

@@ -29,6 +29,7 @@ MESSAGES: dict[str, MessageBuilder] = {
     "oncall.shift_ended": handoff_message("ended"),
     "oncall.handoff": handoff_message("handoff"),
     "oncall.swap_answered": lambda ctx, data: swap_answered(ctx, data),
+    "notify.test_result": template_post("notify/test", "result"),
 }
 
 
