@@ -71,6 +71,20 @@ EVERY_TABLE = [
     ("INSERT INTO health_probe VALUES (1, 1767225600)", ()),
     ("INSERT INTO alert_dm_groups VALUES ('U1', 'prom', 'alerts:prom:U1')", ()),
     ("INSERT INTO leases VALUES ('sender', 'host:1:ab', ?, 3)", (float("inf"),)),
+    # the web side, the status page, pages beyond Slack, on-call that runs itself
+    ("INSERT INTO web_secrets VALUES ('session', ?)", (TRICKY,)),
+    ("INSERT INTO login_links VALUES ('ab12', 'U1', 1767225600, 1767226500, NULL)", ()),
+    ("INSERT INTO status_incidents VALUES (1, 1, '[\"API\"]', 'U1', 1767225600, NULL, 2)", ()),
+    ("INSERT INTO status_updates VALUES (1, 1, 1767225600.5, 'investigating', ?, 'U1')", (TRICKY,)),
+    ("INSERT INTO notifications (id, page_id, escalation_id, user_id, step, method, priority, due_at, state, attempts, "
+     "detail, receipt, created_at, sent_at) VALUES (1, 1, 1, 'U1', 0, 'ntfy', 'high', 1767225660, 'sent', 1, '', "
+     "'r-1', 1767225600, 1767225661)", ()),
+    ("INSERT INTO notification_log VALUES (1, 1, 1767225661, 'sent', ?)", (TRICKY,)),
+    ("INSERT INTO used_ack_links VALUES ('cd34', 1, 1767225700)", ()),
+    ("INSERT INTO silences VALUES (1, 'prom', 1767225600, 1767229200, 'U1', 1767225600)", ()),
+    ("INSERT INTO shift_handoffs VALUES ('primary', 1767225600, 'U1', 'U2', 1767312000, 1, 1767225601)", ()),
+    ("INSERT INTO swaps VALUES (1, 'primary', 'U1', 'U2', 1767225600, 1767312000, NULL, NULL, 'pending', "
+     "1767225600, NULL)", ()),
 ]
 
 
@@ -271,7 +285,7 @@ def test_the_command_prints_what_it_copied_and_the_next_step_never_the_password(
     assert done.returncode == 0, done.stderr
     shown = target.replace("postgres@", "postgres:***@")
     lines = done.stdout.splitlines()
-    assert lines[0].startswith(f"copied {source} to {shown}: 19 tables, 26 rows, schema version {LATEST_VERSION}, ")
+    assert lines[0].startswith(f"copied {source} to {shown}: 29 tables, 36 rows, schema version {LATEST_VERSION}, ")
     assert "incidents 2, " in lines[1] and "timeline 3, " in lines[1] and "empty" not in lines[1]
     assert lines[2] == (f"next: set WARROOM_DB={shown} (with its password) and start warroom; keep {source} as the "
                         "backup, warroom no longer writes to it")
