@@ -61,7 +61,7 @@ def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContex
     incident_surfaces = IncidentSurfaces(render, directory, config)
     paging_surfaces = PagingSurfaces(paging, directory, render)
     alert_surfaces = AlertSurfaces(alerts, directory, render)
-    usergroups = UserGroupSync(api, routine)
+    usergroups = UserGroupSync(api, routine, surfaces.store, surfaces.work, surfaces.clock)
     swap_surfaces = SwapSurfaces(swaps, directory, render)
     renderers: dict[str, SurfaceRenderer] = {
         "incident:*:topic": incident_surfaces.topic,

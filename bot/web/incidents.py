@@ -8,6 +8,7 @@ see does not exist for them, here as in Slack.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import time
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from kernel.incidents import OPEN_STATUSES, Incident, IncidentQuery, TimelineEve
 
 PAGE_SIZE = 25
 POLL_SECONDS = 3          # how often an open incident's page asks whether its record moved
+HTML_CACHE_ENTRIES = 20_000  # timeline texts kept as HTML per replica (a few MB)
 TEXTS = "incident_texts"  # ctx.extras: the Slack-side Texts, for the words errors.j2 already has
 
 
@@ -42,7 +44,14 @@ def routes(ctx: WebContext) -> list[web.RouteDef]:
         found = store.by_channel(channel_id)
         return found.channel_name if found else None
 
-    ctx.templates.filters["mrkdwn"] = lambda text: to_html(text, ctx.name_of, channel_name)
+    # A timeline's texts do not change once written (an edit is a new text), so each is turned into HTML
+    # once per replica, not on every view and every poll: on a long incident that was most of the page's
+    # time. A person renamed since shows under the old name until the entry leaves the cache.
+    @functools.lru_cache(maxsize=HTML_CACHE_ENTRIES)
+    def html_of(text: str) -> Any:
+        return to_html(text, ctx.name_of, channel_name)
+
+    ctx.templates.filters["mrkdwn"] = html_of
     ctx.templates.filters["person"] = lambda user: ctx.name_of(user) if user else "nobody"
     return [
         web.get("/incidents", list_page),
