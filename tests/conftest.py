@@ -27,9 +27,9 @@ def database_url(engine, tmp_path, postgres):
     if engine == "sqlite":
         yield str(tmp_path / "warroom.db")
         return
-    url = postgres.new_schema()
+    url = postgres.migrated_schema()     # tables made, no rows: as warroom leaves a new database
     yield url
-    postgres.drop_schema(url)
+    postgres.recycle(url)
 
 
 @pytest.fixture

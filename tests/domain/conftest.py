@@ -201,7 +201,7 @@ def make_rig(engine, postgres) -> Iterator[Callable[[str], DomainRig]]:
     made: list[tuple[DomainRig, str]] = []
 
     def make(text: str = CONFIG) -> DomainRig:
-        database = ":memory:" if engine == "sqlite" else postgres.new_schema()
+        database = ":memory:" if engine == "sqlite" else postgres.migrated_schema()
         made.append((DomainRig(make_config(text), database), database))
         return made[-1][0]
 
@@ -209,7 +209,7 @@ def make_rig(engine, postgres) -> Iterator[Callable[[str], DomainRig]]:
     for rig, database in made:
         rig.close()
         if database != ":memory:":
-            postgres.drop_schema(database)
+            postgres.recycle(database)
 
 
 @pytest.fixture
