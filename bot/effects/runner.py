@@ -239,7 +239,7 @@ class EffectRunner:
         while asyncio.get_running_loop().time() < deadline:
             if not self._running and not self.store.ready(self.clock.time() + horizon, limit=1):
                 return True
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.02)   # each look is a query on the loop that answers Slack
         return False
 
 

@@ -22,7 +22,7 @@ schedules:
   - name: fast
     timezone: UTC
     channel: oncall
-    rotation: {{users: [alice, bob], length: 20s, handoff: "{midnight}"}}
+    rotation: {{users: [alice, bob], length: 8s, handoff: "{midnight}"}}
 """
     bot = BotProcess(sandbox, tmp_path, config, database=database_url)
     yield bot
