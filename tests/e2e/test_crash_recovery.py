@@ -88,6 +88,7 @@ def test_pulses_resume_after_a_kill(sandbox, process, tmp_path):
                      timeout=15, message="no pulse after restart")
 
 
+@pytest.mark.both_engines
 def test_a_second_bot_on_one_sqlite_file_is_refused_and_on_postgresql_is_a_replica(sandbox, process, engine, tmp_path):
     process.start()
     second = BotProcess(sandbox, tmp_path, FAST_PULSES, database=process.db_path, name="second")

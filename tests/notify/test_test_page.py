@@ -43,8 +43,7 @@ def test_someone_with_only_slack_hears_how_to_add_more(bot, sandbox, fakes):
     assert "takes nothing after it" in answer["text"]
 
 
-@pytest.mark.parametrize("engine", ["sqlite"])
-def test_a_bad_contact_or_rule_fails_at_start_naming_the_key(monkeypatch, engine):
+def test_a_bad_contact_or_rule_fails_at_start_naming_the_key(monkeypatch):
     base = "users:\n  - slack_id: U0ALICE01\n    name: alice\n"
     env = {"PUSHOVER_APP_TOKEN": "x"}
     cases = {
