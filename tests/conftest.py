@@ -96,3 +96,17 @@ def _browser_loop_kept_out(request):
         yield
     finally:
         asyncio._set_running_loop(loop)
+
+
+# The longest tests (a minute or more of replicas, kills and storms) start first, so the others fill
+# the workers around them instead of one worker finishing them alone at the end.
+LONGEST_FIRST = ("tests/e2e/test_replicas.py", "tests/e2e/test_replica_faults.py", "tests/e2e/test_crash_recovery.py",
+                 "tests/e2e/test_webhook_limits_e2e.py", "tests/e2e/test_reliability.py", "tests/e2e/test_shift_restart.py",
+                 "tests/e2e/test_postgres_lost.py", "tests/e2e/test_declare_together.py", "tests/e2e/test_db_copy.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    def rank(item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+    items.sort(key=rank)   # stable: the rest keep their order

@@ -25,7 +25,7 @@ class Field:
     enum: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
-    min_length: int | None = None          # documented; the domain checks lengths and says why
+    min_length: int | None = None          # documented; the domain checks it and says why
     max_length: int | None = None
     default: Any = None
     hint: str = ""                         # said after a value outside ``enum``
@@ -73,6 +73,11 @@ class Field:
             return self._moment(text, where)
         if self.enum and text not in self.enum:
             raise ApiError(BAD, "not_one_of", field=self.name, where=where, options=self.enum, given=text, hint=self.hint)
+        if self.max_length is not None and len(text) > self.max_length:
+            # as the document says, counted as sent (the domain then drops invisible characters and
+            # checks again, in its own words)
+            raise ApiError(BAD, "text_too_long", field=self.name, what=self.name.replace("_", " "), length=len(text),
+                           limit=self.max_length)
         return text
 
     def _in_range(self, value: int, where: str) -> int:
