@@ -313,7 +313,7 @@ class Sandbox:
         self._core.hub.delivery.chooser.route_next(link_ids, envelope_type)
 
     # --- helpers --------------------------------------------------------------------------
-    def wait_for(self, fn: Callable[[], Any], timeout: float = 5.0, interval: float = 0.02,
+    def wait_for(self, fn: Callable[[], Any], timeout: float = 5.0, interval: float = 0.05,
                  message: str = "") -> Any:
         """Poll ``fn`` until it returns something truthy; AssertionError on timeout."""
         deadline = time.monotonic() + timeout

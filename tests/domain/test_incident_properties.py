@@ -110,7 +110,7 @@ class PulseMachine(RuleBasedStateMachine):
         assert now <= timer.due_at <= max(owed, now)
 
 
-PulseMachine.TestCase.settings = settings(max_examples=150, stateful_step_count=25, deadline=None,
+PulseMachine.TestCase.settings = settings(max_examples=80, stateful_step_count=25, deadline=None,
                                           suppress_health_check=[HealthCheck.too_slow])
 TestPulseSequences = PulseMachine.TestCase
 

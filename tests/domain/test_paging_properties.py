@@ -200,6 +200,6 @@ class PagingMachine(RuleBasedStateMachine):
         assert expands == self.model.expands
 
 
-PagingMachine.TestCase.settings = settings(max_examples=100, stateful_step_count=25, deadline=None,
+PagingMachine.TestCase.settings = settings(max_examples=60, stateful_step_count=25, deadline=None,
                                            suppress_health_check=[HealthCheck.too_slow])
 TestPagingSequences = PagingMachine.TestCase

@@ -50,7 +50,7 @@ RANGE_START = datetime(2010, 1, 1, tzinfo=UTC)
 RANGE_END = datetime(2030, 1, 1, tzinfo=UTC)
 USERS = ["U1", "U2", "U3", "U4"]
 SETTINGS = settings(
-    max_examples=120,
+    max_examples=60,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
