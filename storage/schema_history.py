@@ -516,4 +516,11 @@ CREATE TABLE swaps (
 );
 """))
 
+MIGRATIONS.append(Migration(26, "pages due together to one person one way go out as one", """
+-- A bundle: the notification whose delivery carried this one too (NULL: it went, or goes, on its own).
+ALTER TABLE notifications ADD COLUMN bundle_id INTEGER;
+CREATE INDEX notifications_in_bundle ON notifications(bundle_id) WHERE bundle_id IS NOT NULL;
+CREATE INDEX notifications_waiting ON notifications(user_id, method, due_at) WHERE state = 'planned';
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version

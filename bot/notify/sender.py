@@ -73,7 +73,7 @@ class NotifySender:
         if notification is None:
             return {"sent": False}
         try:
-            detail, receipt, poll = await self._deliver(notification)
+            detail, receipt, poll = await self._deliver(notification, more=len(self.notifier.bundle(notification_id)))
         except Skip as exc:
             self.notifier.skipped(notification_id, str(exc))
             return {"skipped": str(exc)}
@@ -92,12 +92,13 @@ class NotifySender:
         self.notifier.sent(notification_id, detail, receipt, poll_after=poll)
         return {"sent": True}
 
-    async def _deliver(self, n: Notification) -> tuple[str, str | None, float | None]:
-        """(what the history shows, the provider's receipt or id, seconds until a receipt poll)."""
+    async def _deliver(self, n: Notification, *, more: int = 0) -> tuple[str, str | None, float | None]:
+        """(what the history shows, the provider's receipt or id, seconds until a receipt poll); ``more``:
+        the other pages this delivery carries."""
         contact = self.notifier.contact(n.user)
         subject = self.subjects.of(n)
         urgent = n.priority != "low"
-        words: dict[str, Any] = {"subject": subject, "test": n.test}
+        words: dict[str, Any] = {"subject": subject, "test": n.test, "more": more}
         if n.method == "slack":
             reason = await self.dnd(n.user) if self.dnd else None
             if reason:
@@ -151,7 +152,7 @@ class NotifySender:
             await webhook.deliver(self.session, contact.webhook_url, secret, message_id=f"warroom-notification-{n.id}",
                                   data={"notification": n.id, "user": n.user, "test": n.test, "kind": subject.kind,
                                         "id": subject.id, "title": subject.title, "level": subject.level,
-                                        "details": subject.details, "acknowledge_url": ack_url})
+                                        "details": subject.details, "acknowledge_url": ack_url, "more_pages": more})
             return "webhook", None, None
         raise Permanent(f"no way to send by {n.method!r}")
 
