@@ -516,4 +516,20 @@ CREATE TABLE swaps (
 );
 """))
 
+MIGRATIONS.append(Migration(20, "response plans: an incident's type and its checklist", """
+-- the incident_types: entry it was declared with (NULL: none); the type's config is read by name
+ALTER TABLE incidents ADD COLUMN incident_type TEXT;
+
+-- the type's checklist as it was at declare (config may change later), each item ticked or not
+CREATE TABLE checklist_items (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    position    INTEGER NOT NULL,
+    text        TEXT    NOT NULL,
+    done_at     REAL,                    -- NULL: not ticked (every tick and untick is on the timeline)
+    done_by     TEXT,
+    UNIQUE (incident_id, position)
+);
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version
