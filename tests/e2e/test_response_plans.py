@@ -5,12 +5,16 @@ import pytest
 
 from tests.e2e.helpers import pinned_text
 from tests.e2e.oncall_config import oncall_yaml
+from tests.web.api_support import ENV, SECRETS, Api
+from tests.web.client import WebClient
 
 
 @pytest.fixture
-def config_text(sandbox):
+def config_text(sandbox, monkeypatch):
     secteam = sandbox.add_usergroup("secteam", users=[sandbox.user("dave")["id"]])
+    monkeypatch.setenv(ENV["alice"], SECRETS["alice"])
     return oncall_yaml(sandbox, extra=f"""
+api_keys: [{{name: alice-key, key_env: {ENV["alice"]}, user: alice}}]
 incident_types:
   - name: security
     description: Suspected breach or leaked secret
@@ -62,6 +66,10 @@ def test_a_typed_declare_sets_up_the_plan_and_the_checklist_ticks(bot, sandbox):
     events = bot.query("SELECT actor, text, data FROM timeline WHERE kind = 'checklist' ORDER BY id")
     assert [(ids[a], t, '"done": true' in d) for a, t, d in events] == [
         ("bob", "Rotate exposed credentials", True), ("carol", "Rotate exposed credentials", False)]
+    web = WebClient(bot)
+    web.sign_in(sandbox.user("alice")["id"])
+    record = web.get("/incidents/1").body
+    assert '<dd id="type">security</dd>' in record and "ticked “Rotate exposed credentials” on the checklist" in record
 
 
 def test_the_declare_form_has_a_type_select_and_unknown_types_are_answered(bot, sandbox):
@@ -82,3 +90,10 @@ def test_the_declare_form_has_a_type_select_and_unknown_types_are_answered(bot, 
     [channel] = [c for c in sandbox.channels() if c["name"].endswith("customer-data-exposed")]
     assert channel["is_private"]
     assert "breach" in pinned_text(sandbox, channel["id"])
+
+    # the API declares with a type too; its enum lists the configured ones
+    api = Api(bot, "alice")
+    assert api.post("/incidents", {"title": "Odd logins", "type": "secruity"}).status == 400
+    answer = api.post("/incidents", {"title": "Odd logins", "type": "security", "severity": "sev3"})
+    assert answer.status == 201 and answer.body["incident"]["severity"] == "SEV3"
+    assert bot.query("SELECT incident_type FROM incidents WHERE title = 'Odd logins'") == [("security",)]
