@@ -10,7 +10,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.config.incident_types import IncidentType
 from bot.effects.outbox import Effects
-from bot.incidents.model import IncidentError
+from bot.incidents.model import DeclareRequest, IncidentError
 from bot.incidents.rules import require_responder
 from bot.paging.targets import PageTargets, resolve_targets
 from bot.work import Work
@@ -62,10 +62,13 @@ class ResponsePlans:
         fill = next((r for r in plan.roles if r.role == "commander"), None) if plan else None
         return self._holder(fill, now) if fill else None
 
-    def on_declare(self, incident_id: int, plan: IncidentType | None, by: str, now: float, *, after: int) -> None:
+    def on_declare(self, incident_id: int, plan: IncidentType | None, request: DeclareRequest, now: float, *,
+                   after: int) -> None:
         """Inside the declare transaction; ``after``: the channel's creation, which the Slack work waits for."""
+        by = request.declared_by
         if plan is None:
-            if self.config.incident.page_on_declare:
+            # an incident declared from an alert: the alert's own escalation already paged the on-call
+            if self.config.incident.page_on_declare and not (request.source or {}).get("alert"):
                 self._page(incident_id, self.config.incident.page_on_declare, by, now)
             return
         filled: list[str] = []

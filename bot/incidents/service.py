@@ -132,7 +132,7 @@ class IncidentService:
             for hook in self.declare_hooks:
                 hook(incident_id, request, now)
             if self.plans:
-                self.plans.on_declare(incident_id, plan, request.declared_by, now, after=create)
+                self.plans.on_declare(incident_id, plan, request, now, after=create)
         log.info("incident.declared", incident=incident_id, severity=severity.name, type=plan.name if plan else "-",
                  channel="(private)" if is_private else name)
         return self.get(incident_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bot.actor import Actor
+from bot.alerts.model import AlertEvent
 from bot.incidents.model import IncidentError
 from tests.domain.conftest import ALICE, BOB, CAROL, CONFIG, DAVE, START
 
@@ -110,3 +111,6 @@ def test_incidents_without_a_type_page_page_on_declare(make_rig):
     assert (event.actor, event.data["policy"]) == (ALICE, "default")
     rig.declare("Leaked key", "", by=ALICE, incident_type="security")
     assert pages(rig, 2) == [(None, (DAVE,))], "a type's own page replaces page_on_declare"
+    rig.alerts.receive(rig.config.alert_source("prometheus"), [AlertEvent("Disk full", dedup_key="disk")])
+    rig.declare("Disk full", "sev2", by=BOB, source={"alert": 1})
+    assert pages(rig, 3) == [], "an alert's escalation already paged the on-call"
