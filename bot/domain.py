@@ -18,6 +18,7 @@ from bot.effects.outbox import SURFACE_SETTLE_SECONDS, Effects
 from bot.incidents.channel_log import ChannelLog
 from bot.incidents.channels import IncidentChannels
 from bot.incidents.paging_hooks import IncidentPagingHooks
+from bot.incidents.plans import ResponsePlans
 from bot.incidents.pulses import PULSE, PulseFired, Pulses
 from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
@@ -30,6 +31,7 @@ from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.work import Work
 from kernel.outbox import Timer
 from storage.alerts import AlertStore
+from storage.checklists import ChecklistStore
 from storage.database import Database
 from storage.handoffs import HandoffStore
 from storage.incidents import IncidentStore
@@ -67,6 +69,7 @@ class Domain:
     channel_log: ChannelLog
     status_page: StatusPage
     notifier: Notifier
+    plans: ResponsePlans
     timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
 
 
@@ -85,6 +88,8 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     paging.hooks["incident"] = IncidentPagingHooks(incident_store, effects, clock)
     channels = IncidentChannels(incident_store, effects, pulses, work, clock, config)
     incidents = IncidentService(incident_store, effects, pulses, channels, work, clock, config, paging=paging)
+    plans = ResponsePlans(incident_store, ChecklistStore(db), effects, work, clock, config, paging=paging)
+    incidents.plans = plans
     alert_store = AlertStore(db)
     silences = Silences(SilenceStore(db), config, effects, work, clock)
     alerts = AlertService(alert_store, paging, effects, work, clock, config, silences=silences)
@@ -106,7 +111,7 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
         alert_store=alert_store, pulses=pulses, oncall=oncall, routine=routine,
         swaps=Swaps(config, oncall, SwapStore(db), effects, work, clock), paging=paging, channels=channels,
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
-        silences=silences, heartbeats=heartbeats, notifier=notifier,
+        silences=silences, heartbeats=heartbeats, notifier=notifier, plans=plans,
         channel_log=ChannelLog(incident_store, work, clock), status_page=status_page,
         timer_handlers={
             PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),

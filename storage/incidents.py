@@ -11,7 +11,7 @@ from storage.database import Database
 _INCIDENT_COLUMNS = (
     "id, title, description, severity, status, commander, declared_by, declared_at, declared_in, "
     "is_private, channel_name, channel_id, resolved_at, summary, root_cause, mitigation, "
-    "last_update_at, snoozed_until, source, updated_at"
+    "last_update_at, snoozed_until, source, updated_at, incident_type"
 )
 
 

@@ -516,6 +516,22 @@ CREATE TABLE swaps (
 );
 """))
 
+MIGRATIONS.append(Migration(20, "response plans: an incident's type and its checklist", """
+-- the incident_types: entry it was declared with (NULL: none); the type's config is read by name
+ALTER TABLE incidents ADD COLUMN incident_type TEXT;
+
+-- the type's checklist as it was at declare (config may change later), each item ticked or not
+CREATE TABLE checklist_items (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    position    INTEGER NOT NULL,
+    text        TEXT    NOT NULL,
+    done_at     REAL,                    -- NULL: not ticked (every tick and untick is on the timeline)
+    done_by     TEXT,
+    UNIQUE (incident_id, position)
+);
+"""))
+
 MIGRATIONS.append(Migration(26, "pages due together to one person one way go out as one", """
 -- A bundle: the notification whose delivery carried this one too (NULL: it went, or goes, on its own).
 ALTER TABLE notifications ADD COLUMN bundle_id INTEGER;
@@ -523,4 +539,6 @@ CREATE INDEX notifications_in_bundle ON notifications(bundle_id) WHERE bundle_id
 CREATE INDEX notifications_waiting ON notifications(user_id, method, due_at) WHERE state = 'planned';
 """))
 
+# in ascending order, each once: a database past a version never runs one listed after it with a lower number
+assert [m.version for m in MIGRATIONS] == sorted({m.version for m in MIGRATIONS}), "migrations out of order"
 LATEST_VERSION = MIGRATIONS[-1].version

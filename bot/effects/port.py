@@ -8,7 +8,8 @@ A test checks that the Slack adapter covers the whole port.
 Effect kinds, with their payloads:
 - ``incident.create_channel {incident}``: create the incident's channel under the name recorded on
   the incident (``channel_name``); on a name taken outside warroom, ask the domain for the next name.
-- ``incident.invite {incident, users}``: bring people into the incident's channel.
+- ``incident.invite {incident, users, groups?}``: bring people into the incident's channel (and the
+  members of user groups, when given).
 - ``incident.bookmark {incident, link}``: show a link of the incident in the channel's bookmarks.
 - ``paging.expand_group {escalation, groups, level, round, by, confirmed}``: learn who is in the user groups of
   one level and page them (the domain asks first when a hand-named page is large).
@@ -45,6 +46,7 @@ SURFACES: frozenset[str] = frozenset({
     "incident:*:topic",          # the channel topic: severity, status, commander, title
     "incident:*:status",         # the pinned status message
     "incident:*:announcement",   # the post in the announcements channel
+    "incident:*:checklist",      # a response plan's checklist, one button per item to tick
     "page:*",                    # one page's DM
     "alertdm:*",                 # a person's DM of pages about alerts from one source
     "alertbatch:*",              # the channel message of one alert, or of a storm's digest

@@ -22,6 +22,7 @@ from storage.seen_events import SeenEvents
 if TYPE_CHECKING:  # the features' services; typed here only to keep imports one way
     from bot.alerts.service import AlertService
     from bot.alerts.silences import Silences
+    from bot.incidents.plans import ResponsePlans
     from bot.oncall.service import OnCallService
     from bot.oncall.swaps import Swaps
     from bot.paging.notify import Notifier
@@ -48,6 +49,7 @@ class Deps:
     silences: "Silences"
     swaps: "Swaps"
     notifier: "Notifier | None" = None      # pages beyond Slack (/il-oncall test)
+    plans: "ResponsePlans | None" = None    # incident_types: their checklists
 
     def timezone_of(self, user: str) -> str:
         """The zone a person reads times in: theirs in warroom.yml, else their Slack profile's, else the config's."""
