@@ -516,4 +516,26 @@ CREATE TABLE swaps (
 );
 """))
 
+MIGRATIONS.append(Migration(21, "the timeline's audit trail: who added, edited, deleted or marked an event", """
+-- One row per change people make to an incident's timeline (bot.incidents.timeline_edits), with the
+-- values before and after. The timeline row itself changes in place; a deleted one keeps its row
+-- (deleted_at set), so this trail and the ids people were shown stay whole.
+CREATE TABLE timeline_audit (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    event_id    INTEGER NOT NULL REFERENCES timeline(id),
+    action      TEXT    NOT NULL,        -- added | edited | deleted | keyed | unkeyed
+    actor       TEXT    NOT NULL,
+    at          REAL    NOT NULL,
+    old_at      REAL,
+    old_text    TEXT,
+    old_key     INTEGER,
+    new_at      REAL,
+    new_text    TEXT,
+    new_key     INTEGER
+);
+CREATE INDEX timeline_audit_by_incident ON timeline_audit(incident_id, id);
+CREATE INDEX timeline_audit_by_event ON timeline_audit(event_id, id);
+"""))
+
 LATEST_VERSION = MIGRATIONS[-1].version
