@@ -2,8 +2,8 @@
 add, edit, delete or mark timeline events.
 
 Each calls the domain operation its slash command calls (``/incident status|severity|commander|role|
-resolve|note|event|key|unkey``), as the signed-in person, so the same rules refuse the same people and the pinned status,
-topic, announcement and channel posts follow through the outbox. A refusal is shown at its form, in the
+resolve|note|event|key|unkey``), as the signed-in person, so the same rules refuse the same people and the
+pinned status, topic, announcement and channel posts follow through the outbox. A refusal is shown at its form, in the
 words Slack would use (templates/errors.j2), with what was typed kept. CSRF is checked before any of
 this runs (bot.web.session).
 """
