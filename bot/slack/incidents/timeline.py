@@ -6,6 +6,7 @@ in the person's own time zone (Deps.timezone_of).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from bot.incidents.event_time import split_leading_time
@@ -41,7 +42,7 @@ def timeline(deps: Deps, request: "CommandRequest", rest: str) -> dict[str, Any]
     shown = events[(page - 1) * PAGE_EVENTS: page * PAGE_EVENTS]
     zone = deps.timezone_of(request.user)
     t = deps.texts
-    lines = [t.mrkdwn(T, "item", event=e, zone=zone, line=t.mrkdwn("incident/timeline_line", event=_short(e)))
+    lines = [t.mrkdwn(T, "item", event=e, zone=zone, line=t.mrkdwn("incident/timeline_line", event=one_line(e)))
              for e in shown]
     context = dict(incident=incident, page=page, pages=pages, total=len(events), zone=zone, all=with_messages,
                    first=(page - 1) * PAGE_EVENTS + 1, last=(page - 1) * PAGE_EVENTS + len(shown),
@@ -98,14 +99,15 @@ def _set_key(deps: Deps, request: "CommandRequest", rest: str, is_key: bool) -> 
                                    zone=deps.timezone_of(request.user)))
 
 
-def _short(event: TimelineEvent) -> TimelineEvent:
-    """The event with its text cut for a listing line, never inside a ``<…>`` link or mention."""
-    if len(event.text) <= LINE_TEXT:
-        return event
-    cut = event.text[:LINE_TEXT]
-    if cut.rfind("<") > cut.rfind(">"):
-        cut = cut[:cut.rfind("<")]
-    return TimelineEvent(**{**event.__dict__, "text": cut.rstrip() + " …"})
+def one_line(event: TimelineEvent) -> TimelineEvent:
+    """The event's text on one line for a listing, cut at LINE_TEXT, never inside a ``<…>`` link or mention."""
+    text = " ".join(event.text.split())
+    if len(text) > LINE_TEXT:
+        text = text[:LINE_TEXT]
+        if text.rfind("<") > text.rfind(">"):
+            text = text[:text.rfind("<")]
+        text = text.rstrip() + " …"
+    return replace(event, text=text)
 
 
 def _web_page(deps: Deps, incident: Incident) -> str | None:
