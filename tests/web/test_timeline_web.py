@@ -83,3 +83,13 @@ def test_timeline_events_are_added_edited_keyed_and_deleted_on_the_web(bot, sand
     assert "Typo" not in listing and f":pushpin: Customer reported 502s on checkout (added by @alice)" in listing
     assert bot.query("SELECT action, actor FROM timeline_audit ORDER BY id") == [
         ("added", alice), ("added", alice), ("edited", alice), ("keyed", alice), ("deleted", alice)]
+
+    web.sign_in(alice)   # a form from elsewhere, without the page's CSRF token, changes nothing
+    assert web.post("/incidents/1/event_delete", {"event": f"e{first}"}).status == 403
+    assert web.post("/incidents/1/event", {"when": typed, "text": "Forged", "zone": "Pacific/Kiritimati",
+                                           "csrf": "guess"}).status == 403
+    assert bot.query("SELECT count(*) FROM timeline_audit") == [(5,)]
+    token = web.get("/incidents/1").csrf()   # the time is read in the person's zone, never a zone the form names
+    assert web.post("/incidents/1/event", {"when": typed, "text": "Zone from the form", "zone": "Pacific/Kiritimati",
+                                           "csrf": token}).status == 303
+    assert bot.query("SELECT at FROM timeline WHERE text = 'Zone from the form'") == [(earlier.timestamp(),)]
