@@ -258,7 +258,7 @@ class Warroom:
         self.deps = Deps(config=config, texts=self.texts, clock=clock, work=self.work, effects=self.effects,
                          api=self.api, directory=self.directory, render=self.render, incidents=self.incidents,
                          record=self.record, channel_log=domain.channel_log, paging=self.paging, alerts=self.alerts,
-                         oncall=self.oncall, seen_events=SeenEvents(db), silences=domain.silences,
+                         timeline=domain.timeline, oncall=self.oncall, seen_events=SeenEvents(db), silences=domain.silences,
                          swaps=domain.swaps, notifier=domain.notifier, plans=domain.plans)
         register_listeners(self.app, self.deps)
         self._mount_web()

@@ -23,6 +23,7 @@ from bot.incidents.pulses import PULSE, PulseFired, Pulses
 from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
 from bot.incidents.status_page import StatusPage
+from bot.incidents.timeline_edits import TimelineEdits
 from bot.oncall.routine import SHIFT_TIMER, ShiftRoutine
 from bot.oncall.service import OnCallService
 from bot.oncall.swaps import Swaps
@@ -42,6 +43,7 @@ from storage.paging import PagingStore
 from storage.status_page import StatusPageStore
 from storage.silences import SilenceStore
 from storage.swaps import SwapStore
+from storage.timeline_audit import TimelineAuditStore
 from storage.timers import TimerStore
 
 TimerHandler = Callable[[Timer], Awaitable[None]]
@@ -63,6 +65,7 @@ class Domain:
     channels: IncidentChannels
     incidents: IncidentService
     record: IncidentRecord
+    timeline: TimelineEdits
     alerts: AlertService
     silences: Silences
     heartbeats: Heartbeats
@@ -111,6 +114,7 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
         alert_store=alert_store, pulses=pulses, oncall=oncall, routine=routine,
         swaps=Swaps(config, oncall, SwapStore(db), effects, work, clock), paging=paging, channels=channels,
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
+        timeline=TimelineEdits(incident_store, TimelineAuditStore(db), work, clock),
         silences=silences, heartbeats=heartbeats, notifier=notifier, plans=plans,
         channel_log=ChannelLog(incident_store, work, clock), status_page=status_page,
         timer_handlers={

@@ -30,6 +30,21 @@ def involves_params(user: str) -> tuple[str, str, str, str]:
 
 
 
+_EVENT_COLUMNS = "id, incident_id, at, actor, kind, text, data, is_key, message_ts, edited_at, deleted_at"
+
+
+def _event(r: tuple) -> TimelineEvent:
+    return TimelineEvent(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), bool(r[7]), r[8], r[9], r[10])
+
+
+def _event_changes(**values: Any) -> dict[str, Any]:
+    """The columns to set: the values given (not None), is_key as the 0/1 both engines store."""
+    fields = {k: v for k, v in values.items() if v is not None}
+    if "is_key" in fields:
+        fields["is_key"] = int(fields["is_key"])
+    return fields
+
+
 def _incident(row: tuple) -> Incident:
     values = list(row)
     values[4] = Status(values[4])
@@ -123,6 +138,7 @@ class IncidentStore:
             "(SELECT count(*) FROM timeline t WHERE t.incident_id = i.id), "
             "(SELECT max(id) FROM timeline t WHERE t.incident_id = i.id), "
             "(SELECT max(coalesce(edited_at, 0) + coalesce(deleted_at, 0)) FROM timeline t WHERE t.incident_id = i.id), "
+            "(SELECT count(*) FROM timeline_audit a WHERE a.incident_id = i.id), "
             "(SELECT max(updated_at) FROM alerts a WHERE a.incident_id = i.id) "
             "FROM incidents i WHERE i.id = ?", (incident_id,)) or ())
 
@@ -173,44 +189,42 @@ class IncidentStore:
             "data": json.dumps(data or {}), "is_key": int(is_key), "message_ts": message_ts}))
 
     def timeline(self, incident_id: int, *, key_only: bool = False, include_deleted: bool = False) -> list[TimelineEvent]:
-        sql = ("SELECT id, incident_id, at, actor, kind, text, data, is_key, message_ts, edited_at, deleted_at "
-               "FROM timeline WHERE incident_id = ?")
+        """The record as people left it: edited texts and times, deleted events left out (unless asked)."""
+        sql = f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE incident_id = ?"
         if key_only:
             sql += " AND is_key = 1"
         if not include_deleted:
             sql += " AND deleted_at IS NULL"
-        rows = self.db.execute(sql + " ORDER BY at, id", (incident_id,)).fetchall()
-        return [TimelineEvent(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), bool(r[7]), r[8], r[9], r[10])
-                for r in rows]
+        return [_event(r) for r in self.db.execute(sql + " ORDER BY at, id", (incident_id,)).fetchall()]
+
+    def event(self, event_id: int) -> TimelineEvent | None:
+        """One event by its id, deleted or not (the caller says what a deleted one means)."""
+        row = self.db.execute(f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE id = ?", (event_id,)).fetchone()
+        return _event(row) if row else None
 
     def message_event(self, incident_id: int, message_ts: str) -> TimelineEvent | None:
-        row = self.db.execute(
-            "SELECT id, incident_id, at, actor, kind, text, data, is_key, message_ts, edited_at, deleted_at "
-            "FROM timeline WHERE incident_id = ? AND message_ts = ?", (incident_id, message_ts)).fetchone()
-        if row is None:
-            return None
-        return TimelineEvent(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), bool(row[7]),
-                             row[8], row[9], row[10])
+        row = self.db.execute(f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE incident_id = ? AND message_ts = ?",
+                              (incident_id, message_ts)).fetchone()
+        return _event(row) if row else None
 
     def update_message(self, incident_id: int, message_ts: str, *, text: str | None = None,
                        edited_at: float | None = None, deleted_at: float | None = None,
                        is_key: bool | None = None) -> bool:
-        fields: dict[str, Any] = {}
-        if text is not None:
-            fields["text"] = text
-        if edited_at is not None:
-            fields["edited_at"] = edited_at
-        if deleted_at is not None:
-            fields["deleted_at"] = deleted_at
-        if is_key is not None:
-            fields["is_key"] = int(is_key)
+        fields = _event_changes(text=text, edited_at=edited_at, deleted_at=deleted_at, is_key=is_key)
+        return self._change_events(fields, "incident_id = ? AND message_ts = ?", (incident_id, message_ts))
+
+    def change_event(self, event_id: int, *, text: str | None = None, at: float | None = None,
+                     edited_at: float | None = None, deleted_at: float | None = None,
+                     is_key: bool | None = None) -> bool:
+        """Change an event in place (the audit trail keeps what it was); None leaves a value as it is."""
+        fields = _event_changes(text=text, at=at, edited_at=edited_at, deleted_at=deleted_at, is_key=is_key)
+        return self._change_events(fields, "id = ?", (event_id,))
+
+    def _change_events(self, fields: dict[str, Any], where: str, params: tuple) -> bool:
         if not fields:
             return False
         assignments = ", ".join(f"{k} = ?" for k in fields)
-        cursor = self.db.execute(
-            f"UPDATE timeline SET {assignments} WHERE incident_id = ? AND message_ts = ?",
-            (*fields.values(), incident_id, message_ts),
-        )
+        cursor = self.db.execute(f"UPDATE timeline SET {assignments} WHERE {where}", (*fields.values(), *params))
         return cursor.rowcount > 0
 
     # follow-ups and links --------------------------------------------------------------------

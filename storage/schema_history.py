@@ -532,6 +532,28 @@ CREATE TABLE checklist_items (
 );
 """))
 
+MIGRATIONS.append(Migration(21, "the timeline's audit trail: who added, edited, deleted or marked an event", """
+-- One row per change people make to an incident's timeline (bot.incidents.timeline_edits), with the
+-- values before and after. The timeline row itself changes in place; a deleted one keeps its row
+-- (deleted_at set), so this trail and the ids people were shown stay whole.
+CREATE TABLE timeline_audit (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    event_id    INTEGER NOT NULL REFERENCES timeline(id),
+    action      TEXT    NOT NULL,        -- added | edited | deleted | keyed | unkeyed
+    actor       TEXT    NOT NULL,
+    at          REAL    NOT NULL,
+    old_at      REAL,
+    old_text    TEXT,
+    old_key     INTEGER,
+    new_at      REAL,
+    new_text    TEXT,
+    new_key     INTEGER
+);
+CREATE INDEX timeline_audit_by_incident ON timeline_audit(incident_id, id);
+CREATE INDEX timeline_audit_by_event ON timeline_audit(event_id, id);
+"""))
+
 MIGRATIONS.append(Migration(26, "pages due together to one person one way go out as one", """
 -- A bundle: the notification whose delivery carried this one too (NULL: it went, or goes, on its own).
 ALTER TABLE notifications ADD COLUMN bundle_id INTEGER;

@@ -12,6 +12,7 @@ from bot.effects.outbox import Effects
 from bot.incidents.channel_log import ChannelLog
 from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
+from bot.incidents.timeline_edits import TimelineEdits
 from bot.slack.api import SlackApi
 from bot.slack.directory import Directory
 from bot.slack.messages import RenderContext
@@ -41,6 +42,7 @@ class Deps:
     render: RenderContext
     incidents: IncidentService
     record: IncidentRecord
+    timeline: TimelineEdits
     channel_log: ChannelLog
     paging: "Paging"
     alerts: "AlertService"

@@ -20,7 +20,8 @@ from kernel.incidents import OPEN_STATUSES, Incident, Status
 TAG = "incidents"
 MAX_PAGE = 200
 ID = Field("id", "integer", "The incident's number.", required=True, minimum=1, maximum=MAX_ID)
-TIMELINE_KINDS = "declared, update, severity, role, escalated, resolved, reopened and the like"
+TIMELINE_KINDS = ("declared, update, severity, role, escalated, resolved, reopened, event (one a person added at "
+                  "the time it happened) and the like")
 
 SCHEMAS: dict[str, Any] = {
     "Incident": {
