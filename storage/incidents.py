@@ -202,6 +202,20 @@ class IncidentStore:
         row = self.db.execute(f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE id = ?", (event_id,)).fetchone()
         return _event(row) if row else None
 
+    def latest_events(self, incident_id: int, *, messages: bool, limit: int) -> list[TimelineEvent]:
+        """The newest ``limit`` events not deleted, newest first: channel messages (``messages``) or
+        everything else. A prompt or a digest takes the end of a long record without reading all of it."""
+        kind = "kind = 'message'" if messages else "kind != 'message'"
+        rows = self.db.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE incident_id = ? AND {kind} AND deleted_at IS NULL "
+            "ORDER BY at DESC, id DESC LIMIT ?", (incident_id, limit)).fetchall()
+        return [_event(r) for r in rows]
+
+    def count_events(self, incident_id: int, *, messages: bool) -> int:
+        kind = "kind = 'message'" if messages else "kind != 'message'"
+        return int(self.db.scalar(f"SELECT count(*) FROM timeline WHERE incident_id = ? AND {kind} "
+                                  "AND deleted_at IS NULL", (incident_id,)) or 0)
+
     def message_event(self, incident_id: int, message_ts: str) -> TimelineEvent | None:
         row = self.db.execute(f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE incident_id = ? AND message_ts = ?",
                               (incident_id, message_ts)).fetchone()
