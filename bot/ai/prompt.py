@@ -29,8 +29,9 @@ TEMPLATE = "ai/prompts"
 MAX_EVENTS = 400
 MAX_MESSAGES = 400
 MAX_LINE = 1_000
+SEPARATORS = 300     # characters kept for the headers and blank lines between the parts
 # events that say nothing to a reader catching up (who joined, reminders, delivery of pages)
-QUIET_KINDS = frozenset({"joined", "notified", "pulse", "snooze", "message"})
+QUIET_KINDS = frozenset({"joined", "notified", "pulse", "snooze"})
 
 
 @dataclass(frozen=True)
@@ -65,29 +66,26 @@ class PromptMaker:
     def _prompt(self, incident: Incident, scope: str, task: str) -> Prompt:
         t = self.texts
         system = t.plain(TEMPLATE, f"{task}_system")
-        head = self._record(incident)
         closing = t.plain(TEMPLATE, f"{task}_task")
-        room = max(0, self.config.ai.max_prompt_chars - len(system) - len(head) - len(closing) - 200)
+        budget = self.config.ai.max_prompt_chars - len(system) - len(closing) - SEPARATORS
+        head = _within(self._record(incident), budget)   # a record of long texts may take it all
+        room = max(0, budget - len(head))
         with_messages = scope == PRIVATE_ALL
-        events = [e for e in self.store.latest_events(incident.id, messages=False, limit=MAX_EVENTS)
-                  if e.kind not in QUIET_KINDS]
-        event_lines, events_left = self._fit([self._line("event", e, incident) for e in events], room // 2
-                                             if with_messages else room)
-        events_left += max(0, self.store.count_events(incident.id, messages=False) - MAX_EVENTS)
-        parts = [head]
-        if event_lines:
-            parts.append("\n".join([t.plain(TEMPLATE, "events_header"), *self._left_out(events_left, "events"),
-                                    *event_lines]))
+        events = self.store.latest_events(incident.id, messages=False, limit=MAX_EVENTS, leaving_out=QUIET_KINDS)
+        event_lines, events_left = self._fit([self._line("event", e, incident) for e in events],
+                                             room // 2 if with_messages else room)
+        if len(events) == MAX_EVENTS:   # more than were read: the rest are older still
+            events_left += self.store.count_events(incident.id, messages=False, leaving_out=QUIET_KINDS) - MAX_EVENTS
+        parts = [head, *self._part("events", event_lines, events_left)]
         message_lines: list[str] = []
         messages_left = 0
         if with_messages:
             said = self.store.latest_events(incident.id, messages=True, limit=MAX_MESSAGES)
-            used = sum(len(line) + 1 for line in event_lines)
-            message_lines, messages_left = self._fit([self._line("message", e, incident) for e in said], room - used)
-            messages_left += max(0, self.store.count_events(incident.id, messages=True) - MAX_MESSAGES)
-            if message_lines:
-                parts.append("\n".join([t.plain(TEMPLATE, "messages_header"),
-                                        *self._left_out(messages_left, "messages"), *message_lines]))
+            room -= sum(len(line) + 1 for line in event_lines)
+            message_lines, messages_left = self._fit([self._line("message", e, incident) for e in said], room)
+            if len(said) == MAX_MESSAGES:
+                messages_left += self.store.count_events(incident.id, messages=True) - MAX_MESSAGES
+            parts += self._part("messages", message_lines, messages_left)
         else:
             parts.append(t.plain(TEMPLATE, "record_only"))
         parts.append(closing)
@@ -112,12 +110,16 @@ class PromptMaker:
             TEMPLATE, block, event=event, at=at, actor=self.readable.name_of(event.actor) if event.actor else "warroom",
             user=self.readable.name_of(user) if user else "", text=self.readable.plain(event.text or "")))
 
-    def _left_out(self, count: int, what: str) -> list[str]:
-        return [self.texts.plain(TEMPLATE, "left_out", count=count, what=what)] if count else []
+    def _part(self, what: str, lines: list[str], left_out: int) -> list[str]:
+        """A part of the prompt under its header, saying first how many older lines did not fit."""
+        if not lines and not left_out:
+            return []
+        note = [self.texts.plain(TEMPLATE, "left_out", count=left_out, what=what)] if left_out else []
+        return ["\n".join([self.texts.plain(TEMPLATE, f"{what}_header"), *note, *lines])]
 
     @staticmethod
     def _cut(text: str) -> str:
-        return text if len(text) <= MAX_LINE else text[: MAX_LINE - 1] + "…"
+        return _within(text, MAX_LINE)
 
     @staticmethod
     def _fit(newest_first: list[str], room: int) -> tuple[list[str], int]:
@@ -130,3 +132,7 @@ class PromptMaker:
             kept.append(line)
             used += len(line) + 1
         return kept[::-1], len(newest_first) - len(kept)
+
+
+def _within(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: max(0, limit - 1)] + "…"

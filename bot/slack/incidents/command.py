@@ -19,8 +19,8 @@ from bot.slack.answers import error_reply, open_form, reply
 from bot.slack.blocks import button, section
 from bot.slack.deps import Deps
 from bot.slack.incidents import modals, timeline
-from bot.slack.incidents.summary import summary
 from bot.slack.incidents.render import status_summary
+from bot.slack.incidents.summary import summary
 from kernel.incidents import OPEN_STATUSES, Incident, Status
 
 REPLIES = "incident/replies"

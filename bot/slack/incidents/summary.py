@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.slack.answers import reply
 from bot.slack.blocks import Rendered, context_line, section, sections
-from bot.slack.messages import MessageBuilder, RenderContext, template_post
 from bot.slack.incidents.render import load
+from bot.slack.messages import MessageBuilder, RenderContext, template_post
 
 if TYPE_CHECKING:
     from bot.slack.deps import Deps
