@@ -215,6 +215,10 @@ class Warroom:
         self.render = RenderContext(self.texts, config, clock, domain.incident_store, domain.alert_store,
                                     self.paging.store, domain.timer_store)
         self.surfaces = Surfaces(self.api, SurfaceStore(db), self.work, clock)
+        # AI drafts (their own effect handlers; the postmortem's narrative is self.ai.narrative): prompts
+        # name people as Slack shows them
+        self.ai = AiDrafts(config, domain.incident_store, self.outbox, self.effects, self.work, clock, self.texts,
+                           self._readable(), os.environ)
         catalogue = build_catalogue(api=self.api, directory=self.directory, render=self.render,
                                     surfaces=self.surfaces, config=config, incidents=self.incidents,
                                     channels=domain.channels, paging=self.paging, alerts=self.alerts,
@@ -227,9 +231,6 @@ class Warroom:
             link_key=WebSecrets(db).get_or_make(ACK_LINK_KEY, lambda: secrets.token_urlsafe(32)),
             dnd=DoNotDisturb(self.api, clock).reason)
 
-        # AI drafts: their own handlers too; prompts name people as Slack shows them
-        self.ai = AiDrafts(config, domain.incident_store, self.outbox, self.effects, self.work, clock, self.texts,
-                           self._readable(), os.environ)
         failure_hooks = {**catalogue.failure_hooks, **self.ai.failure_hooks}
 
         async def effect_failed(effect, reason: str) -> None:
