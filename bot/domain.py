@@ -23,8 +23,8 @@ from bot.incidents.pulses import PULSE, PulseFired, Pulses
 from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
 from bot.incidents.status_page import StatusPage
-from bot.incidents.timeline_edits import TimelineEdits
 from bot.incidents.summaries import SummaryRequests
+from bot.incidents.timeline_edits import TimelineEdits
 from bot.oncall.routine import SHIFT_TIMER, ShiftRoutine
 from bot.oncall.service import OnCallService
 from bot.oncall.swaps import Swaps

@@ -51,6 +51,9 @@ def busy_incident(rig, *, private: bool = False):
     rig.incidents.post_update(rig.incident(incident.id), Actor(ALICE), message="Rolling back deploy 4411",
                               status=Status.IDENTIFIED)
     rig.record.add_note(rig.incident(incident.id), Actor(BOB), "Error rate peaked at 12%")
+    rig.timeline.add(rig.incident(incident.id), Actor(BOB), "08:55", "Customer reported 502s", zone="UTC")
+    wrong = rig.timeline.add(rig.incident(incident.id), Actor(BOB), "08:56", "Blamed the CDN", zone="UTC")
+    rig.timeline.delete(rig.incident(incident.id), Actor(BOB), f"e{wrong.id}")
     for n, (who, text) in enumerate([(BOB, "payments pods crash-looping since 09:02"),
                                      (CAROL, "customers in EU see 502 at checkout")]):
         rig.incident_store.add_event(incident.id, at=START.timestamp() + 60 * (n + 1), actor=who, kind="message",
@@ -74,8 +77,10 @@ async def test_the_narrative_is_drafted_from_the_record_and_the_channel(make_rig
     prompt = sent["messages"][1]["content"]
     for expected in ("Incident #1: Checkout errors", "Severity: SEV2", "Status: Identified", "Commander: @alice",
                      "Scribe: @bob", "Rolling back deploy 4411", "Note by @bob: Error rate peaked at 12%",
-                     "@bob: payments pods crash-looping since 09:02", "@carol: customers in EU see 502 at checkout"):
+                     "@bob: payments pods crash-looping since 09:02", "@carol: customers in EU see 502 at checkout",
+                     "[08:55 UTC] Customer reported 502s (recorded by @bob)"):
         assert expected in prompt, f"{expected!r} not in the prompt:\n{prompt}"
+    assert "Blamed the CDN" not in prompt, "an event deleted from the timeline is not in the record sent"
     assert ALICE not in prompt and BOB not in prompt, "people are named, not given by ID"
     assert KEY not in prompt
 
