@@ -23,6 +23,7 @@ from bot.incidents.pulses import PULSE, PulseFired, Pulses
 from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
 from bot.incidents.status_page import StatusPage
+from bot.incidents.summaries import SummaryRequests
 from bot.incidents.timeline_edits import TimelineEdits
 from bot.oncall.routine import SHIFT_TIMER, ShiftRoutine
 from bot.oncall.service import OnCallService
@@ -73,6 +74,7 @@ class Domain:
     status_page: StatusPage
     notifier: Notifier
     plans: ResponsePlans
+    summaries: SummaryRequests   # AI-drafted catch-up summaries (off unless warroom.yml has ai:)
     timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
 
 
@@ -117,6 +119,7 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
         timeline=TimelineEdits(incident_store, TimelineAuditStore(db), work, clock),
         silences=silences, heartbeats=heartbeats, notifier=notifier, plans=plans,
         channel_log=ChannelLog(incident_store, work, clock), status_page=status_page,
+        summaries=SummaryRequests(effects, work, config),
         timer_handlers={
             PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),
             ESCALATION_TIMER: paging.on_timeout,

@@ -45,6 +45,13 @@ def _event_changes(**values: Any) -> dict[str, Any]:
     return fields
 
 
+def _kinds(messages: bool, leaving_out: frozenset[str]) -> tuple[str, list[str]]:
+    if messages:
+        return "kind = 'message'", []
+    left = sorted(leaving_out | {"message"})
+    return f"kind NOT IN ({', '.join('?' for _ in left)})", left
+
+
 def _incident(row: tuple) -> Incident:
     values = list(row)
     values[4] = Status(values[4])
@@ -201,6 +208,23 @@ class IncidentStore:
         """One event by its id, deleted or not (the caller says what a deleted one means)."""
         row = self.db.execute(f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE id = ?", (event_id,)).fetchone()
         return _event(row) if row else None
+
+    def latest_events(self, incident_id: int, *, messages: bool, limit: int,
+                      leaving_out: frozenset[str] = frozenset()) -> list[TimelineEvent]:
+        """The newest ``limit`` events not deleted, newest first: channel messages (``messages``) or the
+        other events but those of the kinds ``leaving_out``. A prompt or a digest takes the end of a long
+        record without reading all of it."""
+        where, params = _kinds(messages, leaving_out)
+        rows = self.db.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE incident_id = ? AND {where} AND deleted_at IS NULL "
+            "ORDER BY at DESC, id DESC LIMIT ?", (incident_id, *params, limit)).fetchall()
+        return [_event(r) for r in rows]
+
+    def count_events(self, incident_id: int, *, messages: bool, leaving_out: frozenset[str] = frozenset()) -> int:
+        """How many events :meth:`latest_events` would give without its limit."""
+        where, params = _kinds(messages, leaving_out)
+        return int(self.db.scalar(f"SELECT count(*) FROM timeline WHERE incident_id = ? AND {where} "
+                                  "AND deleted_at IS NULL", (incident_id, *params)) or 0)
 
     def message_event(self, incident_id: int, message_ts: str) -> TimelineEvent | None:
         row = self.db.execute(f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE incident_id = ? AND message_ts = ?",

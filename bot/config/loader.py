@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from bot.config import oncall
+from bot.config.ai import parse_ai
 from bot.config.api_keys import parse_api_keys
 from bot.config.incident_types import check_channel_template, page_ref, parse_incident_types
 from bot.config.model import (
@@ -37,7 +38,7 @@ TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
     "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
     "who_may_answer_alerts", "web", "status_page", "api_keys", "oncall_usergroup", "notify",
-    "incident_types",
+    "incident_types", "ai",
 }
 ALERT_ANSWERERS = ("users", "anyone")
 
@@ -98,6 +99,7 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         notify=parse_notify(top["notify"], os.environ if environ is None else environ),
         incident_types=parse_incident_types(top["incident_types"], people=people, severity_keys=tuple(
             s.key for s in severities), roles=incident.roles, schedules=schedules, policies=policies),
+        ai=parse_ai(top["ai"], os.environ if environ is None else environ),
     )
     check_cross_references(config, file)
     check_contacts(config.users, config.notify, os.environ if environ is None else environ, file)

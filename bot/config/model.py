@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.config.ai import AiSettings
 from bot.config.api_keys import ApiKey
 from bot.config.incident_types import IncidentType
 from bot.config.notify import NotifySettings
@@ -81,6 +82,7 @@ class Config:
     api_keys: tuple[ApiKey, ...] = ()         # who may call /api/v1/, each acting as one person
     routine: Routine = field(default_factory=Routine)   # handoff channels, user groups
     notify: NotifySettings = field(default_factory=NotifySettings)
+    ai: AiSettings = field(default_factory=AiSettings)   # optional AI drafts; off by default
     incident_types: tuple[IncidentType, ...] = ()   # response plans: /incident declare --type <name>
 
     def incident_type(self, name: str) -> IncidentType | None:

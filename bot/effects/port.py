@@ -41,6 +41,12 @@ EFFECT_KINDS: frozenset[str] = frozenset({
 # - ``notify.cancel {notification}``: stop Pushover re-alerting once someone acknowledged.
 NOTIFY_EFFECT_KINDS: frozenset[str] = frozenset({"notify.send", "notify.poll", "notify.cancel"})
 
+# Optional AI drafts (bot.incidents.summaries records them, bot.ai performs them): not the chat port's.
+# - ``ai.summarize {incident, requested_by, reply_to}``: draft a catch-up summary of the incident from its
+#   record and channel at an OpenAI-compatible endpoint, then post it in the incident's channel
+#   (``incident.ai_summary``), or tell the asker it could not be drafted (``incident.ai_summary_failed``).
+AI_EFFECT_KINDS: frozenset[str] = frozenset({"ai.summarize"})
+
 # Living surfaces, by key pattern (numbers as *): re-rendered from state, written only when changed.
 SURFACES: frozenset[str] = frozenset({
     "incident:*:topic",          # the channel topic: severity, status, commander, title
@@ -59,6 +65,7 @@ MESSAGES: frozenset[str] = frozenset({
     "incident.role_assigned", "incident.note", "incident.link_added", "incident.followup_added",
     "incident.severity_changed", "incident.pulse", "incident.wrapup", "incident.postmortem_summary",
     "incident.reopened", "incident.invite_failed", "incident.made_public", "incident.taken_off_page",
+    "incident.ai_summary", "incident.ai_summary_failed",
     "paging.incident_paged", "paging.incident_acknowledged", "paging.incident_exhausted",
     "paging.incident_nobody_on_call", "paging.confirm_group",
     "alerts.unanswered", "alerts.nobody_on_call", "alerts.source_full", "alerts.silenced", "alerts.unsilenced",

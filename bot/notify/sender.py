@@ -14,6 +14,7 @@ from bot.effects.errors import NotReady, Permanent, RetryLater
 from bot.logs import get_logger
 from bot.notify import ntfy, pushover, smtp, twilio, webhook
 from bot.notify.content import Subjects
+from bot.notify.http import LazySession
 from bot.notify.links import make_token
 from bot.paging.notify import Notifier
 from bot.text import Texts
@@ -42,7 +43,7 @@ class NotifySender:
         self.link_key = link_key
         self.public_url = public_url
         self.dnd = dnd
-        self._session: aiohttp.ClientSession | None = None
+        self._sessions = LazySession(limit=64)
 
     @property
     def handlers(self) -> dict[str, Callable[[Effect], Awaitable[dict | None]]]:
@@ -50,14 +51,10 @@ class NotifySender:
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            # trust_env off: a provider's base URL is exactly what the config says (tests point it at fakes)
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64))
-        return self._session
+        return self._sessions.get()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self._sessions.close()
 
     def _secret(self, name: str | None) -> str | None:
         return self.environ.get(name) if name else None

@@ -21,6 +21,7 @@ from bot.slack.directory import Directory
 from bot.slack.incidents import render as incident_render
 from bot.slack.incidents.channel import IncidentChannel
 from bot.slack.incidents.checklist import ChecklistSurface
+from bot.slack.incidents.summary import MESSAGES as AI_SUMMARY_MESSAGES
 from bot.slack.incidents.surfaces import IncidentSurfaces
 from bot.slack.messages import MessageBuilder, RenderContext, already_rendered
 from bot.slack.messaging import Messaging
@@ -40,6 +41,7 @@ MESSAGES: dict[str, MessageBuilder] = {
     **paging_render.MESSAGES,
     **alert_render.MESSAGES,
     **oncall_render.MESSAGES,
+    **AI_SUMMARY_MESSAGES,
     "answer": already_rendered,
 }
 

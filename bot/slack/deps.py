@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # the features' services; typed here only to keep imports one
     from bot.alerts.service import AlertService
     from bot.alerts.silences import Silences
     from bot.incidents.plans import ResponsePlans
+    from bot.incidents.summaries import SummaryRequests
     from bot.oncall.service import OnCallService
     from bot.oncall.swaps import Swaps
     from bot.paging.notify import Notifier
@@ -52,6 +53,7 @@ class Deps:
     swaps: "Swaps"
     notifier: "Notifier | None" = None      # pages beyond Slack (/il-oncall test)
     plans: "ResponsePlans | None" = None    # incident_types: their checklists
+    summaries: "SummaryRequests | None" = None   # AI-drafted summaries (/incident summary)
 
     def timezone_of(self, user: str) -> str:
         """The zone a person reads times in: theirs in warroom.yml, else their Slack profile's, else the config's."""

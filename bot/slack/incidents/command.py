@@ -20,11 +20,13 @@ from bot.slack.blocks import button, section
 from bot.slack.deps import Deps
 from bot.slack.incidents import modals, timeline
 from bot.slack.incidents.render import status_summary
+from bot.slack.incidents.summary import summary
 from kernel.incidents import OPEN_STATUSES, Incident, Status
 
 REPLIES = "incident/replies"
 NEEDS_INCIDENT = {"status", "update", "severity", "sev", "commander", "role", "escalate", "page", "note",
-                  "link", "followup", "followups", "resolve", "reopen", "public", "timeline", "event", "key", "unkey"}
+                  "link", "followup", "followups", "resolve", "reopen", "public", "timeline", "event", "key", "unkey",
+                  "summary"}
 
 
 @dataclass
@@ -371,6 +373,7 @@ HANDLERS: dict[str, Handler] = {
     "role": role, "note": note, "link": link, "followup": followup, "followups": followups,
     "resolve": resolve, "escalate": escalate, "page": escalate, "reopen": reopen, "public": public,
     "timeline": timeline.timeline, "event": timeline.event, "key": timeline.key, "unkey": timeline.unkey,
+    "summary": summary,
 }
 
 __all__ = ["register", "route", "CommandRequest", "OpenModal", "OPEN_STATUSES"]
