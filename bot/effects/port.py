@@ -47,6 +47,9 @@ NOTIFY_EFFECT_KINDS: frozenset[str] = frozenset({"notify.send", "notify.poll", "
 #   (``incident.ai_summary``), or tell the asker it could not be drafted (``incident.ai_summary_failed``).
 AI_EFFECT_KINDS: frozenset[str] = frozenset({"ai.summarize"})
 
+# every kind an effect may be recorded with: the one list the outbox checks and the runner must cover
+ALL_EFFECT_KINDS: frozenset[str] = EFFECT_KINDS | NOTIFY_EFFECT_KINDS | AI_EFFECT_KINDS
+
 # Living surfaces, by key pattern (numbers as *): re-rendered from state, written only when changed.
 SURFACES: frozenset[str] = frozenset({
     "incident:*:topic",          # the channel topic: severity, status, commander, title

@@ -85,6 +85,10 @@ EVERY_TABLE = [
     ("INSERT INTO shift_handoffs VALUES ('primary', 1767225600, 'U1', 'U2', 1767312000, 1, 1767225601)", ()),
     ("INSERT INTO swaps VALUES (1, 'primary', 'U1', 'U2', 1767225600, 1767312000, NULL, NULL, 'pending', "
      "1767225600, NULL)", ()),
+    # closing the loop: response plans, the edited timeline
+    ("INSERT INTO checklist_items VALUES (1, 1, 0, ?, 1767225650, 'U2')", (TRICKY,)),
+    ("INSERT INTO timeline_audit VALUES (1, 1, 2, 'edited', 'U1', 1767225701.5, 1767225700, 'was', 0, "
+     "1767225700, ?, 1)", (TRICKY,)),
 ]
 
 
@@ -112,7 +116,7 @@ def pg_tables(url: str) -> list[str]:
 def opened_by_an_older_warroom(database: str, version: int, monkeypatch) -> Database:
     """``database`` opened, and migrated, by a warroom whose newest migration is ``version``."""
     with monkeypatch.context() as older:
-        older.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:version])
+        older.setattr(migrations, "MIGRATIONS", [m for m in migrations.MIGRATIONS if m.version <= version])
         older.setattr(migrations, "LATEST_VERSION", version)
         return open_database(database)
 
@@ -285,7 +289,10 @@ def test_the_command_prints_what_it_copied_and_the_next_step_never_the_password(
     assert done.returncode == 0, done.stderr
     shown = target.replace("postgres@", "postgres:***@")
     lines = done.stdout.splitlines()
-    assert lines[0].startswith(f"copied {source} to {shown}: 29 tables, 36 rows, schema version {LATEST_VERSION}, ")
+    tables = warroom_tables(source)
+    rows = sum(len(table_rows) for table_rows in contents(source, tables).values())
+    assert lines[0].startswith(f"copied {source} to {shown}: {len(tables)} tables, {rows} rows, schema version "
+                               f"{LATEST_VERSION}, ")
     assert "incidents 2, " in lines[1] and "timeline 3, " in lines[1] and "empty" not in lines[1]
     assert lines[2] == (f"next: set WARROOM_DB={shown} (with its password) and start warroom; keep {source} as the "
                         "backup, warroom no longer writes to it")
@@ -294,8 +301,8 @@ def test_the_command_prints_what_it_copied_and_the_next_step_never_the_password(
     again = warroom("db", "copy", source, secret_url)  # now the target is not empty
     assert again.returncode == 2
     assert again.stderr == ("warroom: the target is not empty: alert_batches has 1 row, alert_dm_groups has 1 row, "
-                            "alert_log has 1 row, and 26 more tables have rows; copy into an empty database "
-                            "(nothing was changed)\n")
+                            f"alert_log has 1 row, and {len(tables) - 3} more tables have rows; copy into an empty "
+                            "database (nothing was changed)\n")
     for output in (done.stdout, again.stderr):
         assert "s3cr" not in output
 
