@@ -26,6 +26,7 @@ from bot.config.reader import ConfigError, Node
 from bot.config.status_page import parse_status_page
 from bot.config.routine import parse_routine
 from bot.config.web import parse_web
+from bot.config.webhooks import parse_webhooks
 
 CHANNEL_NAME_FIELDS = {"date", "slug", "number", "severity"}
 _CHANNEL_REF = re.compile(r"^(#?[a-z0-9_-]{1,80}|[CG][A-Z0-9]{6,})$")
@@ -36,6 +37,7 @@ TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
     "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
     "who_may_answer_alerts", "web", "status_page", "api_keys", "oncall_usergroup", "notify",
+    "webhooks",
 }
 ALERT_ANSWERERS = ("users", "anyone")
 
@@ -94,6 +96,7 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         status_page=parse_status_page(top["status_page"]),
         api_keys=parse_api_keys(top["api_keys"], people, environ),
         notify=parse_notify(top["notify"], os.environ if environ is None else environ),
+        webhooks=parse_webhooks(top["webhooks"], os.environ if environ is None else environ),
     )
     check_cross_references(config, file)
     check_contacts(config.users, config.notify, os.environ if environ is None else environ, file)

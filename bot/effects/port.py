@@ -40,6 +40,11 @@ EFFECT_KINDS: frozenset[str] = frozenset({
 # - ``notify.cancel {notification}``: stop Pushover re-alerting once someone acknowledged.
 NOTIFY_EFFECT_KINDS: frozenset[str] = frozenset({"notify.send", "notify.poll", "notify.cancel"})
 
+# Outbound webhooks (bot.webhooks.emit records them, bot.webhooks.delivery performs them): not the chat port's.
+# - ``webhook.deliver {webhook, message_id, event, subject, body}``: POST one event's signed body to one
+#   webhook of warroom.yml; one lane per webhook and incident or alert keeps each subject's events in order.
+WEBHOOK_EFFECT_KINDS: frozenset[str] = frozenset({"webhook.deliver"})
+
 # Living surfaces, by key pattern (numbers as *): re-rendered from state, written only when changed.
 SURFACES: frozenset[str] = frozenset({
     "incident:*:topic",          # the channel topic: severity, status, commander, title
