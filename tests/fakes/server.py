@@ -65,6 +65,11 @@ class FakeServer:
         with self._lock:
             self._errors.extend([(status, body)] * times)
 
+    def heal(self) -> None:
+        """The errors still to come are forgotten: the next request gets the real answer."""
+        with self._lock:
+            self._errors.clear()
+
     def down(self) -> None:
         """Stop listening: every connection is refused until :meth:`up`."""
         if self._runner is not None:
