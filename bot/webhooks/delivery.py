@@ -6,6 +6,7 @@ time: no worker waits) or that it is over (see :mod:`bot.webhooks.retry`)."""
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from typing import Awaitable, Callable, Mapping
 
@@ -13,7 +14,7 @@ import aiohttp
 
 from bot.clock import Clock
 from bot.config import Config
-from bot.effects.errors import Permanent, RetryLater
+from bot.effects.errors import Busy, Permanent, RetryLater
 from bot.logs import get_logger
 from bot.notify.http import retry_after
 from bot.notify.webhook import sign
@@ -25,6 +26,9 @@ from storage.webhooks import WebhookLogStore
 log = get_logger("warroom.webhooks")
 TIMEOUT = aiohttp.ClientTimeout(total=10, connect=5)   # a slow receiver must not hold a worker for long
 SHOWN = 200                                            # characters of a receiver's answer kept in the log
+# deliveries at once in this process, all webhooks together: the effect runner's workers are shared with
+# Slack, and a receiver that hangs must never hold them all while people are being paged
+MAX_IN_FLIGHT = 4
 
 
 class WebhookSender:
@@ -36,6 +40,7 @@ class WebhookSender:
         self.clock = clock
         self.environ = environ
         self._session: aiohttp.ClientSession | None = None
+        self.in_flight = 0
 
     @property
     def handlers(self) -> dict[str, Callable[[Effect], Awaitable[dict | None]]]:
@@ -52,6 +57,15 @@ class WebhookSender:
             await self._session.close()
 
     async def deliver(self, effect: Effect) -> dict | None:
+        if self.in_flight >= MAX_IN_FLIGHT:   # nothing sent; the outbox row waits a moment, in its lane
+            raise Busy("webhook deliveries at their limit", delay=0.2 + 0.3 * random.random())
+        self.in_flight += 1
+        try:
+            return await self._deliver(effect)
+        finally:
+            self.in_flight -= 1
+
+    async def _deliver(self, effect: Effect) -> dict | None:
         payload = effect.payload
         hook = self.webhooks.get(payload["webhook"])
         attempt = effect.attempts + 1
