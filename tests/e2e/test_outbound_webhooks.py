@@ -1,6 +1,7 @@
 """Outbound webhooks end to end: an incident run in Slack and an alert raised by monitoring, acknowledged
 in Slack and resolved by monitoring, reach the team's receiver signed with its secret, one delivery per
-change and in order; a private incident reaches only a webhook that asks for private incidents."""
+change and in order; a private incident reaches only a webhook that asks for private incidents; a
+``warroom run`` killed with -9 mid-delivery delivers again after its restart, with the same delivery id."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import urllib.request
 
 import pytest
 
+from harness.bots import BotProcess, query
 from tests.e2e.helpers import declare, newest_incident_channel
 from tests.e2e.oncall_config import oncall_yaml
 from tests.fakes.server import wait_until
@@ -115,3 +117,28 @@ def test_an_incident_and_an_alert_reach_the_receivers_signed_once_each_and_in_or
 
     log = bot.query("SELECT webhook, event, attempt, status_code, outcome FROM webhook_deliveries ORDER BY id")
     assert len(log) == 11 and {(row[2], row[3], row[4]) for row in log} == {(1, 204, "delivered")}
+
+
+@pytest.fixture
+def process(sandbox, tmp_path, database_url, receivers):
+    ops, _ = receivers
+    config = f'webhooks: [{{name: ops-bus, url: "{ops.url}/hook", events: "*", secret_env: OPS_HOOK_SECRET}}]'
+    started = BotProcess(sandbox, tmp_path, config, database=database_url, env={"OPS_HOOK_SECRET": SECRET})
+    yield started
+    started.stop()
+
+
+def test_a_kill_mid_delivery_delivers_again_after_the_restart_with_the_same_delivery_id(sandbox, process, receivers):
+    ops, _ = receivers
+    ops.hold()                                  # the POST reaches the receiver and waits for its answer
+    process.start()
+    sandbox.as_user("alice").command("/incident", "declare Killed mid delivery sev2", channel="general")
+    wait_until(lambda: ops.waiting == 1, message="the delivery never reached the receiver")
+    process.kill9()
+    ops.release()                               # the receiver took it; warroom never heard the answer
+    process.start()
+    wait_until(lambda: query(process.db_path, "SELECT state, attempts FROM outbox WHERE kind = 'webhook.deliver'")
+               == [("done", 2)], timeout=20, message="the delivery was not finished after the restart")
+    assert {b["type"] for b in ops.received} == {"incident.declared"} and 1 <= len(ops.received) <= 2
+    assert len(set(ops.ids)) == 1, "a repeat carries the same webhook-id, so the receiver can skip it"
+    assert query(process.db_path, "SELECT attempt, outcome FROM webhook_deliveries") == [(2, "delivered")]
