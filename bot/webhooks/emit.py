@@ -124,7 +124,7 @@ class WebhookEmitter:
                 data: dict[str, Any]) -> None:
         message_id = f"msg_{uuid.uuid4().hex}"   # the receiver's idempotency key: one per event, kept on retries
         body = json.dumps({"type": event, "id": message_id, "timestamp": rfc3339(at), "version": BODY_VERSION,
-                           "data": data}, separators=(",", ":"), sort_keys=True)
+                           "data": data}, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
         for hook in targets:
             self.effects.do(DELIVER, {"webhook": hook.name, "message_id": message_id, "event": event,
                                       "subject": subject, "body": body}, lane=f"webhook:{hook.name}:{subject}")

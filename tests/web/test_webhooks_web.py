@@ -13,6 +13,7 @@ import pytest
 from tests.e2e.helpers import newest_incident_channel
 from tests.fakes.server import wait_until
 from tests.fakes.webhook import FakeWebhookReceiver
+from tests.web.axe import violations
 
 SECRET = "whsec_" + base64.b64encode(b"receiver-down-for-an-hour-key-32").decode()
 EVENTS = ["incident.declared", "incident.severity_changed", "incident.resolved"]
@@ -94,6 +95,7 @@ def test_a_receiver_down_for_an_hour_gets_everything_once_and_in_order(bot, sand
     oldest = rows.nth(rows.count() - 1).locator("td").all_inner_texts()
     assert oldest[2:5] == ["incident.declared", "Incident #1", "1"] and oldest[5].startswith("Failed, next attempt")
     assert oldest[6].startswith("HTTP 500") and oldest[8] == failed[0][0]
+    assert violations(page) == [], "no serious or critical accessibility violation (axe-core)"
 
     web.sign_in(sandbox.user("bob")["id"])
     refused = web.get("/webhooks")
