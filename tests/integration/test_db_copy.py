@@ -85,6 +85,9 @@ EVERY_TABLE = [
     ("INSERT INTO shift_handoffs VALUES ('primary', 1767225600, 'U1', 'U2', 1767312000, 1, 1767225601)", ()),
     ("INSERT INTO swaps VALUES (1, 'primary', 'U1', 'U2', 1767225600, 1767312000, NULL, NULL, 'pending', "
      "1767225600, NULL)", ()),
+    ("INSERT INTO webhook_deliveries VALUES (1, 'ops-bus', 'msg_1', 'incident.declared', 'incident:1', 1, "
+     "1767225600.25, 31, NULL, ?, 'retry', 1767225605.5), (2, 'ops-bus', 'msg_1', 'incident.declared', "
+     "'incident:1', 2, 1767225606, 4, 204, NULL, 'delivered', NULL)", (TRICKY,)),
 ]
 
 
@@ -285,7 +288,7 @@ def test_the_command_prints_what_it_copied_and_the_next_step_never_the_password(
     assert done.returncode == 0, done.stderr
     shown = target.replace("postgres@", "postgres:***@")
     lines = done.stdout.splitlines()
-    assert lines[0].startswith(f"copied {source} to {shown}: 29 tables, 36 rows, schema version {LATEST_VERSION}, ")
+    assert lines[0].startswith(f"copied {source} to {shown}: 30 tables, 38 rows, schema version {LATEST_VERSION}, ")
     assert "incidents 2, " in lines[1] and "timeline 3, " in lines[1] and "empty" not in lines[1]
     assert lines[2] == (f"next: set WARROOM_DB={shown} (with its password) and start warroom; keep {source} as the "
                         "backup, warroom no longer writes to it")
