@@ -44,6 +44,11 @@ def incident_event(entry: TimelineEvent) -> tuple[str, dict[str, Any]] | None:
     return None
 
 
+def new_message_id() -> str:
+    """The receiver's idempotency key (webhook-id): one per event, whichever webhooks carry it, kept on retries."""
+    return f"msg_{uuid.uuid4().hex}"
+
+
 def rfc3339(ts: float | None) -> str | None:
     if ts is None:
         return None
@@ -104,7 +109,7 @@ class WebhookEmitter:
         if targets:
             data = {"incident": incident_document(incident, self.incidents.roles(incident.id), self.public_url),
                     "change": change, "actor": entry.actor}
-            self._record(targets, event, f"incident:{incident.id}", entry.at, data)
+            self._record(targets, event, f"incident:{incident.id}", entry.at, data, new_message_id())
 
     def on_alert_log(self, alert_id: int, kind: str, at: float, actor: str | None, data: dict[str, Any]) -> None:
         event = ALERT_EVENTS.get(kind)
@@ -114,15 +119,15 @@ class WebhookEmitter:
             return
         incident = self.incidents.get(alert.incident_id) if alert.incident_id else None
         hidden = incident is not None and incident.is_private
-        for private_too in {w.include_private for w in targets}:
+        message_id = new_message_id()
+        for private_too in sorted({w.include_private for w in targets}):
             # the alert itself is not private; which private incident it became is
             document = alert_document(alert, None if hidden and not private_too else alert.incident_id)
             self._record([w for w in targets if w.include_private == private_too], event, f"alert:{alert_id}", at,
-                         {"alert": document, "actor": actor})
+                         {"alert": document, "actor": actor}, message_id)
 
     def _record(self, targets: list[OutboundWebhook], event: str, subject: str, at: float,
-                data: dict[str, Any]) -> None:
-        message_id = f"msg_{uuid.uuid4().hex}"   # the receiver's idempotency key: one per event, kept on retries
+                data: dict[str, Any], message_id: str) -> None:
         body = json.dumps({"type": event, "id": message_id, "timestamp": rfc3339(at), "version": BODY_VERSION,
                            "data": data}, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
         for hook in targets:

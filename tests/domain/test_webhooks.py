@@ -111,6 +111,8 @@ def test_an_alert_s_life_is_three_events_and_a_private_incident_it_became_is_nam
     assert [d["alert"]["status"] for d in later] == ["accepted", "resolved"]
     assert [d["alert"]["incident"] for d in later] == [None, None], "ops does not hear of private incidents"
     assert later[0]["actor"] == ALICE and later[1]["actor"] is None
+    created = [body for hook, event, _, body in deliveries(rig) if event == "alert.created"]
+    assert created[0]["id"] == created[1]["id"], "one event, one id, whichever webhook carries it"
     first = deliveries(rig)[0][3]["data"]["alert"]
     assert (first["summary"], first["source"], first["event_count"], first["dedup_key"]) == \
         ("Disk full on db-1", "prometheus", 1, "disk")
