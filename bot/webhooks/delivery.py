@@ -78,7 +78,10 @@ class WebhookSender:
         if status is not None and 200 <= status < 300:
             self._log(effect, attempt, started, elapsed, status, None, "delivered", None)
             return {"status": status}
-        reason = f"HTTP {status}" + (f": {error}" if error else "") if status is not None else error or "failed"
+        if status is None:
+            reason = error or "failed"
+        else:
+            reason = f"HTTP {status}: {error}" if error else f"HTTP {status}"
         if retry.gives_up(status, attempt, effect.first_attempt_at or started, self.clock.time()):
             self._log(effect, attempt, started, elapsed, status, error, "failed", None)
             log.warning("webhook.given_up", webhook=hook.name, event=payload["event"], attempts=attempt, reason=reason)
