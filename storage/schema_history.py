@@ -534,6 +534,7 @@ CREATE TABLE webhook_deliveries (
     retry_at    REAL                     -- outcome retry: when the next attempt is due
 );
 CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook, id);
+CREATE INDEX webhook_deliveries_by_message ON webhook_deliveries(message_id);
 CREATE INDEX webhook_deliveries_by_at ON webhook_deliveries(at);
 """))
 

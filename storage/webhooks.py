@@ -34,6 +34,11 @@ class WebhookLogStore:
                              f"{' AND '.join(where)} ORDER BY id DESC LIMIT ?", (*params, limit))
         return [DeliveryAttempt(*r) for r in rows]
 
+    def statuses(self, webhook: str, message_id: str) -> list[int | None]:
+        """The answers of a delivery's attempts so far, oldest first (None: no answer)."""
+        return [r[0] for r in self.db.query("SELECT status_code FROM webhook_deliveries WHERE message_id = ? "
+                                            "AND webhook = ? ORDER BY id", (message_id, webhook))]
+
     def waiting(self) -> dict[str, tuple[int, float]]:
         """Per webhook: how many deliveries wait in the outbox, and when the next attempt is due."""
         rows = self.db.query(f"SELECT lane, count(*), min(due_at) FROM outbox WHERE kind = '{DELIVER}' "

@@ -82,9 +82,10 @@ class WebhookSender:
             reason = error or "failed"
         else:
             reason = f"HTTP {status}: {error}" if error else f"HTTP {status}"
-        if retry.gives_up(status, attempt, effect.first_attempt_at or started, self.clock.time()):
+        earlier = self.store.statuses(payload["webhook"], payload["message_id"]) if effect.attempts else []
+        if retry.gives_up([*earlier, status], effect.first_attempt_at or started, self.clock.time()):
             self._log(effect, attempt, started, elapsed, status, error, "failed", None)
-            log.warning("webhook.given_up", webhook=hook.name, event=payload["event"], attempts=attempt, reason=reason)
+            log.warning("webhook.given_up", webhook=hook.name, about=payload["event"], attempts=attempt, reason=reason)
             raise Permanent(f"webhook {hook.name}: {reason}")
         delay = retry.delay_after(attempt, retry_after=retry_after)
         self._log(effect, attempt, started, elapsed, status, error, "retry", self.clock.time() + delay)

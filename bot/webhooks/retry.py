@@ -4,9 +4,9 @@ Decided: every answer but a 2xx is a failure (redirects are not followed: the UR
 discovered). 408, 425, 429 and 5xx, a refused connection or a timeout are passing: retried with
 exponential backoff from 5 s, doubling to at most 15 minutes, for 25 hours after the first attempt (a
 receiver down for an hour gets everything within about 15 minutes of coming back; one down for a day
-still loses nothing). Any other 4xx and 3xx means the receiver refuses this delivery as sent: it is retried
-3 times in all (a receiver mid-deploy answers 404 for a moment), then given up and logged, and the next
-delivery in its lane goes.
+still loses nothing). Any other 4xx and 3xx means the receiver refuses this delivery as sent: after its
+third such answer (a receiver mid-deploy answers 404 for a moment) it is given up and logged, and the
+next delivery in its lane goes.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ def delay_after(attempts: int, *, retry_after: float | None = None, jitter: floa
     return delay
 
 
-def gives_up(status: int | None, attempts: int, first_attempt_at: float, now: float) -> bool:
-    """After ``attempts`` (this one included) failed, the last with ``status``: stop trying?"""
-    if not is_passing(status):
-        return attempts >= REFUSED_ATTEMPTS
+def gives_up(statuses: list[int | None], first_attempt_at: float, now: float) -> bool:
+    """After the failed attempts that answered ``statuses`` (oldest first, this one last): stop trying?"""
+    if not is_passing(statuses[-1]):
+        return sum(1 for s in statuses if not is_passing(s)) >= REFUSED_ATTEMPTS
     return now - first_attempt_at >= RETRY_FOR

@@ -69,3 +69,65 @@ async def test_a_hanging_receiver_holds_at_most_four_workers_and_loses_nothing(t
     assert db.query("SELECT count(*), min(attempt), max(attempt) FROM webhook_deliveries WHERE outcome = "
                     "'delivered'") == [(6, 1, 1)]
     assert db.query("SELECT max(attempts) FROM outbox") == [(1,)]
+
+
+async def test_a_receiver_that_refuses_a_delivery_gets_it_three_times_then_the_lane_moves_on(tmp_path, receiver):
+    """404 (or any 4xx but 408, 425 and 429) refuses the delivery as sent: tried 3 times in all, then given up
+    and logged, and the next event of the same incident goes; a delivery for a webhook no longer in
+    warroom.yml is given up at once."""
+    db = open_database(tmp_path / "w.db")
+    config = make_config(f"webhooks: [{{name: ops, url: '{receiver.url}/hook', events: '*', secret_env: HOOK}}]",
+                         environ={"HOOK": SECRET})
+    clock, work, outbox = Clock(), Work(db), OutboxStore(db)
+    sender = WebhookSender(config, WebhookLogStore(db), work, clock, environ={"HOOK": SECRET})
+    effects = Effects(outbox, clock)
+    for n, hook in ((1, "ops"), (2, "ops"), (3, "removed")):
+        effects.do("webhook.deliver", {"webhook": hook, "message_id": f"msg_{n}", "event": "incident.declared",
+                                       "subject": "incident:1", "body": json.dumps({"id": f"msg_{n}"})},
+                   lane=f"webhook:{hook}:incident:1")
+    receiver.fail(404, times=3)
+    runner = EffectRunner(outbox, sender.handlers, clock, concurrency=16)
+    await runner.start()
+    try:
+        for logged in (1, 2, 3):
+            await wait_for(lambda: db.scalar("SELECT count(*) FROM webhook_deliveries WHERE message_id = 'msg_1'")
+                           == logged)
+            clock.advance(60)
+            runner.kick()
+        await wait_for(lambda: receiver.ids == ["msg_2"])
+        assert await runner.drain(timeout=10, horizon=1.0)
+    finally:
+        await runner.stop()
+        await sender.close()
+    assert db.query("SELECT message_id, attempt, status_code, outcome FROM webhook_deliveries ORDER BY id") == [
+        ("msg_3", 1, None, "failed"), ("msg_1", 1, 404, "retry"), ("msg_1", 2, 404, "retry"),
+        ("msg_1", 3, 404, "failed"), ("msg_2", 1, 204, "delivered")]
+    assert db.query("SELECT payload, state FROM outbox ORDER BY id")[0][1] == "failed"
+
+
+async def test_a_receiver_down_for_more_than_a_day_is_given_up_at_last(tmp_path, receiver):
+    db = open_database(tmp_path / "w.db")
+    config = make_config(f"webhooks: [{{name: ops, url: '{receiver.url}/hook', events: '*', secret_env: HOOK}}]",
+                         environ={"HOOK": SECRET})
+    clock, work, outbox = Clock(), Work(db), OutboxStore(db)
+    sender = WebhookSender(config, WebhookLogStore(db), work, clock, environ={"HOOK": SECRET})
+    Effects(outbox, clock).do("webhook.deliver", {"webhook": "ops", "message_id": "msg_1", "event": "alert.created",
+                                                  "subject": "alert:1", "body": "{}"}, lane="webhook:ops:alert:1")
+    receiver.fail(503, times=3)
+    receiver.now = clock.time           # it checks timestamps against the clock the test moves
+    runner = EffectRunner(outbox, sender.handlers, clock, concurrency=16)
+    await runner.start()
+    try:
+        await wait_for(lambda: db.scalar("SELECT count(*) FROM webhook_deliveries") == 1)
+        clock.advance(24 * 3600)           # still within the day and an hour: tried again
+        runner.kick()
+        await wait_for(lambda: db.scalar("SELECT count(*) FROM webhook_deliveries") == 2)
+        clock.advance(3600)
+        runner.kick()
+        await wait_for(lambda: outbox.state_of(1) == "failed")
+    finally:
+        await runner.stop()
+        await sender.close()
+    assert db.query("SELECT attempt, status_code, outcome FROM webhook_deliveries ORDER BY id") == [
+        (1, 503, "retry"), (2, 503, "retry"), (3, 503, "failed")]
+    assert receiver.ids == []
