@@ -1,6 +1,6 @@
-"""The webhook.deliver handler under the real effect runner, against a receiver that hangs: at most four
-deliveries are in flight at once, so the runner's other workers stay free for Slack; the others wait in
-the outbox without counting an attempt, and all go once the receiver answers."""
+"""The webhook.deliver handler under the real effect runner and a clock the test moves, against a receiver
+that hangs (at most four deliveries in flight at once, so the runner's other workers stay free for Slack;
+the others wait in the outbox without counting an attempt), refuses, or stays down for more than a day."""
 
 from __future__ import annotations
 
@@ -32,6 +32,19 @@ def receiver():
     fake.stop()
 
 
+@pytest.fixture
+def rig(tmp_path, receiver):
+    """(database, clock, outbox, sender) for the webhook ``ops`` pointing at ``receiver``."""
+    db = open_database(tmp_path / "w.db")
+    config = make_config(f"webhooks: [{{name: ops, url: '{receiver.url}/hook', events: '*', secret_env: HOOK}}]",
+                         environ={"HOOK": SECRET})
+    clock = Clock()
+    receiver.now = clock.time       # it checks timestamps against the clock the tests move
+    yield db, clock, OutboxStore(db), WebhookSender(config, WebhookLogStore(db), Work(db), clock,
+                                                     environ={"HOOK": SECRET})
+    db.close()
+
+
 async def wait_for(check, timeout: float = 10.0):
     for _ in range(int(timeout / 0.02)):
         if check():
@@ -40,12 +53,8 @@ async def wait_for(check, timeout: float = 10.0):
     raise AssertionError("never happened")
 
 
-async def test_a_hanging_receiver_holds_at_most_four_workers_and_loses_nothing(tmp_path, receiver):
-    db = open_database(tmp_path / "w.db")
-    config = make_config(f"webhooks: [{{name: ops, url: '{receiver.url}/hook', events: '*', secret_env: HOOK}}]",
-                         environ={"HOOK": SECRET})
-    clock, work, outbox = Clock(), Work(db), OutboxStore(db)
-    sender = WebhookSender(config, WebhookLogStore(db), work, clock, environ={"HOOK": SECRET})
+async def test_a_hanging_receiver_holds_at_most_four_workers_and_loses_nothing(rig, receiver):
+    db, clock, outbox, sender = rig
     effects = Effects(outbox, clock)
     for n in range(1, 7):          # six alerts: six lanes, nothing keeps them apart but the limit
         body = json.dumps({"type": "alert.created", "id": f"msg_{n}", "data": {"alert": {"id": n}}})
@@ -71,15 +80,11 @@ async def test_a_hanging_receiver_holds_at_most_four_workers_and_loses_nothing(t
     assert db.query("SELECT max(attempts) FROM outbox") == [(1,)]
 
 
-async def test_a_receiver_that_refuses_a_delivery_gets_it_three_times_then_the_lane_moves_on(tmp_path, receiver):
+async def test_a_receiver_that_refuses_a_delivery_gets_it_three_times_then_the_lane_moves_on(rig, receiver):
     """404 (or any 4xx but 408, 425 and 429) refuses the delivery as sent: tried 3 times in all, then given up
     and logged, and the next event of the same incident goes; a delivery for a webhook no longer in
     warroom.yml is given up at once."""
-    db = open_database(tmp_path / "w.db")
-    config = make_config(f"webhooks: [{{name: ops, url: '{receiver.url}/hook', events: '*', secret_env: HOOK}}]",
-                         environ={"HOOK": SECRET})
-    clock, work, outbox = Clock(), Work(db), OutboxStore(db)
-    sender = WebhookSender(config, WebhookLogStore(db), work, clock, environ={"HOOK": SECRET})
+    db, clock, outbox, sender = rig
     effects = Effects(outbox, clock)
     for n, hook in ((1, "ops"), (2, "ops"), (3, "removed")):
         effects.do("webhook.deliver", {"webhook": hook, "message_id": f"msg_{n}", "event": "incident.declared",
@@ -105,16 +110,11 @@ async def test_a_receiver_that_refuses_a_delivery_gets_it_three_times_then_the_l
     assert db.query("SELECT payload, state FROM outbox ORDER BY id")[0][1] == "failed"
 
 
-async def test_a_receiver_down_for_more_than_a_day_is_given_up_at_last(tmp_path, receiver):
-    db = open_database(tmp_path / "w.db")
-    config = make_config(f"webhooks: [{{name: ops, url: '{receiver.url}/hook', events: '*', secret_env: HOOK}}]",
-                         environ={"HOOK": SECRET})
-    clock, work, outbox = Clock(), Work(db), OutboxStore(db)
-    sender = WebhookSender(config, WebhookLogStore(db), work, clock, environ={"HOOK": SECRET})
+async def test_a_receiver_down_for_more_than_a_day_is_given_up_at_last(rig, receiver):
+    db, clock, outbox, sender = rig
     Effects(outbox, clock).do("webhook.deliver", {"webhook": "ops", "message_id": "msg_1", "event": "alert.created",
                                                   "subject": "alert:1", "body": "{}"}, lane="webhook:ops:alert:1")
     receiver.fail(503, times=3)
-    receiver.now = clock.time           # it checks timestamps against the clock the test moves
     runner = EffectRunner(outbox, sender.handlers, clock, concurrency=16)
     await runner.start()
     try:
