@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.config import Config
 from bot.effects.errors import Busy, Permanent, RetryLater
 from bot.logs import get_logger
-from bot.notify.http import retry_after
+from bot.notify.http import LazySession, retry_after
 from bot.notify.webhook import sign
 from bot.webhooks import retry
 from bot.work import Work
@@ -39,22 +39,15 @@ class WebhookSender:
         self.work = work
         self.clock = clock
         self.environ = environ
-        self._session: aiohttp.ClientSession | None = None
+        self._sessions = LazySession(limit=MAX_IN_FLIGHT)
         self.in_flight = 0
 
     @property
     def handlers(self) -> dict[str, Callable[[Effect], Awaitable[dict | None]]]:
         return {"webhook.deliver": self.deliver}
 
-    @property
-    def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=32))
-        return self._session
-
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self._sessions.close()
 
     async def deliver(self, effect: Effect) -> dict | None:
         if self.in_flight >= MAX_IN_FLIGHT:   # nothing sent; the outbox row waits a moment, in its lane
@@ -100,7 +93,7 @@ class WebhookSender:
                    "webhook-signature": sign(secret, message_id, timestamp, body)}
         began = time.monotonic()
         try:
-            async with self.session.post(url, data=body, headers=headers, timeout=TIMEOUT,
+            async with self._sessions.get().post(url, data=body, headers=headers, timeout=TIMEOUT,
                                          allow_redirects=False) as response:
                 text = " ".join((await response.text(errors="replace")).split())[:SHOWN]
                 ok = 200 <= response.status < 300
