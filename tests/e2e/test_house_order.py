@@ -30,7 +30,8 @@ def command(sandbox, bot, user, text, channel):
 
 
 def test_the_running_bot_implements_every_effect_and_surface_of_the_port(bot):
-    assert set(bot.bot.runner.handlers) == port.EFFECT_KINDS | port.NOTIFY_EFFECT_KINDS | port.WEBHOOK_EFFECT_KINDS
+    assert set(bot.bot.runner.handlers) == (port.EFFECT_KINDS | port.NOTIFY_EFFECT_KINDS | port.AI_EFFECT_KINDS
+                                            | port.WEBHOOK_EFFECT_KINDS)
     assert set(bot.bot.surfaces.renderers) == set(port.SURFACES)
 
 

@@ -85,6 +85,10 @@ EVERY_TABLE = [
     ("INSERT INTO shift_handoffs VALUES ('primary', 1767225600, 'U1', 'U2', 1767312000, 1, 1767225601)", ()),
     ("INSERT INTO swaps VALUES (1, 'primary', 'U1', 'U2', 1767225600, 1767312000, NULL, NULL, 'pending', "
      "1767225600, NULL)", ()),
+    ("INSERT INTO checklist_items VALUES (1, 1, 0, ?, 1767225700.5, 'U1'), (2, 1, 1, 'page the DBA', NULL, NULL)",
+     (TRICKY,)),
+    ("INSERT INTO timeline_audit VALUES (1, 1, 1, 'edited', 'U1', 1767225800, 1767225600.000100, 'old', 1, "
+     "1767225600.000100, ?, 0)", (TRICKY,)),
     ("INSERT INTO webhook_deliveries VALUES (1, 'ops-bus', 'msg_1', 'incident.declared', 'incident:1', 1, "
      "1767225600.25, 31, NULL, ?, 'retry', 1767225605.5), (2, 'ops-bus', 'msg_1', 'incident.declared', "
      "'incident:1', 2, 1767225606, 4, 204, NULL, 'delivered', NULL)", (TRICKY,)),
@@ -288,7 +292,7 @@ def test_the_command_prints_what_it_copied_and_the_next_step_never_the_password(
     assert done.returncode == 0, done.stderr
     shown = target.replace("postgres@", "postgres:***@")
     lines = done.stdout.splitlines()
-    assert lines[0].startswith(f"copied {source} to {shown}: 30 tables, 38 rows, schema version {LATEST_VERSION}, ")
+    assert lines[0].startswith(f"copied {source} to {shown}: 32 tables, 41 rows, schema version {LATEST_VERSION}, ")
     assert "incidents 2, " in lines[1] and "timeline 3, " in lines[1] and "empty" not in lines[1]
     assert lines[2] == (f"next: set WARROOM_DB={shown} (with its password) and start warroom; keep {source} as the "
                         "backup, warroom no longer writes to it")
@@ -297,7 +301,7 @@ def test_the_command_prints_what_it_copied_and_the_next_step_never_the_password(
     again = warroom("db", "copy", source, secret_url)  # now the target is not empty
     assert again.returncode == 2
     assert again.stderr == ("warroom: the target is not empty: alert_batches has 1 row, alert_dm_groups has 1 row, "
-                            "alert_log has 1 row, and 27 more tables have rows; copy into an empty database "
+                            "alert_log has 1 row, and 29 more tables have rows; copy into an empty database "
                             "(nothing was changed)\n")
     for output in (done.stdout, again.stderr):
         assert "s3cr" not in output
