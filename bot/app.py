@@ -51,6 +51,7 @@ from bot.web.context import WebContext
 from bot.web.mount import mount_web
 from bot.web.pages import web_templates
 from bot.web.slack_oidc import SlackOidc
+from bot.webhooks.delivery import WebhookSender
 from storage.db import open_database
 from storage.leases import LeaseStore
 from storage.metrics import MetricsStore
@@ -58,6 +59,7 @@ from storage.outbox import WORK_CHANNEL
 from storage.seen_events import SeenEvents
 from storage.surfaces import SurfaceStore
 from storage.web import WebSecrets
+from storage.webhooks import WebhookLogStore
 
 log = get_logger("warroom.app")
 
@@ -179,6 +181,8 @@ class Warroom:
             await self.sender.stop()
         if hasattr(self, "notify_sender"):
             await self.notify_sender.close()
+        if hasattr(self, "webhook_sender"):
+            await self.webhook_sender.close()
         if hasattr(self, "ai"):
             await self.ai.close()
         if hasattr(self, "db"):
@@ -238,7 +242,9 @@ class Warroom:
             if hook is not None:
                 hook(effect, reason)
 
-        effect_handlers = {**catalogue.handlers, **self.notify_sender.handlers, **self.ai.handlers}
+        self.webhook_sender = WebhookSender(config, WebhookLogStore(db), self.work, clock, environ=os.environ)
+        effect_handlers = {**catalogue.handlers, **self.notify_sender.handlers, **self.ai.handlers,
+                           **self.webhook_sender.handlers}
         self.runner = EffectRunner(self.outbox, effect_handlers, clock, concurrency=self.options.effect_concurrency,
                                    on_failure=effect_failed, hold=self.pressure.busy, owner=self.replica,
                                    on_finished=self.metrics.effect_finished)
@@ -340,6 +346,7 @@ class Warroom:
                 cutoff = self.clock.time() - KEEP_HISTORY_SECONDS
                 with self.work():
                     self.outbox.prune(cutoff)
+                    self.webhook_sender.store.prune(cutoff)
                     self.deps.seen_events.prune(cutoff)
             except Exception:
                 log.error("maintenance.failed", exc_info=True)

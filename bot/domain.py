@@ -30,6 +30,7 @@ from bot.oncall.service import OnCallService
 from bot.oncall.swaps import Swaps
 from bot.paging.notify import Notifier
 from bot.paging.service import ESCALATION_TIMER, Paging
+from bot.webhooks.emit import WebhookEmitter
 from bot.work import Work
 from kernel.outbox import Timer
 from storage.alerts import AlertStore
@@ -111,6 +112,7 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
         escalation.subject_id, "notified", at=at, data={"user": user, **what})
     notifier.subject_log["incident"] = lambda escalation, user, what, at: incident_store.add_event(
         escalation.subject_id, at=at, actor=None, kind="notified", data={"user": user, **what})
+    WebhookEmitter(config.webhooks, effects, incident_store, alert_store, clock, config.web.public_url).listen()
     return Domain(
         work=work, outbox=outbox, effects=effects, timer_store=timer_store, incident_store=incident_store,
         alert_store=alert_store, pulses=pulses, oncall=oncall, routine=routine,

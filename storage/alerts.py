@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from kernel.alerts import Alert, AlertStatus
 from storage.database import Database
@@ -22,6 +22,9 @@ def _alert(row: tuple) -> Alert:
 class AlertStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # told of every alert log entry (alert_id, kind, at, actor, data) as it is written, inside the
+        # writer's transaction: the alert's state changes all pass here (outbound webhooks listen)
+        self.observers: list[Callable[[int, str, float, "str | None", dict[str, Any]], None]] = []
 
     def insert(self, **fields: Any) -> Alert | None:
         """The new alert as stored; None when an open alert already has its dedup key (another replica
@@ -101,6 +104,8 @@ class AlertStore:
             data: dict[str, Any] | None = None) -> None:
         self.db.execute("INSERT INTO alert_log (alert_id, at, kind, actor, data) VALUES (?, ?, ?, ?, ?)",
                              (alert_id, at, kind, actor, json.dumps(data or {})))
+        for observer in self.observers:
+            observer(alert_id, kind, at, actor, data or {})
 
     # channel batches -------------------------------------------------------------------------
     def open_batch(self, channel: str) -> int | None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, Callable
 
 from kernel.incidents import FollowUp, Incident, IncidentQuery, Link, Status, TimelineEvent
 from storage.database import Database
@@ -63,6 +63,9 @@ def _incident(row: tuple) -> Incident:
 class IncidentStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # told of every timeline entry as it is written, inside the writer's transaction (outbound
+        # webhooks record their deliveries here: one place sees every change to every incident)
+        self.observers: list[Callable[[TimelineEvent], None]] = []
 
     # incidents -------------------------------------------------------------------------------
     def insert(self, **fields: Any) -> int:
@@ -191,9 +194,12 @@ class IncidentStore:
         self, incident_id: int, *, at: float, actor: str | None, kind: str, text: str = "",
         data: dict[str, Any] | None = None, is_key: bool = False, message_ts: str | None = None,
     ) -> int:
-        return int(self.db.insert("timeline", {
+        event_id = int(self.db.insert("timeline", {
             "incident_id": incident_id, "at": at, "actor": actor, "kind": kind, "text": text,
             "data": json.dumps(data or {}), "is_key": int(is_key), "message_ts": message_ts}))
+        for observer in self.observers:
+            observer(TimelineEvent(event_id, incident_id, at, actor, kind, text, data or {}, is_key, message_ts))
+        return event_id
 
     def timeline(self, incident_id: int, *, key_only: bool = False, include_deleted: bool = False) -> list[TimelineEvent]:
         """The record as people left it: edited texts and times, deleted events left out (unless asked)."""

@@ -554,6 +554,28 @@ CREATE INDEX timeline_audit_by_incident ON timeline_audit(incident_id, id);
 CREATE INDEX timeline_audit_by_event ON timeline_audit(event_id, id);
 """))
 
+MIGRATIONS.append(Migration(24, "outbound webhooks: the delivery log", """
+-- Every attempt to deliver an event to a webhook of warroom.yml (webhooks:), kept a week like the outbox;
+-- what waits for its next attempt is the outbox row (kind webhook.deliver) itself.
+CREATE TABLE webhook_deliveries (
+    id          INTEGER PRIMARY KEY,
+    webhook     TEXT    NOT NULL,        -- its name in warroom.yml (never its URL: it may hold a token)
+    message_id  TEXT    NOT NULL,        -- the webhook-id header, the same on every attempt: receivers dedupe on it
+    event       TEXT    NOT NULL,        -- incident.declared, alert.created, ...
+    subject     TEXT    NOT NULL,        -- incident:<id> | alert:<id>
+    attempt     INTEGER NOT NULL,        -- 1 for the first
+    at          REAL    NOT NULL,        -- when the attempt started
+    duration_ms INTEGER NOT NULL,
+    status_code INTEGER,                 -- NULL: no HTTP answer (refused, timed out)
+    error       TEXT,
+    outcome     TEXT    NOT NULL,        -- delivered | retry | failed
+    retry_at    REAL                     -- outcome retry: when the next attempt is due
+);
+CREATE INDEX webhook_deliveries_by_webhook ON webhook_deliveries(webhook, id);
+CREATE INDEX webhook_deliveries_by_message ON webhook_deliveries(message_id);
+CREATE INDEX webhook_deliveries_by_at ON webhook_deliveries(at);
+"""))
+
 MIGRATIONS.append(Migration(26, "pages due together to one person one way go out as one", """
 -- A bundle: the notification whose delivery carried this one too (NULL: it went, or goes, on its own).
 ALTER TABLE notifications ADD COLUMN bundle_id INTEGER;

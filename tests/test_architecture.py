@@ -38,6 +38,11 @@ def test_the_domain_imports_no_chat_or_web_library(folder):
     assert offending(folder, CHAT_AND_WEB) == []
 
 
+def test_outbound_webhooks_are_recorded_without_any_http_or_chat_library():
+    """bot/webhooks/emit.py runs inside the domain's transactions: only delivery.py speaks HTTP."""
+    assert [f for f in offending("bot/webhooks", CHAT_AND_WEB) if not f.startswith("bot/webhooks/delivery.py")] == []
+
+
 def test_the_web_adapter_does_not_reach_into_slack():
     """The web side works when Slack is down: it talks to the domain and storage, never to Slack."""
     assert offending("bot/web", ("slack_bolt", "slack_sdk", "bot.slack")) == []

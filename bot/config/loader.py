@@ -27,6 +27,7 @@ from bot.config.reader import ConfigError, Node
 from bot.config.status_page import parse_status_page
 from bot.config.routine import parse_routine
 from bot.config.web import parse_web
+from bot.config.webhooks import parse_webhooks
 from kernel.paging import EscalationPolicy
 from kernel.schedules import Schedule
 
@@ -38,6 +39,7 @@ TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
     "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
     "who_may_answer_alerts", "web", "status_page", "api_keys", "oncall_usergroup", "notify",
+    "webhooks",
     "incident_types", "ai",
 }
 ALERT_ANSWERERS = ("users", "anyone")
@@ -97,6 +99,7 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         status_page=parse_status_page(top["status_page"]),
         api_keys=parse_api_keys(top["api_keys"], people, environ),
         notify=parse_notify(top["notify"], os.environ if environ is None else environ),
+        webhooks=parse_webhooks(top["webhooks"], os.environ if environ is None else environ),
         incident_types=parse_incident_types(top["incident_types"], people=people, severity_keys=tuple(
             s.key for s in severities), roles=incident.roles, schedules=schedules, policies=policies),
         ai=parse_ai(top["ai"], os.environ if environ is None else environ),

@@ -17,6 +17,7 @@ from bot.config.web import WebSettings
 from kernel.alerts import AlertSource
 from kernel.paging import EscalationPolicy
 from kernel.schedules import Schedule
+from kernel.webhooks import OutboundWebhook
 
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 DEFAULT_ROLES = ("commander", "communications lead", "scribe", "subject matter expert")
@@ -82,6 +83,7 @@ class Config:
     api_keys: tuple[ApiKey, ...] = ()         # who may call /api/v1/, each acting as one person
     routine: Routine = field(default_factory=Routine)   # handoff channels, user groups
     notify: NotifySettings = field(default_factory=NotifySettings)
+    webhooks: tuple[OutboundWebhook, ...] = ()   # outbound: the team's systems told of changes
     ai: AiSettings = field(default_factory=AiSettings)   # optional AI drafts; off by default
     incident_types: tuple[IncidentType, ...] = ()   # response plans: /incident declare --type <name>
 

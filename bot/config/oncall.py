@@ -246,12 +246,13 @@ def parse_alert_sources(node: Node, policies: tuple[EscalationPolicy, ...],
     return tuple(sources)
 
 
-def secret_env(node: Node, environ: Mapping[str, str], *, needed_by: str, secret: str) -> str:
+def secret_env(node: Node, environ: Mapping[str, str], *, needed_by: str, secret: str, key: str = "key_env") -> str:
     """The name of the environment variable that holds a secret (``key_env``), which must be set: secrets
-    live in the environment, never in warroom.yml (it gets committed). Webhook sources and API keys."""
+    live in the environment, never in warroom.yml (it gets committed). Webhook sources, API keys, outbound
+    webhooks (``key``: how the key naming it is called there)."""
     name = node.string(None)
     if name is None:
-        raise node.error(f"{needed_by} needs key_env: the environment variable with its key")
+        raise node.error(f"{needed_by} needs {key}: the environment variable with its key")
     if not _ENV_NAME.match(name):
         raise node.error(f"{name!r} is not an environment variable name")
     if not environ.get(name):

@@ -23,6 +23,15 @@ class NotReady(Exception):
         self.delay = delay
 
 
+class Busy(Exception):
+    """Nothing was sent: the handler's own limit on work at once is reached (a slow receiver must not take
+    every worker). Look again after ``delay`` seconds, as often as needed: not an attempt, no age limit."""
+
+    def __init__(self, reason: str, delay: float) -> None:
+        super().__init__(reason)
+        self.delay = delay
+
+
 class Permanent(Exception):
     """Retrying cannot help (channel archived, invalid arguments): give up and say why."""
 

@@ -66,7 +66,7 @@ class Effects:
         """``coalesce``: the effect reads current state when it runs, so one not started yet in the same
         lane already covers this one."""
         if kind not in ALL_EFFECT_KINDS:
-            raise ValueError(f"{kind!r} is not an effect kind of the chat port, of pages beyond Slack or of AI drafts")
+            raise ValueError(f"{kind!r} is not an effect kind warroom knows (bot.effects.port.ALL_EFFECT_KINDS)")
         return self.store.add(kind, payload, lane=lane, now=self.clock.time(), depends_on=depends_on, delay=delay,
                               coalesce=coalesce)
 

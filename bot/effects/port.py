@@ -41,6 +41,11 @@ EFFECT_KINDS: frozenset[str] = frozenset({
 # - ``notify.cancel {notification}``: stop Pushover re-alerting once someone acknowledged.
 NOTIFY_EFFECT_KINDS: frozenset[str] = frozenset({"notify.send", "notify.poll", "notify.cancel"})
 
+# Outbound webhooks (bot.webhooks.emit records them, bot.webhooks.delivery performs them): not the chat port's.
+# - ``webhook.deliver {webhook, message_id, event, subject, body}``: POST one event's signed body to one
+#   webhook of warroom.yml; one lane per webhook and incident or alert keeps each subject's events in order.
+WEBHOOK_EFFECT_KINDS: frozenset[str] = frozenset({"webhook.deliver"})
+
 # Optional AI drafts (bot.incidents.summaries records them, bot.ai performs them): not the chat port's.
 # - ``ai.summarize {incident, requested_by, reply_to}``: draft a catch-up summary of the incident from its
 #   record and channel at an OpenAI-compatible endpoint, then post it in the incident's channel
@@ -48,7 +53,7 @@ NOTIFY_EFFECT_KINDS: frozenset[str] = frozenset({"notify.send", "notify.poll", "
 AI_EFFECT_KINDS: frozenset[str] = frozenset({"ai.summarize"})
 
 # every kind an effect may be recorded with: the one list the outbox checks and the runner must cover
-ALL_EFFECT_KINDS: frozenset[str] = EFFECT_KINDS | NOTIFY_EFFECT_KINDS | AI_EFFECT_KINDS
+ALL_EFFECT_KINDS: frozenset[str] = EFFECT_KINDS | NOTIFY_EFFECT_KINDS | AI_EFFECT_KINDS | WEBHOOK_EFFECT_KINDS
 
 # Living surfaces, by key pattern (numbers as *): re-rendered from state, written only when changed.
 SURFACES: frozenset[str] = frozenset({

@@ -15,7 +15,7 @@ import random
 from typing import Any, Awaitable, Callable, Mapping
 
 from bot.clock import Clock
-from bot.effects.errors import NotReady, Permanent, RetryLater
+from bot.effects.errors import Busy, NotReady, Permanent, RetryLater
 from bot.logs import get_logger
 from kernel.outbox import Effect
 from storage.errors import StorageUnavailable
@@ -178,6 +178,8 @@ class EffectRunner:
             else:
                 self.store.retry_later(effect, self.owner, self.clock.time() + exc.delay, str(exc),
                                        counts_as_attempt=False)
+        except Busy as exc:
+            self.store.retry_later(effect, self.owner, self.clock.time() + exc.delay, str(exc), counts_as_attempt=False)
         except RetryLater as exc:
             delay = exc.delay if exc.delay is not None else _backoff(effect.attempts)
             log.warning("effect.retry", id=effect.id, kind=effect.kind, reason=exc.reason, retry_in=round(delay, 2),

@@ -38,11 +38,12 @@ def check(provider: str, status: int, body: str, headers: Any = None) -> None:
         return
     text = " ".join(body.split())[:_SHOWN]
     if status == 429 or status >= 500:
-        raise RetryLater(f"{provider}: HTTP {status} {text}".strip(), _retry_after(headers))
+        raise RetryLater(f"{provider}: HTTP {status} {text}".strip(), retry_after(headers))
     raise Permanent(f"{provider}: HTTP {status} {text}".strip())
 
 
-def _retry_after(headers: Any) -> float | None:
+def retry_after(headers: Any) -> float | None:
+    """Seconds a Retry-After header asks for (at least 1), or None."""
     value = (headers or {}).get("Retry-After") if headers is not None else None
     try:
         return max(1.0, float(value)) if value else None

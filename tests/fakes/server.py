@@ -22,6 +22,8 @@ class FakeServer:
         self._errors: list[tuple[int, Any]] = []        # answers to give instead of the real one
         self._runner: web.AppRunner | None = None
         self._lock = threading.Lock()
+        self._held: asyncio.Event | None = None        # set: requests go on; clear: they wait (hold)
+        self.waiting = 0                                # requests held right now
 
     # to override -------------------------------------------------------------------------------
     def routes(self) -> list[web.RouteDef]:
@@ -65,6 +67,23 @@ class FakeServer:
         with self._lock:
             self._errors.extend([(status, body)] * times)
 
+    def hold(self) -> None:
+        """Requests arrive and wait without an answer (a receiver that hangs) until :meth:`release`."""
+        async def make() -> asyncio.Event:
+            return asyncio.Event()
+        self._held = self._call(make())
+
+    def release(self) -> None:
+        held = self._held
+        if held is not None:
+            self._held = None
+            self.loop.call_soon_threadsafe(held.set)
+
+    def heal(self) -> None:
+        """The errors still to come are forgotten: the next request gets the real answer."""
+        with self._lock:
+            self._errors.clear()
+
     def down(self) -> None:
         """Stop listening: every connection is refused until :meth:`up`."""
         if self._runner is not None:
@@ -82,6 +101,13 @@ class FakeServer:
         if injected is not None:
             status, body = injected
             return web.json_response(body if body is not None else self.error_body(status), status=status)
+        held = self._held
+        if held is not None:
+            self.waiting += 1
+            try:
+                await held.wait()
+            finally:
+                self.waiting -= 1
         return await handler(request)
 
 

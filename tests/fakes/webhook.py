@@ -1,4 +1,6 @@
-"""A receiver of a person's page webhook that checks the Standard Webhooks signature as a real one must."""
+"""A receiver of Standard Webhooks (a person's page webhook, warroom's outbound webhooks) that checks the
+signature and the timestamp as a real one must: the HMAC over id.timestamp.body with the secret's key, and
+a timestamp within 5 minutes of its own clock (``now``: the bot's clock, which tests move)."""
 
 from __future__ import annotations
 
@@ -6,7 +8,8 @@ import base64
 import hashlib
 import hmac
 import json
-from typing import Any
+import time
+from typing import Any, Callable
 
 from aiohttp import web
 
@@ -14,9 +17,12 @@ from tests.fakes.server import FakeServer
 
 
 class FakeWebhookReceiver(FakeServer):
-    def __init__(self, secret: str) -> None:
+    TOLERANCE = 300
+
+    def __init__(self, secret: str, now: Callable[[], float] = time.time) -> None:
         super().__init__()
         self.secret = secret
+        self.now = now
         self.received: list[dict[str, Any]] = []
         self.ids: list[str] = []
 
@@ -33,6 +39,8 @@ class FakeWebhookReceiver(FakeServer):
         given = [s.split(",", 1)[1] for s in request.headers.get("webhook-signature", "").split() if "," in s]
         if not any(hmac.compare_digest(expected, g) for g in given):
             return web.json_response({"error": "bad signature"}, status=401)
+        if not timestamp.isdigit() or abs(int(timestamp) - self.now()) > self.TOLERANCE:
+            return web.json_response({"error": "timestamp too old or too new"}, status=400)
         self.ids.append(message_id)
         self.received.append(json.loads(body))
         return web.Response(status=204)

@@ -85,10 +85,13 @@ EVERY_TABLE = [
     ("INSERT INTO shift_handoffs VALUES ('primary', 1767225600, 'U1', 'U2', 1767312000, 1, 1767225601)", ()),
     ("INSERT INTO swaps VALUES (1, 'primary', 'U1', 'U2', 1767225600, 1767312000, NULL, NULL, 'pending', "
      "1767225600, NULL)", ()),
-    # closing the loop: response plans, the edited timeline
-    ("INSERT INTO checklist_items VALUES (1, 1, 0, ?, 1767225650, 'U2')", (TRICKY,)),
-    ("INSERT INTO timeline_audit VALUES (1, 1, 2, 'edited', 'U1', 1767225701.5, 1767225700, 'was', 0, "
-     "1767225700, ?, 1)", (TRICKY,)),
+    ("INSERT INTO checklist_items VALUES (1, 1, 0, ?, 1767225700.5, 'U1'), (2, 1, 1, 'page the DBA', NULL, NULL)",
+     (TRICKY,)),
+    ("INSERT INTO timeline_audit VALUES (1, 1, 1, 'edited', 'U1', 1767225800, 1767225600.000100, 'old', 1, "
+     "1767225600.000100, ?, 0)", (TRICKY,)),
+    ("INSERT INTO webhook_deliveries VALUES (1, 'ops-bus', 'msg_1', 'incident.declared', 'incident:1', 1, "
+     "1767225600.25, 31, NULL, ?, 'retry', 1767225605.5), (2, 'ops-bus', 'msg_1', 'incident.declared', "
+     "'incident:1', 2, 1767225606, 4, 204, NULL, 'delivered', NULL)", (TRICKY,)),
 ]
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import re
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -44,8 +43,10 @@ class WebClient:
         return f"http://127.0.0.1:{self.bot.bot.webhooks.port}"
 
     def login_link(self, user: str) -> str:
-        """A one-time sign-in link, as ``warroom login-link`` makes it on the host."""
-        return self.bot.run(lambda: make_login_link(LoginLinks(self.bot.bot.db), self.base, user, now=time.time()))
+        """A one-time sign-in link, as ``warroom login-link`` makes it on the host (at the bot's time: a
+        test may have moved its clock)."""
+        return self.bot.run(lambda: make_login_link(LoginLinks(self.bot.bot.db), self.base, user,
+                                                    now=self.bot.bot.clock.time()))
 
     def sign_in(self, user: str) -> Reply:
         reply = self.get(self.login_link(user)[len(self.base):])
