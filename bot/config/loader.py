@@ -24,6 +24,7 @@ from bot.config.model import (
 from bot.config.notify import check_contacts, parse_notify
 from bot.config.reader import ConfigError, Node
 from bot.config.status_page import parse_status_page
+from bot.config.tracker import parse_tracker
 from bot.config.routine import parse_routine
 from bot.config.web import parse_web
 
@@ -36,6 +37,7 @@ TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
     "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
     "who_may_answer_alerts", "web", "status_page", "api_keys", "oncall_usergroup", "notify",
+    "tracker",
 }
 ALERT_ANSWERERS = ("users", "anyone")
 
@@ -94,6 +96,7 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         status_page=parse_status_page(top["status_page"]),
         api_keys=parse_api_keys(top["api_keys"], people, environ),
         notify=parse_notify(top["notify"], os.environ if environ is None else environ),
+        tracker=parse_tracker(top["tracker"], os.environ if environ is None else environ, people),
     )
     check_cross_references(config, file)
     check_contacts(config.users, config.notify, os.environ if environ is None else environ, file)

@@ -10,6 +10,7 @@ from bot.config.api_keys import ApiKey
 from bot.config.notify import NotifySettings
 from bot.config.oncall import HttpSettings, Person
 from bot.config.status_page import StatusPageSettings
+from bot.config.tracker import TrackerSettings
 from bot.config.routine import Routine
 from bot.config.web import WebSettings
 from kernel.alerts import AlertSource
@@ -79,6 +80,7 @@ class Config:
     api_keys: tuple[ApiKey, ...] = ()         # who may call /api/v1/, each acting as one person
     routine: Routine = field(default_factory=Routine)   # handoff channels, user groups
     notify: NotifySettings = field(default_factory=NotifySettings)
+    tracker: TrackerSettings | None = None    # where follow-ups become tickets (None: they stay in Slack)
 
     def severity(self, key: str) -> Severity | None:
         wanted = key.strip().lower()

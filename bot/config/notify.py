@@ -94,7 +94,7 @@ def parse_notify(node: Node, environ: Mapping[str, str]) -> NotifySettings:
                           keys["attempts"].integer(3, minimum=1, maximum=10))
 
 
-def _url(node: Node, default: str) -> str:
+def base_url(node: Node, default: str) -> str:
     url = node.string(default)
     assert url is not None
     parts = urlsplit(url)
@@ -133,7 +133,7 @@ def _email(node: Node, environ: Mapping[str, str]) -> EmailSettings:
 
 def _ntfy(node: Node, environ: Mapping[str, str]) -> NtfySettings:
     keys = node.mapping({"url", "token_env"})
-    return NtfySettings(_url(keys["url"], "https://ntfy.sh"),
+    return NtfySettings(base_url(keys["url"], "https://ntfy.sh"),
                         _env(keys["token_env"], None, environ, required=True, what="an ntfy access token (tk_…)"))
 
 
@@ -142,7 +142,7 @@ def _pushover(node: Node, environ: Mapping[str, str]) -> PushoverSettings:
     token = _env(keys["token_env"], "PUSHOVER_APP_TOKEN", environ, required=True,
                  what="your Pushover application's API token")
     assert token is not None
-    return PushoverSettings(_url(keys["url"], "https://api.pushover.net"), token,
+    return PushoverSettings(base_url(keys["url"], "https://api.pushover.net"), token,
                             keys["retry"].integer(60, minimum=30, maximum=10800),
                             keys["expire"].integer(3600, minimum=30, maximum=10800))
 
@@ -154,7 +154,7 @@ def _twilio(node: Node, environ: Mapping[str, str]) -> TwilioSettings:
                what="your Twilio Account SID (AC…)")
     token = _env(keys["auth_token_env"], "TWILIO_AUTH_TOKEN", environ, required=True, what="your Twilio Auth Token")
     assert sid and token
-    return TwilioSettings(sender, _url(keys["url"], "https://api.twilio.com"), sid, token)
+    return TwilioSettings(sender, base_url(keys["url"], "https://api.twilio.com"), sid, token)
 
 
 def _phone(node: Node) -> str:
@@ -215,7 +215,7 @@ def parse_contact(node: Node, email: str | None) -> ContactMethods:
     url = secret = None
     if not keys["webhook"].is_missing:
         hook = keys["webhook"].mapping({"url", "secret_env"}, required={"url", "secret_env"})
-        url = _url(hook["url"], "https://example.com/hook")
+        url = base_url(hook["url"], "https://example.com/hook")
         secret = _env(hook["secret_env"], None, {}, required=False, what="")
     return ContactMethods(given_email or email, topic, pushover, sms, voice, url, secret)
 
