@@ -44,6 +44,7 @@ from bot.slack.ratelimit import RateLimiter
 from bot.slack.surfaces import Surfaces
 from bot.text import Texts
 from bot.timers import TimerService
+from bot.tracker.sender import TrackerSender
 from bot.web.context import WebContext
 from bot.web.mount import mount_web
 from bot.web.pages import web_templates
@@ -176,6 +177,8 @@ class Warroom:
             await self.sender.stop()
         if hasattr(self, "notify_sender"):
             await self.notify_sender.close()
+        if hasattr(self, "tracker_sender"):
+            await self.tracker_sender.close()
         if hasattr(self, "db"):
             self.db.close()  # releases the instance lock
         log.info("warroom.stopped")
@@ -213,7 +216,8 @@ class Warroom:
         catalogue = build_catalogue(api=self.api, directory=self.directory, render=self.render,
                                     surfaces=self.surfaces, config=config, incidents=self.incidents,
                                     channels=domain.channels, paging=self.paging, alerts=self.alerts,
-                                    routine=domain.routine, swaps=domain.swaps, bot_user_id=self.bot_user_id)
+                                    routine=domain.routine, swaps=domain.swaps, tickets=domain.tickets.store,
+                                    bot_user_id=self.bot_user_id)
         self.pressure = AckPressure()
         # pages beyond Slack: their own handlers, next to the chat port's (bot.effects.port)
         self.notify_sender = NotifySender(
@@ -222,12 +226,16 @@ class Warroom:
             link_key=WebSecrets(db).get_or_make(ACK_LINK_KEY, lambda: secrets.token_urlsafe(32)),
             dnd=DoNotDisturb(self.api, clock).reason)
 
+        # follow-ups in the team's tracker: their handlers too
+        self.tracker_sender = TrackerSender(domain.tickets, config.tracker, self.texts, environ=os.environ,
+                                            public_url=lambda: self.web.public_url, name_of=self.directory.cached_name)
+
         async def effect_failed(effect, reason: str) -> None:
             hook = catalogue.failure_hooks.get(effect.kind)
             if hook is not None:
                 hook(effect, reason)
 
-        effect_handlers = {**catalogue.handlers, **self.notify_sender.handlers}
+        effect_handlers = {**catalogue.handlers, **self.notify_sender.handlers, **self.tracker_sender.handlers}
         self.runner = EffectRunner(self.outbox, effect_handlers, clock, concurrency=self.options.effect_concurrency,
                                    on_failure=effect_failed, hold=self.pressure.busy, owner=self.replica,
                                    on_finished=self.metrics.effect_finished)

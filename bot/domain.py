@@ -22,6 +22,7 @@ from bot.incidents.pulses import PULSE, PulseFired, Pulses
 from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
 from bot.incidents.status_page import StatusPage
+from bot.incidents.tickets import POLL_TIMER, FollowupTickets
 from bot.oncall.routine import SHIFT_TIMER, ShiftRoutine
 from bot.oncall.service import OnCallService
 from bot.oncall.swaps import Swaps
@@ -39,7 +40,9 @@ from storage.outbox import OutboxStore
 from storage.paging import PagingStore
 from storage.status_page import StatusPageStore
 from storage.silences import SilenceStore
+from storage.surfaces import SurfaceStore
 from storage.swaps import SwapStore
+from storage.tickets import TicketStore
 from storage.timers import TimerStore
 
 TimerHandler = Callable[[Timer], Awaitable[None]]
@@ -67,6 +70,7 @@ class Domain:
     channel_log: ChannelLog
     status_page: StatusPage
     notifier: Notifier
+    tickets: FollowupTickets
     timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
 
 
@@ -99,19 +103,23 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     notifier.priority_of["alert"] = lambda alert_id: getattr(alert_store.get(alert_id), "priority", "high")
     notifier.subject_log["alert"] = lambda escalation, user, what, at: alert_store.log(
         escalation.subject_id, "notified", at=at, data={"user": user, **what})
+    surfaces = SurfaceStore(db)
+    tickets = FollowupTickets(TicketStore(db), incident_store, timer_store, effects, work, clock, config,
+                              has_message=lambda key: surfaces.get(key) is not None)
     notifier.subject_log["incident"] = lambda escalation, user, what, at: incident_store.add_event(
         escalation.subject_id, at=at, actor=None, kind="notified", data={"user": user, **what})
     return Domain(
         work=work, outbox=outbox, effects=effects, timer_store=timer_store, incident_store=incident_store,
         alert_store=alert_store, pulses=pulses, oncall=oncall, routine=routine,
         swaps=Swaps(config, oncall, SwapStore(db), effects, work, clock), paging=paging, channels=channels,
-        incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
-        silences=silences, heartbeats=heartbeats, notifier=notifier,
+        incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock, tickets), alerts=alerts,
+        silences=silences, heartbeats=heartbeats, notifier=notifier, tickets=tickets,
         channel_log=ChannelLog(incident_store, work, clock), status_page=status_page,
         timer_handlers={
             PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),
             ESCALATION_TIMER: paging.on_timeout,
             HEARTBEAT_TIMER: heartbeats.on_timeout,
             SHIFT_TIMER: routine.on_timer,
+            POLL_TIMER: tickets.on_timer,
         },
     )

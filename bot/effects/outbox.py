@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.clock import Clock
-from bot.effects.port import EFFECT_KINDS, MESSAGES, NOTIFY_EFFECT_KINDS, SURFACES, surface_kind
+from bot.effects.port import EFFECT_KINDS, MESSAGES, NOTIFY_EFFECT_KINDS, SURFACES, TRACKER_EFFECT_KINDS, surface_kind
 from bot.effects.replies import ReplyTo
 from storage.outbox import OutboxStore
 
@@ -65,8 +65,8 @@ class Effects:
            delay: float = 0.0, coalesce: bool = False) -> int:
         """``coalesce``: the effect reads current state when it runs, so one not started yet in the same
         lane already covers this one."""
-        if kind not in EFFECT_KINDS and kind not in NOTIFY_EFFECT_KINDS:
-            raise ValueError(f"{kind!r} is not an effect kind of the chat port or of pages beyond Slack")
+        if kind not in EFFECT_KINDS | NOTIFY_EFFECT_KINDS | TRACKER_EFFECT_KINDS:
+            raise ValueError(f"{kind!r} is not an effect kind of the chat port, of pages beyond Slack or of the tracker")
         return self.store.add(kind, payload, lane=lane, now=self.clock.time(), depends_on=depends_on, delay=delay,
                               coalesce=coalesce)
 

@@ -40,6 +40,11 @@ EFFECT_KINDS: frozenset[str] = frozenset({
 # - ``notify.cancel {notification}``: stop Pushover re-alerting once someone acknowledged.
 NOTIFY_EFFECT_KINDS: frozenset[str] = frozenset({"notify.send", "notify.poll", "notify.cancel"})
 
+# Follow-ups in the team's tracker (bot.incidents.tickets records them, bot.tracker performs them).
+# - ``tracker.file {followup}``: file the follow-up's ticket (found again by its marker after a crash).
+# - ``tracker.poll {}``: read open tickets and mark the follow-ups of closed ones done.
+TRACKER_EFFECT_KINDS: frozenset[str] = frozenset({"tracker.file", "tracker.poll"})
+
 # Living surfaces, by key pattern (numbers as *): re-rendered from state, written only when changed.
 SURFACES: frozenset[str] = frozenset({
     "incident:*:topic",          # the channel topic: severity, status, commander, title
@@ -49,6 +54,7 @@ SURFACES: frozenset[str] = frozenset({
     "alertdm:*",                 # a person's DM of pages about alerts from one source
     "alertbatch:*",              # the channel message of one alert, or of a storm's digest
     "swap:*",                    # a shift swap's question in the DM of the person asked
+    "followup:*",                # a follow-up's message in its incident's channel: its ticket, whether done
 })
 
 # Messages the domain posts or replies with; the adapter renders each from current state.
@@ -57,6 +63,7 @@ MESSAGES: frozenset[str] = frozenset({
     "incident.role_assigned", "incident.note", "incident.link_added", "incident.followup_added",
     "incident.severity_changed", "incident.pulse", "incident.wrapup", "incident.postmortem_summary",
     "incident.reopened", "incident.invite_failed", "incident.made_public", "incident.taken_off_page",
+    "incident.ticket_failed",    # a follow-up's ticket could not be filed: its owner or the commander hears why
     "paging.incident_paged", "paging.incident_acknowledged", "paging.incident_exhausted",
     "paging.incident_nobody_on_call", "paging.confirm_group",
     "alerts.unanswered", "alerts.nobody_on_call", "alerts.source_full", "alerts.silenced", "alerts.unsilenced",
