@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Mapping, Protocol
@@ -44,6 +45,11 @@ class Refused(Permanent):
         self.status = status
         self.message = " ".join(message.split())[:SHOWN]
         super().__init__(f"{tracker}: HTTP {status} {self.message}".strip())
+
+
+def carries(text: str, marker: str) -> bool:
+    """The marker stands in ``text`` as a whole word (``…-1-ab`` is not inside ``…-1-abc``)."""
+    return re.search(rf"(?<![\w-]){re.escape(marker)}(?![\w-])", text or "") is not None
 
 
 async def read_json(response: aiohttp.ClientResponse) -> Any:

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.tracker.client import read_json, TIMEOUT, NewTicket, judge, reach
+from bot.tracker.client import TIMEOUT, NewTicket, carries, judge, reach, read_json
 from kernel.tickets import Ticket, TicketRef, TicketState
 
 NAME = "GitHub"
@@ -53,7 +53,7 @@ class GitHubClient:
             if status in (404, 410):
                 judge(NAME, status, {}, _message(data))
             for issue in data or []:
-                if "pull_request" not in issue and marker in (issue.get("body") or ""):
+                if "pull_request" not in issue and carries(issue.get("body") or "", marker):
                     return self._ref(issue)
             match = _NEXT.search(headers.get("Link", ""))
             url, params = (match.group(1), None) if match else (None, None)

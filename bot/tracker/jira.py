@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.tracker.client import read_json, TIMEOUT, NewTicket, judge, reach
+from bot.tracker.client import TIMEOUT, NewTicket, carries, judge, reach, read_json
 from kernel.tickets import Ticket, TicketRef, TicketState
 
 NAME = "Jira"
@@ -66,7 +66,7 @@ class JiraClient:
     async def find(self, marker: str) -> TicketRef | None:
         jql = f'project = "{self.project}" ORDER BY created DESC'
         async for issue in self._search(jql, ["description"], FIND_PAGES):
-            if marker in _adf_text((issue.get("fields") or {}).get("description")):
+            if carries(_adf_text((issue.get("fields") or {}).get("description")), marker):
                 return self._ref(issue)
         return None
 

@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 
 from bot.effects.errors import RetryLater
-from bot.tracker.client import read_json, DEFAULT_WAIT, TIMEOUT, NewTicket, Refused, judge, reach
+from bot.tracker.client import DEFAULT_WAIT, TIMEOUT, NewTicket, Refused, carries, judge, reach, read_json
 from kernel.tickets import Ticket, TicketRef, TicketState
 
 NAME = "Linear"
@@ -24,6 +24,12 @@ CREATE = """mutation IssueCreate($input: IssueCreateInput!) {
 ISSUES = """query Issues($filter: IssueFilter, $first: Int, $after: String) {
   issues(filter: $filter, first: $first, after: $after) {
     nodes { id identifier url state { type } }
+    pageInfo { hasNextPage endCursor }
+  }
+}"""
+FOUND = """query Found($filter: IssueFilter, $first: Int, $after: String) {
+  issues(filter: $filter, first: $first, after: $after) {
+    nodes { id identifier url description }
     pageInfo { hasNextPage endCursor }
   }
 }"""
@@ -59,10 +65,10 @@ class LinearClient:
             raise Refused(NAME, 200, "issueCreate did not succeed")
         return _ref(result["issue"])
 
-    async def _issues(self, filter: dict[str, Any], pages: int | None = None):
+    async def _issues(self, filter: dict[str, Any], pages: int | None = None, query: str = ISSUES):
         after: str | None = None
         for _ in range(pages or 10_000):
-            found = (await self._query(ISSUES, {"filter": filter, "first": PAGE, "after": after})).get("issues") or {}
+            found = (await self._query(query, {"filter": filter, "first": PAGE, "after": after})).get("issues") or {}
             for node in found.get("nodes") or []:
                 yield node
             info = found.get("pageInfo") or {}
@@ -71,9 +77,10 @@ class LinearClient:
             after = info.get("endCursor")
 
     async def find(self, marker: str) -> TicketRef | None:
-        async for issue in self._issues({"team": {"id": {"eq": self.team}},
-                                         "description": {"contains": marker}}, pages=1):
-            return _ref(issue)
+        async for issue in self._issues({"team": {"id": {"eq": self.team}}, "description": {"contains": marker}},
+                                        pages=1, query=FOUND):
+            if carries(issue.get("description") or "", marker):
+                return _ref(issue)
         return None
 
     async def states(self, tickets: list[Ticket]) -> dict[int, TicketState]:

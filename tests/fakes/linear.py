@@ -52,7 +52,7 @@ class FakeLinear(FakeServer):
 
     def _json(self, issue: LinearIssue) -> dict[str, Any]:
         return {"id": issue.id, "identifier": issue.identifier, "title": issue.title,
-                "url": f"{self.url}/{self.team_key.lower()}/issue/{issue.identifier}",
+                "url": f"{self.url}/{self.team_key.lower()}/issue/{issue.identifier}", "description": issue.description,
                 "state": {"name": issue.state_type.capitalize(), "type": issue.state_type}}
 
     async def graphql(self, request: web.Request) -> web.StreamResponse:
