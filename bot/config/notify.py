@@ -103,7 +103,7 @@ def base_url(node: Node, default: str) -> str:
     return url.rstrip("/")
 
 
-def _env(node: Node, default: str | None, environ: Mapping[str, str], *, required: bool, what: str) -> str | None:
+def env_var(node: Node, default: str | None, environ: Mapping[str, str], *, required: bool, what: str) -> str | None:
     name = node.string(default)
     if name is None:
         return None
@@ -124,8 +124,8 @@ def _email(node: Node, environ: Mapping[str, str]) -> EmailSettings:
     if "@" not in sender:
         raise keys["from"].error(f"{sender!r} is not an email address")
     security = keys["security"].choice(SECURITY, "starttls") or "starttls"
-    user = _env(keys["username_env"], None, environ, required=True, what="the SMTP user name")
-    password = _env(keys["password_env"], None, environ, required=True, what="the SMTP password")
+    user = env_var(keys["username_env"], None, environ, required=True, what="the SMTP user name")
+    password = env_var(keys["password_env"], None, environ, required=True, what="the SMTP password")
     if (user is None) != (password is None):
         raise node.error("give both username_env and password_env, or neither (a relay that takes mail unsigned)")
     return EmailSettings(host.strip("[]"), int(port), security, sender, user, password)
@@ -134,12 +134,12 @@ def _email(node: Node, environ: Mapping[str, str]) -> EmailSettings:
 def _ntfy(node: Node, environ: Mapping[str, str]) -> NtfySettings:
     keys = node.mapping({"url", "token_env"})
     return NtfySettings(base_url(keys["url"], "https://ntfy.sh"),
-                        _env(keys["token_env"], None, environ, required=True, what="an ntfy access token (tk_…)"))
+                        env_var(keys["token_env"], None, environ, required=True, what="an ntfy access token (tk_…)"))
 
 
 def _pushover(node: Node, environ: Mapping[str, str]) -> PushoverSettings:
     keys = node.mapping({"url", "token_env", "retry", "expire"})
-    token = _env(keys["token_env"], "PUSHOVER_APP_TOKEN", environ, required=True,
+    token = env_var(keys["token_env"], "PUSHOVER_APP_TOKEN", environ, required=True,
                  what="your Pushover application's API token")
     assert token is not None
     return PushoverSettings(base_url(keys["url"], "https://api.pushover.net"), token,
@@ -150,9 +150,9 @@ def _pushover(node: Node, environ: Mapping[str, str]) -> PushoverSettings:
 def _twilio(node: Node, environ: Mapping[str, str]) -> TwilioSettings:
     keys = node.mapping({"url", "from", "account_sid_env", "auth_token_env"}, required={"from"})
     sender = _phone(keys["from"])
-    sid = _env(keys["account_sid_env"], "TWILIO_ACCOUNT_SID", environ, required=True,
+    sid = env_var(keys["account_sid_env"], "TWILIO_ACCOUNT_SID", environ, required=True,
                what="your Twilio Account SID (AC…)")
-    token = _env(keys["auth_token_env"], "TWILIO_AUTH_TOKEN", environ, required=True, what="your Twilio Auth Token")
+    token = env_var(keys["auth_token_env"], "TWILIO_AUTH_TOKEN", environ, required=True, what="your Twilio Auth Token")
     assert sid and token
     return TwilioSettings(sender, base_url(keys["url"], "https://api.twilio.com"), sid, token)
 
@@ -216,7 +216,7 @@ def parse_contact(node: Node, email: str | None) -> ContactMethods:
     if not keys["webhook"].is_missing:
         hook = keys["webhook"].mapping({"url", "secret_env"}, required={"url", "secret_env"})
         url = base_url(hook["url"], "https://example.com/hook")
-        secret = _env(hook["secret_env"], None, {}, required=False, what="")
+        secret = env_var(hook["secret_env"], None, {}, required=False, what="")
     return ContactMethods(given_email or email, topic, pushover, sms, voice, url, secret)
 
 

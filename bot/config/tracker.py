@@ -12,6 +12,8 @@ never reach the config, a log line or a repr.
       poll: 5m                     # how often open tickets are read to see whether they were closed
       labels: [warroom]            # label names (linear: label ids)
       assignees: {alice: octocat}  # a person (users[].name or Slack ID) -> their login / accountId / user id
+      token_env: GITHUB_TOKEN      # which environment variables hold the credentials (these are the defaults;
+                                   # jira: email_env JIRA_EMAIL, token_env JIRA_API_TOKEN; linear: LINEAR_API_KEY)
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Mapping
 
-from bot.config.notify import base_url
+from bot.config.notify import base_url, env_var
 from bot.config.oncall import People
 from bot.config.reader import Node
 from kernel.tickets import TRACKER_KINDS
@@ -52,22 +54,18 @@ class TrackerSettings:
     labels: tuple[str, ...] = ("warroom",)
     issue_type: str = "Task"      # jira only
     assignees: Mapping[str, str] = field(default_factory=dict)   # Slack user ID -> the tracker's person
+    credentials: tuple[str, ...] = ()   # names of the environment variables: (token,) or, for jira, (email, token)
 
     @property
     def name(self) -> str:
         return {"github": "GitHub", "jira": "Jira", "linear": "Linear"}[self.kind]
-
-    @property
-    def credentials(self) -> tuple[str, ...]:
-        """The names of the environment variables the client reads."""
-        return CREDENTIALS[self.kind]
 
 
 def parse_tracker(node: Node, environ: Mapping[str, str], people: People) -> TrackerSettings | None:
     if node.is_missing:
         return None
     keys = node.mapping({"kind", "repo", "project", "issue_type", "team", "url", "auto", "poll", "labels",
-                         "assignees"}, required={"kind"})
+                         "assignees", "token_env", "email_env"}, required={"kind"})
     kind = keys["kind"].choice(TRACKER_KINDS)
     assert kind is not None
     where_key = {"github": "repo", "jira": "project", "linear": "team"}[kind]
@@ -94,12 +92,15 @@ def parse_tracker(node: Node, environ: Mapping[str, str], people: People) -> Tra
         if not _LABEL.match(label):
             raise keys["labels"].child(index, label).error(f"{label!r} is not a label (one word, no spaces)")
     issue_type = keys["issue_type"].string("Task", max_len=60) or "Task"
-    missing = [name for name in CREDENTIALS[kind] if not environ.get(name)]
-    if missing:
-        raise keys["kind"].error(" ".join(f"{kind} needs environment variable {name}: set it to {_WHERE[name]}."
-                                          for name in missing))
+    if kind != "jira" and not keys["email_env"].is_missing:
+        raise keys["email_env"].error("is only for kind jira (its email address and API token)")
+    credentials = []
+    for key, default in zip(("email_env", "token_env") if kind == "jira" else ("token_env",), CREDENTIALS[kind]):
+        name = env_var(keys[key], default, environ, required=True, what=f"{_WHERE[default]} ({kind} needs it)")
+        assert name is not None
+        credentials.append(name)
     return TrackerSettings(kind, url, where, keys["auto"].boolean(True), poll, tuple(labels), issue_type,
-                           _assignees(keys["assignees"], people))
+                           _assignees(keys["assignees"], people), tuple(credentials))
 
 
 def _assignees(node: Node, people: People) -> dict[str, str]:

@@ -55,13 +55,13 @@ class TrackerSender:
         assert self.settings is not None
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession()
-        s, env = self.settings, self.environ
+        s = self.settings
+        secrets = [self.environ.get(name, "") for name in s.credentials]   # read now: a fixed token needs no restart
         if s.kind == "github":
-            return GitHubClient(self._session, s.url, s.where, env.get("GITHUB_TOKEN", ""))
+            return GitHubClient(self._session, s.url, s.where, *secrets)
         if s.kind == "jira":
-            return JiraClient(self._session, s.url, s.where, s.issue_type, env.get("JIRA_EMAIL", ""),
-                              env.get("JIRA_API_TOKEN", ""))
-        return LinearClient(self._session, s.url, s.where, env.get("LINEAR_API_KEY", ""))
+            return JiraClient(self._session, s.url, s.where, s.issue_type, *secrets)
+        return LinearClient(self._session, s.url, s.where, *secrets)
 
     # tracker.file --------------------------------------------------------------------------------
     async def file(self, effect: Effect) -> dict | None:

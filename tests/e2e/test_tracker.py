@@ -14,6 +14,7 @@ from tests.fakes.github import FakeGitHub
 from tests.fakes.jira import FakeJira
 from tests.fakes.linear import FakeLinear
 from tests.fakes.server import FakeServer, wait_until
+from tests.web.client import WebClient
 
 GITHUB_TOKEN = "github_pat_fortests"
 JIRA_EMAIL, JIRA_TOKEN = "warroom@example.com", "jira-api-token-for-tests"
@@ -118,6 +119,11 @@ def test_a_followup_becomes_a_ticket_and_closing_it_marks_it_done(bot, sandbox, 
     assert f"Ticket {tracker.ref} ({tracker.fake.url}/" in shown and f"in {tracker.name}" in shown
     assert "Create ticket" not in shown
     assert bot.query("SELECT kind FROM timeline WHERE kind LIKE 'ticket%'") == [("ticket_filed",)]
+    web = WebClient(bot)                      # the incident's record on the web links it too
+    web.sign_in(sandbox.user("alice")["id"])
+    page = web.get("/incidents/1").body
+    url = bot.query("SELECT url FROM tickets")[0][0]
+    assert f'ticket <a href="{url}" rel="noopener noreferrer">{tracker.ref}</a>' in page
 
     later(bot, 60)          # polled while open: nothing changes
     wait_until(lambda: bot.query("SELECT checked_at IS NOT NULL FROM tickets") == [(1,)], message="never polled")

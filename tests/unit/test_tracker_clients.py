@@ -143,9 +143,11 @@ def test_jira_gets_paragraphs_with_links():
 
 @pytest.mark.parametrize("section,environ,key,words", [
     ({"kind": "github"}, {"GITHUB_TOKEN": "t"}, "tracker.repo", "is required"),
-    ({"kind": "github", "repo": "acme/ops"}, {}, "tracker.kind", "GITHUB_TOKEN"),
-    ({"kind": "jira", "project": "OPS", "url": "https://a.atlassian.net"}, {"JIRA_EMAIL": "e"}, "tracker.kind",
-     "JIRA_API_TOKEN"),
+    ({"kind": "github", "repo": "acme/ops"}, {}, "tracker.token_env", "GITHUB_TOKEN is not set"),
+    ({"kind": "jira", "project": "OPS", "url": "https://a.atlassian.net"}, {"JIRA_EMAIL": "e"}, "tracker.token_env",
+     "JIRA_API_TOKEN is not set"),
+    ({"kind": "linear", "team": "t", "token_env": "OUR LINEAR"}, {}, "tracker.token_env", "not an environment"),
+    ({"kind": "github", "repo": "acme/ops", "email_env": "E"}, {"GITHUB_TOKEN": "t"}, "tracker.email_env", "only"),
     ({"kind": "jira", "project": "OPS"}, {}, "tracker.url", "is required"),
     ({"kind": "linear", "team": "t", "repo": "a/b"}, {"LINEAR_API_KEY": "k"}, "tracker.repo", "not used"),
     ({"kind": "gitlab"}, {}, "tracker.kind", "must be one of"),
