@@ -521,7 +521,7 @@ MIGRATIONS.append(Migration(23, "follow-ups filed as tickets in GitHub, Jira or 
 -- the ticket: the marker goes into the ticket's body, so after a crash between the tracker's answer
 -- and our commit the ticket is found again by it instead of being filed twice.
 CREATE TABLE tickets (
-    followup_id  INTEGER PRIMARY KEY REFERENCES followups(id),
+    followup_id  INTEGER NOT NULL PRIMARY KEY REFERENCES followups(id),   -- given, never generated
     tracker      TEXT    NOT NULL,       -- github | jira | linear
     state        TEXT    NOT NULL,       -- filing | open | closed | failed | gone
     marker       TEXT    NOT NULL,       -- unique text in the ticket's body

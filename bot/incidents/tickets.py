@@ -101,7 +101,9 @@ class FollowupTickets:
         # the marker outlives a failed attempt: a ticket that attempt filed after all is found by it
         marker = earlier.marker if earlier else f"warroom-followup-{followup_id}-{secrets.token_hex(4)}"
         self.store.request(followup_id, tracker=self.settings.kind, marker=marker, by=by, at=self.clock.time())
-        self.effects.do("tracker.file", {"followup": followup_id}, lane=f"tracker:file:{followup_id}")
+        # one lane for every filing: trackers ask for writes one at a time (GitHub's secondary limits), and
+        # a rate limit's wait then holds back the next ticket too instead of each one meeting it again
+        self.effects.do("tracker.file", {"followup": followup_id}, lane="tracker:file")
 
     # what the tracker adapter reports ------------------------------------------------------------
     def to_file(self, followup_id: int) -> TicketRequest | None:

@@ -141,3 +141,17 @@ def test_without_a_tracker_or_once_done_there_is_no_ticket_to_ask_for(make):
     with pytest.raises(IncidentError) as done:
         rig.tickets.request(rig.incident(1), Actor(BOB), followup)
     assert done.value.code == "followup_done_already"
+
+
+def test_a_followup_marked_done_by_hand_shows_it_on_its_message(make):
+    rig = make(auto=False)
+    followup = add(rig)
+    old = add(rig)
+    rig.finish()
+    with rig.work():   # the first one's message was written; the other stands for one posted before tickets
+        rig.db.execute("INSERT INTO surfaces (key, channel, ts, digest, updated_at) VALUES (?, 'C1', '1.2', 'x', 0)",
+                       (f"followup:{followup}",))
+    mark = rig.mark()
+    for done in (followup, old):
+        rig.record.complete_followup(rig.incident(1), Actor(BOB), done)
+    assert rig.synced(after=mark) == [f"followup:{followup}"], "an old follow-up is not posted again"
