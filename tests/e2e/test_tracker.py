@@ -119,6 +119,9 @@ def test_a_followup_becomes_a_ticket_and_closing_it_marks_it_done(bot, sandbox, 
     assert f"Ticket {tracker.ref} ({tracker.fake.url}/" in shown and f"in {tracker.name}" in shown
     assert "Create ticket" not in shown
     assert bot.query("SELECT kind FROM timeline WHERE kind LIKE 'ticket%'") == [("ticket_filed",)]
+    listing = sandbox.as_user("alice").command("/incident", "followups", channel=channel).wait_reply(
+        contains="Follow-ups")
+    assert f":ticket: {tracker.ref} (" in sandbox.render(listing)
     web = WebClient(bot)                      # the incident's record on the web links it too
     web.sign_in(sandbox.user("alice")["id"])
     page = web.get("/incidents/1").body
