@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from harness.bots import BotProcess, query
 from tests.e2e.helpers import declare
 from tests.fakes.github import FakeGitHub
 from tests.fakes.jira import FakeJira
@@ -216,3 +217,28 @@ def test_with_auto_off_the_owner_files_it_with_the_button(bot, sandbox, tracker)
     shown = followup_text(sandbox, channel)
     assert "Ticket ENG-1 (" in shown and "in Linear" in shown and "Create ticket" not in shown
     assert bot.query("SELECT requested_by FROM tickets") == [(sandbox.user("bob")["id"],)]
+
+
+def test_killed_while_github_files_it_the_restart_finds_the_ticket_instead_of_filing_again(sandbox, tmp_path,
+                                                                                             database_url, tracker,
+                                                                                             config_text):
+    process = BotProcess(sandbox, tmp_path, config_text, database=database_url, env={"GITHUB_TOKEN": GITHUB_TOKEN})
+    try:
+        process.start()
+        assert sandbox.as_user("alice").command("/incident", "declare Killed while filing sev2", channel="general").ack
+        channel = sandbox.wait_for(lambda: next((c["id"] for c in sandbox.channels()
+                                                 if c["name"].startswith("incident-")), None), timeout=15)
+        alice = sandbox.user("alice")["id"]
+        sandbox.wait_for(lambda: alice in sandbox.channel(channel)["members"], timeout=15)
+        tracker.fake.answer_delay = 5.0        # GitHub makes the issue; its answer is on the way when the bot dies
+        assert sandbox.as_user("alice").command("/incident", "followup Add canary checks", channel=channel).ack == {}
+        wait_until(lambda: tracker.tickets(), message="never filed")
+        process.kill9()
+        tracker.fake.answer_delay = 0.0
+        process.start()
+        wait_until(lambda: query(process.db_path, "SELECT state, ref FROM tickets") == [("open", "acme/ops#1")],
+                   timeout=30, message="the restart did not find the ticket")
+        assert len(tracker.tickets()) == 1, "filed twice"
+        sandbox.wait_for(lambda: "Ticket acme/ops#1 (" in followup_text(sandbox, channel), timeout=15)
+    finally:
+        process.stop()

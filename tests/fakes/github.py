@@ -5,6 +5,7 @@ pages on the list. Tests close an issue with :meth:`close`."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -40,6 +41,7 @@ class FakeGitHub(FakeServer):
         self.reset_at = int(time.time()) + 3600
         self._issues_lock = threading.Lock()
         self._lost_answers = 0
+        self.answer_delay = 0.0       # seconds an issue waits, created, before its answer is sent
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/repos/{owner}/{repo}/issues", self.create),
@@ -118,10 +120,13 @@ class FakeGitHub(FakeServer):
             issue = GitHubIssue(len(self.issues) + 1, body["title"], body.get("body") or "",
                                 [str(label) for label in body.get("labels", [])], list(body.get("assignees", [])))
             self.issues.append(issue)
+            delay = self.answer_delay
             if self._lost_answers > 0:
                 self._lost_answers -= 1
                 return web.Response(status=502, text="<html><body>502 Bad Gateway</body></html>",
                                     content_type="text/html")
+        if delay:
+            await asyncio.sleep(delay)     # created already: a caller killed now never hears of it
         return web.json_response(self._json(issue), status=201, headers=self._headers())
 
     async def get(self, request: web.Request) -> web.StreamResponse:
