@@ -234,6 +234,8 @@ class Warroom:
             hook = catalogue.failure_hooks.get(effect.kind)
             if hook is not None:
                 hook(effect, reason)
+            elif effect.kind in self.tracker_sender.handlers:
+                self.tracker_sender.gave_up(effect, reason)
 
         effect_handlers = {**catalogue.handlers, **self.notify_sender.handlers, **self.tracker_sender.handlers}
         self.runner = EffectRunner(self.outbox, effect_handlers, clock, concurrency=self.options.effect_concurrency,

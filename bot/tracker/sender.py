@@ -47,6 +47,14 @@ class TrackerSender:
     def handlers(self) -> dict[str, Callable[[Effect], Awaitable[dict | None]]]:
         return {"tracker.file": self.file, "tracker.poll": self.poll}
 
+    def gave_up(self, effect: Effect, reason: str) -> None:
+        """The runner gave up on a tracker.file (a bug that kept failing): say so as a refusal would, so the
+        follow-up does not show "Filing…" for ever and Create ticket can ask again."""
+        if effect.kind == "tracker.file":
+            request = self.tickets.to_file(int(effect.payload["followup"]))
+            if request is not None:
+                self.tickets.failed(request, reason)
+
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
