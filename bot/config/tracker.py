@@ -10,7 +10,7 @@ never reach the config, a log line or a repr.
       url: https://api.github.com  # the API's base URL (jira: your site, https://acme.atlassian.net)
       auto: true                   # every follow-up becomes a ticket; false: a Create ticket button
       poll: 5m                     # how often open tickets are read to see whether they were closed
-      labels: [warroom]            # label names (linear: label ids)
+      labels: [warroom]            # label names, default [warroom] (linear: label ids, default none)
       assignees: {alice: octocat}  # a person (users[].name or Slack ID) -> their login / accountId / user id
       token_env: GITHUB_TOKEN      # which environment variables hold the credentials (these are the defaults;
                                    # jira: email_env JIRA_EMAIL, token_env JIRA_API_TOKEN; linear: LINEAR_API_KEY)
@@ -87,7 +87,9 @@ def parse_tracker(node: Node, environ: Mapping[str, str], people: People) -> Tra
     assert poll is not None
     if poll < MIN_POLL:
         raise keys["poll"].error(f"is {int(poll.total_seconds())}s; poll at most every 30s (trackers rate-limit)")
-    labels = keys["labels"].string_list() if not keys["labels"].is_missing else ("warroom",)
+    # Linear takes label ids, which no default can know; the others take names (GitHub makes a new one)
+    default_labels = () if kind == "linear" else ("warroom",)
+    labels = keys["labels"].string_list() if not keys["labels"].is_missing else default_labels
     for index, label in enumerate(labels):
         if not _LABEL.match(label):
             raise keys["labels"].child(index, label).error(f"{label!r} is not a label (one word, no spaces)")

@@ -161,6 +161,11 @@ def test_bad_tracker_config_fails_at_start_naming_the_key(section, environ, key,
     assert refused.value.key == key and words in refused.value.reason
 
 
+def test_linear_gets_no_label_it_would_not_know():
+    settings = parse_config({"tracker": {"kind": "linear", "team": "t"}}, "w.yml", {"LINEAR_API_KEY": "k"}).tracker
+    assert settings.labels == () and settings.credentials == ("LINEAR_API_KEY",)
+
+
 def test_a_token_never_shows_in_the_settings():
     settings = parse_config({"tracker": {"kind": "github", "repo": "acme/ops"}}, "w.yml",
                             {"GITHUB_TOKEN": "ghp_secret_value"}).tracker
