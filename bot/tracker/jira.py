@@ -10,7 +10,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.tracker.client import TIMEOUT, NewTicket, carries, judge, reach, read_json
+from bot.tracker.client import TIMEOUT, NewTicket, Refused, carries, judge, reach, read_json
 from kernel.tickets import Ticket, TicketRef, TicketState
 
 NAME = "Jira"
@@ -76,14 +76,29 @@ class JiraClient:
             return {}
         states = dict.fromkeys(by_id.values(), TicketState.GONE)   # what the search does not return is gone
         jql = f"id in ({', '.join(sorted(by_id))})"
-        async for issue in self._search(jql, ["status"]):
-            category = ((issue.get("fields") or {}).get("status") or {}).get("statusCategory") or {}
-            if issue.get("id") in by_id:
-                states[by_id[issue["id"]]] = TicketState.CLOSED if category.get("key") == "done" else TicketState.OPEN
+        try:
+            async for issue in self._search(jql, ["status"]):
+                if issue.get("id") in by_id:
+                    states[by_id[issue["id"]]] = _state(issue)
+        except Refused as exc:
+            if exc.status != 400:
+                raise
+            # JQL refuses the whole query when one id no longer exists: read them one by one instead
+            for remote_id, followup_id in by_id.items():
+                try:
+                    states[followup_id] = _state(await self._call("GET", f"/rest/api/3/issue/{remote_id}?fields=status"))
+                except Refused as missing:
+                    if missing.status != 404:
+                        raise
         return states
 
     def _ref(self, issue: dict[str, Any]) -> TicketRef:
         return TicketRef(issue["key"], str(issue["id"]), f"{self.url}/browse/{issue['key']}")
+
+
+def _state(issue: dict[str, Any]) -> TicketState:
+    category = ((issue.get("fields") or {}).get("status") or {}).get("statusCategory") or {}
+    return TicketState.CLOSED if category.get("key") == "done" else TicketState.OPEN
 
 
 def adf(text: str) -> dict[str, Any]:

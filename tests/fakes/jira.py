@@ -124,6 +124,9 @@ class FakeJira(FakeServer):
         project = re.fullmatch(r'project = "([A-Z][A-Z0-9_]*)" ORDER BY created DESC', jql)
         if ids:
             wanted = {i.strip() for i in ids.group(1).split(",")}
+            missing = sorted(wanted - {i.id for i in self.issues})
+            if missing:   # as Jira does: one id it cannot find refuses the whole query
+                return self._error(400, [f"An issue with key '{missing[0]}' does not exist for field 'id'."])
             found = [i for i in self.issues if i.id in wanted]
         elif project:
             found = [i for i in reversed(self.issues) if project.group(1) == self.project]
