@@ -21,6 +21,8 @@ from bot.slack.directory import Directory
 from bot.slack.incidents import render as incident_render
 from bot.slack.incidents.channel import IncidentChannel
 from bot.slack.incidents.followups import FollowupSurfaces, ticket_failed
+from bot.slack.incidents.checklist import ChecklistSurface
+from bot.slack.incidents.summary import MESSAGES as AI_SUMMARY_MESSAGES
 from bot.slack.incidents.surfaces import IncidentSurfaces
 from bot.slack.messages import MessageBuilder, RenderContext, already_rendered
 from bot.slack.messaging import Messaging
@@ -42,6 +44,7 @@ MESSAGES: dict[str, MessageBuilder] = {
     **alert_render.MESSAGES,
     **oncall_render.MESSAGES,
     "incident.ticket_failed": ticket_failed,
+    **AI_SUMMARY_MESSAGES,
     "answer": already_rendered,
 }
 
@@ -68,10 +71,12 @@ def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContex
     usergroups = UserGroupSync(api, routine, surfaces.store, surfaces.work, surfaces.clock)
     swap_surfaces = SwapSurfaces(swaps, directory, render)
     followup_surfaces = FollowupSurfaces(render, tickets)
+    checklist = ChecklistSurface(render, incidents.plans)
     renderers: dict[str, SurfaceRenderer] = {
         "incident:*:topic": incident_surfaces.topic,
         "incident:*:status": incident_surfaces.status,
         "incident:*:announcement": incident_surfaces.announcement,
+        "incident:*:checklist": checklist.render,
         "page:*": paging_surfaces.page,
         "alertdm:*": alert_surfaces.dm,
         "alertbatch:*": alert_surfaces.batch,

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Mapping, Protocol
+from typing import Any, Mapping, Protocol
 
 import aiohttp
 
@@ -90,11 +89,3 @@ def judge(tracker: str, status: int, headers: Mapping[str, str], message: str) -
     if status >= 500:
         raise RetryLater(f"{tracker}: HTTP {status} {' '.join(message.split())[:SHOWN]}".strip(), wait)
     raise Refused(tracker, status, message)
-
-
-async def reach(tracker: str, call: Callable[[], Awaitable[Any]]) -> Any:
-    """An unreachable tracker (refused, reset, timed out) is a passing failure."""
-    try:
-        return await call()
-    except (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError, OSError) as exc:
-        raise RetryLater(f"{tracker}: unreachable ({type(exc).__name__}: {exc})".strip()) from None

@@ -8,7 +8,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.tracker.client import TIMEOUT, NewTicket, carries, judge, reach, read_json
+from bot.notify.http import reach
+from bot.tracker.client import TIMEOUT, NewTicket, carries, judge, read_json
 from kernel.tickets import Ticket, TicketRef, TicketState
 
 NAME = "GitHub"

@@ -10,7 +10,8 @@ from typing import Any
 
 import aiohttp
 
-from bot.tracker.client import TIMEOUT, NewTicket, Refused, carries, judge, reach, read_json
+from bot.notify.http import reach
+from bot.tracker.client import TIMEOUT, NewTicket, Refused, carries, judge, read_json
 from kernel.tickets import Ticket, TicketRef, TicketState
 
 NAME = "Jira"

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from typing import Awaitable, Callable, Mapping
 
-import aiohttp
-
 from bot.config.tracker import TrackerSettings
 from bot.effects.errors import RetryLater
 from bot.incidents.tickets import FollowupTickets, TicketRequest
 from bot.logs import get_logger
+from bot.notify.http import LazySession
 from bot.slack.parsing import to_plain
 from bot.text import Texts
 from bot.tracker.client import NewTicket, Refused, TrackerClient
@@ -41,35 +40,35 @@ class TrackerSender:
         self.environ = environ
         self.public_url = public_url
         self.name_of = name_of
-        self._session: aiohttp.ClientSession | None = None
+        self.session = LazySession(limit=8)
 
     @property
     def handlers(self) -> dict[str, Callable[[Effect], Awaitable[dict | None]]]:
         return {"tracker.file": self.file, "tracker.poll": self.poll}
 
+    @property
+    def failure_hooks(self) -> dict[str, Callable[[Effect, str], None]]:
+        return {"tracker.file": self.gave_up}
+
     def gave_up(self, effect: Effect, reason: str) -> None:
         """The runner gave up on a tracker.file (a bug that kept failing): say so as a refusal would, so the
         follow-up does not show "Filing…" for ever and Create ticket can ask again."""
-        if effect.kind == "tracker.file":
-            request = self.tickets.to_file(int(effect.payload["followup"]))
-            if request is not None:
-                self.tickets.failed(request, reason)
+        request = self.tickets.to_file(int(effect.payload["followup"]))
+        if request is not None:
+            self.tickets.failed(request, reason)
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self.session.close()
 
     def client(self) -> TrackerClient:
         assert self.settings is not None
-        if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession()
-        s = self.settings
+        s, session = self.settings, self.session.get()
         secrets = [self.environ.get(name, "") for name in s.credentials]   # read now: a fixed token needs no restart
         if s.kind == "github":
-            return GitHubClient(self._session, s.url, s.where, *secrets)
+            return GitHubClient(session, s.url, s.where, *secrets)
         if s.kind == "jira":
-            return JiraClient(self._session, s.url, s.where, s.issue_type, *secrets)
-        return LinearClient(self._session, s.url, s.where, *secrets)
+            return JiraClient(session, s.url, s.where, s.issue_type, *secrets)
+        return LinearClient(session, s.url, s.where, *secrets)
 
     # tracker.file --------------------------------------------------------------------------------
     async def file(self, effect: Effect) -> dict | None:

@@ -85,6 +85,9 @@ EVERY_TABLE = [
     ("INSERT INTO shift_handoffs VALUES ('primary', 1767225600, 'U1', 'U2', 1767312000, 1, 1767225601)", ()),
     ("INSERT INTO swaps VALUES (1, 'primary', 'U1', 'U2', 1767225600, 1767312000, NULL, NULL, 'pending', "
      "1767225600, NULL)", ()),
+    ("INSERT INTO checklist_items VALUES (1, 1, 0, 'Page the DBA', 1767225700.5, 'U1')", ()),
+    ("INSERT INTO timeline_audit VALUES (1, 1, 1, 'edited', 'U1', 1767225700, 1767225600, 'old', 0, 1767225600, "
+     "'new', 1)", ()),
     ("INSERT INTO tickets VALUES (1, 'github', 'open', 'warroom-followup-1-ab12cd34', 'acme/ops#12', '12', "
      "'https://github.com/acme/ops/issues/12', NULL, NULL, 1767225800.5, 1767225801, NULL, NULL)", ()),
 ]
@@ -287,7 +290,7 @@ def test_the_command_prints_what_it_copied_and_the_next_step_never_the_password(
     assert done.returncode == 0, done.stderr
     shown = target.replace("postgres@", "postgres:***@")
     lines = done.stdout.splitlines()
-    assert lines[0].startswith(f"copied {source} to {shown}: 30 tables, 37 rows, schema version {LATEST_VERSION}, ")
+    assert lines[0].startswith(f"copied {source} to {shown}: 32 tables, 39 rows, schema version {LATEST_VERSION}, ")
     assert "incidents 2, " in lines[1] and "timeline 3, " in lines[1] and "empty" not in lines[1]
     assert lines[2] == (f"next: set WARROOM_DB={shown} (with its password) and start warroom; keep {source} as the "
                         "backup, warroom no longer writes to it")
@@ -296,7 +299,7 @@ def test_the_command_prints_what_it_copied_and_the_next_step_never_the_password(
     again = warroom("db", "copy", source, secret_url)  # now the target is not empty
     assert again.returncode == 2
     assert again.stderr == ("warroom: the target is not empty: alert_batches has 1 row, alert_dm_groups has 1 row, "
-                            "alert_log has 1 row, and 27 more tables have rows; copy into an empty database "
+                            "alert_log has 1 row, and 29 more tables have rows; copy into an empty database "
                             "(nothing was changed)\n")
     for output in (done.stdout, again.stderr):
         assert "s3cr" not in output
