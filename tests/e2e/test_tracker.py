@@ -140,6 +140,10 @@ def test_a_followup_becomes_a_ticket_and_closing_it_marks_it_done(bot, sandbox, 
     assert f"Done: {tracker.ref} (" in shown and f"was closed in {tracker.name}" in shown
     assert bot.query("SELECT actor, data FROM timeline WHERE kind = 'followup_done'")[0][0] is None
     assert bot.query("SELECT state FROM tickets") == [("closed",)]
+    timeline = sandbox.as_user("alice").command("/incident", "timeline", channel=channel).wait_reply(
+        contains="Follow-up filed")
+    shown = sandbox.render(timeline)
+    assert f"Follow-up filed as {tracker.ref} (" in shown and "was closed: follow-up done: Add canary checks" in shown
     assert len(tracker.tickets()) == 1
     asked = len(tracker.fake.requests)
     later(bot, 60)          # nothing left to poll: the timer ends without asking the tracker
