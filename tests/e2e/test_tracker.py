@@ -237,7 +237,7 @@ def test_killed_while_github_files_it_the_restart_finds_the_ticket_instead_of_fi
                                                  if c["name"].startswith("incident-")), None), timeout=15)
         alice = sandbox.user("alice")["id"]
         sandbox.wait_for(lambda: alice in sandbox.channel(channel)["members"], timeout=15)
-        tracker.fake.answer_delay = 5.0        # GitHub makes the issue; its answer is on the way when the bot dies
+        tracker.fake.answer_delay = 2.0        # GitHub makes the issue; its answer is on the way when the bot dies
         assert sandbox.as_user("alice").command("/incident", "followup Add canary checks", channel=channel).ack == {}
         wait_until(lambda: tracker.tickets(), message="never filed")
         process.kill9()
@@ -247,5 +247,6 @@ def test_killed_while_github_files_it_the_restart_finds_the_ticket_instead_of_fi
                    timeout=30, message="the restart did not find the ticket")
         assert len(tracker.tickets()) == 1, "filed twice"
         sandbox.wait_for(lambda: "Ticket acme/ops#1 (" in followup_text(sandbox, channel), timeout=15)
+        process.kill9()     # done: no need to wait for a graceful stop
     finally:
         process.stop()
