@@ -47,6 +47,7 @@ from bot.slack.ratelimit import RateLimiter
 from bot.slack.surfaces import Surfaces
 from bot.text import Texts
 from bot.timers import TimerService
+from bot.tracker.sender import TrackerSender
 from bot.web.context import WebContext
 from bot.web.mount import mount_web
 from bot.web.pages import web_templates
@@ -183,6 +184,8 @@ class Warroom:
             await self.notify_sender.close()
         if hasattr(self, "webhook_sender"):
             await self.webhook_sender.close()
+        if hasattr(self, "tracker_sender"):
+            await self.tracker_sender.close()
         if hasattr(self, "ai"):
             await self.ai.close()
         if hasattr(self, "db"):
@@ -226,7 +229,8 @@ class Warroom:
         catalogue = build_catalogue(api=self.api, directory=self.directory, render=self.render,
                                     surfaces=self.surfaces, config=config, incidents=self.incidents,
                                     channels=domain.channels, paging=self.paging, alerts=self.alerts,
-                                    routine=domain.routine, swaps=domain.swaps, bot_user_id=self.bot_user_id)
+                                    routine=domain.routine, swaps=domain.swaps, tickets=domain.tickets.store,
+                                    bot_user_id=self.bot_user_id)
         self.pressure = AckPressure()
         # pages beyond Slack: their own handlers, next to the chat port's (bot.effects.port)
         self.notify_sender = NotifySender(
@@ -235,7 +239,11 @@ class Warroom:
             link_key=WebSecrets(db).get_or_make(ACK_LINK_KEY, lambda: secrets.token_urlsafe(32)),
             dnd=DoNotDisturb(self.api, clock).reason)
 
-        failure_hooks = {**catalogue.failure_hooks, **self.ai.failure_hooks}
+        # follow-ups in the team's tracker: their handlers too
+        self.tracker_sender = TrackerSender(domain.tickets, config.tracker, self.texts, environ=os.environ,
+                                            public_url=lambda: self.web.public_url, name_of=self.directory.cached_name)
+
+        failure_hooks = {**catalogue.failure_hooks, **self.ai.failure_hooks, **self.tracker_sender.failure_hooks}
 
         async def effect_failed(effect, reason: str) -> None:
             hook = failure_hooks.get(effect.kind)
@@ -244,7 +252,7 @@ class Warroom:
 
         self.webhook_sender = WebhookSender(config, WebhookLogStore(db), self.work, clock, environ=os.environ)
         effect_handlers = {**catalogue.handlers, **self.notify_sender.handlers, **self.ai.handlers,
-                           **self.webhook_sender.handlers}
+                           **self.webhook_sender.handlers, **self.tracker_sender.handlers}
         self.runner = EffectRunner(self.outbox, effect_handlers, clock, concurrency=self.options.effect_concurrency,
                                    on_failure=effect_failed, hold=self.pressure.busy, owner=self.replica,
                                    on_finished=self.metrics.effect_finished)

@@ -25,6 +25,7 @@ from bot.incidents.service import IncidentService
 from bot.incidents.status_page import StatusPage
 from bot.incidents.summaries import SummaryRequests
 from bot.incidents.timeline_edits import TimelineEdits
+from bot.incidents.tickets import POLL_TIMER, FollowupTickets
 from bot.oncall.routine import SHIFT_TIMER, ShiftRoutine
 from bot.oncall.service import OnCallService
 from bot.oncall.swaps import Swaps
@@ -44,7 +45,9 @@ from storage.outbox import OutboxStore
 from storage.paging import PagingStore
 from storage.status_page import StatusPageStore
 from storage.silences import SilenceStore
+from storage.surfaces import SurfaceStore
 from storage.swaps import SwapStore
+from storage.tickets import TicketStore
 from storage.timeline_audit import TimelineAuditStore
 from storage.timers import TimerStore
 
@@ -76,6 +79,7 @@ class Domain:
     notifier: Notifier
     plans: ResponsePlans
     summaries: SummaryRequests   # AI-drafted catch-up summaries (off unless warroom.yml has ai:)
+    tickets: FollowupTickets
     timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
 
 
@@ -110,6 +114,9 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     notifier.priority_of["alert"] = lambda alert_id: getattr(alert_store.get(alert_id), "priority", "high")
     notifier.subject_log["alert"] = lambda escalation, user, what, at: alert_store.log(
         escalation.subject_id, "notified", at=at, data={"user": user, **what})
+    surfaces = SurfaceStore(db)
+    tickets = FollowupTickets(TicketStore(db), incident_store, timer_store, effects, work, clock, config,
+                              has_message=lambda key: surfaces.get(key) is not None)
     notifier.subject_log["incident"] = lambda escalation, user, what, at: incident_store.add_event(
         escalation.subject_id, at=at, actor=None, kind="notified", data={"user": user, **what})
     WebhookEmitter(config.webhooks, effects, incident_store, alert_store, clock, config.web.public_url).listen()
@@ -117,9 +124,9 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
         work=work, outbox=outbox, effects=effects, timer_store=timer_store, incident_store=incident_store,
         alert_store=alert_store, pulses=pulses, oncall=oncall, routine=routine,
         swaps=Swaps(config, oncall, SwapStore(db), effects, work, clock), paging=paging, channels=channels,
-        incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
+        incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock, tickets), alerts=alerts,
         timeline=TimelineEdits(incident_store, TimelineAuditStore(db), work, clock),
-        silences=silences, heartbeats=heartbeats, notifier=notifier, plans=plans,
+        silences=silences, heartbeats=heartbeats, notifier=notifier, plans=plans, tickets=tickets,
         channel_log=ChannelLog(incident_store, work, clock), status_page=status_page,
         summaries=SummaryRequests(effects, work, config),
         timer_handlers={
@@ -127,5 +134,6 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
             ESCALATION_TIMER: paging.on_timeout,
             HEARTBEAT_TIMER: heartbeats.on_timeout,
             SHIFT_TIMER: routine.on_timer,
+            POLL_TIMER: tickets.on_timer,
         },
     )

@@ -268,6 +268,11 @@ class IncidentStore:
             sql += " AND done_at IS NULL"
         return [FollowUp(*r) for r in self.db.execute(sql + " ORDER BY id", (incident_id,)).fetchall()]
 
+    def followup(self, followup_id: int) -> FollowUp | None:
+        row = self.db.one("SELECT id, incident_id, text, owner, created_by, created_at, done_at FROM followups "
+                          "WHERE id = ?", (followup_id,))
+        return FollowUp(*row) if row else None
+
     def complete_followup(self, followup_id: int, *, at: float) -> None:
         self.db.execute("UPDATE followups SET done_at = ? WHERE id = ?", (at, followup_id))
 

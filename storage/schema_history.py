@@ -554,6 +554,28 @@ CREATE INDEX timeline_audit_by_incident ON timeline_audit(incident_id, id);
 CREATE INDEX timeline_audit_by_event ON timeline_audit(event_id, id);
 """))
 
+MIGRATIONS.append(Migration(23, "follow-ups filed as tickets in GitHub, Jira or Linear", """
+-- One ticket per follow-up. The row is written, with its marker, in the transaction that asks for
+-- the ticket: the marker goes into the ticket's body, so after a crash between the tracker's answer
+-- and our commit the ticket is found again by it instead of being filed twice.
+CREATE TABLE tickets (
+    followup_id  INTEGER NOT NULL PRIMARY KEY REFERENCES followups(id),   -- given, never generated
+    tracker      TEXT    NOT NULL,       -- github | jira | linear
+    state        TEXT    NOT NULL,       -- filing | open | closed | failed | gone
+    marker       TEXT    NOT NULL,       -- unique text in the ticket's body
+    ref          TEXT,                   -- as people say it: acme/ops#12, OPS-42, ENG-7
+    remote_id    TEXT,                   -- what the tracker's API takes: the number, key or id
+    url          TEXT,
+    error        TEXT,                   -- why it could not be filed (state failed)
+    requested_by TEXT,                   -- NULL: filed automatically
+    requested_at REAL    NOT NULL,
+    filed_at     REAL,
+    checked_at   REAL,                   -- last read by the poll
+    closed_at    REAL
+);
+CREATE INDEX tickets_to_poll ON tickets(state, checked_at);
+"""))
+
 MIGRATIONS.append(Migration(24, "outbound webhooks: the delivery log", """
 -- Every attempt to deliver an event to a webhook of warroom.yml (webhooks:), kept a week like the outbox;
 -- what waits for its next attempt is the outbox row (kind webhook.deliver) itself.

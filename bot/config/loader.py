@@ -25,6 +25,7 @@ from bot.config.model import (
 from bot.config.notify import check_contacts, parse_notify
 from bot.config.reader import ConfigError, Node
 from bot.config.status_page import parse_status_page
+from bot.config.tracker import parse_tracker
 from bot.config.routine import parse_routine
 from bot.config.web import parse_web
 from bot.config.webhooks import parse_webhooks
@@ -40,7 +41,7 @@ TOP_LEVEL_KEYS = {
     "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
     "who_may_answer_alerts", "web", "status_page", "api_keys", "oncall_usergroup", "notify",
     "webhooks",
-    "incident_types", "ai",
+    "incident_types", "ai", "tracker",
 }
 ALERT_ANSWERERS = ("users", "anyone")
 
@@ -100,6 +101,7 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         api_keys=parse_api_keys(top["api_keys"], people, environ),
         notify=parse_notify(top["notify"], os.environ if environ is None else environ),
         webhooks=parse_webhooks(top["webhooks"], os.environ if environ is None else environ),
+        tracker=parse_tracker(top["tracker"], os.environ if environ is None else environ, people),
         incident_types=parse_incident_types(top["incident_types"], people=people, severity_keys=tuple(
             s.key for s in severities), roles=incident.roles, schedules=schedules, policies=policies),
         ai=parse_ai(top["ai"], os.environ if environ is None else environ),

@@ -12,6 +12,7 @@ from bot.config.incident_types import IncidentType
 from bot.config.notify import NotifySettings
 from bot.config.oncall import HttpSettings, Person
 from bot.config.status_page import StatusPageSettings
+from bot.config.tracker import TrackerSettings
 from bot.config.routine import Routine
 from bot.config.web import WebSettings
 from kernel.alerts import AlertSource
@@ -84,6 +85,7 @@ class Config:
     routine: Routine = field(default_factory=Routine)   # handoff channels, user groups
     notify: NotifySettings = field(default_factory=NotifySettings)
     webhooks: tuple[OutboundWebhook, ...] = ()   # outbound: the team's systems told of changes
+    tracker: TrackerSettings | None = None    # where follow-ups become tickets (None: they stay in Slack)
     ai: AiSettings = field(default_factory=AiSettings)   # optional AI drafts; off by default
     incident_types: tuple[IncidentType, ...] = ()   # response plans: /incident declare --type <name>
 

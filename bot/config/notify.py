@@ -94,7 +94,7 @@ def parse_notify(node: Node, environ: Mapping[str, str]) -> NotifySettings:
                           keys["attempts"].integer(3, minimum=1, maximum=10))
 
 
-def _url(node: Node, default: str) -> str:
+def base_url(node: Node, default: str) -> str:
     url = node.string(default)
     assert url is not None
     parts = urlsplit(url)
@@ -103,7 +103,7 @@ def _url(node: Node, default: str) -> str:
     return url.rstrip("/")
 
 
-def _env(node: Node, default: str | None, environ: Mapping[str, str], *, required: bool, what: str) -> str | None:
+def env_var(node: Node, default: str | None, environ: Mapping[str, str], *, required: bool, what: str) -> str | None:
     name = node.string(default)
     if name is None:
         return None
@@ -124,8 +124,8 @@ def _email(node: Node, environ: Mapping[str, str]) -> EmailSettings:
     if "@" not in sender:
         raise keys["from"].error(f"{sender!r} is not an email address")
     security = keys["security"].choice(SECURITY, "starttls") or "starttls"
-    user = _env(keys["username_env"], None, environ, required=True, what="the SMTP user name")
-    password = _env(keys["password_env"], None, environ, required=True, what="the SMTP password")
+    user = env_var(keys["username_env"], None, environ, required=True, what="the SMTP user name")
+    password = env_var(keys["password_env"], None, environ, required=True, what="the SMTP password")
     if (user is None) != (password is None):
         raise node.error("give both username_env and password_env, or neither (a relay that takes mail unsigned)")
     return EmailSettings(host.strip("[]"), int(port), security, sender, user, password)
@@ -133,16 +133,16 @@ def _email(node: Node, environ: Mapping[str, str]) -> EmailSettings:
 
 def _ntfy(node: Node, environ: Mapping[str, str]) -> NtfySettings:
     keys = node.mapping({"url", "token_env"})
-    return NtfySettings(_url(keys["url"], "https://ntfy.sh"),
-                        _env(keys["token_env"], None, environ, required=True, what="an ntfy access token (tk_…)"))
+    return NtfySettings(base_url(keys["url"], "https://ntfy.sh"),
+                        env_var(keys["token_env"], None, environ, required=True, what="an ntfy access token (tk_…)"))
 
 
 def _pushover(node: Node, environ: Mapping[str, str]) -> PushoverSettings:
     keys = node.mapping({"url", "token_env", "retry", "expire"})
-    token = _env(keys["token_env"], "PUSHOVER_APP_TOKEN", environ, required=True,
+    token = env_var(keys["token_env"], "PUSHOVER_APP_TOKEN", environ, required=True,
                  what="your Pushover application's API token")
     assert token is not None
-    return PushoverSettings(_url(keys["url"], "https://api.pushover.net"), token,
+    return PushoverSettings(base_url(keys["url"], "https://api.pushover.net"), token,
                             keys["retry"].integer(60, minimum=30, maximum=10800),
                             keys["expire"].integer(3600, minimum=30, maximum=10800))
 
@@ -150,11 +150,11 @@ def _pushover(node: Node, environ: Mapping[str, str]) -> PushoverSettings:
 def _twilio(node: Node, environ: Mapping[str, str]) -> TwilioSettings:
     keys = node.mapping({"url", "from", "account_sid_env", "auth_token_env"}, required={"from"})
     sender = _phone(keys["from"])
-    sid = _env(keys["account_sid_env"], "TWILIO_ACCOUNT_SID", environ, required=True,
+    sid = env_var(keys["account_sid_env"], "TWILIO_ACCOUNT_SID", environ, required=True,
                what="your Twilio Account SID (AC…)")
-    token = _env(keys["auth_token_env"], "TWILIO_AUTH_TOKEN", environ, required=True, what="your Twilio Auth Token")
+    token = env_var(keys["auth_token_env"], "TWILIO_AUTH_TOKEN", environ, required=True, what="your Twilio Auth Token")
     assert sid and token
-    return TwilioSettings(sender, _url(keys["url"], "https://api.twilio.com"), sid, token)
+    return TwilioSettings(sender, base_url(keys["url"], "https://api.twilio.com"), sid, token)
 
 
 def _phone(node: Node) -> str:
@@ -215,8 +215,8 @@ def parse_contact(node: Node, email: str | None) -> ContactMethods:
     url = secret = None
     if not keys["webhook"].is_missing:
         hook = keys["webhook"].mapping({"url", "secret_env"}, required={"url", "secret_env"})
-        url = _url(hook["url"], "https://example.com/hook")
-        secret = _env(hook["secret_env"], None, {}, required=False, what="")
+        url = base_url(hook["url"], "https://example.com/hook")
+        secret = env_var(hook["secret_env"], None, {}, required=False, what="")
     return ContactMethods(given_email or email, topic, pushover, sms, voice, url, secret)
 
 

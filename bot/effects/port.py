@@ -46,6 +46,11 @@ NOTIFY_EFFECT_KINDS: frozenset[str] = frozenset({"notify.send", "notify.poll", "
 #   webhook of warroom.yml; one lane per webhook and incident or alert keeps each subject's events in order.
 WEBHOOK_EFFECT_KINDS: frozenset[str] = frozenset({"webhook.deliver"})
 
+# Follow-ups in the team's tracker (bot.incidents.tickets records them, bot.tracker performs them).
+# - ``tracker.file {followup}``: file the follow-up's ticket (found again by its marker after a crash).
+# - ``tracker.poll {}``: read open tickets and mark the follow-ups of closed ones done.
+TRACKER_EFFECT_KINDS: frozenset[str] = frozenset({"tracker.file", "tracker.poll"})
+
 # Optional AI drafts (bot.incidents.summaries records them, bot.ai performs them): not the chat port's.
 # - ``ai.summarize {incident, requested_by, reply_to}``: draft a catch-up summary of the incident from its
 #   record and channel at an OpenAI-compatible endpoint, then post it in the incident's channel
@@ -53,7 +58,8 @@ WEBHOOK_EFFECT_KINDS: frozenset[str] = frozenset({"webhook.deliver"})
 AI_EFFECT_KINDS: frozenset[str] = frozenset({"ai.summarize"})
 
 # every kind an effect may be recorded with: the one list the outbox checks and the runner must cover
-ALL_EFFECT_KINDS: frozenset[str] = EFFECT_KINDS | NOTIFY_EFFECT_KINDS | AI_EFFECT_KINDS | WEBHOOK_EFFECT_KINDS
+ALL_EFFECT_KINDS: frozenset[str] = (EFFECT_KINDS | NOTIFY_EFFECT_KINDS | AI_EFFECT_KINDS | WEBHOOK_EFFECT_KINDS
+                                     | TRACKER_EFFECT_KINDS)
 
 # Living surfaces, by key pattern (numbers as *): re-rendered from state, written only when changed.
 SURFACES: frozenset[str] = frozenset({
@@ -65,6 +71,7 @@ SURFACES: frozenset[str] = frozenset({
     "alertdm:*",                 # a person's DM of pages about alerts from one source
     "alertbatch:*",              # the channel message of one alert, or of a storm's digest
     "swap:*",                    # a shift swap's question in the DM of the person asked
+    "followup:*",                # a follow-up's message in its incident's channel: its ticket, whether done
 })
 
 # Messages the domain posts or replies with; the adapter renders each from current state.
@@ -73,6 +80,7 @@ MESSAGES: frozenset[str] = frozenset({
     "incident.role_assigned", "incident.note", "incident.link_added", "incident.followup_added",
     "incident.severity_changed", "incident.pulse", "incident.wrapup", "incident.postmortem_summary",
     "incident.reopened", "incident.invite_failed", "incident.made_public", "incident.taken_off_page",
+    "incident.ticket_failed",    # a follow-up's ticket could not be filed: its owner or the commander hears why
     "incident.ai_summary", "incident.ai_summary_failed",
     "paging.incident_paged", "paging.incident_acknowledged", "paging.incident_exhausted",
     "paging.incident_nobody_on_call", "paging.confirm_group",

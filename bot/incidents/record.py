@@ -7,6 +7,7 @@ from bot.clock import Clock
 from bot.effects.outbox import Effects
 from bot.incidents.model import MAX_TEXT, IncidentError
 from bot.incidents.rules import require_responder
+from bot.incidents.tickets import FollowupTickets
 from bot.incidents.text import clean_text
 from bot.work import Work
 from kernel.incidents import FollowUp, Incident
@@ -17,11 +18,13 @@ MAX_LINK_TITLE = 150
 
 
 class IncidentRecord:
-    def __init__(self, store: IncidentStore, effects: Effects, work: Work, clock: Clock) -> None:
+    def __init__(self, store: IncidentStore, effects: Effects, work: Work, clock: Clock,
+                 tickets: FollowupTickets) -> None:
         self.store = store
         self.effects = effects
         self.work = work
         self.clock = clock
+        self.tickets = tickets
 
     def add_note(self, incident: Incident, actor: Actor, text: str, *, via: str | None = None) -> int:
         """A note for the record, posted in the channel naming its author; ``via`` says where it was
@@ -63,9 +66,7 @@ class IncidentRecord:
             followup = self.store.add_followup(incident.id, text=body, owner=owner, by=actor.user, at=now)
             self.store.add_event(incident.id, at=now, actor=actor.user, kind="followup", text=body,
                                  data={"followup": followup, "owner": owner})
-            self.effects.post(f"incident:{incident.id}", "incident.followup_added",
-                              {"incident": incident.id, "actor": actor.user, "text": body, "owner": owner,
-                               "followup": followup})
+            self.tickets.on_added(incident, followup)   # its message, which shows its ticket as it goes
         return followup
 
     def followups(self, incident: Incident) -> list[FollowUp]:
@@ -86,3 +87,4 @@ class IncidentRecord:
             self.store.complete_followup(followup_id, at=now)
             self.store.add_event(incident.id, at=now, actor=actor.user, kind="followup_done", text=followup.text,
                                  data={"followup": followup_id})
+            self.tickets.on_done(followup_id)

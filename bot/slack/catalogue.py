@@ -20,6 +20,7 @@ from bot.slack.api import SlackApi
 from bot.slack.directory import Directory
 from bot.slack.incidents import render as incident_render
 from bot.slack.incidents.channel import IncidentChannel
+from bot.slack.incidents.followups import FollowupSurfaces, ticket_failed
 from bot.slack.incidents.checklist import ChecklistSurface
 from bot.slack.incidents.summary import MESSAGES as AI_SUMMARY_MESSAGES
 from bot.slack.incidents.surfaces import IncidentSurfaces
@@ -31,6 +32,7 @@ from bot.slack.oncall.usergroups import UserGroupSync
 from bot.slack.paging import render as paging_render
 from bot.slack.paging.surfaces import PagingSurfaces
 from bot.slack.surfaces import SurfaceRenderer, Surfaces
+from storage.tickets import TicketStore
 from kernel.outbox import Effect
 
 EffectHandler = Callable[[Effect], Awaitable[dict | None]]
@@ -41,6 +43,7 @@ MESSAGES: dict[str, MessageBuilder] = {
     **paging_render.MESSAGES,
     **alert_render.MESSAGES,
     **oncall_render.MESSAGES,
+    "incident.ticket_failed": ticket_failed,
     **AI_SUMMARY_MESSAGES,
     "answer": already_rendered,
 }
@@ -56,7 +59,8 @@ class SlackCatalogue:
 
 def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContext, surfaces: Surfaces,
                     config: Config, incidents: IncidentService, channels: IncidentChannels, paging: Paging,
-                    alerts: AlertService, routine: ShiftRoutine, swaps: Swaps, bot_user_id: str) -> SlackCatalogue:
+                    alerts: AlertService, routine: ShiftRoutine, swaps: Swaps, tickets: TicketStore,
+                    bot_user_id: str) -> SlackCatalogue:
     render.page_subjects.update({"incident": paging_render.describe_incident, "alert": alert_render.describe_alert})
     render.status_extras.append(lambda incident: alert_render.alert_lines(render, incident))
     channel = IncidentChannel(api, directory, incidents, channels, bot_user_id)
@@ -66,6 +70,7 @@ def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContex
     alert_surfaces = AlertSurfaces(alerts, directory, render)
     usergroups = UserGroupSync(api, routine, surfaces.store, surfaces.work, surfaces.clock)
     swap_surfaces = SwapSurfaces(swaps, directory, render)
+    followup_surfaces = FollowupSurfaces(render, tickets)
     checklist = ChecklistSurface(render, incidents.plans)
     renderers: dict[str, SurfaceRenderer] = {
         "incident:*:topic": incident_surfaces.topic,
@@ -76,6 +81,7 @@ def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContex
         "alertdm:*": alert_surfaces.dm,
         "alertbatch:*": alert_surfaces.batch,
         "swap:*": swap_surfaces.swap,
+        "followup:*": followup_surfaces.followup,
     }
     surfaces.renderers.update(renderers)
     handlers: dict[str, EffectHandler] = {

@@ -161,6 +161,7 @@ def live_values(ctx: WebContext, incident: Incident, shown: Shown, zone: str) ->
     roles = [(role, incident.commander if role == "commander" else held.get(role)) for role in ctx.config.incident.roles]
     return {"incident": incident, "events": event_rows(ctx, events, zone), "roles": roles,
             "links": store.links(incident.id), "followups": store.followups(incident.id),
+            "tickets": ctx.domain.tickets.store.of_incident(incident.id),
             "alerts": ctx.domain.alert_store.for_incident(incident.id),
             "shown": shown, "mark": record_mark(ctx, incident.id), "poll_seconds": POLL_SECONDS,
             "channel_url": f"https://slack.com/app_redirect?channel={incident.channel_id}" if incident.channel_id else None}

@@ -19,7 +19,7 @@ class FakeServer:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True, name=type(self).__name__)
         self.port = 0
         self.requests: list[tuple[str, str]] = []      # (method, path) of every request that reached it
-        self._errors: list[tuple[int, Any]] = []        # answers to give instead of the real one
+        self._errors: list[tuple[int, Any, dict[str, str]]] = []   # answers to give instead of the real one
         self._runner: web.AppRunner | None = None
         self._lock = threading.Lock()
         self._held: asyncio.Event | None = None        # set: requests go on; clear: they wait (hold)
@@ -62,10 +62,11 @@ class FakeServer:
         return f"http://127.0.0.1:{self.port}"
 
     # faults ------------------------------------------------------------------------------------
-    def fail(self, status: int = 500, times: int = 1, body: Any = None) -> None:
-        """The next ``times`` requests are answered with ``status`` (and the provider's error shape)."""
+    def fail(self, status: int = 500, times: int = 1, body: Any = None, headers: dict[str, str] | None = None) -> None:
+        """The next ``times`` requests are answered with ``status`` (and the provider's error shape, and
+        ``headers``: a rate limit's Retry-After)."""
         with self._lock:
-            self._errors.extend([(status, body)] * times)
+            self._errors.extend([(status, body, headers or {})] * times)
 
     def hold(self) -> None:
         """Requests arrive and wait without an answer (a receiver that hangs) until :meth:`release`."""
@@ -99,8 +100,9 @@ class FakeServer:
         with self._lock:
             injected = self._errors.pop(0) if self._errors else None
         if injected is not None:
-            status, body = injected
-            return web.json_response(body if body is not None else self.error_body(status), status=status)
+            status, body, headers = injected
+            return web.json_response(body if body is not None else self.error_body(status), status=status,
+                                     headers=headers)
         held = self._held
         if held is not None:
             self.waiting += 1

@@ -125,6 +125,17 @@ def register(app, deps: Deps) -> None:
             return reply(deps.texts.mrkdwn(REPLIES, "followup_done"))
         await act_then_ack(deps, ack, body, "followup_done", work)
 
+    @app.action("followup_ticket")
+    async def followup_ticket(ack, body) -> None:
+        actor = clicker(deps, body)
+
+        def work() -> dict[str, Any]:
+            incident_id, followup_id = _action(body)["value"].split(":")
+            incident = deps.incidents.get(int(incident_id))
+            deps.record.tickets.request(incident, actor, int(followup_id))
+            return reply(deps.texts.mrkdwn(REPLIES, "ticket_requested"))
+        await act_then_ack(deps, ack, body, "followup_ticket", work)
+
     @app.action("followups_page")
     async def followups_more(ack, body) -> None:
         def work() -> dict[str, Any]:

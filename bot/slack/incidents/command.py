@@ -315,8 +315,9 @@ def followups_page(deps: Deps, incident: Incident, offset: int) -> dict[str, Any
     header = t.mrkdwn(REPLIES, "followups_header", incident=incident, first=offset + 1, last=offset + len(page),
                       total=len(items))
     blocks: list = [section(header)]
+    tickets = deps.record.tickets.store.of_incident(incident.id)
     for item in page:
-        line = t.mrkdwn(REPLIES, "followup_item", followup=item)
+        line = t.mrkdwn(REPLIES, "followup_item", followup=item, ticket=tickets.get(item.id))
         block = SectionBlock(text=line)
         if item.done_at is None:
             block = SectionBlock(text=line, accessory=button(t.plain("incident/buttons", "done"), "followup_done",

@@ -29,10 +29,10 @@ STATUS_OF_CODE: dict[str, int] = {
     **dict.fromkeys(("no_such_incident", "no_such_alert", "no_such_schedule", "no_such_page",
                      "no_such_followup", "private_incident"), 404),
     **dict.fromkeys(("commander_only", "not_in_channel", "alert_not_yours", "followup_not_yours",
-                     "override_others", "override_not_listed", "confirm_not_yours"), 403),
+                     "override_others", "override_not_listed", "confirm_not_yours", "ticket_not_yours"), 403),
     **dict.fromkeys(("incident_resolved", "same_severity", "same_role", "declared_already", "alert_not_pending",
                      "incident_open", "already_updated", "alert_already_declared", "followup_done_already",
-                     "already_escalated", "page_not_active"), 409),
+                     "already_escalated", "page_not_active", "ticket_exists"), 409),
     "declaring_too_fast": 429,
 }
 BAD_INPUT = 400                # every other domain refusal is about what was asked: a value no rule takes
