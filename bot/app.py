@@ -213,7 +213,8 @@ class Warroom:
         catalogue = build_catalogue(api=self.api, directory=self.directory, render=self.render,
                                     surfaces=self.surfaces, config=config, incidents=self.incidents,
                                     channels=domain.channels, paging=self.paging, alerts=self.alerts,
-                                    routine=domain.routine, swaps=domain.swaps, bot_user_id=self.bot_user_id)
+                                    routine=domain.routine, swaps=domain.swaps, bot_user_id=self.bot_user_id,
+                                    postmortems=domain.postmortems)
         self.pressure = AckPressure()
         # pages beyond Slack: their own handlers, next to the chat port's (bot.effects.port)
         self.notify_sender = NotifySender(
@@ -259,7 +260,7 @@ class Warroom:
                          api=self.api, directory=self.directory, render=self.render, incidents=self.incidents,
                          record=self.record, channel_log=domain.channel_log, paging=self.paging, alerts=self.alerts,
                          oncall=self.oncall, seen_events=SeenEvents(db), silences=domain.silences,
-                         swaps=domain.swaps, notifier=domain.notifier)
+                         swaps=domain.swaps, notifier=domain.notifier, postmortems=domain.postmortems)
         register_listeners(self.app, self.deps)
         self._mount_web()
 

@@ -27,6 +27,8 @@ from bot.oncall.service import OnCallService
 from bot.oncall.swaps import Swaps
 from bot.paging.notify import Notifier
 from bot.paging.service import ESCALATION_TIMER, Paging
+from bot.postmortems.service import Postmortems
+from bot.text import Texts
 from bot.work import Work
 from kernel.outbox import Timer
 from storage.alerts import AlertStore
@@ -37,6 +39,7 @@ from storage.notify import NotificationStore
 from storage.oncall import OverrideStore
 from storage.outbox import OutboxStore
 from storage.paging import PagingStore
+from storage.postmortems import PostmortemStore
 from storage.status_page import StatusPageStore
 from storage.silences import SilenceStore
 from storage.swaps import SwapStore
@@ -67,6 +70,7 @@ class Domain:
     channel_log: ChannelLog
     status_page: StatusPage
     notifier: Notifier
+    postmortems: Postmortems
     timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
 
 
@@ -95,6 +99,8 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     incidents.status_page = status_page
     incidents.resolve_hooks.append(status_page.on_resolved)
     notifier = Notifier(NotificationStore(db), paging, effects, work, clock, config)
+    incidents.postmortems = postmortems = Postmortems(PostmortemStore(db), incident_store, effects, work, clock,
+                                                      Texts(config.templates, config.timezone))
     paging.notifier = notifier
     notifier.priority_of["alert"] = lambda alert_id: getattr(alert_store.get(alert_id), "priority", "high")
     notifier.subject_log["alert"] = lambda escalation, user, what, at: alert_store.log(
@@ -106,7 +112,7 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
         alert_store=alert_store, pulses=pulses, oncall=oncall, routine=routine,
         swaps=Swaps(config, oncall, SwapStore(db), effects, work, clock), paging=paging, channels=channels,
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
-        silences=silences, heartbeats=heartbeats, notifier=notifier,
+        silences=silences, heartbeats=heartbeats, notifier=notifier, postmortems=postmortems,
         channel_log=ChannelLog(incident_store, work, clock), status_page=status_page,
         timer_handlers={
             PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),

@@ -183,6 +183,13 @@ class IncidentStore:
         return [TimelineEvent(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), bool(r[7]), r[8], r[9], r[10])
                 for r in rows]
 
+    def timeline_counts(self, incident_id: int) -> dict[str, int]:
+        """How many entries of each kind the record shows (what :meth:`timeline` returns, counted in SQL):
+        a postmortem says "20,000 messages" without reading them."""
+        rows = self.db.query("SELECT kind, count(*) FROM timeline WHERE incident_id = ? AND deleted_at IS NULL "
+                             "GROUP BY kind", (incident_id,))
+        return {kind: int(n) for kind, n in rows}
+
     def message_event(self, incident_id: int, message_ts: str) -> TimelineEvent | None:
         row = self.db.execute(
             "SELECT id, incident_id, at, actor, kind, text, data, is_key, message_ts, edited_at, deleted_at "

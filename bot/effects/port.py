@@ -16,6 +16,10 @@ Effect kinds, with their payloads:
   channel), ``config:<key>`` (a configured channel), ``channel:<name or id>`` or ``dm:<user>``.
 - ``message.reply {reply_to, message, context}``: tell the person who asked, privately.
 - ``surface.sync {surface}``: make a living surface show current state (see SURFACES).
+- ``postmortem.draft {incident, by, replace}``: store a postmortem draft made from the record now and
+  record its upload (the domain's ``Postmortems.make_draft``; the adapter hands it people's names).
+- ``postmortem.upload {incident, version}``: share a version of the postmortem as a Markdown file in the
+  postmortems channel (the incident's own channel when none is configured or the incident is private).
 - ``oncall.sync_usergroup {usergroup}``: make the chat platform's user group (a handle or an ID) hold
   whoever is on call now in the schedules it stands for (made first when it does not exist).
 """
@@ -31,6 +35,8 @@ EFFECT_KINDS: frozenset[str] = frozenset({
     "message.reply",
     "surface.sync",
     "oncall.sync_usergroup",
+    "postmortem.draft",
+    "postmortem.upload",
 })
 
 # Pages beyond Slack (bot.paging.notify records them, bot.notify performs them): not the chat port's.

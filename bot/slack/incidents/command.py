@@ -20,11 +20,12 @@ from bot.slack.blocks import button, section
 from bot.slack.deps import Deps
 from bot.slack.incidents import modals
 from bot.slack.incidents.render import status_summary
+from bot.slack import postmortems
 from kernel.incidents import OPEN_STATUSES, Incident, Status
 
 REPLIES = "incident/replies"
 NEEDS_INCIDENT = {"status", "update", "severity", "sev", "commander", "role", "escalate", "page", "note",
-                  "link", "followup", "followups", "resolve", "reopen", "public"}
+                  "link", "followup", "followups", "resolve", "reopen", "public", "postmortem"}
 
 
 @dataclass
@@ -366,6 +367,8 @@ HANDLERS: dict[str, Handler] = {
     "status": status, "update": status, "severity": severity, "sev": severity, "commander": commander,
     "role": role, "note": note, "link": link, "followup": followup, "followups": followups,
     "resolve": resolve, "escalate": escalate, "page": escalate, "reopen": reopen, "public": public,
+    "postmortem": lambda deps, request, rest: postmortems.command(deps, _incident(request), request.user,
+                                                                 request.reply_to),
 }
 
 __all__ = ["register", "route", "CommandRequest", "OpenModal", "OPEN_STATUSES"]

@@ -1,0 +1,76 @@
+"""Postmortems through Slack: drafted on resolve and shared as a Markdown file in the postmortems channel
+(Slack's upload flow), drafted again on demand, and a person's edits never replaced unasked."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.actor import Actor
+from tests.e2e.helpers import declare
+
+
+@pytest.fixture
+def config_text(sandbox):
+    sandbox.add_channel("postmortems", members=[sandbox.user("alice")["id"]])
+    return "channels: {postmortems: postmortems}\n"
+
+
+def shared_files(sandbox, channel: str) -> list[tuple[dict, dict]]:
+    """(message, file) for every file shared in the channel, oldest first, with the file's content."""
+    return [(m, sandbox.file(f["id"])) for m in sandbox.messages(channel) for f in m.get("files") or []]
+
+
+def test_resolve_shares_the_draft_and_a_later_draft_keeps_a_persons_edits(bot, sandbox):
+    incident = declare(sandbox, bot, "Checkout errors sev2")
+    alice = sandbox.as_user("alice")
+    bot.advance(timedelta(minutes=3))
+    alice.command("/incident", "status identified Bad deploy of build 512", channel=incident["id"]).ack
+    bot.advance(timedelta(minutes=12))
+    alice.command("/incident", "status monitoring Rolled back", channel=incident["id"]).ack
+    alice.command("/incident", "followup Add canary checks @bob", channel=incident["id"]).ack
+    bot.settle()
+    bot.advance(timedelta(minutes=27))
+    assert alice.command("/incident", "resolve Rolled back; errors gone", channel=incident["id"]).ack == {}
+    bot.settle()
+
+    [(message, file)] = shared_files(sandbox, "postmortems")
+    assert "Incident #1 resolved: Checkout errors* (SEV2, lasted 42 min)" in message["text"]
+    assert "version 1" in message["text"] and file["completed"] and file["name"] == "postmortem-incident-1-v1.md"
+    body = file["content"]
+    for expected in ("# Postmortem: incident #1, Checkout errors", "## Summary\n\nRolled back; errors gone",
+                     "## Impact", "## Timeline of key events", "Identified: Bad deploy of build 512",
+                     "## Contributing factors", "## Mitigation", "## What went well", "## What did not go well",
+                     "## Follow-ups", "- [ ] Add canary checks", "| Time to acknowledge | 3 min |",
+                     "| Time to mitigate | 15 min |", "| Time to resolve | 42 min |"):
+        assert expected in body, expected + "\n" + body
+    assert "drafted by AI" not in body   # no narrative was written
+    assert file["size"] == len(body.encode()) and file["mimetype"] == "text/markdown"
+    [(stored, origin)] = bot.query("SELECT body, origin FROM postmortem_versions")
+    assert stored == body and origin == "draft"
+    assert bot.query("SELECT file_id, shared_at IS NOT NULL FROM postmortem_uploads") == [(file["id"], True)]
+
+    # a person edits it (on the web, through the same domain operation), then asks for a draft again
+    edited = body.replace("- _What helped: detection, tools, people, runbooks?_", "- The rollback took 2 minutes")
+    warroom = bot.bot
+    warroom.domain.postmortems.edit(warroom.incidents.get(1), Actor(sandbox.user("alice")["id"]), edited, base=1)
+    answer = alice.command("/incident", "postmortem", channel=incident["id"]).ack
+    assert "has been edited by <@" in answer["text"] and "replace them, or keep them?" in answer["text"]
+    bot.settle()
+    assert len(shared_files(sandbox, "postmortems")) == 1, "nothing was drafted over the edits"
+    assert bot.query("SELECT number, origin FROM postmortem_versions ORDER BY number") == [(1, "draft"), (2, "human")]
+
+    # Keep changes nothing; Replace drafts anew and shares it
+    assert alice.click("Keep the edits", message=sandbox.ephemerals("alice", incident["id"])[-1]).ack == {}
+    bot.settle()
+    assert bot.query("SELECT current_version, pending_version FROM postmortems") == [(2, None)]
+    answer = alice.command("/incident", "postmortem", channel=incident["id"]).ack
+    assert alice.click("Replace with a new draft",
+                       message=sandbox.ephemerals("alice", incident["id"])[-1]).ack == {}
+    bot.settle()
+    files = shared_files(sandbox, "postmortems")
+    assert len(files) == 2 and files[1][1]["name"] == "postmortem-incident-1-v3.md"
+    assert "The rollback took 2 minutes" not in files[1][1]["content"]
+    assert bot.query("SELECT number, origin FROM postmortem_versions ORDER BY number") == \
+        [(1, "draft"), (2, "human"), (3, "draft")]
