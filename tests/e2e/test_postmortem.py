@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.actor import Actor
+from harness.bots import BotProcess, query
 from tests.e2e.helpers import declare
 
 
@@ -74,3 +75,33 @@ def test_resolve_shares_the_draft_and_a_later_draft_keeps_a_persons_edits(bot, s
     assert "The rollback took 2 minutes" not in files[1][1]["content"]
     assert bot.query("SELECT number, origin FROM postmortem_versions ORDER BY number") == \
         [(1, "draft"), (2, "human"), (3, "draft")]
+
+
+def test_a_kill_while_the_file_is_being_shared_shares_it_once(sandbox, tmp_path, database_url):
+    """kill -9 while files.completeUploadExternal is in flight (it lands anyway): the restarted bot finds
+    the file it recorded in the channel and does not upload a second one."""
+    sandbox.add_channel("postmortems", members=[sandbox.user("alice")["id"]])
+    process = BotProcess(sandbox, tmp_path, "channels: {postmortems: postmortems}\n", database=database_url)
+    try:
+        process.start()
+        alice = sandbox.as_user("alice")
+        assert alice.command("/incident", "declare Killed mid upload sev2", channel="general").ack
+        channel = sandbox.wait_for(lambda: next((c for c in sandbox.channels() if c["name"].startswith("incident-")
+                                                 and alice.id in c["members"]), None), timeout=15)
+        sandbox.faults.latency(1.5, "files.completeUploadExternal")
+        assert alice.command("/incident", "resolve Rolled back", channel=channel["id"]).ack == {}
+        sandbox.wait_for(lambda: any(c.method == "files.completeUploadExternal" and c.http_status == 0
+                                     for c in sandbox.calls), timeout=15, message="the share never started")
+        process.kill9()
+        sandbox.wait_for(lambda: shared_files(sandbox, "postmortems"), timeout=5, message="the share never landed")
+        sandbox.faults.clear()
+        process.start()
+        sandbox.wait_for(lambda: query(process.db_path, "SELECT count(*) FROM outbox WHERE state = 'pending'")
+                         == [(0,)], timeout=30, message="effects never finished")
+        [(message, file)] = shared_files(sandbox, "postmortems")
+        assert file["content"].startswith("# Postmortem: incident #1, Killed mid upload")
+        assert [c.method for c in sandbox.calls].count("files.getUploadURLExternal") == 1
+        assert query(process.db_path, "SELECT file_id, message_ts FROM postmortem_uploads") == \
+            [(file["id"], message["ts"])]
+    finally:
+        process.stop()
