@@ -84,7 +84,12 @@ EVERY_TABLE = [
     ("INSERT INTO silences VALUES (1, 'prom', 1767225600, 1767229200, 'U1', 1767225600)", ()),
     ("INSERT INTO shift_handoffs VALUES ('primary', 1767225600, 'U1', 'U2', 1767312000, 1, 1767225601)", ()),
     ("INSERT INTO swaps VALUES (1, 'primary', 'U1', 'U2', 1767225600, 1767312000, NULL, NULL, 'pending', "
-     "1767225600, NULL)", ()),
+     "1767225600, NULL)", ()),    # a postmortem whose current version is a person's edit and whose newer draft waits aside
+    ("INSERT INTO postmortems VALUES (1, 1, 2, 3, 1767225600, 1767225700)", ()),
+    ("INSERT INTO postmortem_versions VALUES (1, 1, 1, 'draft', ?, NULL, 'U1', 1767225600, 5), "
+     "(2, 1, 2, 'human', '# edited', NULL, 'U2', 1767225650.5, NULL), "
+     "(3, 1, 3, 'draft', '# later', 'written by AI', 'U1', 1767225700, 3)", (TRICKY,)),
+    ("INSERT INTO postmortem_uploads VALUES (5, 1, 'C20', 'F1', 1767225601, 1767225602.25, '1767225602.000100')", ()),
 ]
 
 
@@ -285,7 +290,7 @@ def test_the_command_prints_what_it_copied_and_the_next_step_never_the_password(
     assert done.returncode == 0, done.stderr
     shown = target.replace("postgres@", "postgres:***@")
     lines = done.stdout.splitlines()
-    assert lines[0].startswith(f"copied {source} to {shown}: 29 tables, 36 rows, schema version {LATEST_VERSION}, ")
+    assert lines[0].startswith(f"copied {source} to {shown}: 32 tables, 41 rows, schema version {LATEST_VERSION}, ")
     assert "incidents 2, " in lines[1] and "timeline 3, " in lines[1] and "empty" not in lines[1]
     assert lines[2] == (f"next: set WARROOM_DB={shown} (with its password) and start warroom; keep {source} as the "
                         "backup, warroom no longer writes to it")
