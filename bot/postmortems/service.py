@@ -13,7 +13,6 @@ from typing import Callable
 from bot.actor import Actor
 from bot.clock import Clock
 from bot.effects.outbox import Effects
-from bot.effects.replies import ReplyTo
 from bot.incidents.model import IncidentError
 from bot.incidents.rules import require_responder
 from bot.postmortems.draft import gather, markdown_context
@@ -21,7 +20,7 @@ from bot.text import Texts
 from bot.work import Work
 from kernel.incidents import Incident
 from storage.incidents import IncidentStore
-from storage.postmortems import Postmortem, PostmortemStore, PostmortemVersion
+from storage.postmortems import Postmortem, PostmortemStore, PostmortemVersion, Upload
 
 MAX_BODY = 200_000          # characters of Markdown a person may save
 TEMPLATE = "postmortem/draft.md"
@@ -52,6 +51,13 @@ class Postmortems:
     def versions(self, incident: Incident) -> list[PostmortemVersion]:
         return self.store.versions(incident.id)
 
+    def version(self, version_id: int) -> PostmortemVersion | None:
+        return self.store.version(version_id)
+
+    def upload(self, effect_id: int) -> Upload | None:
+        """What the upload effect ``effect_id`` recorded so far (its file, whether it was shared)."""
+        return self.store.upload(effect_id)
+
     def render(self, incident: Incident, *, name_of: Callable[[str], str] = lambda user: "@" + user,
                narrative: str | None = None) -> str:
         """The draft's Markdown, from the record as it is now (the benchmark times this)."""
@@ -63,7 +69,7 @@ class Postmortems:
         """Inside the resolve's transaction: draft once the wrap-up (``after``) is out."""
         self._record_draft(incident.id, actor.user, replace=False, depends_on=after)
 
-    def ask(self, incident: Incident, actor: Actor, *, reply_to: ReplyTo | None = None) -> Asked:
+    def ask(self, incident: Incident, actor: Actor) -> Asked:
         """``/incident postmortem``: a new draft, unless a person edited the postmortem (then ask)."""
         require_responder(incident, actor)
         with self.work():

@@ -29,7 +29,7 @@ from bot.slack.oncall.swap import SwapSurfaces
 from bot.slack.oncall.usergroups import UserGroupSync
 from bot.slack.paging import render as paging_render
 from bot.slack.paging.surfaces import PagingSurfaces
-from bot.slack.postmortems import PostmortemUploads
+from bot.slack.postmortem_uploads import PostmortemUploads
 from bot.slack.surfaces import SurfaceRenderer, Surfaces
 from kernel.outbox import Effect
 

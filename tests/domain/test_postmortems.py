@@ -62,6 +62,9 @@ def test_durations_come_from_key_events_and_say_when_unknown(rig):
     assert (found.to_acknowledge, found.to_mitigate, found.to_resolve) == (90, None, None)
     body = rig.domain.postmortems.render(rig.incident(1))
     assert "not recorded (never set to monitoring)" in body and "not resolved yet" in body
+    assert "drafted by AI" not in body
+    told = rig.domain.postmortems.render(rig.incident(1), narrative="The LB ran out of connections.")
+    assert "## Narrative (drafted by AI)\n\n> Drafted by AI" in told and "The LB ran out of connections." in told
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -31,14 +31,19 @@ def test_resolve_shares_the_draft_and_a_later_draft_keeps_a_persons_edits(bot, s
     bot.advance(timedelta(minutes=12))
     alice.command("/incident", "status monitoring Rolled back", channel=incident["id"]).ack
     alice.command("/incident", "followup Add canary checks @bob", channel=incident["id"]).ack
+    answer = alice.command("/incident", "postmortem", channel=incident["id"]).ack   # on demand, still open
+    assert "Drafting the postmortem of incident #1" in answer["text"] and "shared in #postmortems" in answer["text"]
     bot.settle()
+    [(message, file)] = shared_files(sandbox, "postmortems")
+    assert "still open" in message["text"] and "| Time to mitigate | 15 min |" in file["content"]
+    assert "| Time to resolve | not resolved yet |" in file["content"]
     bot.advance(timedelta(minutes=27))
     assert alice.command("/incident", "resolve Rolled back; errors gone", channel=incident["id"]).ack == {}
     bot.settle()
 
-    [(message, file)] = shared_files(sandbox, "postmortems")
+    [_, (message, file)] = shared_files(sandbox, "postmortems")
     assert "Incident #1 resolved: Checkout errors* (SEV2, lasted 42 min)" in message["text"]
-    assert "version 1" in message["text"] and file["completed"] and file["name"] == "postmortem-incident-1-v1.md"
+    assert "version 2" in message["text"] and file["completed"] and file["name"] == "postmortem-incident-1-v2.md"
     body = file["content"]
     for expected in ("# Postmortem: incident #1, Checkout errors", "## Summary\n\nRolled back; errors gone",
                      "## Impact", "## Timeline of key events", "Identified: Bad deploy of build 512",
@@ -48,33 +53,34 @@ def test_resolve_shares_the_draft_and_a_later_draft_keeps_a_persons_edits(bot, s
         assert expected in body, expected + "\n" + body
     assert "drafted by AI" not in body   # no narrative was written
     assert file["size"] == len(body.encode()) and file["mimetype"] == "text/markdown"
-    [(stored, origin)] = bot.query("SELECT body, origin FROM postmortem_versions")
-    assert stored == body and origin == "draft"
-    assert bot.query("SELECT file_id, shared_at IS NOT NULL FROM postmortem_uploads") == [(file["id"], True)]
+    assert bot.query("SELECT body, origin FROM postmortem_versions WHERE number = 2") == [(body, "draft")]
+    assert bot.query("SELECT file_id, message_ts FROM postmortem_uploads ORDER BY started_at")[-1] == \
+        (file["id"], message["ts"])
 
     # a person edits it (on the web, through the same domain operation), then asks for a draft again
     edited = body.replace("- _What helped: detection, tools, people, runbooks?_", "- The rollback took 2 minutes")
     warroom = bot.bot
-    warroom.domain.postmortems.edit(warroom.incidents.get(1), Actor(sandbox.user("alice")["id"]), edited, base=1)
+    warroom.domain.postmortems.edit(warroom.incidents.get(1), Actor(sandbox.user("alice")["id"]), edited, base=2)
     answer = alice.command("/incident", "postmortem", channel=incident["id"]).ack
     assert "has been edited by <@" in answer["text"] and "replace them, or keep them?" in answer["text"]
     bot.settle()
-    assert len(shared_files(sandbox, "postmortems")) == 1, "nothing was drafted over the edits"
-    assert bot.query("SELECT number, origin FROM postmortem_versions ORDER BY number") == [(1, "draft"), (2, "human")]
+    assert len(shared_files(sandbox, "postmortems")) == 2, "nothing was drafted over the edits"
+    assert bot.query("SELECT number, origin FROM postmortem_versions ORDER BY number") == \
+        [(1, "draft"), (2, "draft"), (3, "human")]
 
     # Keep changes nothing; Replace drafts anew and shares it
     assert alice.click("Keep the edits", message=sandbox.ephemerals("alice", incident["id"])[-1]).ack == {}
     bot.settle()
-    assert bot.query("SELECT current_version, pending_version FROM postmortems") == [(2, None)]
+    assert bot.query("SELECT current_version, pending_version FROM postmortems") == [(3, None)]
     answer = alice.command("/incident", "postmortem", channel=incident["id"]).ack
     assert alice.click("Replace with a new draft",
                        message=sandbox.ephemerals("alice", incident["id"])[-1]).ack == {}
     bot.settle()
     files = shared_files(sandbox, "postmortems")
-    assert len(files) == 2 and files[1][1]["name"] == "postmortem-incident-1-v3.md"
-    assert "The rollback took 2 minutes" not in files[1][1]["content"]
+    assert len(files) == 3 and files[2][1]["name"] == "postmortem-incident-1-v4.md"
+    assert "The rollback took 2 minutes" not in files[2][1]["content"]
     assert bot.query("SELECT number, origin FROM postmortem_versions ORDER BY number") == \
-        [(1, "draft"), (2, "human"), (3, "draft")]
+        [(1, "draft"), (2, "draft"), (3, "human"), (4, "draft")]
 
 
 def test_a_kill_while_the_file_is_being_shared_shares_it_once(sandbox, tmp_path, database_url):

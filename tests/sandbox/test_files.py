@@ -59,10 +59,10 @@ def test_upload_flow_rules_and_the_shared_message(sb: Sandbox, client: WebClient
     assert any(f["id"] == file_id for m in history for f in m.get("files") or [])
 
 
-def test_the_sdks_own_upload_helper_works_and_scopes_are_checked(sb: Sandbox, msb: Sandbox,
-                                                                 client: WebClient, joined: dict[str, str]) -> None:
+def test_the_sdks_own_upload_helper_works_and_scopes_are_checked(sb: Sandbox, client: WebClient,
+                                                                 joined: dict[str, str]) -> None:
     client.files_upload_v2(channel=joined["general"], content="line one\n", filename="log.txt", title="Log")
     [message] = [m for m in sb.messages(joined["general"]) if m.get("files")]
     assert sb.file(message["files"][0]["id"])["content"] == "line one\n"
-    without = WebClient(token=msb.bot_token, base_url=msb.api_url)   # its manifest has no files:write
-    assert error_of(lambda: without.files_getUploadURLExternal(filename="a.md", length=1)) == "missing_scope"
+    sb.bot_scopes = sb.bot_scopes - {"files:write"}
+    assert error_of(lambda: client.files_getUploadURLExternal(filename="a.md", length=1)) == "missing_scope"

@@ -20,7 +20,7 @@ from bot.slack.blocks import button, section
 from bot.slack.deps import Deps
 from bot.slack.incidents import modals
 from bot.slack.incidents.render import status_summary
-from bot.slack import postmortems
+from bot.slack.postmortem_uploads import TEXTS as POSTMORTEM, web_link, where_shared
 from kernel.incidents import OPEN_STATUSES, Incident, Status
 
 REPLIES = "incident/replies"
@@ -357,6 +357,20 @@ def reopen(deps: Deps, request: CommandRequest, rest: str) -> Result:
     return reply(deps.texts.mrkdwn(REPLIES, "reopened", incident=incident))
 
 
+def postmortem(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    """A new draft, or, when a person edited the postmortem, the question: replace their edits or keep them."""
+    incident, t = _incident(request), deps.texts
+    asked = deps.postmortems.ask(incident, deps.actor(request.user))
+    if asked.outcome == "drafting":
+        return reply(t.mrkdwn(POSTMORTEM, "drafting", incident=incident, where=where_shared(deps.config, incident)))
+    edited = asked.postmortem.current
+    text = t.mrkdwn(POSTMORTEM, "human_edits", incident=incident, author=edited.author, at=edited.created_at,
+                    web=web_link(deps.config, incident.id))
+    return reply(text, [section(text), ActionsBlock(block_id="postmortem_choice", elements=[
+        button(t.plain(POSTMORTEM, "replace_button"), "postmortem_replace", str(incident.id), style="danger"),
+        button(t.plain(POSTMORTEM, "keep_button"), "postmortem_keep", str(incident.id))])])
+
+
 def _incident(request: CommandRequest) -> Incident:
     assert request.incident is not None  # route() checked
     return request.incident
@@ -367,8 +381,7 @@ HANDLERS: dict[str, Handler] = {
     "status": status, "update": status, "severity": severity, "sev": severity, "commander": commander,
     "role": role, "note": note, "link": link, "followup": followup, "followups": followups,
     "resolve": resolve, "escalate": escalate, "page": escalate, "reopen": reopen, "public": public,
-    "postmortem": lambda deps, request, rest: postmortems.command(deps, _incident(request), request.user,
-                                                                 request.reply_to),
+    "postmortem": postmortem,
 }
 
 __all__ = ["register", "route", "CommandRequest", "OpenModal", "OPEN_STATUSES"]
