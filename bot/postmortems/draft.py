@@ -22,6 +22,7 @@ from storage.incidents import IncidentStore
 ANSWER_KINDS = frozenset({"acknowledged", "update", "note"})
 MITIGATED_STATUS = "monitoring"
 MAX_KEY_EVENTS = 200     # the draft lists this many key events; the record keeps them all
+LAST_KEY_EVENTS = 50     # of which the last ones: a long incident's draft still shows how it ended
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,8 @@ class Durations:
 @dataclass(frozen=True)
 class DraftFacts:
     incident: Incident
-    key_events: list[TimelineEvent]
+    key_events: list[TimelineEvent]        # the first ones
+    last_key_events: list[TimelineEvent]   # after a gap of more_key_events, when there were too many
     more_key_events: int
     counts: dict[str, int]
     people: int
@@ -60,9 +62,12 @@ def durations(incident: Incident, key_events: list[TimelineEvent]) -> Durations:
 
 def gather(store: IncidentStore, incident: Incident, narrative: str | None = None) -> DraftFacts:
     key_events = store.timeline(incident.id, key_only=True)
+    too_many = len(key_events) > MAX_KEY_EVENTS
+    head = key_events[:MAX_KEY_EVENTS - LAST_KEY_EVENTS] if too_many else key_events
+    tail = key_events[-LAST_KEY_EVENTS:] if too_many else []
     return DraftFacts(
-        incident=incident, key_events=key_events[:MAX_KEY_EVENTS],
-        more_key_events=max(0, len(key_events) - MAX_KEY_EVENTS), counts=store.timeline_counts(incident.id),
+        incident=incident, key_events=head, last_key_events=tail,
+        more_key_events=len(key_events) - len(head) - len(tail), counts=store.timeline_counts(incident.id),
         people=len(store.people(incident.id)),        roles=store.roles(incident.id), followups=store.followups(incident.id),
         durations=durations(incident, key_events), narrative=narrative,
     )
@@ -73,7 +78,8 @@ def markdown_context(facts: DraftFacts, name_of: Callable[[str], str]) -> dict:
     def who(user: str | None) -> str:
         return name_of(user) if user else "warroom"
     return {
-        "incident": facts.incident, "key_events": facts.key_events, "more_key_events": facts.more_key_events,
+        "incident": facts.incident, "key_events": facts.key_events, "last_key_events": facts.last_key_events,
+        "more_key_events": facts.more_key_events,
         "counts": facts.counts, "roles": facts.roles, "followups": facts.followups,
         "durations": facts.durations, "narrative": facts.narrative, "who": who, "people": facts.people,
         "md": lambda text: to_markdown(text, name_of),

@@ -58,7 +58,7 @@ class Postmortems:
         """What the upload effect ``effect_id`` recorded so far (its file, whether it was shared)."""
         return self.store.upload(effect_id)
 
-    def render(self, incident: Incident, *, name_of: Callable[[str], str] = lambda user: "@" + user,
+    def render(self, incident: Incident, *, name_of: Callable[[str], str] = lambda user: user,
                narrative: str | None = None) -> str:
         """The draft's Markdown, from the record as it is now (the benchmark times this)."""
         facts = gather(self.incidents, incident, narrative)

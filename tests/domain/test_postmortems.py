@@ -74,3 +74,14 @@ def test_durations_come_from_key_events_and_say_when_unknown(rig):
 ])
 def test_recorded_mrkdwn_becomes_markdown(text, expected):
     assert to_markdown(text, lambda user: {"U1": "alice"}.get(user, user)) == expected
+
+
+def test_a_long_record_shows_its_first_and_last_key_events_and_counts_the_rest(rig):
+    incident = rig.declare("Long one", "sev3", by=ALICE)
+    for n in range(260):
+        rig.clock.advance(1)
+        rig.record.add_note(incident, Actor(ALICE), f"note {n:03d}")
+    body = rig.domain.postmortems.render(rig.incident(1))
+    assert "Note from U" in body and "note 148" in body and "note 149" not in body
+    assert "- …61 more key events here" in body and "note 209" not in body and "note 210" in body
+    assert body.rstrip().endswith("Add them with `/incident followup`._") and "note 259" in body
