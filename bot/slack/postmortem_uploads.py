@@ -85,6 +85,7 @@ class PostmortemUploads:
         self.postmortems.upload_started(effect.id, version.id, channel=channel, file_id=file_id)
         await _send_bytes(reserved["upload_url"], content)
         comment = self.render.texts.mrkdwn(TEXTS, "shared", incident=incident, version=version,
+                                           own_channel=channel == incident.channel_id,
                                            open_followups=len(self.render.incidents.followups(incident.id,
                                                                                               open_only=True)),
                                            web=web_link(self.config, incident.id))

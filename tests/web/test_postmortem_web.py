@@ -73,6 +73,7 @@ def test_a_private_incidents_postmortem_is_not_there_for_outsiders(bot, sandbox,
     files = [m for m in sandbox.messages(channel["id"]) if m.get("files")]
     assert len(files) == 1 and not any(m.get("files") for m in sandbox.messages("postmortems")), \
         "a private incident's postmortem stays in its own channel"
+    assert files[0]["text"].startswith(":page_facing_up: The postmortem of incident #1 (drafted by warroom, version 1)")
     web.sign_in(uid(sandbox, "carol"))
     assert web.get("/incidents/1/postmortem").status == 404
     assert web.get("/incidents/1/postmortem.md").status == 404
