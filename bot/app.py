@@ -18,6 +18,8 @@ from slack_bolt.middleware.authorization.async_single_team_authorization import 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.ai.drafts import AiDrafts
+from bot.ai.prompt import Readable
 from bot.clock import Clock
 from bot.config import Config
 from bot.config.env import SlackSignInSettings
@@ -39,6 +41,7 @@ from bot.slack.directory import Directory
 from bot.slack.dnd import DoNotDisturb
 from bot.slack.listeners import register_listeners
 from bot.slack.messages import RenderContext
+from bot.slack.parsing import to_plain
 from bot.slack.pressure import AckPressure
 from bot.slack.ratelimit import RateLimiter
 from bot.slack.surfaces import Surfaces
@@ -176,6 +179,8 @@ class Warroom:
             await self.sender.stop()
         if hasattr(self, "notify_sender"):
             await self.notify_sender.close()
+        if hasattr(self, "ai"):
+            await self.ai.close()
         if hasattr(self, "db"):
             self.db.close()  # releases the instance lock
         log.info("warroom.stopped")
@@ -210,11 +215,15 @@ class Warroom:
         self.render = RenderContext(self.texts, config, clock, domain.incident_store, domain.alert_store,
                                     self.paging.store, domain.timer_store)
         self.surfaces = Surfaces(self.api, SurfaceStore(db), self.work, clock)
+        # AI drafts (their own effect handlers; the postmortem's narrative is self.ai.narrative): prompts
+        # name people as Slack shows them
+        self.ai = AiDrafts(config, domain.incident_store, self.outbox, self.effects, self.work, clock, self.texts,
+                           self._readable(), os.environ)
         catalogue = build_catalogue(api=self.api, directory=self.directory, render=self.render,
                                     surfaces=self.surfaces, config=config, incidents=self.incidents,
                                     channels=domain.channels, paging=self.paging, alerts=self.alerts,
                                     routine=domain.routine, swaps=domain.swaps, bot_user_id=self.bot_user_id,
-                                    postmortems=domain.postmortems)
+                                    postmortems=domain.postmortems, narrative=self.ai.narrative)
         self.pressure = AckPressure()
         # pages beyond Slack: their own handlers, next to the chat port's (bot.effects.port)
         self.notify_sender = NotifySender(
@@ -223,12 +232,14 @@ class Warroom:
             link_key=WebSecrets(db).get_or_make(ACK_LINK_KEY, lambda: secrets.token_urlsafe(32)),
             dnd=DoNotDisturb(self.api, clock).reason)
 
+        failure_hooks = {**catalogue.failure_hooks, **self.ai.failure_hooks}
+
         async def effect_failed(effect, reason: str) -> None:
-            hook = catalogue.failure_hooks.get(effect.kind)
+            hook = failure_hooks.get(effect.kind)
             if hook is not None:
                 hook(effect, reason)
 
-        effect_handlers = {**catalogue.handlers, **self.notify_sender.handlers}
+        effect_handlers = {**catalogue.handlers, **self.notify_sender.handlers, **self.ai.handlers}
         self.runner = EffectRunner(self.outbox, effect_handlers, clock, concurrency=self.options.effect_concurrency,
                                    on_failure=effect_failed, hold=self.pressure.busy, owner=self.replica,
                                    on_finished=self.metrics.effect_finished)
@@ -259,14 +270,23 @@ class Warroom:
         self.deps = Deps(config=config, texts=self.texts, clock=clock, work=self.work, effects=self.effects,
                          api=self.api, directory=self.directory, render=self.render, incidents=self.incidents,
                          record=self.record, channel_log=domain.channel_log, paging=self.paging, alerts=self.alerts,
-                         oncall=self.oncall, seen_events=SeenEvents(db), silences=domain.silences,
-                         swaps=domain.swaps, notifier=domain.notifier, postmortems=domain.postmortems)
+                         timeline=domain.timeline, oncall=self.oncall, seen_events=SeenEvents(db), silences=domain.silences,
+                         swaps=domain.swaps, notifier=domain.notifier, plans=domain.plans,
+                         summaries=domain.summaries, postmortems=domain.postmortems)
         register_listeners(self.app, self.deps)
         self._mount_web()
 
         @self.app.error
         async def on_error(error, body) -> None:
             log.error("listener.unhandled", exc_info=error, type=(body or {}).get("type"))
+
+    def _readable(self) -> Readable:
+        """People by the name Slack shows (warroom.yml's when Slack's is not known yet), markup as words."""
+        def name_of(user: str) -> str:
+            person = self.config.person(user)
+            return "@" + (self.directory.cached_name(user) or (person.name if person else user))
+        return Readable(name_of=name_of,
+                        plain=lambda text: to_plain(text, keep_lines=True, name_of=self.directory.cached_name))
 
     def _mount_web(self) -> None:
         """The web side on the webhook server, over the same domain and the directory's view of people."""

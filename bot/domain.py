@@ -18,10 +18,13 @@ from bot.effects.outbox import SURFACE_SETTLE_SECONDS, Effects
 from bot.incidents.channel_log import ChannelLog
 from bot.incidents.channels import IncidentChannels
 from bot.incidents.paging_hooks import IncidentPagingHooks
+from bot.incidents.plans import ResponsePlans
 from bot.incidents.pulses import PULSE, PulseFired, Pulses
 from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
 from bot.incidents.status_page import StatusPage
+from bot.incidents.summaries import SummaryRequests
+from bot.incidents.timeline_edits import TimelineEdits
 from bot.oncall.routine import SHIFT_TIMER, ShiftRoutine
 from bot.oncall.service import OnCallService
 from bot.oncall.swaps import Swaps
@@ -32,6 +35,7 @@ from bot.text import Texts
 from bot.work import Work
 from kernel.outbox import Timer
 from storage.alerts import AlertStore
+from storage.checklists import ChecklistStore
 from storage.database import Database
 from storage.handoffs import HandoffStore
 from storage.incidents import IncidentStore
@@ -43,6 +47,7 @@ from storage.postmortems import PostmortemStore
 from storage.status_page import StatusPageStore
 from storage.silences import SilenceStore
 from storage.swaps import SwapStore
+from storage.timeline_audit import TimelineAuditStore
 from storage.timers import TimerStore
 
 TimerHandler = Callable[[Timer], Awaitable[None]]
@@ -64,12 +69,15 @@ class Domain:
     channels: IncidentChannels
     incidents: IncidentService
     record: IncidentRecord
+    timeline: TimelineEdits
     alerts: AlertService
     silences: Silences
     heartbeats: Heartbeats
     channel_log: ChannelLog
     status_page: StatusPage
     notifier: Notifier
+    plans: ResponsePlans
+    summaries: SummaryRequests   # AI-drafted catch-up summaries (off unless warroom.yml has ai:)
     postmortems: Postmortems
     timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
 
@@ -89,6 +97,8 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     paging.hooks["incident"] = IncidentPagingHooks(incident_store, effects, clock)
     channels = IncidentChannels(incident_store, effects, pulses, work, clock, config)
     incidents = IncidentService(incident_store, effects, pulses, channels, work, clock, config, paging=paging)
+    plans = ResponsePlans(incident_store, ChecklistStore(db), effects, work, clock, config, paging=paging)
+    incidents.plans = plans
     alert_store = AlertStore(db)
     silences = Silences(SilenceStore(db), config, effects, work, clock)
     alerts = AlertService(alert_store, paging, effects, work, clock, config, silences=silences)
@@ -112,8 +122,10 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
         alert_store=alert_store, pulses=pulses, oncall=oncall, routine=routine,
         swaps=Swaps(config, oncall, SwapStore(db), effects, work, clock), paging=paging, channels=channels,
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock), alerts=alerts,
-        silences=silences, heartbeats=heartbeats, notifier=notifier, postmortems=postmortems,
+        timeline=TimelineEdits(incident_store, TimelineAuditStore(db), work, clock),
+        silences=silences, heartbeats=heartbeats, notifier=notifier, plans=plans, postmortems=postmortems,
         channel_log=ChannelLog(incident_store, work, clock), status_page=status_page,
+        summaries=SummaryRequests(effects, work, config),
         timer_handlers={
             PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),
             ESCALATION_TIMER: paging.on_timeout,

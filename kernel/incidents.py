@@ -43,6 +43,7 @@ class Incident:
     snoozed_until: float | None
     source: dict[str, Any]
     updated_at: float
+    incident_type: str | None = None     # the incident_types: entry (response plan) it was declared with
 
     @property
     def is_open(self) -> bool:
@@ -66,6 +67,17 @@ class TimelineEvent:
     message_ts: str | None = None
     edited_at: float | None = None
     deleted_at: float | None = None
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    """One step of a response plan's checklist, as posted on declare; ``done_at`` None: not ticked."""
+    id: int
+    incident_id: int
+    position: int
+    text: str
+    done_at: float | None
+    done_by: str | None
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,7 @@ class Notification:
     test: bool = False        # /il-oncall test: no escalation behind it
     created_at: float = 0.0
     sent_at: float | None = None
+    bundle_id: int | None = None  # the notification whose delivery carried this one (None: its own)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from storage.database import Database
 _INCIDENT_COLUMNS = (
     "id, title, description, severity, status, commander, declared_by, declared_at, declared_in, "
     "is_private, channel_name, channel_id, resolved_at, summary, root_cause, mitigation, "
-    "last_update_at, snoozed_until, source, updated_at"
+    "last_update_at, snoozed_until, source, updated_at, incident_type"
 )
 
 
@@ -28,6 +28,28 @@ def involves_sql(alias: str) -> str:
 def involves_params(user: str) -> tuple[str, str, str, str]:
     return (user, user, user, user)
 
+
+
+_EVENT_COLUMNS = "id, incident_id, at, actor, kind, text, data, is_key, message_ts, edited_at, deleted_at"
+
+
+def _event(r: tuple) -> TimelineEvent:
+    return TimelineEvent(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), bool(r[7]), r[8], r[9], r[10])
+
+
+def _event_changes(**values: Any) -> dict[str, Any]:
+    """The columns to set: the values given (not None), is_key as the 0/1 both engines store."""
+    fields = {k: v for k, v in values.items() if v is not None}
+    if "is_key" in fields:
+        fields["is_key"] = int(fields["is_key"])
+    return fields
+
+
+def _kinds(messages: bool, leaving_out: frozenset[str]) -> tuple[str, list[str]]:
+    if messages:
+        return "kind = 'message'", []
+    left = sorted(leaving_out | {"message"})
+    return f"kind NOT IN ({', '.join('?' for _ in left)})", left
 
 
 def _incident(row: tuple) -> Incident:
@@ -123,6 +145,7 @@ class IncidentStore:
             "(SELECT count(*) FROM timeline t WHERE t.incident_id = i.id), "
             "(SELECT max(id) FROM timeline t WHERE t.incident_id = i.id), "
             "(SELECT max(coalesce(edited_at, 0) + coalesce(deleted_at, 0)) FROM timeline t WHERE t.incident_id = i.id), "
+            "(SELECT count(*) FROM timeline_audit a WHERE a.incident_id = i.id), "
             "(SELECT max(updated_at) FROM alerts a WHERE a.incident_id = i.id) "
             "FROM incidents i WHERE i.id = ?", (incident_id,)) or ())
 
@@ -173,15 +196,35 @@ class IncidentStore:
             "data": json.dumps(data or {}), "is_key": int(is_key), "message_ts": message_ts}))
 
     def timeline(self, incident_id: int, *, key_only: bool = False, include_deleted: bool = False) -> list[TimelineEvent]:
-        sql = ("SELECT id, incident_id, at, actor, kind, text, data, is_key, message_ts, edited_at, deleted_at "
-               "FROM timeline WHERE incident_id = ?")
+        """The record as people left it: edited texts and times, deleted events left out (unless asked)."""
+        sql = f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE incident_id = ?"
         if key_only:
             sql += " AND is_key = 1"
         if not include_deleted:
             sql += " AND deleted_at IS NULL"
-        rows = self.db.execute(sql + " ORDER BY at, id", (incident_id,)).fetchall()
-        return [TimelineEvent(r[0], r[1], r[2], r[3], r[4], r[5], json.loads(r[6]), bool(r[7]), r[8], r[9], r[10])
-                for r in rows]
+        return [_event(r) for r in self.db.execute(sql + " ORDER BY at, id", (incident_id,)).fetchall()]
+
+    def event(self, event_id: int) -> TimelineEvent | None:
+        """One event by its id, deleted or not (the caller says what a deleted one means)."""
+        row = self.db.execute(f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE id = ?", (event_id,)).fetchone()
+        return _event(row) if row else None
+
+    def latest_events(self, incident_id: int, *, messages: bool, limit: int,
+                      leaving_out: frozenset[str] = frozenset()) -> list[TimelineEvent]:
+        """The newest ``limit`` events not deleted, newest first: channel messages (``messages``) or the
+        other events but those of the kinds ``leaving_out``. A prompt or a digest takes the end of a long
+        record without reading all of it."""
+        where, params = _kinds(messages, leaving_out)
+        rows = self.db.execute(
+            f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE incident_id = ? AND {where} AND deleted_at IS NULL "
+            "ORDER BY at DESC, id DESC LIMIT ?", (incident_id, *params, limit)).fetchall()
+        return [_event(r) for r in rows]
+
+    def count_events(self, incident_id: int, *, messages: bool, leaving_out: frozenset[str] = frozenset()) -> int:
+        """How many events :meth:`latest_events` would give without its limit."""
+        where, params = _kinds(messages, leaving_out)
+        return int(self.db.scalar(f"SELECT count(*) FROM timeline WHERE incident_id = ? AND {where} "
+                                  "AND deleted_at IS NULL", (incident_id, *params)) or 0)
 
     def timeline_counts(self, incident_id: int) -> dict[str, int]:
         """How many entries of each kind the record shows (what :meth:`timeline` returns, counted in SQL):
@@ -191,33 +234,28 @@ class IncidentStore:
         return {kind: int(n) for kind, n in rows}
 
     def message_event(self, incident_id: int, message_ts: str) -> TimelineEvent | None:
-        row = self.db.execute(
-            "SELECT id, incident_id, at, actor, kind, text, data, is_key, message_ts, edited_at, deleted_at "
-            "FROM timeline WHERE incident_id = ? AND message_ts = ?", (incident_id, message_ts)).fetchone()
-        if row is None:
-            return None
-        return TimelineEvent(row[0], row[1], row[2], row[3], row[4], row[5], json.loads(row[6]), bool(row[7]),
-                             row[8], row[9], row[10])
+        row = self.db.execute(f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE incident_id = ? AND message_ts = ?",
+                              (incident_id, message_ts)).fetchone()
+        return _event(row) if row else None
 
     def update_message(self, incident_id: int, message_ts: str, *, text: str | None = None,
                        edited_at: float | None = None, deleted_at: float | None = None,
                        is_key: bool | None = None) -> bool:
-        fields: dict[str, Any] = {}
-        if text is not None:
-            fields["text"] = text
-        if edited_at is not None:
-            fields["edited_at"] = edited_at
-        if deleted_at is not None:
-            fields["deleted_at"] = deleted_at
-        if is_key is not None:
-            fields["is_key"] = int(is_key)
+        fields = _event_changes(text=text, edited_at=edited_at, deleted_at=deleted_at, is_key=is_key)
+        return self._change_events(fields, "incident_id = ? AND message_ts = ?", (incident_id, message_ts))
+
+    def change_event(self, event_id: int, *, text: str | None = None, at: float | None = None,
+                     edited_at: float | None = None, deleted_at: float | None = None,
+                     is_key: bool | None = None) -> bool:
+        """Change an event in place (the audit trail keeps what it was); None leaves a value as it is."""
+        fields = _event_changes(text=text, at=at, edited_at=edited_at, deleted_at=deleted_at, is_key=is_key)
+        return self._change_events(fields, "id = ?", (event_id,))
+
+    def _change_events(self, fields: dict[str, Any], where: str, params: tuple) -> bool:
         if not fields:
             return False
         assignments = ", ".join(f"{k} = ?" for k in fields)
-        cursor = self.db.execute(
-            f"UPDATE timeline SET {assignments} WHERE incident_id = ? AND message_ts = ?",
-            (*fields.values(), incident_id, message_ts),
-        )
+        cursor = self.db.execute(f"UPDATE timeline SET {assignments} WHERE {where}", (*fields.values(), *params))
         return cursor.rowcount > 0
 
     # follow-ups and links --------------------------------------------------------------------

@@ -9,10 +9,10 @@ from kernel.notify import Notification, NotificationState, NotifyLogEntry
 from storage.database import Database
 
 _COLUMNS = ("id, page_id, escalation_id, user_id, step, method, due_at, state, attempts, detail, receipt, priority, "
-            "page_id IS NULL, created_at, sent_at")
+            "page_id IS NULL, created_at, sent_at, bundle_id")
 
 _JOINED_COLUMNS = ("n.id, n.page_id, n.escalation_id, n.user_id, n.step, n.method, n.due_at, n.state, n.attempts, "
-                   "n.detail, n.receipt, n.priority, n.page_id IS NULL, n.created_at, n.sent_at")
+                   "n.detail, n.receipt, n.priority, n.page_id IS NULL, n.created_at, n.sent_at, n.bundle_id")
 
 
 def _notification(row: tuple) -> Notification:
@@ -65,6 +65,36 @@ class NotificationStore:
             "ORDER BY n.id DESC LIMIT 1", (user, method))
         return _notification(row) if row else None
 
+    def due_with(self, notification: Notification, now: float, limit: int) -> list[int]:
+        """Other pages' notifications to the same person the same way and priority, due by ``now``,
+        never tried, whose escalation still waits for an answer: what one delivery can carry too (one
+        being retried on its own stays on its own, so no page is in two deliveries)."""
+        return [r[0] for r in self.db.query(
+            "SELECT n.id FROM notifications n JOIN escalations e ON e.id = n.escalation_id "
+            "WHERE n.user_id = ? AND n.method = ? AND n.state = 'planned' AND n.due_at <= ? AND n.priority = ? "
+            "AND n.attempts = 0 AND n.id <> ? AND e.state IN ('active', 'exhausted') ORDER BY n.id LIMIT ?",
+            (notification.user, notification.method, now, notification.priority, notification.id, limit))]
+
+    def join_bundle(self, ids: list[int], bundle_id: int) -> None:
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk:chunk + 500]
+            marks = ",".join("?" * len(part))
+            self.db.execute(f"UPDATE notifications SET state = 'sending', bundle_id = ?, attempts = attempts + 1 "
+                            f"WHERE id IN ({marks}) AND state = 'planned'", (bundle_id, *part))
+
+    def bundled_with(self, bundle_id: int, *, sending_only: bool = True) -> list[Notification]:
+        state = " AND state = 'sending'" if sending_only else ""
+        return [_notification(r) for r in self.db.query(
+            f"SELECT {_COLUMNS} FROM notifications WHERE bundle_id = ?{state} ORDER BY id", (bundle_id,))]
+
+    def release_bundle(self, bundle_id: int) -> list[int]:
+        """The bundle's notifications not yet sent go back to waiting on their own."""
+        ids = [n.id for n in self.bundled_with(bundle_id)]
+        if ids:
+            self.db.execute("UPDATE notifications SET state = 'planned', bundle_id = NULL, attempts = attempts - 1 "
+                            "WHERE bundle_id = ? AND state = 'sending'", (bundle_id,))
+        return ids
+
     def update(self, notification_id: int, **fields: Any) -> None:
         if "state" in fields:
             fields["state"] = str(fields["state"])
@@ -74,8 +104,14 @@ class NotificationStore:
         self.db.execute("UPDATE notifications SET attempts = attempts + 1 WHERE id = ?", (notification_id,))
 
     def log(self, notification_id: int, outcome: str, *, at: float, detail: str = "") -> None:
-        self.db.execute("INSERT INTO notification_log (notification_id, at, outcome, detail) VALUES (?, ?, ?, ?)",
-                        (notification_id, at, outcome, detail[:500]))
+        self.log_many([notification_id], outcome, at=at, detail=detail)
+
+    def log_many(self, ids: list[int], outcome: str, *, at: float, detail: str = "") -> None:
+        for chunk in range(0, len(ids), 200):
+            part = ids[chunk:chunk + 200]
+            rows = ",".join("(?, ?, ?, ?)" for _ in part)
+            self.db.execute(f"INSERT INTO notification_log (notification_id, at, outcome, detail) VALUES {rows}",
+                            [v for i in part for v in (i, at, outcome, detail[:500])])
 
     def history(self, escalation_id: int) -> list[NotifyLogEntry]:
         """Every attempt and outcome of the escalation's notifications, in order."""

@@ -164,6 +164,10 @@ class OutboxStore:
         row = self.db.execute("SELECT state FROM outbox WHERE id = ?", (effect_id,)).fetchone()
         return row[0] if row else None
 
+    def lane_used(self, lane: str) -> bool:
+        """Something was ever recorded in ``lane`` (a lane named after one piece of work: recorded once)."""
+        return self.db.execute("SELECT 1 FROM outbox WHERE lane = ? LIMIT 1", (lane,)).fetchone() is not None
+
     def pending_count(self) -> int:
         return int(self.db.execute("SELECT count(*) FROM outbox WHERE state = 'pending'").fetchone()[0])
 

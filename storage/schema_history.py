@@ -516,6 +516,44 @@ CREATE TABLE swaps (
 );
 """))
 
+MIGRATIONS.append(Migration(20, "response plans: an incident's type and its checklist", """
+-- the incident_types: entry it was declared with (NULL: none); the type's config is read by name
+ALTER TABLE incidents ADD COLUMN incident_type TEXT;
+
+-- the type's checklist as it was at declare (config may change later), each item ticked or not
+CREATE TABLE checklist_items (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    position    INTEGER NOT NULL,
+    text        TEXT    NOT NULL,
+    done_at     REAL,                    -- NULL: not ticked (every tick and untick is on the timeline)
+    done_by     TEXT,
+    UNIQUE (incident_id, position)
+);
+"""))
+
+MIGRATIONS.append(Migration(21, "the timeline's audit trail: who added, edited, deleted or marked an event", """
+-- One row per change people make to an incident's timeline (bot.incidents.timeline_edits), with the
+-- values before and after. The timeline row itself changes in place; a deleted one keeps its row
+-- (deleted_at set), so this trail and the ids people were shown stay whole.
+CREATE TABLE timeline_audit (
+    id          INTEGER PRIMARY KEY,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id),
+    event_id    INTEGER NOT NULL REFERENCES timeline(id),
+    action      TEXT    NOT NULL,        -- added | edited | deleted | keyed | unkeyed
+    actor       TEXT    NOT NULL,
+    at          REAL    NOT NULL,
+    old_at      REAL,
+    old_text    TEXT,
+    old_key     INTEGER,
+    new_at      REAL,
+    new_text    TEXT,
+    new_key     INTEGER
+);
+CREATE INDEX timeline_audit_by_incident ON timeline_audit(incident_id, id);
+CREATE INDEX timeline_audit_by_event ON timeline_audit(event_id, id);
+"""))
+
 MIGRATIONS.append(Migration(22, "postmortems: the document of record, its versions and its uploads", """
 -- One postmortem per incident. current_version is the document of record; pending_version a later draft
 -- kept aside because a person had edited the current one (the web page offers to replace or keep).
@@ -553,4 +591,13 @@ CREATE TABLE postmortem_uploads (
 );
 """))
 
+MIGRATIONS.append(Migration(26, "pages due together to one person one way go out as one", """
+-- A bundle: the notification whose delivery carried this one too (NULL: it went, or goes, on its own).
+ALTER TABLE notifications ADD COLUMN bundle_id INTEGER;
+CREATE INDEX notifications_in_bundle ON notifications(bundle_id) WHERE bundle_id IS NOT NULL;
+CREATE INDEX notifications_waiting ON notifications(user_id, method, due_at) WHERE state = 'planned';
+"""))
+
+# in ascending order, each once: a database past a version never runs one listed after it with a lower number
+assert [m.version for m in MIGRATIONS] == sorted({m.version for m in MIGRATIONS}), "migrations out of order"
 LATEST_VERSION = MIGRATIONS[-1].version

@@ -44,6 +44,12 @@ class Silences:
             return SILENCE
         return None
 
+    def in_force(self) -> tuple[list[Silence], list[str]]:
+        """The silences running now, and the sources inside one of their maintenance windows now."""
+        now = self.clock.time()
+        windows = [s.name for s in self.config.alert_sources if any(in_window(w, now) for w in s.maintenance)]
+        return self.store.all_active(now), windows
+
     def _source(self, name: str) -> AlertSource:
         source = self.config.alert_source(name)
         if source is None:

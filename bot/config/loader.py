@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import string
 from dataclasses import replace
 from pathlib import Path
 from typing import Mapping
@@ -13,7 +12,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 
 from bot.config import oncall
+from bot.config.ai import parse_ai
 from bot.config.api_keys import parse_api_keys
+from bot.config.incident_types import check_channel_template, page_ref, parse_incident_types
 from bot.config.model import (
     DEFAULT_SEVERITIES,
     Channels,
@@ -26,8 +27,9 @@ from bot.config.reader import ConfigError, Node
 from bot.config.status_page import parse_status_page
 from bot.config.routine import parse_routine
 from bot.config.web import parse_web
+from kernel.paging import EscalationPolicy
+from kernel.schedules import Schedule
 
-CHANNEL_NAME_FIELDS = {"date", "slug", "number", "severity"}
 _CHANNEL_REF = re.compile(r"^(#?[a-z0-9_-]{1,80}|[CG][A-Z0-9]{6,})$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{6,}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
@@ -36,6 +38,7 @@ TOP_LEVEL_KEYS = {
     "timezone", "channels", "incident", "severities", "incident_managers", "templates",
     "users", "schedules", "escalation_policies", "alert_sources", "http", "oncall_managers",
     "who_may_answer_alerts", "web", "status_page", "api_keys", "oncall_usergroup", "notify",
+    "incident_types", "ai",
 }
 ALERT_ANSWERERS = ("users", "anyone")
 
@@ -70,7 +73,7 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
     schedules = oncall.parse_schedules(top["schedules"], people, timezone)
     policies = oncall.parse_policies(top["escalation_policies"], people, schedules)
     severities = _severities(top["severities"])
-    incident = _incident(top["incident"])
+    incident = _incident(top["incident"], schedules, policies)
     if not incident.default_severity:
         # unset: the third severity (SEV3 of the defaults), or the mildest when there are fewer
         incident = replace(incident, default_severity=severities[min(2, len(severities) - 1)].key)
@@ -94,6 +97,9 @@ def parse_config(raw: object, file: str, environ: Mapping[str, str] | None = Non
         status_page=parse_status_page(top["status_page"]),
         api_keys=parse_api_keys(top["api_keys"], people, environ),
         notify=parse_notify(top["notify"], os.environ if environ is None else environ),
+        incident_types=parse_incident_types(top["incident_types"], people=people, severity_keys=tuple(
+            s.key for s in severities), roles=incident.roles, schedules=schedules, policies=policies),
+        ai=parse_ai(top["ai"], os.environ if environ is None else environ),
     )
     check_cross_references(config, file)
     check_contacts(config.users, config.notify, os.environ if environ is None else environ, file)
@@ -132,12 +138,12 @@ def _channels(node: Node) -> Channels:
     )
 
 
-def _incident(node: Node) -> IncidentSettings:
-    keys = node.mapping({"channel_name", "roles", "responders", "default_severity"})
+def _incident(node: Node, schedules: tuple[Schedule, ...], policies: tuple[EscalationPolicy, ...]) -> IncidentSettings:
+    keys = node.mapping({"channel_name", "roles", "responders", "default_severity", "page_on_declare"})
     defaults = IncidentSettings()
     template = keys["channel_name"].string(defaults.channel_name)
     assert template is not None
-    _check_channel_template(keys["channel_name"], template)
+    check_channel_template(keys["channel_name"], template)
     roles = defaults.roles
     if not keys["roles"].is_missing:
         roles = tuple(r.lower() for r in keys["roles"].string_list())
@@ -149,22 +155,8 @@ def _incident(node: Node) -> IncidentSettings:
             roles = ("commander", *roles)   # every incident has a commander; keep it first
     responders = tuple(_user_id(item) for item in keys["responders"].items())
     default_sev = keys["default_severity"].string(None)
-    return IncidentSettings(template, roles, responders, default_sev.lower() if default_sev else "")
-
-
-def _check_channel_template(node: Node, template: str) -> None:
-    try:
-        fields = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
-    except ValueError as exc:
-        raise node.error(f"is not a valid template: {exc}") from None
-    unknown = fields - CHANNEL_NAME_FIELDS
-    if unknown:
-        raise node.error(
-            f"uses unknown field {{{sorted(unknown)[0]}}}; available: "
-            + ", ".join("{" + f + "}" for f in sorted(CHANNEL_NAME_FIELDS))
-        )
-    if not fields & {"slug", "number"}:
-        raise node.error("must contain {slug} or {number} so incidents get distinct channels")
+    return IncidentSettings(template, roles, responders, default_sev.lower() if default_sev else "",
+                            page_ref(keys["page_on_declare"], schedules, policies))
 
 
 def _severities(node: Node) -> tuple[Severity, ...]:

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.config.ai import AiSettings
 from bot.config.api_keys import ApiKey
+from bot.config.incident_types import IncidentType
 from bot.config.notify import NotifySettings
 from bot.config.oncall import HttpSettings, Person
 from bot.config.status_page import StatusPageSettings
@@ -56,6 +58,7 @@ class IncidentSettings:
     roles: tuple[str, ...] = DEFAULT_ROLES
     responders: tuple[str, ...] = ()          # Slack user IDs invited to every incident
     default_severity: str = "sev3"
+    page_on_declare: str | None = None        # a schedule or escalation policy paged for incidents without a type
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,11 @@ class Config:
     api_keys: tuple[ApiKey, ...] = ()         # who may call /api/v1/, each acting as one person
     routine: Routine = field(default_factory=Routine)   # handoff channels, user groups
     notify: NotifySettings = field(default_factory=NotifySettings)
+    ai: AiSettings = field(default_factory=AiSettings)   # optional AI drafts; off by default
+    incident_types: tuple[IncidentType, ...] = ()   # response plans: /incident declare --type <name>
+
+    def incident_type(self, name: str) -> IncidentType | None:
+        return next((t for t in self.incident_types if t.name == name.strip().lower()), None)
 
     def severity(self, key: str) -> Severity | None:
         wanted = key.strip().lower()

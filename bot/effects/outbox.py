@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.clock import Clock
-from bot.effects.port import EFFECT_KINDS, MESSAGES, NOTIFY_EFFECT_KINDS, SURFACES, surface_kind
+from bot.effects.port import AI_EFFECT_KINDS, EFFECT_KINDS, MESSAGES, NOTIFY_EFFECT_KINDS, SURFACES, surface_kind
 from bot.effects.replies import ReplyTo
 from storage.outbox import OutboxStore
 
@@ -51,22 +51,22 @@ class Effects:
         )
 
     def reply(self, reply_to: ReplyTo | None, message: str, context: dict[str, Any], *,
-              depends_on: int | None = None) -> int | None:
+              depends_on: int | None = None, lane: str | None = None) -> int | None:
         """Tell the person who asked, privately."""
         if reply_to is None:
             return None
         _check_message(message)
         return self.store.add(
             "message.reply", {"reply_to": reply_to.as_dict(), "message": message, "context": context},
-            lane=f"reply:{reply_to.user}", now=self.clock.time(), depends_on=depends_on,
+            lane=lane or f"reply:{reply_to.user}", now=self.clock.time(), depends_on=depends_on,
         )
 
     def do(self, kind: str, payload: dict[str, Any], *, lane: str, depends_on: int | None = None,
            delay: float = 0.0, coalesce: bool = False) -> int:
         """``coalesce``: the effect reads current state when it runs, so one not started yet in the same
         lane already covers this one."""
-        if kind not in EFFECT_KINDS and kind not in NOTIFY_EFFECT_KINDS:
-            raise ValueError(f"{kind!r} is not an effect kind of the chat port or of pages beyond Slack")
+        if kind not in EFFECT_KINDS and kind not in NOTIFY_EFFECT_KINDS and kind not in AI_EFFECT_KINDS:
+            raise ValueError(f"{kind!r} is not an effect kind of the chat port, of pages beyond Slack or of AI drafts")
         return self.store.add(kind, payload, lane=lane, now=self.clock.time(), depends_on=depends_on, delay=delay,
                               coalesce=coalesce)
 

@@ -8,7 +8,8 @@ A test checks that the Slack adapter covers the whole port.
 Effect kinds, with their payloads:
 - ``incident.create_channel {incident}``: create the incident's channel under the name recorded on
   the incident (``channel_name``); on a name taken outside warroom, ask the domain for the next name.
-- ``incident.invite {incident, users}``: bring people into the incident's channel.
+- ``incident.invite {incident, users, groups?}``: bring people into the incident's channel (and the
+  members of user groups, when given).
 - ``incident.bookmark {incident, link}``: show a link of the incident in the channel's bookmarks.
 - ``paging.expand_group {escalation, groups, level, round, by, confirmed}``: learn who is in the user groups of
   one level and page them (the domain asks first when a hand-named page is large).
@@ -46,11 +47,18 @@ EFFECT_KINDS: frozenset[str] = frozenset({
 # - ``notify.cancel {notification}``: stop Pushover re-alerting once someone acknowledged.
 NOTIFY_EFFECT_KINDS: frozenset[str] = frozenset({"notify.send", "notify.poll", "notify.cancel"})
 
+# Optional AI drafts (bot.incidents.summaries records them, bot.ai performs them): not the chat port's.
+# - ``ai.summarize {incident, requested_by, reply_to}``: draft a catch-up summary of the incident from its
+#   record and channel at an OpenAI-compatible endpoint, then post it in the incident's channel
+#   (``incident.ai_summary``), or tell the asker it could not be drafted (``incident.ai_summary_failed``).
+AI_EFFECT_KINDS: frozenset[str] = frozenset({"ai.summarize"})
+
 # Living surfaces, by key pattern (numbers as *): re-rendered from state, written only when changed.
 SURFACES: frozenset[str] = frozenset({
     "incident:*:topic",          # the channel topic: severity, status, commander, title
     "incident:*:status",         # the pinned status message
     "incident:*:announcement",   # the post in the announcements channel
+    "incident:*:checklist",      # a response plan's checklist, one button per item to tick
     "page:*",                    # one page's DM
     "alertdm:*",                 # a person's DM of pages about alerts from one source
     "alertbatch:*",              # the channel message of one alert, or of a storm's digest
@@ -63,6 +71,7 @@ MESSAGES: frozenset[str] = frozenset({
     "incident.role_assigned", "incident.note", "incident.link_added", "incident.followup_added",
     "incident.severity_changed", "incident.pulse", "incident.wrapup", "incident.postmortem_summary",
     "incident.reopened", "incident.invite_failed", "incident.made_public", "incident.taken_off_page",
+    "incident.ai_summary", "incident.ai_summary_failed",
     "paging.incident_paged", "paging.incident_acknowledged", "paging.incident_exhausted",
     "paging.incident_nobody_on_call", "paging.confirm_group",
     "alerts.unanswered", "alerts.nobody_on_call", "alerts.source_full", "alerts.silenced", "alerts.unsilenced",

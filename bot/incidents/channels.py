@@ -20,6 +20,7 @@ from bot.incidents import naming
 from bot.incidents.pulses import Pulses
 from bot.logs import get_logger
 from bot.work import Work
+from kernel.incidents import Incident
 from storage.incidents import IncidentStore
 
 log = get_logger("warroom.incidents")
@@ -37,15 +38,20 @@ class IncidentChannels:
         self.clock = clock
         self.config = config
 
-    def name_for(self, incident_id: int, *, title: str, severity: str, at: float) -> str:
-        """A Slack-valid name from the configured template, free among the names warroom has given."""
-        base = self._base(incident_id, title, severity, at)
+    def name_for(self, incident_id: int, *, title: str, severity: str, at: float, template: str | None = None) -> str:
+        """A Slack-valid name from ``template`` (an incident type's) or the configured one, free among the
+        names warroom has given."""
+        base = self._base(incident_id, title, severity, at, template)
         return self._free(base, first_attempt=1) or naming.with_suffix(base, incident_id + MAX_SUFFIX)
 
-    def _base(self, incident_id: int, title: str, severity: str, at: float) -> str:
+    def _base(self, incident_id: int, title: str, severity: str, at: float, template: str | None) -> str:
         local = datetime.fromtimestamp(at, tz=timezone.utc).astimezone(ZoneInfo(self.config.timezone))
-        return naming.channel_name(self.config.incident.channel_name, title=title, number=incident_id,
+        return naming.channel_name(template or self.config.incident.channel_name, title=title, number=incident_id,
                                    severity=severity, when=local)
+
+    def _template(self, incident: Incident) -> str | None:
+        plan = self.config.incident_type(incident.incident_type) if incident.incident_type else None
+        return plan.channel_name if plan else None
 
     def _free(self, base: str, *, first_attempt: int) -> str | None:
         taken = self.store.channel_names_starting(naming.name_prefix(base))
@@ -63,7 +69,7 @@ class IncidentChannels:
         if incident is None or incident.channel_id:
             return None
         # the base comes from the incident itself: a title that ends in "-2" is not a suffix
-        base = self._base(incident.id, incident.title, incident.severity, incident.declared_at)
+        base = self._base(incident.id, incident.title, incident.severity, incident.declared_at, self._template(incident))
         attempt = next((n for n in range(1, MAX_SUFFIX + 1) if naming.with_suffix(base, n) == name), 0)
         with self.work():
             chosen = self._free(base, first_attempt=attempt + 1)

@@ -24,6 +24,7 @@ class DeclareRequest:
     reply_to: ReplyTo | None = None
     source: dict[str, Any] = field(default_factory=dict)
     responders: tuple[str, ...] = ()
+    incident_type: str | None = None     # an incident_types: name (its response plan); None: none
 
 
 class IncidentError(UserError):

@@ -12,6 +12,7 @@ from bot.effects.outbox import Effects
 from bot.effects.replies import ReplyTo
 from bot.incidents.channels import IncidentChannels
 from bot.incidents.model import MAX_TEXT, MAX_TITLE, DeclareRequest, IncidentError
+from bot.incidents.plans import ResponsePlans, page_incident
 from bot.incidents.pulses import Pulses
 from bot.incidents.rules import CHANGE_SEVERITY, RESOLVE, require_responder
 from bot.incidents.text import clean_text, unique
@@ -19,7 +20,6 @@ from bot.logs import get_logger
 from bot.paging.targets import PageTargets
 from bot.work import Work
 from kernel.incidents import Incident, IncidentQuery, Status
-from kernel.paging import Level
 from storage.incidents import IncidentStore
 
 log = get_logger("warroom.incidents")
@@ -38,6 +38,7 @@ class IncidentService:
         # called inside the resolve transaction: (incident, actor, now); the status page says it is over
         self.resolve_hooks: list = []
         self.status_page = None  # bot.incidents.status_page.StatusPage; set by build_domain
+        self.plans: ResponsePlans | None = None   # incident_types: set by build_domain
         self.postmortems = None  # bot.postmortems.service.Postmortems; set by build_domain
         self.store = store
         self.effects = effects
@@ -97,20 +98,24 @@ class IncidentService:
 
     # declaring -------------------------------------------------------------------------------
     def declare(self, request: DeclareRequest) -> Incident:
+        """An empty ``request.severity`` means the type's default severity, else incident.default_severity."""
+        plan = self.plans.plan(request.incident_type) if self.plans else None
         title = clean_text(request.title, "title", MAX_TITLE)
-        severity = self.severity(request.severity)
+        severity = self.severity(request.severity or (plan and plan.severity) or self.config.incident.default_severity)
         description = clean_text(request.description, "description", MAX_TEXT, required=False)
-        commander = request.commander or request.declared_by
         now = self.clock.time()
+        commander = request.commander or (self.plans.commander(plan, now) if plan else None) or request.declared_by
+        is_private = request.is_private or bool(plan and plan.private)
         with self.work():
             self._refuse_repeats(request.declared_by, title, severity.name, now)
             incident_id = self.store.insert(
                 title=title, description=description, severity=severity.name, status=Status.INVESTIGATING,
                 commander=commander, declared_by=request.declared_by, declared_at=now,
-                declared_in=request.declared_in, is_private=request.is_private, channel_name="",
-                last_update_at=now, source=request.source, updated_at=now,
+                declared_in=request.declared_in, is_private=is_private, channel_name="",
+                last_update_at=now, source=request.source, updated_at=now, incident_type=plan.name if plan else None,
             )
-            name = self.channels.name_for(incident_id, title=title, severity=severity.name, at=now)
+            name = self.channels.name_for(incident_id, title=title, severity=severity.name, at=now,
+                                          template=plan.channel_name if plan else None)
             self.store.update(incident_id, channel_name=name)
             self.store.set_role(incident_id, "commander", commander, by=request.declared_by, at=now)
             self.store.add_event(incident_id, at=now, actor=request.declared_by, kind="declared", text=title,
@@ -121,14 +126,16 @@ class IncidentService:
                                *request.responders])
             self.effects.do("incident.invite", {"incident": incident_id, "users": invitees},
                             lane=f"incident:{incident_id}:invite", depends_on=create)
-            for surface in self._surfaces_for(request.is_private):
+            for surface in self._surfaces_for(is_private):
                 self.effects.sync(f"incident:{incident_id}:{surface}", depends_on=create, immediate=True)
             self.effects.reply(request.reply_to, "incident.declared", {"incident": incident_id}, depends_on=create)
             self.pulses.schedule(incident_id, severity, since=now)
             for hook in self.declare_hooks:
                 hook(incident_id, request, now)
-        log.info("incident.declared", incident=incident_id, severity=severity.name,
-                 channel="(private)" if request.is_private else name)
+            if self.plans:
+                self.plans.on_declare(incident_id, plan, request, now, after=create)
+        log.info("incident.declared", incident=incident_id, severity=severity.name, type=plan.name if plan else "-",
+                 channel="(private)" if is_private else name)
         return self.get(incident_id)
 
     def _refuse_repeats(self, user: str, title: str, severity: str, now: float) -> None:
@@ -200,21 +207,9 @@ class IncidentService:
         self._require_open(incident)
         if self.paging is None:
             raise IncidentError("paging_unavailable")
-        if page.policy is not None:
-            levels, repeat, policy = page.policy.levels, page.policy.repeat, page.policy.name
-            targets = [f"policy:{policy}"]
-        else:
-            levels, repeat, policy, targets = (Level(page.targets, None),), 0, None, list(page.targets)
-        now = self.clock.time()
         with self.work():
-            escalation = self.paging.start(f"incident:{incident.id}", levels, repeat=repeat, policy=policy,
-                                           created_by=actor.user)
-            self.store.add_event(incident.id, at=now, actor=actor.user, kind="escalated",
-                                 data={"targets": targets, "policy": policy, "escalation": escalation.id},
-                                 is_key=True)
-            self.effects.post(f"incident:{incident.id}", "paging.incident_paged",
-                              {"actor": actor.user, "targets": targets, "policy": policy})
-        return escalation.id
+            return page_incident(self.paging, self.store, self.effects, incident.id, actor.user, page,
+                                 self.clock.time())
 
     # updating --------------------------------------------------------------------------------
     def post_update(self, incident: Incident, actor: Actor, *, message: str, status: Status | None = None,

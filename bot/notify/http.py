@@ -13,6 +13,25 @@ TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 _SHOWN = 200
 
 
+class LazySession:
+    """The aiohttp session for calls to one kind of outside service: made on first use, inside the running
+    loop (a session belongs to the loop it was made in), and closed with the bot. trust_env stays off: a
+    provider's base URL is exactly what the config says (tests point it at fakes)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._session: aiohttp.ClientSession | None = None
+
+    def get(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=self.limit))
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
 def check(provider: str, status: int, body: str, headers: Any = None) -> None:
     """Raise for anything but a 2xx: 429 and 5xx pass (retry), any other 4xx is the request's fault."""
     if 200 <= status < 300:

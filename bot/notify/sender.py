@@ -14,6 +14,7 @@ from bot.effects.errors import NotReady, Permanent, RetryLater
 from bot.logs import get_logger
 from bot.notify import ntfy, pushover, smtp, twilio, webhook
 from bot.notify.content import Subjects
+from bot.notify.http import LazySession
 from bot.notify.links import make_token
 from bot.paging.notify import Notifier
 from bot.text import Texts
@@ -42,7 +43,7 @@ class NotifySender:
         self.link_key = link_key
         self.public_url = public_url
         self.dnd = dnd
-        self._session: aiohttp.ClientSession | None = None
+        self._sessions = LazySession(limit=64)
 
     @property
     def handlers(self) -> dict[str, Callable[[Effect], Awaitable[dict | None]]]:
@@ -50,14 +51,10 @@ class NotifySender:
 
     @property
     def session(self) -> aiohttp.ClientSession:
-        if self._session is None or self._session.closed:
-            # trust_env off: a provider's base URL is exactly what the config says (tests point it at fakes)
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64))
-        return self._session
+        return self._sessions.get()
 
     async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        await self._sessions.close()
 
     def _secret(self, name: str | None) -> str | None:
         return self.environ.get(name) if name else None
@@ -73,7 +70,7 @@ class NotifySender:
         if notification is None:
             return {"sent": False}
         try:
-            detail, receipt, poll = await self._deliver(notification)
+            detail, receipt, poll = await self._deliver(notification, more=len(self.notifier.bundle(notification_id)))
         except Skip as exc:
             self.notifier.skipped(notification_id, str(exc))
             return {"skipped": str(exc)}
@@ -92,12 +89,13 @@ class NotifySender:
         self.notifier.sent(notification_id, detail, receipt, poll_after=poll)
         return {"sent": True}
 
-    async def _deliver(self, n: Notification) -> tuple[str, str | None, float | None]:
-        """(what the history shows, the provider's receipt or id, seconds until a receipt poll)."""
+    async def _deliver(self, n: Notification, *, more: int = 0) -> tuple[str, str | None, float | None]:
+        """(what the history shows, the provider's receipt or id, seconds until a receipt poll); ``more``:
+        the other pages this delivery carries."""
         contact = self.notifier.contact(n.user)
         subject = self.subjects.of(n)
         urgent = n.priority != "low"
-        words: dict[str, Any] = {"subject": subject, "test": n.test}
+        words: dict[str, Any] = {"subject": subject, "test": n.test, "more": more}
         if n.method == "slack":
             reason = await self.dnd(n.user) if self.dnd else None
             if reason:
@@ -151,7 +149,7 @@ class NotifySender:
             await webhook.deliver(self.session, contact.webhook_url, secret, message_id=f"warroom-notification-{n.id}",
                                   data={"notification": n.id, "user": n.user, "test": n.test, "kind": subject.kind,
                                         "id": subject.id, "title": subject.title, "level": subject.level,
-                                        "details": subject.details, "acknowledge_url": ack_url})
+                                        "details": subject.details, "acknowledge_url": ack_url, "more_pages": more})
             return "webhook", None, None
         raise Permanent(f"no way to send by {n.method!r}")
 

@@ -2,6 +2,10 @@
 of each. Nothing here speaks HTTP or SMTP: every delivery is a ``notify.send`` effect recorded in the
 page's transaction and performed by ``bot.notify`` through the effect runner (retries, backoff).
 
+Notifications due together for one person by one way go out as one delivery (a bundle): in a storm of
+a thousand alerts the person gets one push that says a thousand, not a thousand pushes, and every page
+in it is attempted at once; acknowledging the delivery acknowledges every page it carried.
+
 A notification that keeps failing is given up after ``notify.attempts`` tries and the person's next
 way is brought forward; one skipped (Do Not Disturb) likewise. Acknowledging on any way stops the rest.
 """
@@ -26,6 +30,7 @@ log = get_logger("warroom.notify")
 SEND = "notify.send"
 POLL = "notify.poll"
 CANCEL = "notify.cancel"
+BUNDLE_LIMIT = 1000     # pages one delivery carries at most; the rest go in the next one
 SubjectLog = Callable[[Escalation, str, dict, float], None]   # (escalation, user, what, at)
 
 
@@ -118,7 +123,16 @@ class Notifier:
             self.store.begin_attempt(notification_id)
             self.store.update(notification_id, state=NotificationState.SENDING)
             self.store.log(notification_id, "attempt", at=now, detail=f"attempt {notification.attempts + 1}")
+            if not notification.test:
+                others = self.store.due_with(notification, now, BUNDLE_LIMIT)
+                if others:
+                    self.store.join_bundle(others, notification_id)
+                    self.store.log_many(others, "attempt", at=now, detail=f"with notification {notification_id}")
             return self.store.get(notification_id)
+
+    def bundle(self, notification_id: int) -> list[Notification]:
+        """The other pages the delivery of ``notification_id`` carries."""
+        return self.store.bundled_with(notification_id)
 
     def sent(self, notification_id: int, detail: str = "", receipt: str | None = None, *,
              poll_after: float | None = None) -> None:
@@ -130,6 +144,11 @@ class Notifier:
             self.store.update(notification_id, state=NotificationState.SENT, detail=detail, receipt=receipt, sent_at=now)
             self.store.log(notification_id, "sent", at=now, detail=detail)
             self._tell(notification, "sent", detail, now)
+            carried = self.store.bundled_with(notification_id)
+            for other in carried:
+                self.store.update(other.id, state=NotificationState.SENT, detail=detail, sent_at=now)
+                self._tell(other, "sent", detail, now)
+            self.store.log_many([o.id for o in carried], "sent", at=now, detail=f"{detail}, with notification {notification_id}")
             if poll_after is not None:
                 self.effects.do(POLL, {"notification": notification_id}, lane=f"notify:{notification_id}",
                                 delay=poll_after)
@@ -166,15 +185,17 @@ class Notifier:
         self._give_up(notification_id, NotificationState.SKIPPED, "skipped", reason)
 
     def _give_up(self, notification_id: int, state: NotificationState, outcome: str, reason: str) -> None:
+        """The notification and every page its delivery carried: each one's next way comes forward."""
         now = self.clock.time()
         with self.work(ALERTS_AND_PAGES):
             notification = self.store.get(notification_id)
             if notification is None:
                 return
-            self.store.update(notification_id, state=state, detail=reason)
-            self.store.log(notification_id, outcome, at=now, detail=reason)
-            following = self._bring_forward(notification, now)
-            self._tell(notification, outcome, reason, now, following=following)
+            for each in (notification, *self.store.bundled_with(notification_id)):
+                self.store.update(each.id, state=state, detail=reason)
+                self.store.log(each.id, outcome, at=now, detail=reason)
+                following = self._bring_forward(each, now)
+                self._tell(each, outcome, reason, now, following=following)
         log.warning(f"notify.{outcome}", notification=notification_id, method=notification.method, reason=reason)
 
     def _bring_forward(self, notification: Notification, now: float) -> str | None:
@@ -212,6 +233,15 @@ class Notifier:
             if not outcome.already:
                 self.store.log(notification_id, "acknowledged", at=now, detail=via)
                 self._tell(notification, "acknowledged", via, now)
+            # one answer for the whole delivery, whichever of its pages the answer names
+            leader = notification.bundle_id or notification.id
+            carried = self.store.bundled_with(leader, sending_only=False)
+            for other in ([self.store.get(leader)] if leader != notification.id else []) + carried:
+                if other is None or other.id == notification.id:
+                    continue
+                if not self.paging.acknowledge(other.escalation_id, other.user).already:
+                    self.store.log(other.id, "acknowledged", at=now, detail=f"{via}, with notification {notification_id}")
+                    self._tell(other, "acknowledged", via, now)
         log.info("notify.acknowledged", notification=notification_id, via=via, already=outcome.already)
         return LinkAck(notification, outcome)
 
@@ -232,6 +262,10 @@ class Notifier:
     def _stop(self, notification: Notification, why: str, now: float) -> None:
         self.store.update(notification.id, state=NotificationState.STOPPED, detail=why)
         self.store.log(notification.id, "stopped", at=now, detail=why)
+        # the pages its delivery was to carry still need theirs: they go again, as a bundle of their own
+        released = self.store.release_bundle(notification.id)
+        if released:
+            self.effects.do(SEND, {"notification": released[0]}, lane=f"notify:{released[0]}:again")
 
     # telling -----------------------------------------------------------------------------------
     def _tell(self, notification: Notification, outcome: str, detail: str, now: float, *,

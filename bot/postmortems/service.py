@@ -54,6 +54,10 @@ class Postmortems:
     def version(self, version_id: int) -> PostmortemVersion | None:
         return self.store.version(version_id)
 
+    def draft_made_by(self, effect_id: int) -> PostmortemVersion | None:
+        """The draft the ``postmortem.draft`` effect ``effect_id`` made, if it has run to the end already."""
+        return self.store.version_made_by(effect_id)
+
     def upload(self, effect_id: int) -> Upload | None:
         """What the upload effect ``effect_id`` recorded so far (its file, whether it was shared)."""
         return self.store.upload(effect_id)

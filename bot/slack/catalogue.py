@@ -21,6 +21,8 @@ from bot.slack.api import SlackApi
 from bot.slack.directory import Directory
 from bot.slack.incidents import render as incident_render
 from bot.slack.incidents.channel import IncidentChannel
+from bot.slack.incidents.checklist import ChecklistSurface
+from bot.slack.incidents.summary import MESSAGES as AI_SUMMARY_MESSAGES
 from bot.slack.incidents.surfaces import IncidentSurfaces
 from bot.slack.messages import MessageBuilder, RenderContext, already_rendered
 from bot.slack.messaging import Messaging
@@ -29,7 +31,7 @@ from bot.slack.oncall.swap import SwapSurfaces
 from bot.slack.oncall.usergroups import UserGroupSync
 from bot.slack.paging import render as paging_render
 from bot.slack.paging.surfaces import PagingSurfaces
-from bot.slack.postmortem_uploads import PostmortemUploads
+from bot.slack.postmortem_uploads import Narrative, PostmortemUploads
 from bot.slack.surfaces import SurfaceRenderer, Surfaces
 from kernel.outbox import Effect
 
@@ -41,6 +43,7 @@ MESSAGES: dict[str, MessageBuilder] = {
     **paging_render.MESSAGES,
     **alert_render.MESSAGES,
     **oncall_render.MESSAGES,
+    **AI_SUMMARY_MESSAGES,
     "answer": already_rendered,
 }
 
@@ -56,7 +59,7 @@ class SlackCatalogue:
 def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContext, surfaces: Surfaces,
                     config: Config, incidents: IncidentService, channels: IncidentChannels, paging: Paging,
                     alerts: AlertService, routine: ShiftRoutine, swaps: Swaps, bot_user_id: str,
-                    postmortems: Postmortems) -> SlackCatalogue:
+                    postmortems: Postmortems, narrative: Narrative | None = None) -> SlackCatalogue:
     render.page_subjects.update({"incident": paging_render.describe_incident, "alert": alert_render.describe_alert})
     render.status_extras.append(lambda incident: alert_render.alert_lines(render, incident))
     channel = IncidentChannel(api, directory, incidents, channels, bot_user_id)
@@ -66,11 +69,13 @@ def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContex
     alert_surfaces = AlertSurfaces(alerts, directory, render)
     usergroups = UserGroupSync(api, routine, surfaces.store, surfaces.work, surfaces.clock)
     swap_surfaces = SwapSurfaces(swaps, directory, render)
-    postmortem_uploads = PostmortemUploads(api, directory, render, incidents, postmortems, config)
+    checklist = ChecklistSurface(render, incidents.plans)
+    postmortem_uploads = PostmortemUploads(api, directory, render, incidents, postmortems, config, narrative)
     renderers: dict[str, SurfaceRenderer] = {
         "incident:*:topic": incident_surfaces.topic,
         "incident:*:status": incident_surfaces.status,
         "incident:*:announcement": incident_surfaces.announcement,
+        "incident:*:checklist": checklist.render,
         "page:*": paging_surfaces.page,
         "alertdm:*": alert_surfaces.dm,
         "alertbatch:*": alert_surfaces.batch,

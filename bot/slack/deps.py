@@ -12,6 +12,7 @@ from bot.effects.outbox import Effects
 from bot.incidents.channel_log import ChannelLog
 from bot.incidents.record import IncidentRecord
 from bot.incidents.service import IncidentService
+from bot.incidents.timeline_edits import TimelineEdits
 from bot.slack.api import SlackApi
 from bot.slack.directory import Directory
 from bot.slack.messages import RenderContext
@@ -22,6 +23,8 @@ from storage.seen_events import SeenEvents
 if TYPE_CHECKING:  # the features' services; typed here only to keep imports one way
     from bot.alerts.service import AlertService
     from bot.alerts.silences import Silences
+    from bot.incidents.plans import ResponsePlans
+    from bot.incidents.summaries import SummaryRequests
     from bot.oncall.service import OnCallService
     from bot.oncall.swaps import Swaps
     from bot.paging.notify import Notifier
@@ -41,6 +44,7 @@ class Deps:
     render: RenderContext
     incidents: IncidentService
     record: IncidentRecord
+    timeline: TimelineEdits
     channel_log: ChannelLog
     paging: "Paging"
     alerts: "AlertService"
@@ -49,6 +53,8 @@ class Deps:
     silences: "Silences"
     swaps: "Swaps"
     notifier: "Notifier | None" = None      # pages beyond Slack (/il-oncall test)
+    plans: "ResponsePlans | None" = None    # incident_types: their checklists
+    summaries: "SummaryRequests | None" = None   # AI-drafted summaries (/incident summary)
     postmortems: "Postmortems | None" = None
 
     def timezone_of(self, user: str) -> str:

@@ -6,6 +6,7 @@ from bot.slack import home
 from bot.slack.alerts import listeners as alerts
 from bot.slack.deps import Deps
 from bot.slack.incidents import actions as incident_actions
+from bot.slack.incidents import checklist as incident_checklist
 from bot.slack.incidents import command as incident_command
 from bot.slack.incidents import events as incident_events
 from bot.slack.incidents import views as incident_views
@@ -13,7 +14,7 @@ from bot.slack.oncall import listeners as oncall
 from bot.slack.paging import listeners as paging
 from bot.slack import postmortems
 
-FEATURES = (incident_events, incident_command, incident_actions, incident_views, home, paging, alerts, oncall,
+FEATURES = (incident_events, incident_command, incident_actions, incident_checklist, incident_views, home, paging, alerts, oncall,
             postmortems)
 
 

@@ -127,3 +127,14 @@ def take_flags(text: str, known: set[str]) -> tuple[str, set[str]]:
     for flag in found:
         text = re.sub(rf"[ \t]*--{flag}(?=\s|$)", "", text)  # the flag goes; line breaks stay
     return text.strip(), found
+
+
+def take_option(text: str, name: str) -> tuple[str, str | None]:
+    """Pull ``--name value`` or ``--name=value`` out of free text: (the rest, the value). The value is
+    None when the option is absent, "" when it is given without one."""
+    match = re.search(rf"(?:^|(?<=\s))--{re.escape(name)}(?:=(\S*)|[ \t]+(?!--)([^\s<]\S*)|(?=\s|$))", text)
+    if match is None:
+        return text, None
+    value = match.group(1) if match.group(1) is not None else (match.group(2) or "")
+    rest = (text[:match.start()] + text[match.end():]).strip()
+    return re.sub(r"[ \t]{2,}", " ", rest), value

@@ -3,6 +3,9 @@
 Every post carries message metadata naming what it is (an effect or a surface). When an earlier
 attempt may have reached Slack, we look for that marker in the channel's recent history before
 posting again: Slack has no idempotency key, but it keeps metadata.
+
+One race stays open: a post still in flight when the process died may land after the restart has
+looked for it (Slack finishes a request whose client is gone), and then the message is there twice.
 """
 
 from __future__ import annotations

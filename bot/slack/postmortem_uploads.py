@@ -11,7 +11,7 @@ of uploading again. A file never completed is never shown (Slack drops it), so s
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 import aiohttp
 
@@ -30,6 +30,8 @@ from storage.postmortems import PostmortemVersion
 TEXTS = "postmortem/slack"
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
 UPLOAD_TIMEOUT = aiohttp.ClientTimeout(total=60)
+# the AI's narrative of an incident, or None (bot.ai.drafts.AiDrafts.narrative: off, not allowed, failed)
+Narrative = Callable[[int], Awaitable["str | None"]]
 
 
 def web_link(config: Config, incident_id: int) -> str | None:
@@ -39,20 +41,24 @@ def web_link(config: Config, incident_id: int) -> str | None:
 
 class PostmortemUploads:
     def __init__(self, api: SlackApi, directory: Directory, render: RenderContext, incidents: IncidentService,
-                 postmortems: Postmortems, config: Config) -> None:
+                 postmortems: Postmortems, config: Config, narrative: Narrative | None = None) -> None:
         self.api = api
         self.directory = directory
         self.render = render
         self.incidents = incidents
         self.postmortems = postmortems
         self.config = config
+        self.narrative = narrative
 
     async def draft(self, effect: Effect) -> dict:
         incident_id = int(effect.payload["incident"])
         names = self.directory.cached_name
+        told = None
+        if self.narrative is not None and self.postmortems.draft_made_by(effect.id) is None:
+            told = await self.narrative(incident_id)   # None, quickly, when AI is off, not allowed or failing
         made = self.postmortems.make_draft(effect.id, incident_id, by=effect.payload.get("by"),
                                            replace=bool(effect.payload.get("replace")),
-                                           name_of=lambda user: names(user) or user)
+                                           name_of=lambda user: names(user) or user, narrative=told)
         return {"version": made.id if made else None}
 
     async def channel_for(self, incident: Incident) -> str:

@@ -1,8 +1,9 @@
-"""The incident page's forms: post an update, change the severity, assign a role, resolve, comment.
+"""The incident page's forms: post an update, change the severity, assign a role, resolve, comment, and
+add, edit, delete or mark timeline events.
 
 Each calls the domain operation its slash command calls (``/incident status|severity|commander|role|
-resolve|note``), as the signed-in person, so the same rules refuse the same people and the pinned status,
-topic, announcement and channel posts follow through the outbox. A refusal is shown at its form, in the
+resolve|note|event|key|unkey``), as the signed-in person, so the same rules refuse the same people and the
+pinned status, topic, announcement and channel posts follow through the outbox. A refusal is shown at its form, in the
 words Slack would use (templates/errors.j2), with what was typed kept. CSRF is checked before any of
 this runs (bot.web.session).
 """
@@ -29,6 +30,7 @@ from storage.errors import StorageUnavailable
 MEMBER_ID = re.compile(r"^[UW][A-Z0-9]{2,20}$")
 # refusals about who is asking, not about what they typed
 FORBIDDEN = {"commander_only", "not_in_channel"}
+ZONE = "zone"
 
 Action = Callable[[Domain, Incident, Actor, dict[str, str]], object]
 
@@ -42,7 +44,8 @@ def _handler(name: str, action: Action):
     async def handle(request: web.Request) -> web.StreamResponse:
         ctx = context(request)
         _, actor, incident = visible_incident(request)
-        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str) and k != "csrf"}
+        form = {k: v for k, v in (await request.post()).items() if isinstance(v, str) and k not in ("csrf", ZONE)}
+        form[ZONE] = ctx.timezone_of(actor.user)   # times are typed in the person's zone: theirs, never the form's
         acting = as_responder(ctx, actor, incident)
         try:
             action(ctx.domain, incident, acting, form)
@@ -105,6 +108,24 @@ def comment(domain: Domain, incident: Incident, actor: Actor, form: dict[str, st
     domain.record.add_note(incident, actor, typed(form, "text"), via="web")
 
 
+def add_event(domain: Domain, incident: Incident, actor: Actor, form: dict[str, str]) -> None:
+    domain.timeline.add(incident, actor, form.get("when", ""), typed(form, "text"), zone=form[ZONE])
+
+
+def edit_event(domain: Domain, incident: Incident, actor: Actor, form: dict[str, str]) -> None:
+    domain.timeline.edit(incident, actor, form.get("event", ""), text=typed(form, "text") or None,
+                         when=form.get("when", "").strip() or None, zone=form[ZONE])
+
+
+def delete_event(domain: Domain, incident: Incident, actor: Actor, form: dict[str, str]) -> None:
+    domain.timeline.delete(incident, actor, form.get("event", ""))
+
+
+def mark_key_event(domain: Domain, incident: Incident, actor: Actor, form: dict[str, str]) -> None:
+    domain.timeline.set_key(incident, actor, form.get("event", ""), form.get("key") == "1")
+
+
 ACTIONS: dict[str, Action] = {
     "update": post_update, "severity": change_severity, "role": assign_role, "resolve": resolve, "comment": comment,
+    "event": add_event, "event_edit": edit_event, "event_delete": delete_event, "event_key": mark_key_event,
 }

@@ -18,7 +18,7 @@ from bot.text import Texts
 from bot.web.context import WebContext
 
 WEB_ERRORS = "errors.j2"          # templates/web/errors.j2
-_FORBIDDEN = {"override_others", "override_not_listed", "alert_not_yours"}
+_FORBIDDEN = {"override_others", "override_not_listed", "alert_not_yours", "silence_not_allowed"}
 _MISSING = {"no_such_alert", "no_such_schedule"}
 _CONFLICT = {"alert_not_pending"}
 

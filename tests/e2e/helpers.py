@@ -39,3 +39,8 @@ def texts(sandbox: Sandbox, channel: str) -> list[str]:
 
 def last_text(sandbox: Sandbox, channel: str) -> str:
     return texts(sandbox, channel)[-1]
+
+
+def in_flight(sandbox, method):
+    """A call to ``method`` the sandbox has started and not yet answered."""
+    return any(c.method == method and c.http_status == 0 for c in sandbox.calls)

@@ -4,7 +4,7 @@ finished exactly once (no second channel, no doubled post or pin), and pulses re
 import pytest
 
 from harness.bots import BotProcess, query
-from tests.e2e.helpers import pinned, texts
+from tests.e2e.helpers import in_flight, pinned, texts
 
 FAST_PULSES = """
 severities:
@@ -18,10 +18,6 @@ def process(sandbox, tmp_path, database_url):
     bot = BotProcess(sandbox, tmp_path, FAST_PULSES, database=database_url)
     yield bot
     bot.stop()
-
-
-def in_flight(sandbox, method):
-    return any(c.method == method and c.http_status == 0 for c in sandbox.calls)
 
 
 def incident_channels(sandbox):

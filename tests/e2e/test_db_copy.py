@@ -94,7 +94,7 @@ def test_a_team_moves_from_sqlite_to_postgresql_and_carries_on(sandbox, tmp_path
 
         done = warroom("db", "copy", sqlite_path, postgres_url)
         assert done.returncode == 0, done.stderr
-        assert done.stdout.startswith(f"copied {sqlite_path} to {postgres_url}: 32 tables, ")
+        assert done.stdout.startswith(f"copied {sqlite_path} to {postgres_url}: 34 tables, ")
         assert f"next: set WARROOM_DB={postgres_url} and start warroom; keep {sqlite_path} as the backup" in done.stdout
         tables = warroom_tables(sqlite_path)
         assert contents(postgres_url, tables) == contents(sqlite_path, tables)

@@ -84,7 +84,11 @@ EVERY_TABLE = [
     ("INSERT INTO silences VALUES (1, 'prom', 1767225600, 1767229200, 'U1', 1767225600)", ()),
     ("INSERT INTO shift_handoffs VALUES ('primary', 1767225600, 'U1', 'U2', 1767312000, 1, 1767225601)", ()),
     ("INSERT INTO swaps VALUES (1, 'primary', 'U1', 'U2', 1767225600, 1767312000, NULL, NULL, 'pending', "
-     "1767225600, NULL)", ()),    # a postmortem whose current version is a person's edit and whose newer draft waits aside
+     "1767225600, NULL)", ()),    ("INSERT INTO checklist_items VALUES (1, 1, 0, 'page the payments team', 1767225660.5, 'U1'), "
+     "(2, 1, 1, ?, NULL, NULL)", (TRICKY,)),
+    ("INSERT INTO timeline_audit VALUES (1, 1, 2, 'edited', 'U1', 1767225702, 1767225700, 'before', 0, "
+     "1767225650.25, ?, 1)", (TRICKY,)),
+    # a postmortem whose current version is a person's edit and whose newer draft waits aside
     ("INSERT INTO postmortems VALUES (1, 1, 2, 3, 1767225600, 1767225700)", ()),
     ("INSERT INTO postmortem_versions VALUES (1, 1, 1, 'draft', ?, NULL, 'U1', 1767225600, 5), "
      "(2, 1, 2, 'human', '# edited', NULL, 'U2', 1767225650.5, NULL), "
@@ -290,7 +294,7 @@ def test_the_command_prints_what_it_copied_and_the_next_step_never_the_password(
     assert done.returncode == 0, done.stderr
     shown = target.replace("postgres@", "postgres:***@")
     lines = done.stdout.splitlines()
-    assert lines[0].startswith(f"copied {source} to {shown}: 32 tables, 41 rows, schema version {LATEST_VERSION}, ")
+    assert lines[0].startswith(f"copied {source} to {shown}: 34 tables, 44 rows, schema version {LATEST_VERSION}, ")
     assert "incidents 2, " in lines[1] and "timeline 3, " in lines[1] and "empty" not in lines[1]
     assert lines[2] == (f"next: set WARROOM_DB={shown} (with its password) and start warroom; keep {source} as the "
                         "backup, warroom no longer writes to it")
@@ -299,7 +303,7 @@ def test_the_command_prints_what_it_copied_and_the_next_step_never_the_password(
     again = warroom("db", "copy", source, secret_url)  # now the target is not empty
     assert again.returncode == 2
     assert again.stderr == ("warroom: the target is not empty: alert_batches has 1 row, alert_dm_groups has 1 row, "
-                            "alert_log has 1 row, and 29 more tables have rows; copy into an empty database "
+                            "alert_log has 1 row, and 31 more tables have rows; copy into an empty database "
                             "(nothing was changed)\n")
     for output in (done.stdout, again.stderr):
         assert "s3cr" not in output

@@ -134,3 +134,23 @@ def test_a_keypress_acknowledges_and_a_forged_one_is_refused(bot, sandbox, fakes
     assert status == 200 and "<Say>Acknowledged" in answer and "<Hangup/>" in answer
     assert acked_by_alice(bot, sandbox)
     assert ("voice", "acknowledged") in history(bot)
+
+
+@pytest.mark.parametrize("rules", ["[slack 0, sms 2m]"])
+def test_pages_due_together_go_as_one_sms_and_one_reply_acknowledges_them_all(bot, sandbox, fakes):
+    first = raise_alert(sandbox, bot, "Checkout 5xx above 5%")
+    second = raise_alert(sandbox, bot, "Payments queue backing up")
+    later(bot, 3)                     # both SMS steps fall due at the same moment
+    wait_until(lambda: fakes.twilio.sms)
+    wait_until(lambda: bot.query("SELECT count(*) FROM notifications WHERE method = 'sms' AND state = 'sent'")[0][0] == 2,
+               message="the second page's SMS was never attempted")
+    [sms] = fakes.twilio.sms
+    assert f"Alert #{first}" in sms.body and "(+1 more)" in sms.body, sms.body
+    carried = bot.query("SELECT l.detail FROM notification_log l JOIN notifications n ON n.id = l.notification_id "
+                        "WHERE n.method = 'sms' AND l.outcome = 'sent' ORDER BY l.id")
+    assert len(carried) == 2 and "with notification" in carried[1][0]
+    status, answer = fakes.twilio.reply_sms(bot.bot.web.public_url + "/twilio/sms", ALICE_PHONE, "1")
+    assert status == 200
+    assert bot.query("SELECT id, state, acked_by FROM escalations ORDER BY id") == [
+        (1, "acknowledged", sandbox.user("alice")["id"]), (2, "acknowledged", sandbox.user("alice")["id"])]
+    assert bot.query("SELECT e.subject_id FROM escalations e ORDER BY e.id") == [(first,), (second,)]

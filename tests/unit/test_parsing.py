@@ -1,3 +1,5 @@
+import pytest
+
 from bot.slack import parsing
 
 
@@ -41,3 +43,14 @@ def test_flags_are_taken_out():
 def test_flags_keep_line_breaks_of_multi_line_updates():
     text, flags = parsing.take_flags("identified\nRolled back\n  build 512 --comms", {"comms"})
     assert flags == {"comms"} and text == "identified\nRolled back\n  build 512"
+
+
+@pytest.mark.parametrize("typed, rest, value", [
+    ("--type security Leaked key sev1", "Leaked key sev1", "security"),
+    ("Leaked key --type=security", "Leaked key", "security"),
+    ("Leaked key", "Leaked key", None),
+    ("--type", "", ""),
+    ("--typed Leaked", "--typed Leaked", None),
+])
+def test_an_option_and_its_value_come_out_of_the_text(typed, rest, value):
+    assert parsing.take_option(typed, "type") == (rest, value)

@@ -114,3 +114,46 @@ def test_a_second_answer_says_who_was_first_and_the_webhook_stays_a_machines_pat
     assert bot.query("SELECT status, accepted_by FROM alerts") == [("accepted", uid(sandbox, "bob"))]
     anyone = type(web)(bot)
     assert anyone.get("/alerts").headers["Location"] == "/signin?next=/alerts"
+
+
+def test_a_source_silenced_on_the_web_records_without_paging_until_the_silence_is_ended(bot, sandbox, web, page):
+    page.goto(web.login_link(uid(sandbox, "alice")))
+    page.goto(web.base + "/alerts")
+    silences = page.get_by_role("region", name="Silences")
+    assert "No source is silenced" in silences.inner_text()
+    silences.get_by_label("Source").select_option("monitoring")
+    silences.get_by_label("For how long").fill("soon")
+    silences.get_by_role("button", name="Silence").click()
+    assert page.get_by_role("alert").inner_text() == ("“soon” is not a length of time. Write how long to silence the "
+                                                      "source, like 30m, 2h or 1d.")
+    assert bot.query("SELECT count(*) FROM silences") == [(0,)]
+    silences = page.get_by_role("region", name="Silences")
+    silences.get_by_label("Source").select_option("monitoring")
+    silences.get_by_label("For how long").fill("2h")
+    silences.get_by_role("button", name="Silence").click()
+    page.wait_for_url("**/alerts?done=silenced&source=monitoring")
+    assert page.get_by_role("status").inner_text().startswith("You silenced monitoring: its alerts are recorded")
+    assert "monitoring is silenced until" in page.get_by_role("region", name="Silences").inner_text()
+    bot.settle()
+    assert "@alice silenced *monitoring* until" in last_text(sandbox, "alerts"), "said where its alerts go, as from Slack"
+    before = len(dm(sandbox, "alice"))
+    number = fire(bot, "Backup job slow", "backup")
+    bot.settle()
+    assert bot.query("SELECT silenced FROM alerts WHERE id = ?", (number,)) == [("silence",)]
+    assert len(dm(sandbox, "alice")) == before, "a silenced source pages nobody"
+
+    page.get_by_role("button", name="End the silence of monitoring").click()
+    page.wait_for_url("**/alerts?done=unsilenced&source=monitoring")
+    assert page.get_by_role("status").inner_text() == "monitoring pages people again."
+    fire(bot, "Checkout 5xx above 5%", "checkout-5xx")
+    bot.settle()
+    assert "You are being paged" in sandbox.render(dm(sandbox, "alice")[-1])
+
+
+def test_someone_not_listed_cannot_silence_a_source_from_the_web(bot, sandbox, web):
+    web.sign_in(uid(sandbox, "dave"))
+    csrf = web.get("/alerts").csrf()
+    refused = web.post("/alert-actions/silence", {"csrf": csrf, "source": "monitoring", "duration": "1h"})
+    assert refused.status == 403 and "Only the users listed in warroom.yml and managers" in refused.body
+    assert web.post("/alert-actions/silence", {"source": "monitoring", "duration": "1h"}).status == 403, "no CSRF token"
+    assert bot.query("SELECT count(*) FROM silences") == [(0,)]

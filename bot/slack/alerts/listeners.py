@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from bot.alerts.model import AlertError, AlertEvent
-from bot.alerts.silences import in_window
 from bot.durations import DurationError, parse_duration
 from bot.alerts.service import AlertService
 from bot.slack import parsing
@@ -65,10 +64,9 @@ def register(app, deps: Deps) -> None:
         return answer("silence_done", source=silence.source, end=silence.end)
 
     def silences_answer() -> dict[str, Any]:
-        now = deps.clock.time()
-        lines = [deps.texts.mrkdwn(REPLIES, "silence_line", silence=s) for s in deps.silences.store.all_active(now)]
-        lines += [deps.texts.mrkdwn(REPLIES, "maintenance_line", source=s.name) for s in deps.config.alert_sources
-                  if any(in_window(w, now) for w in s.maintenance)]
+        silences, windows = deps.silences.in_force()
+        lines = [deps.texts.mrkdwn(REPLIES, "silence_line", silence=s) for s in silences]
+        lines += [deps.texts.mrkdwn(REPLIES, "maintenance_line", source=name) for name in windows]
         if not lines:
             return answer("silences_none")
         return reply("\n".join([deps.texts.mrkdwn(REPLIES, "silences_header"), *lines]))

@@ -91,7 +91,13 @@ class IncidentChannel:
         incident = self._incident(effect)
         if not incident.channel_id:
             raise NotReady("no channel yet")
-        users = [u for u in effect.payload["users"] if u and u != self.bot_user_id]
+        wanted = list(effect.payload["users"])
+        for group in effect.payload.get("groups") or ():   # a response plan's responder groups
+            try:
+                wanted += sorted(await self.directory.group_members(group))
+            except Permanent as exc:   # a deleted group must not keep the people named from their channel
+                log.warning("incident.invite_group_unreadable", incident=incident.id, reason=str(exc))
+        users = [u for u in dict.fromkeys(wanted) if u and u != self.bot_user_id]
         if not users:
             return {"invited": []}
         problems: dict[str, str] = {}

@@ -18,14 +18,16 @@ from bot.slack import parsing
 from bot.slack.answers import error_reply, open_form, reply
 from bot.slack.blocks import button, section
 from bot.slack.deps import Deps
-from bot.slack.incidents import modals
+from bot.slack.incidents import modals, timeline
 from bot.slack.incidents.render import status_summary
+from bot.slack.incidents.summary import summary
 from bot.slack.postmortem_uploads import TEXTS as POSTMORTEM, web_link, where_shared
 from kernel.incidents import OPEN_STATUSES, Incident, Status
 
 REPLIES = "incident/replies"
 NEEDS_INCIDENT = {"status", "update", "severity", "sev", "commander", "role", "escalate", "page", "note",
-                  "link", "followup", "followups", "resolve", "reopen", "public", "postmortem"}
+                  "link", "followup", "followups", "resolve", "reopen", "public", "timeline", "event", "key", "unkey",
+                  "summary", "postmortem"}
 
 
 @dataclass
@@ -92,7 +94,8 @@ def route(deps: Deps, request: CommandRequest, word: str, rest: str) -> Result:
 
 
 def help_text(deps: Deps) -> str:
-    return deps.texts.mrkdwn(REPLIES, "help", severities=deps.config.severity_keys, roles=deps.config.incident.roles)
+    return deps.texts.mrkdwn(REPLIES, "help", severities=deps.config.severity_keys, roles=deps.config.incident.roles,
+                             types=[t.name for t in deps.config.incident_types])
 
 
 def usage(deps: Deps, name: str) -> dict[str, Any]:
@@ -106,6 +109,9 @@ SEVERITY_LIKE = re.compile(r"^(sev|p)\d{1,2}$", re.IGNORECASE)
 
 
 def declare(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    rest, incident_type = parsing.take_option(rest, "type")
+    if incident_type is not None and deps.plans:   # an unknown type is refused before a form opens
+        deps.plans.plan(incident_type)
     words = parsing.tokens(rest)
     severity = None
     if words and words[-1].lower() in deps.config.severity_keys:
@@ -117,10 +123,10 @@ def declare(deps: Deps, request: CommandRequest, rest: str) -> Result:
     title = parsing.to_plain(" ".join(words))
     if not title:
         return OpenModal(modals.declare_modal(deps.texts, deps.config, user=request.user, metadata=request.metadata,
-                                              severity=severity))
+                                              severity=severity, incident_type=incident_type))
     incident = deps.incidents.declare(DeclareRequest(
-        title=title, severity=severity or deps.config.incident.default_severity, declared_by=request.user,
-        declared_in=request.channel, reply_to=request.reply_to,
+        title=title, severity=severity or "", declared_by=request.user, declared_in=request.channel,
+        reply_to=request.reply_to, incident_type=incident_type,
     ))
     return reply(deps.texts.mrkdwn("incident/declared", "accepted", incident=incident))
 
@@ -381,6 +387,8 @@ HANDLERS: dict[str, Handler] = {
     "status": status, "update": status, "severity": severity, "sev": severity, "commander": commander,
     "role": role, "note": note, "link": link, "followup": followup, "followups": followups,
     "resolve": resolve, "escalate": escalate, "page": escalate, "reopen": reopen, "public": public,
+    "timeline": timeline.timeline, "event": timeline.event, "key": timeline.key, "unkey": timeline.unkey,
+    "summary": summary,
     "postmortem": postmortem,
 }
 

@@ -54,15 +54,30 @@ def severity_select(t: Texts, config: Config, initial: str | None) -> StaticSele
     return StaticSelectElement(action_id="severity", options=options, initial_option=chosen)
 
 
+def type_select(t: Texts, config: Config, initial: str | None) -> InputBlock:
+    """Only when incident types are configured; choosing none declares without a response plan."""
+    options = [Option(value=it.name, text=fit(it.name, 75), description=fit(it.description, 75) if it.description else None)
+               for it in config.incident_types[:100]]
+    chosen = next((o for o in options if o.value == (initial or "").lower()), None)
+    return InputBlock(block_id="type", label=_plain(t.plain(MODALS, "type_label")), optional=True,
+                      hint=_plain(t.plain(MODALS, "type_hint", default=getattr(
+                          config.severity(config.incident.default_severity), "name", ""))),
+                      element=StaticSelectElement(action_id="type", options=options, initial_option=chosen))
+
+
 def declare_modal(t: Texts, config: Config, *, user: str, metadata: dict[str, Any], title: str = "",
-                  description: str = "", severity: str | None = None, author: str | None = None) -> View:
+                  description: str = "", severity: str | None = None, author: str | None = None,
+                  incident_type: str | None = None) -> View:
     blocks: list = []
     if author:
         blocks.append(context_line(t.mrkdwn(MODALS, "declare_context", author=author)))
+    typed = bool(config.incident_types)   # with types, an empty severity means the type's default
     blocks += [
         _text_input(t, "title", "title_label", initial=title, placeholder="title_placeholder", max_length=MAX_TITLE),
-        InputBlock(block_id="severity", label=_plain(t.plain(MODALS, "severity_label")),
-                   element=severity_select(t, config, severity or config.incident.default_severity)),
+        *([type_select(t, config, incident_type)] if typed else []),
+        InputBlock(block_id="severity", label=_plain(t.plain(MODALS, "severity_label")), optional=typed,
+                   element=severity_select(t, config, severity if typed else
+                                           severity or config.incident.default_severity)),
         _text_input(t, "description", "description_label", multiline=True, optional=True, initial=description,
                     placeholder="description_placeholder"),
         InputBlock(block_id="commander", label=_plain(t.plain(MODALS, "commander_label")),

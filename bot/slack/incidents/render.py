@@ -52,7 +52,9 @@ def status_summary(ctx: RenderContext, incident: Incident) -> Rendered:
     t = ctx.texts
     roles = [(r, u) for r, u in ctx.incidents.roles(incident.id).items() if r != "commander"]
     links = ctx.incidents.links(incident.id)
-    data: dict[str, Any] = dict(incident=incident, roles=roles, links=links,
+    plan = ctx.config.incident_type(incident.incident_type) if incident.incident_type else None
+    open_roles = [r.role for r in plan.roles if r.role not in dict(roles) and r.role != "commander"] if plan else []
+    data: dict[str, Any] = dict(incident=incident, roles=roles, links=links, open_roles=open_roles,
                                 next_due=next_update_due(ctx, incident))
     fields = [MarkdownTextObject(text=fit(f.strip(), FIELD_LIMIT))
               for f in t.mrkdwn("incident/status", "fields", **data).split("---") if f.strip()]

@@ -20,7 +20,8 @@ from kernel.incidents import OPEN_STATUSES, Incident, Status
 TAG = "incidents"
 MAX_PAGE = 200
 ID = Field("id", "integer", "The incident's number.", required=True, minimum=1, maximum=MAX_ID)
-TIMELINE_KINDS = "declared, update, severity, role, escalated, resolved, reopened and the like"
+TIMELINE_KINDS = ("declared, update, severity, role, escalated, resolved, reopened, event (one a person added at "
+                  "the time it happened) and the like")
 
 SCHEMAS: dict[str, Any] = {
     "Incident": {
@@ -100,9 +101,10 @@ def get_incident(api: Api, call: Call) -> dict[str, Any]:
 def declare_incident(api: Api, call: Call) -> dict[str, Any]:
     b = call.body
     incident = api.domain.incidents.declare(DeclareRequest(
-        title=b["title"], severity=b["severity"] or api.config.incident.default_severity,
+        title=b["title"], severity=b["severity"] or "",   # none: the type's, else incident.default_severity
         declared_by=call.actor.user, commander=api.user_ref(b["commander"]) if b["commander"] else None,
-        description=b["description"] or "", is_private=bool(b["private"]), source={"api": call.key.name}))
+        description=b["description"] or "", is_private=bool(b["private"]), source={"api": call.key.name},
+        incident_type=b.get("type")))
     return {"incident": incident_json(api, incident)}
 
 
@@ -157,6 +159,7 @@ def incident_json(api: Api, incident: Incident) -> dict[str, Any]:
 
 def endpoints(config: Config) -> list[Endpoint]:
     severities = config.severity_keys
+    types = tuple(t.name for t in config.incident_types)
     open_statuses = tuple(s.value for s in OPEN_STATUSES)
     return [
         Endpoint("GET", "/incidents", list_incidents, "List incidents",
@@ -179,13 +182,17 @@ def endpoints(config: Config) -> list[Endpoint]:
                      "DeclareIncident", "A new incident.", (
                          Field("title", "string", "What is wrong, in a few words.", required=True, min_length=1,
                                max_length=MAX_TITLE),
-                         Field("severity", "string", f"One of the configured severities; default "
-                                                     f"{config.incident.default_severity}.", enum=severities),
+                         Field("severity", "string", f"One of the configured severities; default the type's, "
+                                                     f"else {config.incident.default_severity}.", enum=severities),
                          Field("description", "string", "More about it.", max_length=MAX_TEXT),
                          Field("private", "boolean", "A private channel, no announcement; seen only by its "
                                                      "people and incident managers.", default=False),
                          Field("commander", "string", "Its commander: a Slack user ID or a name under users in "
-                                                      "warroom.yml; default the key's person.")),
+                                                      "warroom.yml; default the key's person."),
+                         # only where incident_types are configured: the schema lists no type that cannot work
+                         *((Field("type", "string", "An incident type (response plan) from warroom.yml: its "
+                                  "responders, page, roles, checklist and runbooks; its severity unless severity "
+                                  "is given.", enum=types),) if types else ())),
                      example={"title": "Checkout errors", "severity": severities[min(1, len(severities) - 1)]})),
         Endpoint("POST", "/incidents/{id}/updates", post_update, "Post a status update",
                  "As /incident status: the update is posted in the incident's channel, the pinned status and topic "
