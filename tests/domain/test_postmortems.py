@@ -3,13 +3,15 @@ effect that runs twice making one draft."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.actor import Actor
 from bot.incidents.model import IncidentError
 from bot.postmortems.draft import durations, to_markdown
 from kernel.incidents import Status
-from tests.domain.conftest import ALICE, BOB
+from tests.domain.conftest import ALICE, BOB, START
 
 
 def names(user: str) -> str:
@@ -85,3 +87,17 @@ def test_a_long_record_shows_its_first_and_last_key_events_and_counts_the_rest(r
     assert "Note from U" in body and "note 148" in body and "note 149" not in body
     assert "- …61 more key events here" in body and "note 209" not in body and "note 210" in body
     assert body.rstrip().endswith("Add them with `/incident followup`._") and "note 259" in body
+
+
+def test_the_draft_shows_the_timeline_as_people_edited_it(rig):
+    incident = rig.declare("Checkout errors", "sev2", by=ALICE)
+    note = rig.record.add_note(incident, Actor(ALICE), "Suspect the CDN")
+    rig.clock.advance(1800)
+    edits = rig.domain.timeline
+    added = edits.add(rig.incident(1), Actor(ALICE), (START + timedelta(minutes=10)).strftime("%H:%M"),
+                      "Customer reported 502s", zone="UTC")
+    edits.set_key(rig.incident(1), Actor(ALICE), f"e{added.id}", True)
+    edits.delete(rig.incident(1), Actor(ALICE), f"e{note}")
+    body = rig.domain.postmortems.render(rig.incident(1), name_of=names)
+    assert "Customer reported 502s (added by alice)" in body and "Suspect the CDN" not in body
+    assert "| Time to acknowledge | not recorded |" in body, "a deleted note no longer counts as the answer"
