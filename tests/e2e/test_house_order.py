@@ -30,7 +30,8 @@ def command(sandbox, bot, user, text, channel):
 
 
 def test_the_running_bot_implements_every_effect_and_surface_of_the_port(bot):
-    assert set(bot.bot.runner.handlers) == set(port.EFFECT_KINDS) | set(port.NOTIFY_EFFECT_KINDS)
+    assert set(bot.bot.runner.handlers) == \
+        set(port.EFFECT_KINDS) | set(port.NOTIFY_EFFECT_KINDS) | set(port.AI_EFFECT_KINDS)
     assert set(bot.bot.surfaces.renderers) == set(port.SURFACES)
 
 

@@ -78,7 +78,8 @@ def test_a_timeline_is_kept_from_chat_and_the_wrapup_shows_it_edited(bot, sandbo
 
     assert sandbox.as_user("alice").command("/incident", "resolve Rolled back build 512", channel=channel).ack == {}
     bot.settle()
-    wrapup = last_text(sandbox, channel)
+    # the postmortem file follows the wrap-up in the channel (no postmortems channel is configured)
+    wrapup = sandbox.render(next(m for m in reversed(sandbox.messages(channel)) if not m.get("files")))
     assert "Incident #1 resolved" in wrapup
     assert "Customer reported 502s on checkout (added by @bob)" in wrapup
     assert "Wrong channel" not in wrapup and "Rollback of build 512" not in wrapup, "deleted, and not key"
