@@ -4,7 +4,7 @@ marked key; the wrap-up shows the edited timeline. One story through the sandbox
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.e2e.helpers import declare, last_text
+from tests.e2e.helpers import declare
 
 NEW_YORK = ZoneInfo("America/New_York")   # bob's zone in the sandbox
 
