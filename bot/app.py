@@ -230,7 +230,8 @@ class Warroom:
                                     surfaces=self.surfaces, config=config, incidents=self.incidents,
                                     channels=domain.channels, paging=self.paging, alerts=self.alerts,
                                     routine=domain.routine, swaps=domain.swaps, tickets=domain.tickets.store,
-                                    bot_user_id=self.bot_user_id)
+                                    bot_user_id=self.bot_user_id, postmortems=domain.postmortems,
+                                    narrative=self.ai.narrative)
         self.pressure = AckPressure()
         # pages beyond Slack: their own handlers, next to the chat port's (bot.effects.port)
         self.notify_sender = NotifySender(
@@ -285,7 +286,7 @@ class Warroom:
                          record=self.record, channel_log=domain.channel_log, paging=self.paging, alerts=self.alerts,
                          timeline=domain.timeline, oncall=self.oncall, seen_events=SeenEvents(db), silences=domain.silences,
                          swaps=domain.swaps, notifier=domain.notifier, plans=domain.plans,
-                         summaries=domain.summaries)
+                         summaries=domain.summaries, postmortems=domain.postmortems)
         register_listeners(self.app, self.deps)
         self._mount_web()
 

@@ -32,6 +32,8 @@ from bot.oncall.swaps import Swaps
 from bot.paging.notify import Notifier
 from bot.paging.service import ESCALATION_TIMER, Paging
 from bot.webhooks.emit import WebhookEmitter
+from bot.postmortems.service import Postmortems
+from bot.text import Texts
 from bot.work import Work
 from kernel.outbox import Timer
 from storage.alerts import AlertStore
@@ -43,6 +45,7 @@ from storage.notify import NotificationStore
 from storage.oncall import OverrideStore
 from storage.outbox import OutboxStore
 from storage.paging import PagingStore
+from storage.postmortems import PostmortemStore
 from storage.status_page import StatusPageStore
 from storage.silences import SilenceStore
 from storage.surfaces import SurfaceStore
@@ -80,6 +83,7 @@ class Domain:
     plans: ResponsePlans
     summaries: SummaryRequests   # AI-drafted catch-up summaries (off unless warroom.yml has ai:)
     tickets: FollowupTickets
+    postmortems: Postmortems
     timer_handlers: dict[str, TimerHandler]   # what each kind of timer does when it falls due
 
 
@@ -110,6 +114,8 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     incidents.status_page = status_page
     incidents.resolve_hooks.append(status_page.on_resolved)
     notifier = Notifier(NotificationStore(db), paging, effects, work, clock, config)
+    incidents.postmortems = postmortems = Postmortems(PostmortemStore(db), incident_store, effects, work, clock,
+                                                      Texts(config.templates, config.timezone))
     paging.notifier = notifier
     notifier.priority_of["alert"] = lambda alert_id: getattr(alert_store.get(alert_id), "priority", "high")
     notifier.subject_log["alert"] = lambda escalation, user, what, at: alert_store.log(
@@ -127,6 +133,7 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock, tickets), alerts=alerts,
         timeline=TimelineEdits(incident_store, TimelineAuditStore(db), work, clock),
         silences=silences, heartbeats=heartbeats, notifier=notifier, plans=plans, tickets=tickets,
+        postmortems=postmortems,
         channel_log=ChannelLog(incident_store, work, clock), status_page=status_page,
         summaries=SummaryRequests(effects, work, config),
         timer_handlers={

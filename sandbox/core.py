@@ -14,6 +14,7 @@ from typing import Any
 from .events import EventDispatcher
 from .faults import Faults
 from .feed import Feed
+from .files import FileStore
 from .ids import digits
 from .manifest import AppConfig
 from .oidc import OpenIdProvider
@@ -68,6 +69,7 @@ class Core:
         self.limiter = RateLimiter()
         self.base_url = ""
         self.custom_emoji: set[str] = set()
+        self.files = FileStore()
         self.oidc = OpenIdProvider(self)
 
     def token_kind(self, token: str | None) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any
 ALL_SCOPES = frozenset({
     "app_mentions:read", "bookmarks:read", "bookmarks:write", "channels:history",
     "channels:join", "channels:manage", "channels:read", "chat:write", "chat:write.public",
-    "chat:write.customize", "commands", "groups:history", "groups:read", "groups:write",
+    "chat:write.customize", "commands", "files:write", "groups:history", "groups:read", "groups:write",
     "im:history", "im:read", "im:write", "mpim:history", "mpim:read", "pins:read", "pins:write",
     "reactions:read", "reactions:write", "users:read", "users:read.email", "usergroups:read",
     "usergroups:write",

@@ -17,7 +17,7 @@ def post(core: "Core", chan: Channel, *, user: str, text: str,
          blocks: list[dict[str, Any]] | None = None,
          attachments: list[dict[str, Any]] | None = None, thread_ts: str | None = None,
          reply_broadcast: bool = False, metadata: dict[str, Any] | None = None,
-         as_bot: bool = False) -> Message:
+         as_bot: bool = False, files: list[dict[str, Any]] | None = None) -> Message:
     ws = core.ws
     if thread_ts is not None:
         parent = chan.messages.get(thread_ts)
@@ -27,7 +27,7 @@ def post(core: "Core", chan: Channel, *, user: str, text: str,
             thread_ts = parent.thread_ts
     msg = Message(ts=ws.clock.next(), user=user, text=text, team=ws.team_id, blocks=blocks,
                   attachments=attachments, thread_ts=thread_ts,
-                  reply_broadcast=bool(reply_broadcast and thread_ts), metadata=metadata)
+                  reply_broadcast=bool(reply_broadcast and thread_ts), metadata=metadata, files=files)
     if as_bot:
         msg.bot_id, msg.app_id, msg.bot_profile = ws.bot_id, ws.app_id, ws.bot_profile()
     else:

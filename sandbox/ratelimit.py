@@ -35,6 +35,7 @@ METHOD_TIERS: dict[str, int | str] = {
     "reactions.add": 3, "reactions.remove": 2, "reactions.get": 3,
     "openid.connect.token": 4, "openid.connect.userInfo": 3,
     "dnd.info": 3,
+    "files.getUploadURLExternal": 4, "files.completeUploadExternal": 4,
 }
 
 

@@ -177,6 +177,9 @@ def render(obj: dict[str, Any] | None, ws: Workspace | None = None, style: Style
         body = render_blocks(att.get("blocks") or [], rd) if att.get("blocks") else \
             [rd.text(str(att.get("text") or att.get("fallback") or ""))]
         lines.extend("| " + line for line in body)
+    for shared in obj.get("files") or []:   # a file shared with the message (files.completeUploadExternal)
+        lines.append(f"[file: {shared.get('title') or shared.get('name')} ({shared.get('name')}, "
+                     f"{shared.get('size', 0):,} bytes)]")
     return "\n".join(lines)
 
 

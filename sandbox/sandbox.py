@@ -237,6 +237,15 @@ class Sandbox:
                 return None
             return self._core.ws.message_dict(chan, msg)
 
+    def file(self, file_id: str) -> dict[str, Any] | None:
+        """A file as Slack describes it, with ``content`` (its bytes as text) and ``completed``."""
+        with self._core.lock:
+            found = self._core.files.files.get(file_id)
+            if found is None:
+                return None
+            return {**found.to_slack(self._core.ws.team_domain), "completed": found.completed,
+                    "content": (found.content or b"").decode("utf-8", "replace")}
+
     def dm_channel(self, user: str) -> str | None:
         with self._core.lock:
             found = self._core.ws.user(user)

@@ -87,6 +87,7 @@ class Message:
     reactions: dict[str, list[str]] = field(default_factory=dict)
     client_msg_id: str | None = None
     deleted: bool = False
+    files: list[dict[str, Any]] | None = None     # shared by files.completeUploadExternal
 
     @property
     def is_reply(self) -> bool:
@@ -106,6 +107,9 @@ class Message:
             out["bot_profile"] = copy.deepcopy(self.bot_profile)
         if self.client_msg_id:
             out["client_msg_id"] = self.client_msg_id
+        if self.files:
+            out["files"] = copy.deepcopy(self.files)
+            out["upload"] = True
         if self.thread_ts:
             out["thread_ts"] = self.thread_ts
         if self.is_reply:

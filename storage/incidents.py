@@ -232,6 +232,13 @@ class IncidentStore:
         return int(self.db.scalar(f"SELECT count(*) FROM timeline WHERE incident_id = ? AND {where} "
                                   "AND deleted_at IS NULL", (incident_id, *params)) or 0)
 
+    def timeline_counts(self, incident_id: int) -> dict[str, int]:
+        """How many entries of each kind the record shows (what :meth:`timeline` returns, counted in SQL):
+        a postmortem says "20,000 messages" without reading them."""
+        rows = self.db.query("SELECT kind, count(*) FROM timeline WHERE incident_id = ? AND deleted_at IS NULL "
+                             "GROUP BY kind", (incident_id,))
+        return {kind: int(n) for kind, n in rows}
+
     def message_event(self, incident_id: int, message_ts: str) -> TimelineEvent | None:
         row = self.db.execute(f"SELECT {_EVENT_COLUMNS} FROM timeline WHERE incident_id = ? AND message_ts = ?",
                               (incident_id, message_ts)).fetchone()

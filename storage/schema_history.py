@@ -554,6 +554,43 @@ CREATE INDEX timeline_audit_by_incident ON timeline_audit(incident_id, id);
 CREATE INDEX timeline_audit_by_event ON timeline_audit(event_id, id);
 """))
 
+MIGRATIONS.append(Migration(22, "postmortems: the document of record, its versions and its uploads", """
+-- One postmortem per incident. current_version is the document of record; pending_version a later draft
+-- kept aside because a person had edited the current one (the web page offers to replace or keep).
+CREATE TABLE postmortems (
+    id              INTEGER PRIMARY KEY,
+    incident_id     INTEGER NOT NULL UNIQUE REFERENCES incidents(id),
+    current_version INTEGER,
+    pending_version INTEGER,
+    created_at      REAL    NOT NULL,
+    updated_at      REAL    NOT NULL
+);
+-- Every text the postmortem has had: drafted by warroom (origin 'draft') or edited by a person ('human').
+CREATE TABLE postmortem_versions (
+    id            INTEGER PRIMARY KEY,
+    postmortem_id INTEGER NOT NULL REFERENCES postmortems(id),
+    number        INTEGER NOT NULL,            -- 1, 2, ... within the postmortem
+    origin        TEXT    NOT NULL,            -- draft | human
+    body          TEXT    NOT NULL,            -- the Markdown
+    narrative     TEXT,                        -- an AI-written narrative shown in the draft (NULL: none)
+    author        TEXT,                        -- who asked for the draft, or who edited
+    created_at    REAL    NOT NULL,
+    effect_id     INTEGER UNIQUE,              -- the postmortem.draft effect that made it (a retry makes none)
+    UNIQUE (postmortem_id, number)
+);
+-- Each upload of a version to Slack, by the effect doing it: the file is recorded before it is shared,
+-- so a retry after a crash looks for that file in the channel instead of uploading it twice.
+CREATE TABLE postmortem_uploads (
+    effect_id   INTEGER NOT NULL PRIMARY KEY,
+    version_id  INTEGER NOT NULL REFERENCES postmortem_versions(id),
+    channel     TEXT    NOT NULL,
+    file_id     TEXT    NOT NULL,
+    started_at  REAL    NOT NULL,
+    shared_at   REAL,
+    message_ts  TEXT
+);
+"""))
+
 MIGRATIONS.append(Migration(23, "follow-ups filed as tickets in GitHub, Jira or Linear", """
 -- One ticket per follow-up. The row is written, with its marker, in the transaction that asks for
 -- the ticket: the marker goes into the ticket's body, so after a crash between the tracker's answer

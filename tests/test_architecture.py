@@ -13,7 +13,7 @@ from bot.effects import port
 from bot.slack import catalogue
 
 ROOT = Path(__file__).resolve().parent.parent
-DOMAIN = ("bot/incidents", "bot/alerts", "bot/paging", "bot/oncall")
+DOMAIN = ("bot/incidents", "bot/alerts", "bot/paging", "bot/oncall", "bot/postmortems")
 CHAT_AND_WEB = ("slack_bolt", "slack_sdk", "aiohttp", "bot.slack", "bot.http", "bot.web")
 
 

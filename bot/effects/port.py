@@ -17,6 +17,10 @@ Effect kinds, with their payloads:
   channel), ``config:<key>`` (a configured channel), ``channel:<name or id>`` or ``dm:<user>``.
 - ``message.reply {reply_to, message, context}``: tell the person who asked, privately.
 - ``surface.sync {surface}``: make a living surface show current state (see SURFACES).
+- ``postmortem.draft {incident, by, replace}``: store a postmortem draft made from the record now and
+  record its upload (the domain's ``Postmortems.make_draft``; the adapter hands it people's names).
+- ``postmortem.upload {incident, version}``: share a version of the postmortem as a Markdown file in the
+  postmortems channel (the incident's own channel when none is configured or the incident is private).
 - ``oncall.sync_usergroup {usergroup}``: make the chat platform's user group (a handle or an ID) hold
   whoever is on call now in the schedules it stands for (made first when it does not exist).
 """
@@ -32,6 +36,8 @@ EFFECT_KINDS: frozenset[str] = frozenset({
     "message.reply",
     "surface.sync",
     "oncall.sync_usergroup",
+    "postmortem.draft",
+    "postmortem.upload",
 })
 
 # Pages beyond Slack (bot.paging.notify records them, bot.notify performs them): not the chat port's.
@@ -87,6 +93,8 @@ MESSAGES: frozenset[str] = frozenset({
     "alerts.unanswered", "alerts.nobody_on_call", "alerts.source_full", "alerts.silenced", "alerts.unsilenced",
     "oncall.override", "oncall.shift_started", "oncall.shift_ended", "oncall.handoff", "oncall.swap_answered",
     "notify.test_result",        # what became of one way of a /il-oncall test page
+    # incident.postmortem_summary: no longer recorded (the summary is the postmortem file's comment now),
+    # kept so a post recorded by an older warroom before an upgrade still goes out
     "answer",                    # an answer a listener rendered itself (text and blocks in the context)
 })
 

@@ -39,6 +39,7 @@ class IncidentService:
         self.resolve_hooks: list = []
         self.status_page = None  # bot.incidents.status_page.StatusPage; set by build_domain
         self.plans: ResponsePlans | None = None   # incident_types: set by build_domain
+        self.postmortems = None  # bot.postmortems.service.Postmortems; set by build_domain
         self.store = store
         self.effects = effects
         self.pulses = pulses
@@ -313,10 +314,10 @@ class IncidentService:
                 hook(incident, actor, now)
             if self.paging is not None:  # nobody is woken up for an incident that is over
                 self.paging.end(f"incident:{incident.id}", by=actor.user)
-            self.effects.post(f"incident:{incident.id}", "incident.wrapup", {"incident": incident.id})
+            wrapup = self.effects.post(f"incident:{incident.id}", "incident.wrapup", {"incident": incident.id})
             self._sync(incident)
-            if self.config.channels.postmortems and not incident.is_private:
-                self.effects.post("config:postmortems", "incident.postmortem_summary", {"incident": incident.id})
+            if self.postmortems is not None:  # the draft, with the summary, goes to the postmortems channel
+                self.postmortems.on_resolved(incident, actor, after=wrapup)
         log.info("incident.resolved", incident=incident.id)
         return self.get(incident.id)
 

@@ -14,6 +14,7 @@ from bot.incidents.service import IncidentService
 from bot.oncall.routine import ShiftRoutine
 from bot.oncall.swaps import Swaps
 from bot.paging.service import Paging
+from bot.postmortems.service import Postmortems
 from bot.slack.alerts import render as alert_render
 from bot.slack.alerts.surfaces import AlertSurfaces
 from bot.slack.api import SlackApi
@@ -31,6 +32,7 @@ from bot.slack.oncall.swap import SwapSurfaces
 from bot.slack.oncall.usergroups import UserGroupSync
 from bot.slack.paging import render as paging_render
 from bot.slack.paging.surfaces import PagingSurfaces
+from bot.slack.postmortem_uploads import Narrative, PostmortemUploads
 from bot.slack.surfaces import SurfaceRenderer, Surfaces
 from storage.tickets import TicketStore
 from kernel.outbox import Effect
@@ -60,7 +62,7 @@ class SlackCatalogue:
 def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContext, surfaces: Surfaces,
                     config: Config, incidents: IncidentService, channels: IncidentChannels, paging: Paging,
                     alerts: AlertService, routine: ShiftRoutine, swaps: Swaps, tickets: TicketStore,
-                    bot_user_id: str) -> SlackCatalogue:
+                    bot_user_id: str, postmortems: Postmortems, narrative: Narrative | None = None) -> SlackCatalogue:
     render.page_subjects.update({"incident": paging_render.describe_incident, "alert": alert_render.describe_alert})
     render.status_extras.append(lambda incident: alert_render.alert_lines(render, incident))
     channel = IncidentChannel(api, directory, incidents, channels, bot_user_id)
@@ -72,6 +74,7 @@ def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContex
     swap_surfaces = SwapSurfaces(swaps, directory, render)
     followup_surfaces = FollowupSurfaces(render, tickets)
     checklist = ChecklistSurface(render, incidents.plans)
+    postmortem_uploads = PostmortemUploads(api, directory, render, incidents, postmortems, config, narrative)
     renderers: dict[str, SurfaceRenderer] = {
         "incident:*:topic": incident_surfaces.topic,
         "incident:*:status": incident_surfaces.status,
@@ -93,6 +96,8 @@ def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContex
         "message.reply": messaging.reply,
         "surface.sync": surfaces.sync,
         "oncall.sync_usergroup": usergroups.sync,
+        "postmortem.draft": postmortem_uploads.draft,
+        "postmortem.upload": postmortem_uploads.upload,
     }
     failure_hooks: dict[str, FailureHook] = {
         # no channel means no incident room: the declarer must hear it, not only the log

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the features' services; typed here only to keep imports one
     from bot.oncall.swaps import Swaps
     from bot.paging.notify import Notifier
     from bot.paging.service import Paging
+    from bot.postmortems.service import Postmortems
 
 
 @dataclass
@@ -54,6 +55,7 @@ class Deps:
     notifier: "Notifier | None" = None      # pages beyond Slack (/il-oncall test)
     plans: "ResponsePlans | None" = None    # incident_types: their checklists
     summaries: "SummaryRequests | None" = None   # AI-drafted summaries (/incident summary)
+    postmortems: "Postmortems | None" = None
 
     def timezone_of(self, user: str) -> str:
         """The zone a person reads times in: theirs in warroom.yml, else their Slack profile's, else the config's."""

@@ -12,8 +12,10 @@ from bot.slack.incidents import events as incident_events
 from bot.slack.incidents import views as incident_views
 from bot.slack.oncall import listeners as oncall
 from bot.slack.paging import listeners as paging
+from bot.slack import postmortems
 
-FEATURES = (incident_events, incident_command, incident_actions, incident_checklist, incident_views, home, paging, alerts, oncall)
+FEATURES = (incident_events, incident_command, incident_actions, incident_checklist, incident_views, home, paging, alerts, oncall,
+            postmortems)
 
 
 def register_listeners(app, deps: Deps) -> None:

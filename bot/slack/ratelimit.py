@@ -18,6 +18,7 @@ METHOD_TIERS = {
     "reactions.add": 3, "users.info": 4, "users.list": 2, "users.lookupByEmail": 3,
     "usergroups.list": 2, "usergroups.users.list": 2, "usergroups.create": 2, "usergroups.users.update": 2, "views.open": 4, "views.push": 4,
     "views.update": 4, "views.publish": 4, "dnd.info": 3,
+    "files.getUploadURLExternal": 4, "files.completeUploadExternal": 4,
 }
 # chat.postMessage is special: about one message per second per channel, short bursts allowed.
 POST_PER_SECOND_PER_CHANNEL = 1.0

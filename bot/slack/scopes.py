@@ -39,6 +39,8 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "views.update": (),
     "views.publish": (),
     "dnd.info": ("dnd:read",),
+    "files.getUploadURLExternal": ("files:write",),
+    "files.completeUploadExternal": ("files:write",),
 }
 
 EVENT_SCOPES: dict[str, tuple[str, ...]] = {

@@ -12,8 +12,8 @@ from aiohttp import web
 
 from bot.http.server import is_machine_request
 from bot.logs import get_logger
-from bot.web import (ack, alerts, api, calendar_feed, home, incident_forms, incidents, insights, metrics, oncall, signin,
-                     status, twilio, webhooks)
+from bot.web import (ack, alerts, api, calendar_feed, home, incident_forms, incidents, insights, metrics, oncall,
+                     postmortems, signin, status, twilio, webhooks)
 from bot.web.context import WebContext
 from bot.web.pages import CONTEXT, render
 from bot.web.session import Sessions, session_middleware
@@ -21,7 +21,7 @@ from bot.web.session import Sessions, session_middleware
 log = get_logger("warroom.web")
 STATIC = Path(__file__).resolve().parent / "static"
 FEATURES = (home, signin, incidents, incident_forms, oncall, alerts, calendar_feed, status, insights, metrics, api,
-            ack, twilio, webhooks)
+            ack, twilio, webhooks, postmortems)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -21,7 +21,7 @@ from aiohttp import web
 from ..errors import SlackError
 from ..faults import ratelimited
 from ..oidc_http import OidcPages
-from . import chat, conversations, dnd, misc, openid, views_api  # noqa: F401  (register methods)
+from . import chat, conversations, dnd, files, misc, openid, views_api  # noqa: F401  (register methods)
 from .base import METHODS, Ctx, Params
 
 if TYPE_CHECKING:
@@ -84,6 +84,7 @@ class WebApi:
         app = web.Application(client_max_size=16 * 1024 * 1024)
         app.router.add_route("*", "/api/{method}", self.handle_api)
         app.router.add_post("/respond/{rid}", self.handle_respond)
+        app.router.add_post("/upload/v1/{key}", self.handle_upload)
         app.router.add_get("/link/", self.core.hub.handle)
         app.router.add_get("/link", self.core.hub.handle)
         OidcPages(self.core).add_routes(app)
@@ -141,6 +142,20 @@ class WebApi:
             ctx.need(*spec.scopes)
             result = spec.handler(ctx)
         return {"ok": True, **result}
+
+    async def handle_upload(self, request: web.Request) -> web.Response:
+        """The upload URL files.getUploadURLExternal gave: raw bytes, or a multipart form with the file
+        (Slack takes both)."""
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            part = next((v for v in form.values() if isinstance(v, web.FileField)), None)
+            content = part.file.read() if part is not None else b""
+        else:
+            content = await request.read()
+        call = self.core.records.begin_call("upload", {"bytes": len(content)}, None)
+        status, text = self.core.files.receive(request.match_info["key"], content)
+        call.finish(status, status == 200, None if status == 200 else text)
+        return web.Response(status=status, text=text)
 
     async def handle_respond(self, request: web.Request) -> web.Response:
         rid = request.match_info["rid"]

@@ -44,10 +44,11 @@ def test_resolving_stops_pulses_and_pages_and_records_the_wrap_up(rig, paged, ac
     assert (escalation.state, escalation.ended_by, escalation.ended_at) == (EscalationState.RESOLVED, actor.user, at)
     assert rig.timer("escalation", f"escalation:{escalation.id}") is None
 
-    assert [(p.payload["target"], p.payload["message"], p.payload["context"]) for p in rig.posts(after=mark)] == [
-        ("incident:1", "incident.wrapup", {"incident": 1}),
-        ("config:postmortems", "incident.postmortem_summary", {"incident": 1}),
-    ]
+    [wrapup] = rig.posts(after=mark)
+    assert (wrapup.payload["target"], wrapup.payload["message"], wrapup.payload["context"]) == \
+        ("incident:1", "incident.wrapup", {"incident": 1})
+    [draft] = rig.effects("postmortem.draft", after=mark)   # the postmortem, with its summary, once wrapped up
+    assert (draft.payload, draft.depends_on) == ({"incident": 1, "by": actor.user, "replace": False}, wrapup.id)
     [page] = rig.paging.store.pages(escalation.id)
     assert sorted(rig.synced(after=mark)) == sorted([f"page:{page.id}", *SURFACES])   # the DM says it is over
 
@@ -55,7 +56,7 @@ def test_resolving_stops_pulses_and_pages_and_records_the_wrap_up(rig, paged, ac
     assert rig.posts("incident.pulse") == [] and len(rig.paging.store.pages(escalation.id)) == 1
 
 
-def test_a_private_incident_has_no_public_postmortem_summary(rig):
+def test_a_private_incident_has_no_public_summary_post(rig):
     incident = rig.declare(is_private=True)
     rig.finish()
     mark = rig.mark()

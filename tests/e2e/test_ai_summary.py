@@ -92,3 +92,16 @@ def test_a_slow_endpoint_holds_up_nothing_else_and_the_asker_is_told(bot, sandbo
     assert len(fake.received) == 2
     assert not any("drafted by AI" in t for t in texts(sandbox, channel))
     assert bot.query("SELECT state, attempts FROM outbox WHERE kind = 'ai.summarize'") == [("done", 2)]
+
+
+def test_the_postmortem_draft_carries_the_narrative_marked_as_drafted_by_ai(bot, sandbox, fake):
+    channel = declare(sandbox, bot, "Checkout errors sev2")["id"]
+    fake.answer("At 09:02 the payments pods began crash-looping; the rollback of deploy 4411 ended it.")
+    assert sandbox.as_user("alice").command("/incident", "resolve Rolled back", channel=channel).ack == {}
+    bot.settle()
+    [shared] = [m for m in sandbox.messages(channel) if m.get("files")]   # no postmortems channel: its own
+    body = sandbox.file(shared["files"][0]["id"])["content"]
+    assert "## Narrative (drafted by AI)\n\n> Drafted by AI" in body
+    assert "the rollback of deploy 4411 ended it." in body and "Rolled back" in fake.prompts()[-1]
+    assert bot.query("SELECT narrative FROM postmortem_versions") == \
+        [("At 09:02 the payments pods began crash-looping; the rollback of deploy 4411 ended it.",)]

@@ -4,7 +4,7 @@ marked key; the wrap-up shows the edited timeline. One story through the sandbox
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from tests.e2e.helpers import declare, last_text
+from tests.e2e.helpers import declare
 
 NEW_YORK = ZoneInfo("America/New_York")   # bob's zone in the sandbox
 
@@ -78,7 +78,8 @@ def test_a_timeline_is_kept_from_chat_and_the_wrapup_shows_it_edited(bot, sandbo
 
     assert sandbox.as_user("alice").command("/incident", "resolve Rolled back build 512", channel=channel).ack == {}
     bot.settle()
-    wrapup = last_text(sandbox, channel)
+    # the postmortem file follows the wrap-up in the channel (no postmortems channel is configured)
+    wrapup = sandbox.render(next(m for m in reversed(sandbox.messages(channel)) if not m.get("files")))
     assert "Incident #1 resolved" in wrapup
     assert "Customer reported 502s on checkout (added by @bob)" in wrapup
     assert "Wrong channel" not in wrapup and "Rollback of build 512" not in wrapup, "deleted, and not key"

@@ -94,6 +94,12 @@ EVERY_TABLE = [
      "'incident:1', 2, 1767225606, 4, 204, NULL, 'delivered', NULL)", (TRICKY,)),
     ("INSERT INTO tickets VALUES (1, 'github', 'open', 'warroom-followup-1-ab12cd34', 'acme/ops#12', '12', "
      "'https://github.com/acme/ops/issues/12', NULL, NULL, 1767225800.5, 1767225801, NULL, NULL)", ()),
+    # a postmortem whose current version is a person's edit and whose newer draft waits aside
+    ("INSERT INTO postmortems VALUES (1, 1, 2, 3, 1767225600, 1767225700)", ()),
+    ("INSERT INTO postmortem_versions VALUES (1, 1, 1, 'draft', ?, NULL, 'U1', 1767225600, 5), "
+     "(2, 1, 2, 'human', '# edited', NULL, 'U2', 1767225650.5, NULL), "
+     "(3, 1, 3, 'draft', '# later', 'written by AI', 'U1', 1767225700, 3)", (TRICKY,)),
+    ("INSERT INTO postmortem_uploads VALUES (5, 1, 'C20', 'F1', 1767225601, 1767225602.25, '1767225602.000100')", ()),
 ]
 
 

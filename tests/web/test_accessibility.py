@@ -58,7 +58,7 @@ def test_every_page_has_no_serious_or_critical_violation(bot, sandbox, web, page
 
     anyone = ["/signin", "/no-such-page", "/status"]
     signed_in = ["/incidents", "/incidents?state=all&q=Checkout", "/incidents/1", "/incidents/1?messages=1",
-                 "/oncall", "/oncall/primary", "/alerts", "/alerts?show=all", "/insights"]
+                 "/incidents/1/postmortem", "/oncall", "/oncall/primary", "/alerts", "/alerts?show=all", "/insights"]
     found = {}
     for path in anyone:
         page.goto(web.base + path)

@@ -21,12 +21,13 @@ from bot.slack.deps import Deps
 from bot.slack.incidents import modals, timeline
 from bot.slack.incidents.render import status_summary
 from bot.slack.incidents.summary import summary
+from bot.slack.postmortem_uploads import TEXTS as POSTMORTEM, web_link, where_shared
 from kernel.incidents import OPEN_STATUSES, Incident, Status
 
 REPLIES = "incident/replies"
 NEEDS_INCIDENT = {"status", "update", "severity", "sev", "commander", "role", "escalate", "page", "note",
                   "link", "followup", "followups", "resolve", "reopen", "public", "timeline", "event", "key", "unkey",
-                  "summary"}
+                  "summary", "postmortem"}
 
 
 @dataclass
@@ -363,6 +364,20 @@ def reopen(deps: Deps, request: CommandRequest, rest: str) -> Result:
     return reply(deps.texts.mrkdwn(REPLIES, "reopened", incident=incident))
 
 
+def postmortem(deps: Deps, request: CommandRequest, rest: str) -> Result:
+    """A new draft, or, when a person edited the postmortem, the question: replace their edits or keep them."""
+    incident, t = _incident(request), deps.texts
+    asked = deps.postmortems.ask(incident, deps.actor(request.user))
+    if asked.outcome == "drafting":
+        return reply(t.mrkdwn(POSTMORTEM, "drafting", incident=incident, where=where_shared(deps.config, incident)))
+    edited = asked.postmortem.current
+    text = t.mrkdwn(POSTMORTEM, "human_edits", incident=incident, author=edited.author, at=edited.created_at,
+                    web=web_link(deps.config, incident.id))
+    return reply(text, [section(text), ActionsBlock(block_id="postmortem_choice", elements=[
+        button(t.plain(POSTMORTEM, "replace_button"), "postmortem_replace", str(incident.id), style="danger"),
+        button(t.plain(POSTMORTEM, "keep_button"), "postmortem_keep", str(incident.id))])])
+
+
 def _incident(request: CommandRequest) -> Incident:
     assert request.incident is not None  # route() checked
     return request.incident
@@ -375,6 +390,7 @@ HANDLERS: dict[str, Handler] = {
     "resolve": resolve, "escalate": escalate, "page": escalate, "reopen": reopen, "public": public,
     "timeline": timeline.timeline, "event": timeline.event, "key": timeline.key, "unkey": timeline.unkey,
     "summary": summary,
+    "postmortem": postmortem,
 }
 
 __all__ = ["register", "route", "CommandRequest", "OpenModal", "OPEN_STATUSES"]
