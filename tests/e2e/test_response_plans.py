@@ -77,7 +77,10 @@ def test_the_declare_form_has_a_type_select_and_unknown_types_are_answered(bot, 
     answer = alice.command("/incident", "declare --type secruity Leaked key", channel="general").ack["text"]
     assert "`secruity` is not an incident type" in answer and "`security`, `breach`" in answer
     assert "/incident declare --type security" in answer and bot.query("SELECT count(*) FROM incidents") == [(0,)]
-    assert "--type &lt;type&gt;" in alice.command("/incident", "help", channel="general").ack["text"]
+    helped = alice.command("/incident", "help", channel="general").ack["text"].splitlines()
+    assert "• `/incident declare --type &lt;type&gt; &lt;title&gt;`: declare with a response plan (its responders, " \
+        "pages, roles, checklist and runbooks). Types: `security`, `breach`" in helped
+    assert all(n.count("•") == 1 and n.startswith("• `/incident") for n in helped if "•" in n), "a command per line"
 
     alice.command("/incident", "declare --type=breach", channel="general")
     view = sandbox.wait_for(alice.view, message="declare modal never opened")
