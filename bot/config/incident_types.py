@@ -34,6 +34,7 @@ from kernel.schedules import Schedule
 CHANNEL_NAME_FIELDS = {"date", "slug", "number", "severity"}
 _TYPE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 _GROUP_ID = re.compile(r"^S[A-Z0-9]{6,}$")
+MAX_TYPES = 100             # Slack's most options in a static select: the declare form's Type select
 MAX_CHECKLIST = 40          # one section per item, within the 50 blocks of a message
 MAX_ITEM = 200
 MAX_RUNBOOK_TITLE = 150     # the record's link titles
@@ -72,6 +73,10 @@ def parse_incident_types(node: Node, *, people: People, severity_keys: tuple[str
                          schedules: tuple[Schedule, ...], policies: tuple[EscalationPolicy, ...]
                          ) -> tuple[IncidentType, ...]:
     types: list[IncidentType] = []
+    if isinstance(node.value, list) and len(node.value) > MAX_TYPES:
+        # the form would offer only the first 100, and a --type of a later one would open it unchosen
+        raise node.error(f"lists {len(node.value)} types; at most {MAX_TYPES} fit in the declare form's "
+                         "Type select (Slack's limit for a select's options)")
     for item in node.items():
         keys = item.mapping({"name", "description", "severity", "responders", "page", "roles", "checklist",
                              "runbooks", "channel_name", "private"}, required={"name"})

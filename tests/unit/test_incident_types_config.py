@@ -71,6 +71,8 @@ incident_types:
      "incident_types[0].roles[0]", "not both"),
     ("incident_types: [{name: a, checklist: [" + ", ".join(["x"] * 41) + "]}]", "incident_types[0].checklist",
      "at most 40"),
+    ("incident_types: [" + ", ".join(f"{{name: t{n}}}" for n in range(101)) + "]", "incident_types",
+     "lists 101 types; at most 100 fit in the declare form's Type select"),
     ("incident_types: [{name: a, private: maybe}]", "incident_types[0].private", "true or false"),
     ("incident_types: [{name: a, pager: primary}]", "incident_types[0].pager", "unknown key"),
 ])

@@ -57,7 +57,7 @@ def severity_select(t: Texts, config: Config, initial: str | None) -> StaticSele
 def type_select(t: Texts, config: Config, initial: str | None) -> InputBlock:
     """Only when incident types are configured; choosing none declares without a response plan."""
     options = [Option(value=it.name, text=fit(it.name, 75), description=fit(it.description, 75) if it.description else None)
-               for it in config.incident_types[:100]]
+               for it in config.incident_types]   # at most 100, checked at start
     chosen = next((o for o in options if o.value == (initial or "").lower()), None)
     return InputBlock(block_id="type", label=_plain(t.plain(MODALS, "type_label")), optional=True,
                       hint=_plain(t.plain(MODALS, "type_hint", default=getattr(
