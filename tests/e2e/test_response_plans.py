@@ -27,6 +27,7 @@ incident_types:
     channel_name: sec-{{date}}-{{slug}}
   - name: breach
     severity: sev1
+    roles: [{{role: commander, user: carol}}]
     private: true
 """)
 
@@ -87,9 +88,13 @@ def test_the_declare_form_has_a_type_select_and_unknown_types_are_answered(bot, 
     select = next(b for b in view["blocks"] if b.get("block_id") == "type")["element"]
     assert [o["value"] for o in select["options"]] == ["security", "breach"]
     assert select["initial_option"]["value"] == "breach"
+    # a plan names a commander: the form's commander starts empty, so the plan's is not overruled by a default
+    commander = next(b for b in view["blocks"] if b.get("block_id") == "commander")
+    assert commander["optional"] and "initial_user" not in commander["element"]
     assert alice.submit_view({"title": "Customer data exposed"}).ack == {}
     bot.settle()
-    assert bot.query("SELECT severity, incident_type, is_private FROM incidents") == [("SEV1", "breach", 1)]
+    assert bot.query("SELECT severity, incident_type, is_private, commander FROM incidents") == [
+        ("SEV1", "breach", 1, sandbox.user("carol")["id"])]
     [channel] = [c for c in sandbox.channels() if c["name"].endswith("customer-data-exposed")]
     assert channel["is_private"]
     assert "breach" in pinned_text(sandbox, channel["id"])

@@ -65,6 +65,15 @@ def type_select(t: Texts, config: Config, initial: str | None) -> InputBlock:
                       element=StaticSelectElement(action_id="type", options=options, initial_option=chosen))
 
 
+def commander_input(t: Texts, config: Config, user: str) -> InputBlock:
+    """The declarer by default; but where a response plan names a commander, empty, so that the plan's
+    commander is not overruled by a default nobody chose (a user select cannot be cleared)."""
+    planned = any(r.role == "commander" for it in config.incident_types for r in it.roles)
+    return InputBlock(block_id="commander", label=_plain(t.plain(MODALS, "commander_label")), optional=planned,
+                      hint=_plain(t.plain(MODALS, "commander_hint")) if planned else None,
+                      element=UserSelectElement(action_id="commander", initial_user=None if planned else user))
+
+
 def declare_modal(t: Texts, config: Config, *, user: str, metadata: dict[str, Any], title: str = "",
                   description: str = "", severity: str | None = None, author: str | None = None,
                   incident_type: str | None = None) -> View:
@@ -80,8 +89,7 @@ def declare_modal(t: Texts, config: Config, *, user: str, metadata: dict[str, An
                                            severity or config.incident.default_severity)),
         _text_input(t, "description", "description_label", multiline=True, optional=True, initial=description,
                     placeholder="description_placeholder"),
-        InputBlock(block_id="commander", label=_plain(t.plain(MODALS, "commander_label")),
-                   element=UserSelectElement(action_id="commander", initial_user=user)),
+        commander_input(t, config, user),
         InputBlock(block_id="private", label=_plain(t.plain(MODALS, "private_label")), optional=True,
                    element=CheckboxesElement(action_id="private", options=[
                        Option(value="private", text=t.plain(MODALS, "private_option"))])),

@@ -40,7 +40,7 @@ def register(app, deps: Deps) -> None:
     def declare(v: dict[str, Any], metadata: dict[str, Any], user: str) -> None:
         deps.incidents.declare(DeclareRequest(
             title=v.get("title", ""), severity=v.get("severity") or "", incident_type=v.get("type") or None,
-            declared_by=user, commander=v.get("commander") or user,
+            declared_by=user, commander=v.get("commander") or None,   # none chosen: the plan's, else the declarer
             description=parsing.plain_to_mrkdwn(v.get("description", "")), is_private="private" in (v.get("private") or []),
             declared_in=metadata.get("channel"), reply_to=reply_to_form(user, metadata), source=metadata.get("source") or {},
         ))
