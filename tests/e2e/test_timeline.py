@@ -107,6 +107,7 @@ def test_bad_times_and_ids_get_a_clear_answer(bot, sandbox):
     assert "`five` is not an event id" in say("event delete five")
     [(declared,)] = bot.query("SELECT id FROM timeline WHERE kind = 'declared'")
     assert "recorded by warroom itself" in say(f"event edit e{declared} Something else")
+    assert "Write `/incident timeline` for the events" in say("timeline ²"), "a digit int() cannot read"
     outside = sandbox.render(bob.command("/incident", "timeline", channel="general").ack)
     assert "works inside an incident's channel" in outside
     assert bot.query("SELECT count(*) FROM timeline WHERE kind = 'event'") == [(0,)]

@@ -31,7 +31,7 @@ def timeline(deps: Deps, request: "CommandRequest", rest: str) -> dict[str, Any]
     incident = _incident(request)
     words = [w.lower() for w in parsing.tokens(rest)]
     with_messages = "all" in words
-    numbers = [w for w in words if w.isdigit() and len(w) < 6]
+    numbers = [w for w in words if w.isdecimal() and len(w) < 6]   # isdigit() takes ² too, which int() refuses
     if len(words) != int(with_messages) + len(numbers) or len(numbers) > 1:
         return _usage(deps, "timeline")
     events = deps.timeline.events(incident, with_messages=with_messages)
