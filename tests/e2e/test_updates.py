@@ -161,6 +161,7 @@ def test_list_show_and_help_work_anywhere(bot, sandbox, incident):
     assert "Incident #1: Checkout errors" in sandbox.render(shown)
     assert "There is no incident #7" in alice.command("/incident", "show 7", channel="general").ack["text"]
     assert "Write `/incident show" in alice.command("/incident", "show x", channel="general").ack["text"]
+    assert "Write `/incident show" in alice.command("/incident", "show ²", channel="general").ack["text"]
     helped = alice.command("/incident", "help", channel="general").ack["text"]
     assert "/incident escalate" in helped
     lines = helped.splitlines()   # each command on a line of its own (no types configured here)

@@ -147,7 +147,7 @@ def list_incidents(deps: Deps, request: CommandRequest, rest: str) -> Result:
 def show(deps: Deps, request: CommandRequest, rest: str) -> Result:
     number = rest.strip().lstrip("#")
     if number:
-        if not number.isdigit() or len(number) > 9:
+        if not number.isdecimal() or len(number) > 9:   # isdigit() takes ², which int() refuses
             return usage(deps, "show")
         incident = deps.incidents.get_for(int(number), deps.actor(request.user))
     elif request.incident:
