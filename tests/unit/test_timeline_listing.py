@@ -22,3 +22,11 @@ def test_a_long_event_is_cut_before_a_link_it_would_split():
 def test_a_long_event_without_markup_is_cut_at_the_limit():
     shown = one_line(event("word " * 200)).text
     assert shown.endswith(" …") and len(shown) <= LINE_TEXT + 2
+
+
+def test_a_long_event_is_cut_before_an_escape_it_would_split():
+    text = "x" * (LINE_TEXT - 3) + "&amp; &lt;b&gt; and more"    # as the record keeps "& <b>"
+    shown = one_line(event(text)).text
+    assert shown == "x" * (LINE_TEXT - 3) + " …"
+    kept = "x" * (LINE_TEXT - 8) + "&amp; y" + "z" * 20
+    assert one_line(event(kept)).text.startswith("x" * (LINE_TEXT - 8) + "&amp; y")

@@ -100,12 +100,15 @@ def _set_key(deps: Deps, request: "CommandRequest", rest: str, is_key: bool) -> 
 
 
 def one_line(event: TimelineEvent) -> TimelineEvent:
-    """The event's text on one line for a listing, cut at LINE_TEXT, never inside a ``<…>`` link or mention."""
+    """The event's text on one line for a listing, cut at LINE_TEXT, never inside a ``<…>`` link or mention
+    or an ``&amp;`` escape."""
     text = " ".join(event.text.split())
     if len(text) > LINE_TEXT:
         text = text[:LINE_TEXT]
         if text.rfind("<") > text.rfind(">"):
             text = text[:text.rfind("<")]
+        if text.rfind("&") > text.rfind(";"):   # nor inside an escape: "&am" would show as typed
+            text = text[:text.rfind("&")]
         text = text.rstrip() + " …"
     return replace(event, text=text)
 
