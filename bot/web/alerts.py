@@ -45,8 +45,9 @@ async def alerts_page(request: web.Request) -> web.StreamResponse:
     source = request.query.get("source", "")
     if done in SILENCING and _known_source(request, source):
         return _page(request, show, done=(done, source))
-    return _page(request, show, before=int(before) if before.isdigit() else None,
-                 done=(done, int(number)) if done in ACTIONS.values() and number.isdigit() else None)
+    # isdecimal, not isdigit: int() refuses the superscript digits isdigit takes (?before=² was a 500)
+    return _page(request, show, before=int(before) if before.isdecimal() else None,
+                 done=(done, int(number)) if done in ACTIONS.values() and number.isdecimal() else None)
 
 
 async def answer_alert(request: web.Request) -> web.StreamResponse:

@@ -77,7 +77,8 @@ async def list_page(request: web.Request) -> web.StreamResponse:
     first, problem = _day(asked.get("from", ""), zone)
     last, problem_to = _day(asked.get("to", ""), zone)
     problems += [name for name, bad in (("from", problem), ("to", problem_to)) if bad]
-    page = int(asked["page"]) if asked.get("page", "").isdigit() and 0 < int(asked["page"]) < 100_000 else 1
+    # isdecimal, not isdigit: int() refuses the superscript digits isdigit takes (?page=² was a 500)
+    page = int(asked["page"]) if asked.get("page", "").isdecimal() and 0 < int(asked["page"]) < 100_000 else 1
     query = IncidentQuery(state=state, severity=found.name if found else "", declared_from=first,
                           declared_before=last + 86400 if last is not None else None,
                           title=" ".join(asked.get("q", "").split())[:150], limit=PAGE_SIZE,

@@ -104,6 +104,7 @@ def test_a_second_answer_says_who_was_first_and_the_webhook_stays_a_machines_pat
     number = fire(bot, "Queue stuck", "queue")
     web.sign_in(uid(sandbox, "bob"))
     csrf = web.get("/alerts").csrf()
+    assert web.get("/alerts?before=%C2%B2&done=resolved&alert=%C2%B2").status == 200, "digits int() refuses"
     assert web.post(f"/alert-actions/{number}/acknowledge", {"csrf": csrf}).status == 303
     again = web.post(f"/alert-actions/{number}/acknowledge", {"csrf": csrf, "show": "all"})
     assert again.status == 409 and f"@bob already acknowledged alert #{number}" in again.body

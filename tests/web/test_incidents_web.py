@@ -220,6 +220,7 @@ def test_the_list_is_paged_and_the_filters_are_kept_from_page_to_page(bot, sandb
     filtered = web.get("/incidents?severity=sev4&q=job")
     assert "15 incidents." in filtered.body and "page 1 of" not in filtered.body
     assert web.get("/incidents?page=99").status == 200
+    assert titles_listed(web.get("/incidents?page=%C2%B2").body)[0] == "Flaky job 30", "page ² is page 1"
 
 
 def test_severity_and_roles_change_from_the_web_and_slack_follows(bot, sandbox, web, page):
