@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.config.oncall import People
-from bot.config.reader import Node
+from bot.config.reader import ConfigError, Node
 from kernel.paging import EscalationPolicy
 from kernel.schedules import Schedule
 
@@ -140,8 +140,12 @@ def _responders(node: Node, people: People) -> tuple[tuple[str, ...], tuple[str,
         ref = item.required_string()
         if _GROUP_ID.match(ref):
             groups.append(ref)
-        else:
+            continue
+        try:
             users.append(people.resolve(item))
+        except ConfigError as exc:   # a group by its handle, say: say how groups are named here
+            raise item.error(f"{exc.reason}; a user group is named by its ID, like S0123ABCD "
+                             "(the handle does not work here)") from None
     return tuple(dict.fromkeys(users)), tuple(dict.fromkeys(groups))
 
 
