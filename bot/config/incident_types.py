@@ -97,7 +97,7 @@ def parse_incident_types(node: Node, *, people: People, severity_keys: tuple[str
             name=name, description=keys["description"].string("", max_len=300) or "",
             severity=severity.lower() if severity else None, responders=people_ids, groups=groups,
             page=page_ref(keys["page"], schedules, policies),
-            roles=tuple(_role(r, people, roles, schedules) for r in keys["roles"].items()),
+            roles=_roles(keys["roles"], people, roles, schedules),
             checklist=_checklist(keys["checklist"]),
             runbooks=tuple(_runbook(r) for r in keys["runbooks"].items()),
             channel_name=template, private=keys["private"].boolean(False)))
@@ -147,6 +147,17 @@ def _responders(node: Node, people: People) -> tuple[tuple[str, ...], tuple[str,
             raise item.error(f"{exc.reason}; a user group is named by its ID, like S0123ABCD "
                              "(the handle does not work here)") from None
     return tuple(dict.fromkeys(users)), tuple(dict.fromkeys(groups))
+
+
+def _roles(node: Node, people: People, roles: tuple[str, ...], schedules: tuple[Schedule, ...]
+           ) -> tuple[RoleToFill, ...]:
+    filled: list[RoleToFill] = []
+    for item in node.items():
+        fill = _role(item, people, roles, schedules)
+        if any(f.role == fill.role for f in filled):   # one would silently win over the other
+            raise item.error(f"{fill.role!r} is listed twice; a role has one holder")
+        filled.append(fill)
+    return tuple(filled)
 
 
 def _role(node: Node, people: People, roles: tuple[str, ...], schedules: tuple[Schedule, ...]) -> RoleToFill:

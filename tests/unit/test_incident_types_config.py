@@ -64,6 +64,8 @@ incident_types:
     ("incident_types: [{name: a, responders: [zed]}]", "incident_types[0].responders[0]", "not one of the users"),
     ("incident_types: [{name: a, responders: ['@secteam']}]", "incident_types[0].responders[0]",
      "a user group is named by its ID, like S0123ABCD"),
+    ("incident_types: [{name: a, roles: [scribe, {role: Scribe, user: bob}]}]", "incident_types[0].roles[1]",
+     "'scribe' is listed twice"),
     ("incident_types: [{name: a, roles: [janitor]}]", "incident_types[0].roles[0]", "not one of the roles"),
     ("incident_types: [{name: a, roles: [{role: scribe, user: zed}]}]", "incident_types[0].roles[0].user",
      "not one of the users"),
