@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.e2e.helpers import declare
+from tests.web.client import WebClient
 
 NEW_YORK = ZoneInfo("America/New_York")   # bob's zone in the sandbox
 
@@ -110,5 +111,14 @@ def test_bad_times_and_ids_get_a_clear_answer(bot, sandbox):
     assert "Write `/incident timeline` for the events" in say("timeline ²"), "a digit int() cannot read"
     outside = sandbox.render(bob.command("/incident", "timeline", channel="general").ack)
     assert "works inside an incident's channel" in outside
+
+    # the web page's forms left empty: said so in words, not as an empty `` code span the page garbles
+    web = WebClient(bot)
+    web.sign_in(bob.id)
+    csrf = web.get("/incidents/1").csrf()
+    no_time = web.post("/incidents/1/event", {"csrf": csrf, "when": "", "text": "Customer reported 502s"})
+    assert no_time.status == 400 and "Say when it happened. Write it in your time zone as <code>10:02</code>" in no_time.body
+    no_id = web.post("/incidents/1/event_delete", {"csrf": csrf, "event": ""})
+    assert no_id.status == 400 and "Give the event's id. Ids look like <code>e42</code>" in no_id.body
     assert bot.query("SELECT count(*) FROM timeline WHERE kind = 'event'") == [(0,)]
     assert bot.query("SELECT count(*) FROM timeline_audit") == [(0,)]
