@@ -59,7 +59,11 @@ def parse_moment(typed: str, zone: str, now: float) -> float:
     else:
         day = today - timedelta(days=1) if (found["word"] or "").lower() == "yesterday" else today
     wall = datetime.combine(day, time(hour, minute, second), local)
-    instant = wall.timestamp()
-    if datetime.fromtimestamp(instant, local).replace(tzinfo=None) != wall.replace(tzinfo=None):
+    try:
+        instant = wall.timestamp()
+        back = datetime.fromtimestamp(instant, local)
+    except (ValueError, OverflowError, OSError):   # 9999-12-31 23:59 in New York is in the year 10000 in UTC
+        raise IncidentError("event_time_unreadable", field="when", given=typed[:40]) from None
+    if back.replace(tzinfo=None) != wall.replace(tzinfo=None):
         raise IncidentError("event_time_skipped", field="when", given=typed[:40], zone=zone)
     return instant

@@ -103,6 +103,7 @@ def test_bad_times_and_ids_get_a_clear_answer(bot, sandbox):
     assert "more than a week before incident #1 was declared" in say(
         f"event {(now - timedelta(days=9)):%Y-%m-%d} 10:00 Long ago")
     assert "`25:99` is not a time I can read" in say("event 25:99 Customer reported 502s")
+    assert "`9999-12-31 23:59` is not a time I can read" in say("event 9999-12-31 23:59 Year 10000 in UTC")
     assert "Write the time first" in say("event Customer reported 502s")
     assert "Incident #1 has no event `e99999`" in say("key e99999")
     assert "`five` is not an event id" in say("event delete five")

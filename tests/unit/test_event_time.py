@@ -51,6 +51,13 @@ def test_what_is_not_a_time_is_refused(typed):
     assert refused.value.code == "event_time_unreadable" and refused.value.field == "when"
 
 
+@pytest.mark.parametrize("typed, zone", [("9999-12-31 23:59", "America/New_York"), ("0001-01-01 00:00", "Asia/Tokyo")])
+def test_a_day_whose_moment_is_beyond_the_calendar_is_refused_not_a_crash(typed, zone):
+    with pytest.raises(IncidentError) as refused:   # in UTC these fall in the years 10000 and 0
+        parse_moment(typed, zone, NOW)
+    assert refused.value.code == "event_time_unreadable"
+
+
 def test_a_time_the_clocks_skipped_is_refused_not_moved():
     with pytest.raises(IncidentError) as refused:   # London went from 01:00 to 02:00 on 2026-03-29
         parse_moment("2026-03-29 01:30", "Europe/London", NOW + 7 * 86400)
