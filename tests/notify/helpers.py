@@ -7,12 +7,12 @@ from datetime import timedelta
 from tests.fakes.server import wait_until
 
 
-def raise_alert(sandbox, bot, summary: str = "Checkout 5xx above 5%") -> int:
+def raise_alert(sandbox, bot, summary: str = "Checkout 5xx above 5%", details: str = "") -> int:
     """dave (not a listed user) raises in #general, the ops source's channel, at its priority."""
     person = sandbox.as_user("dave")
     assert person.command("/il-alert", "", channel="general").ack == {}
     sandbox.wait_for(person.view, message="alert form never opened")
-    result = person.submit_view({"summary": summary})
+    result = person.submit_view({"summary": summary, **({"details": details} if details else {})})
     assert result.ack == {}, result.errors
     wait_until(lambda: bot.query("SELECT count(*) FROM notifications")[0][0], message="nothing was planned")
     return bot.query("SELECT max(id) FROM alerts")[0][0]

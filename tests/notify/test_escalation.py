@@ -59,9 +59,10 @@ def test_a_whole_escalation_reaches_alice_every_way_in_turn_until_she_acknowledg
 
 def test_in_do_not_disturb_the_next_way_goes_at_once_and_the_timeline_says_why(bot, sandbox, fakes):
     sandbox.set_dnd("alice", time.time() - 60, time.time() + 3600)
-    alert_id = raise_alert(sandbox, bot)
+    alert_id = raise_alert(sandbox, bot, details="EU only, since the 14:02 deploy")
     push = wait_until(lambda: fakes.ntfy.to("alice-pages"), timeout=10, message="push did not go at once")[0]
     assert push.title.startswith(f"Alert #{alert_id}")
+    assert push.message == "Checkout 5xx above 5%\nEU only, since the 14:02 deploy", "the summary, then the details"
     assert states(bot)["slack"] == "skipped" and states(bot)["pushover"] == "planned"
     skipped = bot.query("SELECT detail FROM notifications WHERE method = 'slack'")[0][0]
     assert skipped == "in Do Not Disturb in Slack"
