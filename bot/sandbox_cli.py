@@ -10,6 +10,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -163,6 +164,11 @@ def fit_to_sandbox(raw: Any, sandbox: Any) -> list[str]:
             for channel in ("general", "incidents", "alerts"):
                 sandbox.as_user(name).join(channel)
             notes.append(f"@{name} joined the sandbox from your users")
+        zone = entry.get("timezone")
+        if isinstance(zone, str) and zone != person["tz"] and _is_zone(zone):
+            # their Slack profile says so too, or Slack's date tokens would show other times than warroom reads
+            sandbox.set_timezone(name, zone)
+            notes.append(f"@{name} reads times in {zone}, as your users say")
         if entry.get("slack_id") != person["id"]:
             if entry.get("slack_id"):
                 notes.append(f"@{name}: your config's {entry['slack_id']} is {person['id']} here")
@@ -176,6 +182,15 @@ def fit_to_sandbox(raw: Any, sandbox: Any) -> list[str]:
         incident["responders"] = [people[str(r).lstrip("@").lower()]["id"]
                                   if str(r).lstrip("@").lower() in people else r for r in incident["responders"]]
     return notes
+
+
+def _is_zone(name: str) -> bool:
+    """A zone the sandbox can take (a wrong one is left for the config's own check to name)."""
+    try:
+        ZoneInfo(name)
+    except (ValueError, OSError, ZoneInfoNotFoundError):   # "America" is a folder of zones: OSError
+        return False
+    return True
 
 
 def _create_channels(config: Config, sandbox: Any) -> list[str]:

@@ -139,6 +139,14 @@ class Sandbox:
             return self._core.ws.add_user(name, real_name=real_name, tz=tz, email=email,
                                           is_admin=is_admin, is_bot=is_bot)
 
+    def set_timezone(self, user: str, tz: str) -> None:
+        """The person's time zone, as they would set it in their Slack profile."""
+        with self._core.lock:
+            found = self._core.ws.user(user)
+            if found is None:
+                raise KeyError(user)
+            found.tz = tz
+
     def add_channel(self, name: str, *, is_private: bool = False, members: Any = (),
                     creator: str | None = None, topic: str = "", purpose: str = "") -> str:
         with self._core.lock:

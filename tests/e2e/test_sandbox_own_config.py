@@ -9,6 +9,7 @@ CONFIG = """\
 users:
   - {slack_id: U0AAAAAAA, name: alice, timezone: Europe/London}
   - {slack_id: U0EEEEEEE, name: erin, timezone: UTC}
+  - {name: carol, timezone: Asia/Tokyo}
 incident:
   responders: [carol]
 schedules:
@@ -34,6 +35,11 @@ SCRIPT = """\
 :advance 6m
 :switch dave
 :expect You are being paged
+:switch carol
+:channel #incident
+/incident event yesterday 10:02 Checkout errors began
+:expect Added
+:expect at yesterday at 10:02: Checkout errors began
 """
 
 
@@ -43,6 +49,7 @@ def test_the_config_names_sandbox_people_and_brings_its_own(tmp_path):
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-4000:]
     people = dict(re.findall(r"^@(\w+) +(U\w+)", done.stdout, re.M))
     assert set(people) == {"alice", "bob", "carol", "dave", "erin"}
+    assert re.search(r"^@carol .*, Asia/Tokyo$", done.stdout, re.M), "the sandbox's carol reads times in her zone"
     assert "U0AAAAAAA" not in done.stdout and "U0EEEEEEE" not in done.stdout
     incident = re.search(r"^#incident-\S+  members: (.*?)  topic:", done.stdout, re.M)
     assert incident and "@carol" in incident.group(1).split(", "), done.stdout   # the responder named by name
