@@ -116,7 +116,7 @@ def _timezone(node: Node, default: str) -> str:
     assert name is not None
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):   # OSError: "America" is a folder of zones
         raise node.error(f"{name!r} is not a time zone; use an IANA name like Europe/London or UTC") from None
     return name
 

@@ -93,7 +93,7 @@ def _zone(node: Node, default: str | None = None) -> str | None:
         return None
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):   # OSError: "Europe" is a folder of zones
         raise node.error(f"{name!r} is not a time zone; use an IANA name like Europe/London") from None
     return name
 

@@ -42,6 +42,7 @@ incident_managers: S0123ABCD
 @pytest.mark.parametrize("body,key,reason", [
     ("timezon: UTC", "timezon", "unknown key"),
     ("timezone: Mars/Olympus", "timezone", "not a time zone"),
+    ("timezone: America", "timezone", "not a time zone"),   # a folder of zones, not one
     ("severities: [{name: SEV1, pulse: 10 minutes}]", "severities[0].pulse", "not a duration"),
     ("severities: [{name: SEV1}, {name: sev1}]", "severities[1].name", "listed twice"),
     ("severities: []", "severities", "non-empty"),

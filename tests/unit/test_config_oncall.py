@@ -82,6 +82,7 @@ def test_a_full_on_call_config_is_read():
     (("name: prom", "name: Prom Metrics"), "alert_sources[1].name", "must be lowercase"),
     (('listen: "0.0.0.0:9000"', 'listen: "9000"'), "http.listen", "is not host:port"),
     (("timezone: Europe/London}", "timezone: Mars}"), "users[0].timezone", "is not a time zone"),
+    (("timezone: Europe/London}", "timezone: Europe}"), "users[0].timezone", "is not a time zone"),   # a folder
     (("alerts_per_second: 20", "alerts_per_second: 0"), "alert_sources[1].limits.alerts_per_second",
      "must be between 1 and 100000, got 0"),
     (("open_alerts: 500", "open_alerts: lots"), "alert_sources[1].limits.open_alerts", "must be a whole number"),
