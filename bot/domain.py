@@ -94,6 +94,7 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
     effects = Effects(outbox, clock, settle=settle)
     timer_store = TimerStore(db)
     incident_store = IncidentStore(db)
+    timeline_audit = TimelineAuditStore(db)     # edits from /incident event, the web and Slack alike
     pulses = Pulses(timer_store, clock)
     overrides = OverrideStore(db)
     oncall = OnCallService(config, overrides, effects, work, clock)
@@ -131,10 +132,10 @@ def build_domain(config: Config, db: Database, clock: Clock, *, settle: float = 
         alert_store=alert_store, pulses=pulses, oncall=oncall, routine=routine,
         swaps=Swaps(config, oncall, SwapStore(db), effects, work, clock), paging=paging, channels=channels,
         incidents=incidents, record=IncidentRecord(incident_store, effects, work, clock, tickets), alerts=alerts,
-        timeline=TimelineEdits(incident_store, TimelineAuditStore(db), work, clock),
+        timeline=TimelineEdits(incident_store, timeline_audit, work, clock),
         silences=silences, heartbeats=heartbeats, notifier=notifier, plans=plans, tickets=tickets,
         postmortems=postmortems,
-        channel_log=ChannelLog(incident_store, work, clock), status_page=status_page,
+        channel_log=ChannelLog(incident_store, work, clock, timeline_audit), status_page=status_page,
         summaries=SummaryRequests(effects, work, config),
         timer_handlers={
             PULSE: PulseFired(incident_store, pulses, effects, work, clock, config),

@@ -29,9 +29,15 @@ def test_messages_in_the_channel_are_recorded_once_with_edits_and_deletes(rig):
     assert messages(rig) == [(BOB, "Seeing 500s on checkout and cart", True, True)]
     assert [e.at for e in rig.incident_store.timeline(1, key_only=True) if e.kind == "message"] == [float(TS)]
 
+    assert rig.channel_log.edited(CHANNEL, ts=TS, text="Seeing 500s on checkout and cart") is False  # no change
+
     assert rig.channel_log.deleted(CHANNEL, ts=TS) is True
+    assert rig.channel_log.deleted(CHANNEL, ts=TS) is False
     assert messages(rig) == []
     assert len([e for e in rig.incident_store.timeline(1, include_deleted=True) if e.kind == "message"]) == 1
+    trail = [(c.action, c.actor, c.old_text, c.new_text) for c in rig.timeline.audit.changes(1)]
+    assert trail == [("edited", BOB, "Seeing 500s on checkout", "Seeing 500s on checkout and cart"),
+                     ("deleted", BOB, "Seeing 500s on checkout and cart", None)], "Slack's edits are in the audit trail"
 
 
 def test_joining_the_channel_of_a_private_incident_lets_one_see_it(rig):
