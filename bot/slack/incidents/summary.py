@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 TEMPLATE = "incident/ai_summary"
 MAX_SECTIONS = 8
+PIECE = 2500          # a paragraph longer than this is split at words: a section holds 3,000 characters
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 _HEADING = re.compile(r"^#{1,6}\s+(.+)$", re.M)
@@ -38,10 +39,33 @@ def as_slack_text(drafted: str) -> str:
     return _BOLD.sub(lambda m: f"*{m.group(1)}*", text)
 
 
+def pieces(paragraph: str, limit: int = PIECE) -> list[str]:
+    """A paragraph in pieces of at most ``limit`` characters, cut between words (a word longer than
+    that, between characters), so no section is cut short without saying so."""
+    out: list[str] = []
+    current = ""
+    for word in paragraph.split(" "):
+        while len(word) > limit:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(word[:limit])
+            word = word[limit:]
+        if current and len(current) + 1 + len(word) > limit:
+            out.append(current)
+            current = word
+        else:
+            current = f"{current} {word}" if current else word
+    if current:
+        out.append(current)
+    return out
+
+
 def ai_summary(ctx: RenderContext, data: dict[str, Any]) -> Rendered:
     incident = load(ctx, data["incident"])
     t = ctx.texts
-    parts = [part.strip() for part in as_slack_text(data["text"]).split("\n\n") if part.strip()]
+    parts = [piece for part in as_slack_text(data["text"]).split("\n\n") if part.strip()
+             for piece in pieces(part.strip())]
     # one item per paragraph, a blank line after each but the last (sections() joins items by line)
     paragraphs = [t.mrkdwn(TEMPLATE, "body", text=part) + ("\n" if n < len(parts) - 1 else "")
                   for n, part in enumerate(parts)]
