@@ -8,12 +8,19 @@ MTTR (mean time to resolve): from declaration to resolution, for incidents resol
 incident counts again once it is resolved again, from its first declaration).
 Both are grouped by the month the incident was declared in, in the viewer's time zone, and by its
 current severity. Medians are given next to the means: one long incident moves a mean a lot.
+
+A report over a quarter reads thousands of rows (tens of milliseconds, more on a busy machine), and
+people look at the same one again and again: each replica keeps the reports it made for as long as
+the database's change key (InsightsStore.change_key) stays the same, one per set of private incidents
+hidden from the viewer and date range. Any change to what they count makes the next view compute
+afresh; who may see what is read on every view, so the cache never shows anyone more.
 """
 
 from __future__ import annotations
 
 import bisect
 import statistics
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,6 +31,7 @@ from storage.insights import IncidentTimes, InsightsStore, PersonPages, SourceCo
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3660          # ten years: more is a typo, and would be a slow page
+KEPT_REPORTS = 32        # per replica, while nothing changes: ranges times hidden sets people look at
 
 
 class RangeError(ValueError):
@@ -102,10 +110,29 @@ class Insights:
     def __init__(self, store: InsightsStore, config: Config) -> None:
         self.store = store
         self.config = config
+        self._changed: tuple | None = None
+        self._kept: OrderedDict[tuple[frozenset[int], DateRange], Report] = OrderedDict()
 
     def report(self, actor: Actor, span: DateRange) -> Report:
-        viewer = None if actor.is_manager else actor.user   # managers see every incident, as in Slack
-        incidents = self.store.incidents(span.start, span.end, viewer)
+        """The figures ``actor`` may see over ``span``: kept from an earlier view while nothing changed."""
+        # no await in here: one view's check-and-fill cannot interleave with another's
+        changed = self.store.change_key()     # first: a change during the computing is seen next time
+        if changed != self._changed:
+            self._changed, self._kept = changed, OrderedDict()
+        # managers see every incident, as in Slack
+        hidden = frozenset(self.store.hidden_incidents(None if actor.is_manager else actor.user))
+        key = (hidden, span)
+        found = self._kept.get(key)
+        if found is None:
+            found = self._kept[key] = self._compute(hidden, span)
+            if len(self._kept) > KEPT_REPORTS:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(key)
+        return found
+
+    def _compute(self, hidden: frozenset[int], span: DateRange) -> Report:
+        incidents = self.store.incidents(span.start, span.end, None, hidden=hidden)
         zone = ZoneInfo(span.zone)
         configured = tuple(s.name for s in self.config.severities)
         severities = configured + tuple(sorted({i.severity for i in incidents} - set(configured)))
@@ -122,7 +149,7 @@ class Insights:
             mttr=_durations(by_cell, months, severities, lambda i: i.resolved_at),
             weeks=_weeks(incidents, span, zone),
             alerts=self.store.alerts_per_source(span.start, span.end),
-            pages=self.store.pages_per_person(span.start, span.end, viewer))
+            pages=self.store.pages_per_person(span.start, span.end, None, hidden=hidden))
 
 
 def _months(span: DateRange) -> tuple[str, ...]:

@@ -6,20 +6,28 @@ SQLite and PostgreSQL bucket differently, and neither knows the viewer.
 private incident counts only when that person is in it (as in Slack). The private incidents hidden
 from a viewer are few: counts are taken over everything from the indexes, and what concerns the
 hidden ones is subtracted (a visibility test on every page row cost 100 ms at 25,000 pages).
+
+``change_key`` is what a cached report is kept by (bot/insights.py): it moves with every change to
+what the report counts, and costs a few index lookups.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from storage.database import Database
 from storage.incidents import involves_params, involves_sql
 
 _HIDDEN = f"i.is_private = 1 AND NOT {involves_sql('i')}"
+# the timeline events that change what a report counts: its own first response, and the incident's
+# severity, resolution and existence (each domain change to those appends one); as index timeline_counted
+COUNTED_EVENTS = "('declared', 'acknowledged', 'update', 'severity', 'resolved', 'reopened')"
+ACK_SKEW_SECONDS = 60     # replicas' clocks agree better than this (lease expiry times are compared across them too)
 
 
-@dataclass(frozen=True)
-class IncidentTimes:
+class IncidentTimes(NamedTuple):    # a tuple: thousands are made per report, a frozen dataclass costs 4x
     id: int
     severity: str
     declared_at: float
@@ -45,6 +53,30 @@ class InsightsStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
+    def change_key(self) -> tuple:
+        """A value that moves whenever anything a report counts may have changed. Each part is an index
+        lookup or a count over a small index:
+        - incidents: a new one (max id); a change to one (``updated_at``, and the timeline event every
+          domain change appends, of the kinds in COUNTED_EVENTS, so the channel's chatter does not count);
+          a first response (such an event too) or a moved one (an edit leaves a ``timeline_audit`` row);
+        - alerts: a new one (max id); a repeat adds 1 to an open alert's ``event_count``; a resolved one
+          leaves the open ones and never changes again (a repeat after it starts a new alert);
+        - pages: a new one (max id); an acknowledgement: the latest one's time, and how many there are from
+          a minute before it on (a second one at the same instant, or from a replica whose clock is a
+          little behind, adds to that count; counting every acknowledgement ever would grow without end).
+        Who may see a private incident is not in it: the report is kept per set of hidden incidents,
+        read on every view."""
+        row = self.db.one(
+            "SELECT (SELECT max(id) FROM incidents), (SELECT max(updated_at) FROM incidents), "
+            f"(SELECT max(id) FROM timeline WHERE kind IN {COUNTED_EVENTS}), (SELECT max(id) FROM timeline_audit), "
+            "(SELECT max(id) FROM alerts), "
+            "(SELECT count(*) FROM alerts WHERE status != 'resolved'), "
+            "(SELECT sum(event_count) FROM alerts WHERE status != 'resolved'), "
+            "(SELECT max(id) FROM pages), (SELECT max(acked_at) FROM escalations WHERE acked_by IS NOT NULL), "
+            "(SELECT count(*) FROM escalations WHERE acked_by IS NOT NULL AND acked_at >= "
+            f" (SELECT max(acked_at) FROM escalations WHERE acked_by IS NOT NULL) - {ACK_SKEW_SECONDS})")
+        return tuple(row) if row else ()
+
     def hidden_incidents(self, viewer: str | None) -> set[int]:
         """The private incidents ``viewer`` is not in (none for someone who sees everything)."""
         if viewer is None:
@@ -52,16 +84,18 @@ class InsightsStore:
         return {int(r[0]) for r in self.db.query(f"SELECT i.id FROM incidents i WHERE {_HIDDEN}",
                                                  involves_params(viewer))}
 
-    def incidents(self, start: float, end: float, viewer: str | None) -> list[IncidentTimes]:
-        """Incidents declared in [start, end), with when each was first answered (timeline_responses)."""
-        hidden = self.hidden_incidents(viewer)
+    def incidents(self, start: float, end: float, viewer: str | None, *,
+                  hidden: Collection[int] | None = None) -> list[IncidentTimes]:
+        """Incidents declared in [start, end), with when each was first answered (timeline_responses).
+        ``hidden``: the viewer's hidden incidents when the caller has them already."""
+        hidden = self.hidden_incidents(viewer) if hidden is None else hidden
         rows = self.db.query(
             "SELECT i.id, i.severity, i.declared_at, i.resolved_at, "
             "  (SELECT min(t.at) FROM timeline t WHERE t.incident_id = i.id "
             "   AND t.kind IN ('acknowledged', 'update')) "
             "FROM incidents i WHERE i.declared_at >= ? AND i.declared_at < ? ORDER BY i.declared_at", (start, end))
-        return [IncidentTimes(int(r[0]), str(r[1]), float(r[2]), _float(r[3]), _float(r[4]))
-                for r in rows if int(r[0]) not in hidden]
+        return [IncidentTimes(r[0], r[1], float(r[2]), _float(r[3]), _float(r[4]))
+                for r in rows if r[0] not in hidden]
 
     def alerts_per_source(self, start: float, end: float) -> list[SourceCount]:
         """Alerts created in [start, end) by source (alerts are seen by everyone who answers them)."""
@@ -70,30 +104,41 @@ class InsightsStore:
         found = [SourceCount(str(r[0]), int(r[1]), int(r[2])) for r in rows]
         return sorted(found, key=lambda s: (-s.alerts, s.source))
 
-    def pages_per_person(self, start: float, end: float, viewer: str | None) -> list[PersonPages]:
+    def pages_per_person(self, start: float, end: float, viewer: str | None, *,
+                         hidden: Collection[int] | None = None) -> list[PersonPages]:
         """Pages sent and acknowledged in [start, end) by person, leaving out those about an incident
-        the viewer may not see."""
+        the viewer may not see (``hidden``, when the caller has them already)."""
         pages = self._counts("SELECT user_id, count(*) FROM pages WHERE sent_at >= ? AND sent_at < ? GROUP BY user_id",
                              (start, end))
         acks = self._counts("SELECT acked_by, count(*) FROM escalations WHERE acked_by IS NOT NULL "
                             "AND acked_at >= ? AND acked_at < ? GROUP BY acked_by", (start, end))
-        hidden = self.hidden_incidents(viewer)
-        if hidden:
-            # what concerns incidents, filtered here: simple index ranges whatever the planner's statistics
-            # (a join against the hidden ones took PostgreSQL seconds on freshly loaded tables)
+        hidden = self.hidden_incidents(viewer) if hidden is None else hidden
+        # what concerns the hidden incidents is subtracted, found from their escalations (by subject, an
+        # index lookup each) rather than by reading every page in the range: the hidden ones are few.
+        # Named by id, never joined against the hidden query: a join took PostgreSQL seconds on freshly
+        # loaded tables.
+        for ids in _chunks(sorted(hidden)):
+            marks = ", ".join("?" for _ in ids)
             for counts, sql in (
-                    (pages, "SELECT p.user_id, e.subject_id FROM pages p JOIN escalations e ON e.id = p.escalation_id "
-                            "WHERE p.sent_at >= ? AND p.sent_at < ? AND e.subject_kind = 'incident'"),
-                    (acks, "SELECT acked_by, subject_id FROM escalations WHERE acked_by IS NOT NULL "
-                           "AND acked_at >= ? AND acked_at < ? AND subject_kind = 'incident'")):
-                for user, incident in self.db.query(sql, (start, end)):
-                    if int(incident) in hidden:
-                        counts[str(user)] = counts.get(str(user), 0) - 1
+                    (pages, "SELECT p.user_id, count(*) FROM escalations e JOIN pages p ON p.escalation_id = e.id "
+                            f"WHERE e.subject_kind = 'incident' AND e.subject_id IN ({marks}) "
+                            "AND p.sent_at >= ? AND p.sent_at < ? GROUP BY p.user_id"),
+                    (acks, "SELECT acked_by, count(*) FROM escalations WHERE subject_kind = 'incident' "
+                           f"AND subject_id IN ({marks}) AND acked_by IS NOT NULL "
+                           "AND acked_at >= ? AND acked_at < ? GROUP BY acked_by")):
+                for user, n in self.db.query(sql, (*ids, start, end)):
+                    counts[str(user)] = counts.get(str(user), 0) - int(n)
         people = [PersonPages(user, n, acks.get(user, 0)) for user, n in pages.items() if n > 0]
         return sorted(people, key=lambda p: (-p.pages, p.user))
 
     def _counts(self, sql: str, params: tuple) -> dict[str, int]:
         return {str(r[0]): int(r[1]) for r in self.db.query(sql, params)}
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    """Ids a few hundred at a time: one statement's parameters are limited (SQLite: 32,766)."""
+    for first in range(0, len(ids), size):
+        yield ids[first:first + size]
 
 
 def _float(value: object) -> float | None:

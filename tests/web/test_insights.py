@@ -11,12 +11,14 @@ import pytest
 
 from bot.actor import Actor
 from bot.config import Config
+from bot.incidents.model import DeclareRequest
 from bot.insights import Insights, RangeError, parse_range
 from storage.db import open_database
 from storage.incidents import IncidentStore
 from storage.insights import InsightsStore
 from storage.paging import PagingStore
 from tests.e2e.helpers import declare
+from tests.web.client import WebClient
 
 RANGE = "?from=2026-01-01&to=2026-02-28"
 MIN = 60.0
@@ -219,3 +221,32 @@ def test_defaults_bad_input_and_an_incident_declared_in_slack(bot, sandbox, web)
     assert f'<th scope="row">{today.strftime("%Y-%m")}</th><td>SEV2</td><td>1</td><td>1</td>' in shown.body
     bad = web.get("/insights?from=yesterday")
     assert bad.status == 400 and "must be a date written YYYY-MM-DD" in bad.body and "yesterday" in bad.body
+
+
+def test_a_change_shows_on_the_next_view_and_a_private_incident_only_to_its_people(bot, sandbox, web):
+    """Reports are kept while nothing changes (bot/insights.py): the next view after a change shows it,
+    the CSV gives the page's numbers, and someone outside a private incident never sees it counted."""
+    people = sandbox_people(sandbox)
+    web.sign_in(people["alice"])
+    assert "0 incidents declared from" in web.get("/insights").body     # kept from here on
+    channel = declare(sandbox, bot, "Checkout errors sev2")
+    sandbox.as_user("alice").command("/incident", "resolve Rolled back", channel=channel["id"])
+    bot.settle()
+    month = datetime.fromtimestamp(bot.clock.time(), ZoneInfo(bot.bot.web.timezone_of(people["alice"]))).strftime("%Y-%m")
+    shown = web.get("/insights").body
+    assert "1 incident declared from" in shown
+    resolved_row = f'<th scope="row">{month}</th><td>SEV2</td><td>1</td><td>1</td>'
+    assert resolved_row in shown.split('id="mttr-table"')[1], "resolved: its time to resolve is counted"
+    assert [row[:4] for row in csv.reader(io.StringIO(web.get("/insights/mttr.csv").body))][1] == [month, "SEV2", "1", "1"]
+
+    def private_by_carol() -> None:
+        bot.bot.domain.incidents.declare(DeclareRequest(title="Leaked key", severity="sev2", declared_by=people["carol"],
+                                                        is_private=True))
+    bot.run(private_by_carol)
+    assert "1 incident declared from" in web.get("/insights").body, "carol's private incident is not alice's"
+    weeks = list(csv.reader(io.StringIO(web.get("/insights/incidents-per-week.csv").body)))[1:]
+    assert sum(int(week[2]) for week in weeks) == 1, "nor in the downloads"
+    carol = WebClient(bot)
+    carol.sign_in(people["carol"])
+    assert "2 incidents declared from" in carol.get("/insights").body
+    assert "1 incident declared from" in web.get("/insights").body, "what carol was shown is not alice's"
