@@ -16,6 +16,9 @@ Measured, each on a warm page (the first 10 requests are not counted):
   comparison (adds aiohttp's server, the middlewares and urllib).
 - the same two for ``?messages=1`` (all 1,000 events shown), and the live poll's answer when nothing moved
   (the 204 every open page asks for every 3 s).
+- **after a change**: the page when its record moved before each request (an event marked edited, so the
+  timeline keeps its 1,000 events): each replica keeps the live part as rendered per record mark
+  (bot/web/incidents.py, LiveParts), so this is the page rendered afresh; the rows above are the kept one.
 
 Figures go to stdout and to ``bench/results/incident_page_bench.json``.
 """
@@ -23,8 +26,10 @@ Figures go to stdout and to ``bench/results/incident_page_bench.json``.
 from __future__ import annotations
 
 import argparse
+import os
 import http.cookiejar
 import pathlib
+import random
 import sys
 import time
 import urllib.request
@@ -86,14 +91,20 @@ def fill(bot: BenchBot, user: str, others: list[str]) -> int:
     return bot.run(write)
 
 
-def server_times(bot: BenchBot, user: str, query: str, requests: int) -> tuple[list[float], list[float]]:
+def server_times(bot: BenchBot, user: str, query: str, requests: int,
+                 changed: bool = False) -> tuple[list[float], list[float]]:
     """The handler itself, on the bot's loop, as the session middleware hands it a request: wall time,
-    and the loop thread's CPU time (what the handler costs, whatever else the shared machine runs)."""
+    and the loop thread's CPU time (what the handler costs, whatever else the shared machine runs).
+    ``changed``: the record moves before each request (not timed)."""
     app = bot.bot.webhooks.app
     handler = incident_pages.live_fragment if "mark=" in query else incident_pages.incident_page
     path = "/incidents/1" + ("/live" if "mark=" in query else "")
 
     async def once() -> tuple[float, float]:
+        if changed:
+            store = bot.bot.domain.incident_store
+            with bot.bot.domain.work():
+                store.change_event(2 + random.randrange(EVENTS - 1), edited_at=time.time())
         request = make_mocked_request("GET", path + query, app=app, match_info={"number": "1"})
         request[VIEWER] = Viewer(user=user, csrf="x")
         began, cpu = time.perf_counter(), time.thread_time()
@@ -141,7 +152,13 @@ def run_engine(engine: str, requests: int) -> dict[str, Any]:
                                "cpu_p50_ms": ms(median(cpu)), "cpu_p99_ms": ms(percentile(cpu, 99)),
                                "round_trip_p50_ms": ms(median(trips)), "round_trip_p99_ms": ms(percentile(trips, 99)),
                                "bytes": size}
-            return {"engine": engine, "timeline_events": events, "requests": requests, "results": rows}
+            for label, query in (("page, after a change", ""), ("page with messages, after a change", "?messages=1")):
+                server, cpu = server_times(bot, alice, query, requests, changed=True)
+                rows[label] = {"server_p50_ms": ms(median(server)), "server_p99_ms": ms(percentile(server, 99)),
+                               "cpu_p50_ms": ms(median(cpu)), "cpu_p99_ms": ms(percentile(cpu, 99)),
+                               "round_trip_p50_ms": "", "round_trip_p99_ms": "", "bytes": ""}
+            return {"engine": engine, "timeline_events": events, "requests": requests, "results": rows,
+                    "loadavg_1m_at_end": round(os.getloadavg()[0], 2)}
         finally:
             bot.stop()
             sandbox.stop()

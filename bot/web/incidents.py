@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -34,10 +35,13 @@ PAGE_SIZE = 25
 POLL_SECONDS = 3          # how often an open incident's page asks whether its record moved
 HTML_CACHE_ENTRIES = 20_000  # timeline texts kept as HTML per replica (a few MB)
 TEXTS = "incident_texts"  # ctx.extras: the Slack-side Texts, for the words errors.j2 already has
+LIVE = "incident_live"    # ctx.extras: the rendered live parts (LiveParts)
+LIVE_PARTS_KEPT = 32      # per replica; one is 10-300 kB (1,000 events with the channel's messages)
 
 
 def routes(ctx: WebContext) -> list[web.RouteDef]:
     ctx.extras.setdefault(TEXTS, Texts(ctx.config.templates, ctx.config.timezone))
+    ctx.extras.setdefault(LIVE, LiveParts(ctx))
     store = ctx.domain.incident_store
 
     def channel_name(channel_id: str) -> str | None:
@@ -152,7 +156,7 @@ class EventRow:
     text: Markup      # the recorded text (mrkdwn) as HTML
 
 
-def live_values(ctx: WebContext, incident: Incident, shown: Shown, zone: str) -> dict[str, Any]:
+def live_values(ctx: WebContext, incident: Incident, shown: Shown, zone: str, mark: str) -> dict[str, Any]:
     """Everything the live part of the page shows, read from the database in one go."""
     store = ctx.domain.incident_store
     events = store.timeline(incident.id)
@@ -164,8 +168,35 @@ def live_values(ctx: WebContext, incident: Incident, shown: Shown, zone: str) ->
             "links": store.links(incident.id), "followups": store.followups(incident.id),
             "tickets": ctx.domain.tickets.store.of_incident(incident.id),
             "alerts": ctx.domain.alert_store.for_incident(incident.id),
-            "shown": shown, "mark": record_mark(ctx, incident.id), "poll_seconds": POLL_SECONDS,
+            "shown": shown, "mark": mark, "poll_seconds": POLL_SECONDS,
             "channel_url": f"https://slack.com/app_redirect?channel={incident.channel_id}" if incident.channel_id else None}
+
+
+class LiveParts:
+    """The live part of incident pages as rendered, per incident, record mark, view and time zone: while
+    the record has not moved (the mark the live poll answers 204 to) every view and every replica's
+    poll would render the same HTML again, and with 1,000 events that is most of a view's time. Who may
+    see the incident is checked before; the part names no viewer. A person renamed since shows under
+    the old name until the record moves (as the mrkdwn cache)."""
+
+    def __init__(self, ctx: WebContext) -> None:
+        self.ctx = ctx
+        self._kept: OrderedDict[tuple[int, str, bool, str], Markup] = OrderedDict()
+
+    def get(self, incident: Incident, shown: Shown, zone: str) -> tuple[str, Markup]:
+        """The record's mark now, and the live part for it."""
+        # no await in here: one view's check-and-fill cannot interleave with another's
+        mark = record_mark(self.ctx, incident.id)   # first: a change while rendering shows next time
+        key = (incident.id, mark, shown.messages, zone)
+        found = self._kept.get(key)
+        if found is None:
+            values = live_values(self.ctx, incident, shown, zone, mark)
+            found = self._kept[key] = Markup(self.ctx.templates.get_template("incident_live.j2").render(**values, zone=zone))
+            if len(self._kept) > LIVE_PARTS_KEPT:
+                self._kept.popitem(last=False)
+        else:
+            self._kept.move_to_end(key)
+        return mark, found
 
 
 def event_rows(ctx: WebContext, events: list[TimelineEvent], zone: str) -> list[EventRow]:
@@ -197,7 +228,9 @@ def show_incident(request: web.Request, incident: Incident, actor: Actor, *, sta
     ctx = context(request)
     people = ctx.domain.incident_store.people(incident.id)
     zone = ctx.timezone_of(actor.user)
-    return render(request, "incident.j2", status=status, **live_values(ctx, incident, Shown.of(request), zone),
+    shown = Shown.of(request)
+    _, live = ctx.extras[LIVE].get(incident, shown, zone)
+    return render(request, "incident.j2", status=status, incident=incident, shown=shown, live=live,
                   errors=errors or {}, values=values or {}, people=sorted(people, key=ctx.name_of),
                   severities=ctx.config.severities, statuses=OPEN_STATUSES, role_names=ctx.config.incident.roles,
                   may_see_managers=actor.is_manager)
@@ -219,7 +252,6 @@ async def live_fragment(request: web.Request) -> web.StreamResponse:
     headers = {"Cache-Control": "no-store"}
     if request.query.get("mark") == record_mark(ctx, incident.id):
         return web.Response(status=204, headers=headers)
-    values = live_values(ctx, incident, Shown.of(request), ctx.timezone_of(found.user))
-    html = ctx.templates.get_template("incident_live.j2").render(**values, zone=ctx.timezone_of(found.user))
-    return web.Response(text=html, content_type="text/html", charset="utf-8", headers=headers)
+    _, html = ctx.extras[LIVE].get(incident, Shown.of(request), ctx.timezone_of(found.user))
+    return web.Response(text=str(html), content_type="text/html", charset="utf-8", headers=headers)
 

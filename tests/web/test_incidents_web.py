@@ -324,9 +324,11 @@ def test_the_live_part_answers_204_until_the_record_moves(bot, sandbox, web):
     assert first.status == 200 and first.body.startswith('<div id="live"') and "<html" not in first.body
     mark = re.search(r"mark=([0-9a-f]+)", first.body).group(1)
     assert web.get(f"/incidents/1/live?mark={mark}").status == 204
+    assert "any news?" not in web.get("/incidents/1?messages=1").body    # its live part kept from here on
     sandbox.as_user("alice").post(channel["id"], "any news?")
     bot.settle()
     moved = web.get(f"/incidents/1/live?mark={mark}&messages=1")
     assert moved.status == 200 and "any news?" in moved.body
+    assert "any news?" in web.get("/incidents/1?messages=1").body, "the whole page follows the record at once"
     signed_out = WebClient(bot).get(f"/incidents/1/live?mark={mark}")
     assert signed_out.status == 401
