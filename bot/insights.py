@@ -10,10 +10,11 @@ Both are grouped by the month the incident was declared in, in the viewer's time
 current severity. Medians are given next to the means: one long incident moves a mean a lot.
 
 A report over a quarter reads thousands of rows (tens of milliseconds, more on a busy machine), and
-people look at the same one again and again: each replica keeps the reports it made for as long as
-the database's change key (InsightsStore.change_key) stays the same, one per set of private incidents
-hidden from the viewer and date range. Any change to what they count makes the next view compute
-afresh; who may see what is read on every view, so the cache never shows anyone more.
+people look at the same one again and again: each replica keeps the parts of the reports it made
+(the incidents' figures, alerts per source, pages per person), each for as long as its change key
+(InsightsStore.change_keys) stays the same, per date range and set of private incidents hidden from
+the viewer. A change makes the next view compute the parts it touches afresh (a status update does not
+recount the alerts); who may see what is read on every view, so a kept part never shows anyone more.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import statistics
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Callable, TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.actor import Actor
@@ -31,7 +33,8 @@ from storage.insights import IncidentTimes, InsightsStore, PersonPages, SourceCo
 
 DEFAULT_DAYS = 90
 MAX_DAYS = 3660          # ten years: more is a typo, and would be a slow page
-KEPT_REPORTS = 32        # per replica, while nothing changes: ranges times hidden sets people look at
+KEPT_PARTS = 32          # of each part, per replica: ranges times hidden sets people look at
+T = TypeVar("T")
 
 
 class RangeError(ValueError):
@@ -106,32 +109,58 @@ def _day(text: str, name: str) -> date:
         raise RangeError("not_a_date", field=name, given=text[:40]) from None
 
 
+@dataclass(frozen=True)
+class _IncidentFigures:
+    severities: tuple[str, ...]
+    months: tuple[str, ...]
+    incidents: int
+    mtta: list[Durations]
+    mttr: list[Durations]
+    weeks: list[Week]
+
+
+class Kept:
+    """Values kept while their change key stays the same, the last ``most`` asked for."""
+
+    def __init__(self, most: int = KEPT_PARTS) -> None:
+        self.most = most
+        self._changed: object = None
+        self._values: OrderedDict[object, object] = OrderedDict()
+
+    def get(self, changed: object, key: object, compute: Callable[[], T]) -> T:
+        # no await in here: one view's check-and-fill cannot interleave with another's
+        if changed != self._changed:
+            self._changed, self._values = changed, OrderedDict()
+        if key in self._values:
+            self._values.move_to_end(key)
+            return self._values[key]  # type: ignore[return-value]
+        found = self._values[key] = compute()
+        if len(self._values) > self.most:
+            self._values.popitem(last=False)
+        return found
+
+
 class Insights:
     def __init__(self, store: InsightsStore, config: Config) -> None:
         self.store = store
         self.config = config
-        self._changed: tuple | None = None
-        self._kept: OrderedDict[tuple[frozenset[int], DateRange], Report] = OrderedDict()
+        self._incidents, self._alerts, self._pages = Kept(), Kept(), Kept()
 
     def report(self, actor: Actor, span: DateRange) -> Report:
-        """The figures ``actor`` may see over ``span``: kept from an earlier view while nothing changed."""
-        # no await in here: one view's check-and-fill cannot interleave with another's
-        changed = self.store.change_key()     # first: a change during the computing is seen next time
-        if changed != self._changed:
-            self._changed, self._kept = changed, OrderedDict()
+        """The figures ``actor`` may see over ``span``; each part kept from an earlier view while nothing it
+        counts changed."""
+        changed = self.store.change_keys()     # first: a change during the computing is seen next time
         # managers see every incident, as in Slack
         hidden = frozenset(self.store.hidden_incidents(None if actor.is_manager else actor.user))
-        key = (hidden, span)
-        found = self._kept.get(key)
-        if found is None:
-            found = self._kept[key] = self._compute(hidden, span)
-            if len(self._kept) > KEPT_REPORTS:
-                self._kept.popitem(last=False)
-        else:
-            self._kept.move_to_end(key)
-        return found
+        figures = self._incidents.get(changed.incidents, (hidden, span), lambda: self._incident_figures(hidden, span))
+        return Report(
+            range=span, severities=figures.severities, months=figures.months, incidents=figures.incidents,
+            mtta=figures.mtta, mttr=figures.mttr, weeks=figures.weeks,
+            alerts=self._alerts.get(changed.alerts, span, lambda: self.store.alerts_per_source(span.start, span.end)),
+            pages=self._pages.get(changed.pages, (hidden, span),
+                                  lambda: self.store.pages_per_person(span.start, span.end, None, hidden=hidden)))
 
-    def _compute(self, hidden: frozenset[int], span: DateRange) -> Report:
+    def _incident_figures(self, hidden: frozenset[int], span: DateRange) -> _IncidentFigures:
         incidents = self.store.incidents(span.start, span.end, None, hidden=hidden)
         zone = ZoneInfo(span.zone)
         configured = tuple(s.name for s in self.config.severities)
@@ -143,13 +172,11 @@ class Insights:
         for incident in incidents:
             month = months[max(0, bisect.bisect_right(starts, incident.declared_at) - 1)]
             by_cell.setdefault((month, incident.severity), []).append(incident)
-        return Report(
-            range=span, severities=severities, months=months, incidents=len(incidents),
+        return _IncidentFigures(
+            severities=severities, months=months, incidents=len(incidents),
             mtta=_durations(by_cell, months, severities, lambda i: i.first_response_at),
             mttr=_durations(by_cell, months, severities, lambda i: i.resolved_at),
-            weeks=_weeks(incidents, span, zone),
-            alerts=self.store.alerts_per_source(span.start, span.end),
-            pages=self.store.pages_per_person(span.start, span.end, None, hidden=hidden))
+            weeks=_weeks(incidents, span, zone))
 
 
 def _months(span: DateRange) -> tuple[str, ...]:

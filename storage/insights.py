@@ -7,8 +7,8 @@ private incident counts only when that person is in it (as in Slack). The privat
 from a viewer are few: counts are taken over everything from the indexes, and what concerns the
 hidden ones is subtracted (a visibility test on every page row cost 100 ms at 25,000 pages).
 
-``change_key`` is what a cached report is kept by (bot/insights.py): it moves with every change to
-what the report counts, and costs a few index lookups.
+``change_keys`` is what a kept report's parts are kept by (bot/insights.py): each moves with every change
+to what its part counts, and all cost a few index lookups.
 """
 
 from __future__ import annotations
@@ -25,6 +25,13 @@ _HIDDEN = f"i.is_private = 1 AND NOT {involves_sql('i')}"
 # severity, resolution and existence (each domain change to those appends one); as index timeline_counted
 COUNTED_EVENTS = "('declared', 'acknowledged', 'update', 'severity', 'resolved', 'reopened')"
 ACK_SKEW_SECONDS = 60     # replicas' clocks agree better than this (lease expiry times are compared across them too)
+
+
+class ChangeKeys(NamedTuple):
+    """One value per part of a report, each moving whenever what that part counts may have changed."""
+    incidents: tuple     # MTTA, MTTR, incidents per week
+    alerts: tuple        # alerts per source
+    pages: tuple         # pages per person
 
 
 class IncidentTimes(NamedTuple):    # a tuple: thousands are made per report, a frozen dataclass costs 4x
@@ -53,9 +60,9 @@ class InsightsStore:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def change_key(self) -> tuple:
-        """A value that moves whenever anything a report counts may have changed. Each part is an index
-        lookup or a count over a small index:
+    def change_keys(self) -> ChangeKeys:
+        """Values that move whenever anything a report's part counts may have changed. Each is made of
+        index lookups or a count over a small index:
         - incidents: a new one (max id); a change to one (``updated_at``, and the timeline event every
           domain change appends, of the kinds in COUNTED_EVENTS, so the channel's chatter does not count);
           a first response (such an event too) or a moved one (an edit leaves a ``timeline_audit`` row);
@@ -64,7 +71,7 @@ class InsightsStore:
         - pages: a new one (max id); an acknowledgement: the latest one's time, and how many there are from
           a minute before it on (a second one at the same instant, or from a replica whose clock is a
           little behind, adds to that count; counting every acknowledgement ever would grow without end).
-        Who may see a private incident is not in it: the report is kept per set of hidden incidents,
+        Who may see a private incident is in none of them: parts are kept per set of hidden incidents,
         read on every view."""
         row = self.db.one(
             "SELECT (SELECT max(id) FROM incidents), (SELECT max(updated_at) FROM incidents), "
@@ -73,13 +80,14 @@ class InsightsStore:
             "(SELECT count(*) FROM alerts WHERE status != 'resolved'), "
             "(SELECT sum(event_count) FROM alerts WHERE status != 'resolved'), "
             "(SELECT max(id) FROM pages), (SELECT max(acked_at) FROM escalations WHERE acked_by IS NOT NULL)")
-        key = tuple(row) if row else ()
-        if key and key[-1] is not None:
+        values = tuple(row) if row else (None,) * 9
+        acked = None
+        if values[8] is not None:
             # a statement of its own: with the bound as a value PostgreSQL plans an index range, with a
             # subquery it guessed a third of the table and read all of it
-            key += (self.db.scalar("SELECT count(*) FROM escalations WHERE acked_by IS NOT NULL AND acked_at >= ?",
-                                   (float(key[-1]) - ACK_SKEW_SECONDS,)),)
-        return key
+            acked = self.db.scalar("SELECT count(*) FROM escalations WHERE acked_by IS NOT NULL AND acked_at >= ?",
+                                   (float(values[8]) - ACK_SKEW_SECONDS,))
+        return ChangeKeys(values[0:4], values[4:7], (*values[7:9], acked))
 
     def hidden_incidents(self, viewer: str | None) -> set[int]:
         """The private incidents ``viewer`` is not in (none for someone who sees everything)."""
