@@ -14,7 +14,7 @@ from storage.schema_migration import Migration
 MIGRATIONS: list[Migration] = [*schema_core.MIGRATIONS, *schema_grown.MIGRATIONS, *schema_loop.MIGRATIONS]
 
 MIGRATIONS.append(Migration(27, "indexes for the insights report's change key", """
--- InsightsStore.change_key reads these on every view of /insights: a lookup each, not a table scan
+-- InsightsStore.change_keys reads these on every view of /insights: a lookup each, not a table scan
 CREATE INDEX incidents_by_updated ON incidents(updated_at);
 -- the timeline rows a report counts (not the channel's messages, notes, joins...: they come all day)
 CREATE INDEX timeline_counted ON timeline(id)
