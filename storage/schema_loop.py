@@ -132,3 +132,12 @@ ALTER TABLE notifications ADD COLUMN bundle_id INTEGER;
 CREATE INDEX notifications_in_bundle ON notifications(bundle_id) WHERE bundle_id IS NOT NULL;
 CREATE INDEX notifications_waiting ON notifications(user_id, method, due_at) WHERE state = 'planned';
 """))
+
+MIGRATIONS.append(Migration(27, "indexes for the insights report's change key", """
+-- InsightsStore.change_keys reads these on every view of /insights: a lookup each, not a table scan
+CREATE INDEX incidents_by_updated ON incidents(updated_at);
+-- the timeline rows a report counts (not the channel's messages, notes, joins...: they come all day)
+CREATE INDEX timeline_counted ON timeline(id)
+    WHERE kind IN ('declared', 'acknowledged', 'update', 'severity', 'resolved', 'reopened');
+CREATE INDEX alerts_open_events ON alerts(event_count) WHERE status != 'resolved';
+"""))
