@@ -26,6 +26,7 @@ Figures go to stdout and to ``bench/results/incident_page_bench.json``.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import http.cookiejar
 import pathlib
@@ -131,6 +132,8 @@ def run_engine(engine: str, requests: int) -> dict[str, Any]:
     sandbox = start_sandbox()
     with bench_databases(engine == "postgresql") as new_db:
         bot = BenchBot(sandbox, make_config(""), new_db("page")).start()
+        gc.collect()
+        gc.freeze()       # as `warroom run` does once started (bot/cli.py): the start's objects out of the GC's way
         try:
             alice = sandbox.user("alice")["id"]
             others = [sandbox.user(n)["id"] for n in ("alice", "bob", "carol", "dave")]

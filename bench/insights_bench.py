@@ -24,6 +24,7 @@ over the run): what a view costs whatever else the shared machine runs.
 from __future__ import annotations
 
 import argparse
+import gc
 import http.cookiejar
 import os
 import random
@@ -155,6 +156,8 @@ def main() -> int:
         results["seed_seconds"] = round(time.perf_counter() - began, 1)
         sandbox = start_sandbox()
         bot = BenchBot(sandbox, make_config({"http": {"listen": "127.0.0.1:0"}}), url).start()
+        gc.collect()
+        gc.freeze()       # as `warroom run` does once started (bot/cli.py): the start's objects out of the GC's way
         try:
             base = bot.bot.web.public_url
             loop_tid = bot.run(threading.get_native_id)
