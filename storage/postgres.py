@@ -174,24 +174,24 @@ class PostgresDatabase(Database):
             self.execute(f"NOTIFY {channel}")
         self._notices.clear()
         self.execute("COMMIT")
-        self.wait()
+        with _translated_errors():
+            self._end_pipeline()  # its one wait brings the COMMIT's answer, and any error before it
         self._in_transaction = False
-        self._end_pipeline()
 
     def _rollback(self) -> None:
         self._in_transaction = False
         self._notices.clear()
-        self._end_pipeline()
+        try:
+            self._end_pipeline()
+        except psycopg.Error:
+            pass  # what it still had to say belongs to a transaction being rolled back
         self._quietly("ROLLBACK")
 
     def _end_pipeline(self) -> None:
+        """Leave pipeline mode: one wait for every answer not read yet (none when not pipelined)."""
         pipelined, self._pipelined, self._pipeline, self._unread = self._pipelined, None, None, False
-        if pipelined is None:
-            return
-        try:
+        if pipelined is not None:
             pipelined.__exit__(None, None, None)
-        except psycopg.Error:
-            pass  # what it still had to say belongs to a transaction being rolled back
 
     def notify(self, channel: str) -> None:
         if not _CHANNEL.fullmatch(channel):
