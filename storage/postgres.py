@@ -101,9 +101,11 @@ class PostgresDatabase(Database):
     def _usable_connection(self) -> Any:
         """The connection, reopened after it was lost (a restart, a failover): between transactions
         only; a transaction that lost its connection is over and its caller was told."""
-        if self.conn.closed or self.conn.info.status == pq.ConnStatus.BAD:
+        if self.conn.closed or self.conn.info.status == pq.ConnStatus.BAD or (
+                not self._in_transaction and self.conn.pgconn.pipeline_status != pq.PipelineStatus.OFF):
             if self._in_transaction:
                 raise StorageUnavailable("the connection to PostgreSQL was lost in the middle of a transaction")
+            self.close()   # a connection left in pipeline mode may still hold a transaction open
             self.conn = self._connect()
         return self.conn
 
@@ -183,8 +185,11 @@ class PostgresDatabase(Database):
         self._notices.clear()
         try:
             self._end_pipeline()
-        except psycopg.Error:
-            pass  # what it still had to say belongs to a transaction being rolled back
+        except Exception:
+            # in a state nobody can vouch for (a connection lost mid-pipeline): drop it; the server rolls
+            # the transaction back as it goes, and the next unit of work opens another connection
+            self.close()
+            return
         self._quietly("ROLLBACK")
 
     def _end_pipeline(self) -> None:
