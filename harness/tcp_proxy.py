@@ -73,6 +73,9 @@ class TcpProxy:
         with selectors.DefaultSelector() as selector:
             for sock in other:
                 sock.setblocking(True)
+                # as libpq and PostgreSQL set on their own sockets: without it, a client that sends several
+                # messages before reading (psycopg's pipeline mode) waits for delayed ACKs at every hop
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 selector.register(sock, selectors.EVENT_READ)
             try:
                 while True:

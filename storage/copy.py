@@ -198,7 +198,7 @@ def _migrate(target: PostgresDatabase) -> None:
 def _copy(source: Database, target: PostgresDatabase, tables: list[str], batch_rows: int) -> dict[str, int]:
     source.execute("BEGIN")  # one snapshot of the source for the whole copy
     try:
-        with target.transaction():
+        with target.unpipelined_transaction():
             # one COPY per table: a large one runs longer than the bot's statements may
             target.execute("SET LOCAL statement_timeout = 0")
             # nobody writes while we copy, so no row can slip in behind the check below

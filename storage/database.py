@@ -19,6 +19,34 @@ class Cursor(Protocol):
     def fetchall(self) -> list[tuple]: ...
 
 
+class RowId:
+    """The id a statement returns, read when first used (as a number, or as a parameter of a later
+    statement). PostgreSQL hands these out in a transaction, where it does not wait for a statement's
+    answer until it is needed: an outbox or timeline row whose id nobody reads costs no wait at all."""
+
+    __slots__ = ("_row", "_value")
+
+    def __init__(self, row: Callable[[], tuple]) -> None:
+        self._row: Callable[[], tuple] | None = row
+        self._value = 0
+
+    def __int__(self) -> int:
+        if self._row is not None:
+            self._value, self._row = int(self._row()[0]), None
+        return self._value
+
+    __index__ = __int__
+
+    def __eq__(self, other: object) -> bool:
+        return int(self) == (int(other) if isinstance(other, RowId) else other)
+
+    def __hash__(self) -> int:
+        return hash(int(self))
+
+    def __repr__(self) -> str:
+        return repr(int(self))
+
+
 class Database:
     engine = "?"
     # after a row lock, how to skip rows another replica holds (PostgreSQL); nothing on SQLite, where
@@ -48,17 +76,35 @@ class Database:
                          on_conflict_ignore: bool = False) -> tuple | None:
         """Insert one row and return its ``returning`` columns as stored (defaults filled in) in the
         same round trip; with ``on_conflict_ignore``, None when a unique key already had it."""
-        columns = ", ".join(fields)
-        marks = ", ".join("?" for _ in fields)
         conflict = " ON CONFLICT DO NOTHING" if on_conflict_ignore else ""
-        return self.one(f"INSERT INTO {table} ({columns}) VALUES ({marks}){conflict} RETURNING {returning}",
-                        tuple(fields.values()))
+        return self.one(_insert_sql(table, fields, conflict + f" RETURNING {returning}"), tuple(fields.values()))
+
+    def one_later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], tuple]:
+        """A row ``sql`` surely finds, read when called: an engine that answers later (PostgreSQL in a
+        transaction) waits for it only then, the COMMIT's answer bringing it if that came first."""
+        row = self.one(sql, params)
+        assert row is not None, "one_later found no row"
+        return lambda: row
+
+    def id_of(self, sql: str, params: Sequence[Any] = ()) -> int | RowId:
+        """The id ``sql`` (an INSERT … RETURNING id) returns, for a caller that may not need it: an int
+        here; an engine that answers later (PostgreSQL in a transaction) gives a :class:`RowId`."""
+        return int(self.execute(sql, params).fetchone()[0])
+
+    def insert_for_id(self, table: str, fields: dict[str, Any]) -> int | RowId:
+        """Insert one row; its id as :meth:`id_of` gives it."""
+        return self.id_of(_insert_sql(table, fields, " RETURNING id"), tuple(fields.values()))
 
     def update(self, table: str, row_id: int, fields: dict[str, Any]) -> None:
         if not fields:
             return
         assignments = ", ".join(f"{name} = ?" for name in fields)
         self.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", (*fields.values(), row_id))
+
+    def wait(self) -> None:
+        """Every statement sent so far has been answered and its error, if any, raised. An engine that
+        sends statements without waiting for their answers (PostgreSQL in a transaction) waits here;
+        SQLite answers each at once."""
 
     # transactions ------------------------------------------------------------------------------
     @property
@@ -101,6 +147,7 @@ class Database:
         self.execute(f"SAVEPOINT {name}")
         try:
             yield
+            self.wait()  # an error of the part's own statements is the part's, not the next one's
         except BaseException:
             self._quietly(f"ROLLBACK TO SAVEPOINT {name}")
             self._quietly(f"RELEASE SAVEPOINT {name}")
@@ -141,3 +188,7 @@ class Database:
 
     def close(self) -> None:
         raise NotImplementedError
+
+
+def _insert_sql(table: str, fields: dict[str, Any], tail: str) -> str:
+    return f"INSERT INTO {table} ({', '.join(fields)}) VALUES ({', '.join('?' for _ in fields)}){tail}"

@@ -6,7 +6,7 @@ import json
 from typing import Any, Callable
 
 from kernel.incidents import FollowUp, Incident, IncidentQuery, Link, Status, TimelineEvent
-from storage.database import Database
+from storage.database import Database, RowId
 
 _INCIDENT_COLUMNS = (
     "id, title, description, severity, status, commander, declared_by, declared_at, declared_in, "
@@ -85,6 +85,12 @@ class IncidentStore:
     def get(self, incident_id: int) -> Incident | None:
         row = self.db.execute(f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = ?", (incident_id,)).fetchone()
         return _incident(row) if row else None
+
+    def get_later(self, incident_id: int) -> Callable[[], Incident]:
+        """The incident as the transaction under way leaves it, for the caller to read once it is
+        committed: PostgreSQL answers this read with the COMMIT, so it costs no round trip of its own."""
+        row = self.db.one_later(f"SELECT {_INCIDENT_COLUMNS} FROM incidents WHERE id = ?", (incident_id,))
+        return lambda: _incident(row())
 
     def by_channel(self, channel_id: str) -> Incident | None:
         row = self.db.execute(
@@ -193,12 +199,14 @@ class IncidentStore:
     def add_event(
         self, incident_id: int, *, at: float, actor: str | None, kind: str, text: str = "",
         data: dict[str, Any] | None = None, is_key: bool = False, message_ts: str | None = None,
-    ) -> int:
-        event_id = int(self.db.insert("timeline", {
+    ) -> int | RowId:
+        event_id = self.db.insert_for_id("timeline", {
             "incident_id": incident_id, "at": at, "actor": actor, "kind": kind, "text": text,
-            "data": json.dumps(data or {}), "is_key": int(is_key), "message_ts": message_ts}))
-        for observer in self.observers:
-            observer(TimelineEvent(event_id, incident_id, at, actor, kind, text, data or {}, is_key, message_ts))
+            "data": json.dumps(data or {}), "is_key": int(is_key), "message_ts": message_ts})
+        if self.observers:   # outbound webhooks: they are handed the event with its id, so it is read now
+            event = TimelineEvent(int(event_id), incident_id, at, actor, kind, text, data or {}, is_key, message_ts)
+            for observer in self.observers:
+                observer(event)
         return event_id
 
     def timeline(self, incident_id: int, *, key_only: bool = False, include_deleted: bool = False) -> list[TimelineEvent]:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from kernel.outbox import Effect
-from storage.database import Database
+from storage.database import Database, RowId
 
 _COLUMNS = "id, kind, lane, payload, attempts, first_attempt_at, due_at, depends_on, created_at"
 WORK_CHANNEL = "warroom_work"   # notified when an effect or a timer is recorded (the sender may be another replica)
@@ -28,23 +28,23 @@ class OutboxStore:
         *,
         lane: str,
         now: float,
-        depends_on: int | None = None,
+        depends_on: int | RowId | None = None,
         delay: float = 0.0,
         coalesce: bool = False,
-    ) -> int:
+    ) -> int | RowId:
         """Record an effect. With ``coalesce``, an effect of the same kind in the same lane that has
         not started yet already covers this one (it reads current state when it runs)."""
         self.db.notify(WORK_CHANNEL)
         if coalesce:
             # the waiting one already covers this change: keep it (and its due time) as it is
-            return int(self.db.execute(
+            return self.db.id_of(
                 "INSERT INTO outbox (kind, lane, payload, due_at, depends_on, created_at, coalesces) "
                 "VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (lane, kind) "
                 "WHERE coalesces = 1 AND state = 'pending' AND attempts = 0 DO UPDATE SET coalesces = 1 RETURNING id",
-                (kind, lane, json.dumps(payload, separators=(",", ":")), now + delay, depends_on, now)).fetchone()[0])
-        return int(self.db.insert("outbox", {
+                (kind, lane, json.dumps(payload, separators=(",", ":")), now + delay, depends_on, now))
+        return self.db.insert_for_id("outbox", {
             "kind": kind, "lane": lane, "payload": json.dumps(payload, separators=(",", ":")),
-            "due_at": now + delay, "depends_on": depends_on, "created_at": now}))
+            "due_at": now + delay, "depends_on": depends_on, "created_at": now})
 
     _RUNNABLE = """
             o.state = 'pending'

@@ -23,7 +23,7 @@ def _timer(row: tuple) -> Timer:
 class TimerStore:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.changed = False     # set by set(); the timer service looks again after the commit
+        self.soonest: float | None = None   # the earliest due time set() planned since take_soonest()
 
     def set(self, kind: str, subject: str, due_at: float, payload: dict[str, Any] | None = None) -> None:
         """(Re)plan a timer; a claim on it is forgotten, so the new due time stands even while it fires."""
@@ -33,7 +33,7 @@ class TimerStore:
             "claimed_by = NULL, lease_until = NULL",
             (kind, subject, due_at, json.dumps(payload or {})),
         )
-        self.changed = True
+        self._planned(due_at)
         self.db.notify(WORK_CHANNEL)
 
     def set_if_absent(self, kind: str, subject: str, due_at: float, payload: dict[str, Any] | None = None) -> bool:
@@ -42,14 +42,17 @@ class TimerStore:
             "INSERT INTO timers (kind, subject, due_at, payload) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (kind, subject) DO NOTHING", (kind, subject, due_at, json.dumps(payload or {}))).rowcount
         if planned:
-            self.changed = True
+            self._planned(due_at)
             self.db.notify(WORK_CHANNEL)
         return bool(planned)
 
-    def take_changed(self) -> bool:
-        """Whether a timer was (re)planned since the last time this was asked."""
-        changed, self.changed = self.changed, False
-        return changed
+    def _planned(self, due_at: float) -> None:
+        self.soonest = due_at if self.soonest is None else min(self.soonest, due_at)
+
+    def take_soonest(self) -> float | None:
+        """The earliest due time of the timers (re)planned since the last time this was asked, if any."""
+        soonest, self.soonest = self.soonest, None
+        return soonest
 
     def cancel(self, kind: str, subject: str) -> None:
         self.db.execute("DELETE FROM timers WHERE kind = ? AND subject = ?", (kind, subject))

@@ -109,7 +109,7 @@ class SlicedIntake:
     def _try_slice(self, deliveries: list[Delivery], touched: list[Delivery], began: float) -> None:
         # one replica's intake at a time: slices from several replicas would take the same alerts'
         # keys and the same on-call person's rows in different orders, and deadlock each other
-        with self.service.work(ALERTS_AND_PAGES):
+        with self.service.work(ALERTS_AND_PAGES) as db:
             waiting = [d for d in deliveries if not d.finished]
             ends = began + self.budget
             while waiting and (not touched or self.timer() < ends):
@@ -118,6 +118,7 @@ class SlicedIntake:
                         touched.append(delivery)
                     try:
                         self._turn(delivery, ends)
+                        db.wait()  # a statement of this delivery's that failed fails it, not the next one
                     except StorageUnavailable:
                         raise
                     except Exception as exc:

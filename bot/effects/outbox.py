@@ -12,6 +12,7 @@ from typing import Any
 from bot.clock import Clock
 from bot.effects.port import ALL_EFFECT_KINDS, MESSAGES, SURFACES, surface_kind
 from bot.effects.replies import ReplyTo
+from storage.database import RowId
 from storage.outbox import OutboxStore
 
 # How long a surface waits for more changes before it is written: ten changes in a second
@@ -20,13 +21,16 @@ SURFACE_SETTLE_SECONDS = 1.0
 
 
 class Effects:
+    """Each method returns the effect's id (to make another depend on it), read when first used:
+    see :class:`storage.database.RowId`."""
+
     def __init__(self, store: OutboxStore, clock: Clock, *, settle: float = SURFACE_SETTLE_SECONDS) -> None:
         self.store = store
         self.clock = clock
         self.settle = settle
 
-    def sync(self, surface: str, *, depends_on: int | None = None, immediate: bool = False,
-             delay: float | None = None) -> int:
+    def sync(self, surface: str, *, depends_on: int | RowId | None = None, immediate: bool = False,
+             delay: float | None = None) -> int | RowId:
         """Make the surface ``surface`` (e.g. ``incident:12:topic``) show current state.
 
         It waits ``settle`` seconds for more changes unless ``immediate``; ``delay`` overrides both.
@@ -40,7 +44,7 @@ class Effects:
         )
 
     def post(self, target: str, message: str, context: dict[str, Any], *, lane: str | None = None,
-             depends_on: int | None = None, delay: float = 0.0) -> int:
+             depends_on: int | RowId | None = None, delay: float = 0.0) -> int | RowId:
         """Post the message named ``message`` (rendered from templates) to ``target``:
         ``incident:<id>`` (its channel), ``config:<announcements|alerts|comms|postmortems>``,
         ``channel:<name or id>``, or ``dm:<user>``."""
@@ -51,7 +55,7 @@ class Effects:
         )
 
     def reply(self, reply_to: ReplyTo | None, message: str, context: dict[str, Any], *,
-              depends_on: int | None = None, lane: str | None = None) -> int | None:
+              depends_on: int | RowId | None = None, lane: str | None = None) -> int | RowId | None:
         """Tell the person who asked, privately."""
         if reply_to is None:
             return None
@@ -61,8 +65,8 @@ class Effects:
             lane=lane or f"reply:{reply_to.user}", now=self.clock.time(), depends_on=depends_on,
         )
 
-    def do(self, kind: str, payload: dict[str, Any], *, lane: str, depends_on: int | None = None,
-           delay: float = 0.0, coalesce: bool = False) -> int:
+    def do(self, kind: str, payload: dict[str, Any], *, lane: str, depends_on: int | RowId | None = None,
+           delay: float = 0.0, coalesce: bool = False) -> int | RowId:
         """``coalesce``: the effect reads current state when it runs, so one not started yet in the same
         lane already covers this one."""
         if kind not in ALL_EFFECT_KINDS:

@@ -33,8 +33,8 @@ class IncidentRecord:
         note = clean_text(text, "note", MAX_TEXT)
         now = self.clock.time()
         with self.work():
-            event = self.store.add_event(incident.id, at=now, actor=actor.user, kind="note", text=note, is_key=True,
-                                         data={"via": via} if via else None)
+            event = int(self.store.add_event(incident.id, at=now, actor=actor.user, kind="note", text=note, is_key=True,
+                                         data={"via": via} if via else None))
             context = {"incident": incident.id, "author": actor.user, "text": note}
             if via:
                 context["via"] = via

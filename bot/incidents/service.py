@@ -134,9 +134,10 @@ class IncidentService:
                 hook(incident_id, request, now)
             if self.plans:
                 self.plans.on_declare(incident_id, plan, request, now, after=create)
+            stored = self.store.get_later(incident_id)  # answered with the COMMIT
         log.info("incident.declared", incident=incident_id, severity=severity.name, type=plan.name if plan else "-",
                  channel="(private)" if is_private else name)
-        return self.get(incident_id)
+        return stored()
 
     def _refuse_repeats(self, user: str, title: str, severity: str, now: float) -> None:
         """A command Slack timed out on is often sent again: the same person, title and severity within
@@ -185,7 +186,8 @@ class IncidentService:
                               {"incident": incident.id, "actor": actor.user, "role": role, "user": user,
                                "previous": current})
             self._sync(incident)
-        return self.get(incident.id)
+            stored = self.store.get_later(incident.id)  # answered with the COMMIT
+        return stored()
 
     def resolve_role(self, text: str) -> str:
         """Match a typed role to a configured one: exact, or a unique prefix ("comms" -> no, "communications" -> yes)."""
@@ -252,7 +254,8 @@ class IncidentService:
                                                text=text if public_text is None else public_text)
             self._sync(incident)
             self.pulses.schedule(incident.id, severity, since=now)
-        return self.get(incident.id)
+            stored = self.store.get_later(incident.id)  # answered with the COMMIT
+        return stored()
 
     def set_severity(self, incident: Incident, actor: Actor, key: str) -> Incident:
         require_responder(incident, actor)
@@ -271,7 +274,8 @@ class IncidentService:
                                "to": severity.name})
             self._sync(incident)
             self.pulses.schedule(incident.id, severity, since=incident.last_update_at)
-        return self.get(incident.id)
+            stored = self.store.get_later(incident.id)  # answered with the COMMIT
+        return stored()
 
     def no_change(self, incident: Incident, actor: Actor, *, reminded_at: float) -> Incident:
         """The reminder's "No change" button: an update saying nothing changed. Once anyone has posted
@@ -318,8 +322,9 @@ class IncidentService:
             self._sync(incident)
             if self.postmortems is not None:  # the draft, with the summary, goes to the postmortems channel
                 self.postmortems.on_resolved(incident, actor, after=wrapup)
+            stored = self.store.get_later(incident.id)  # answered with the COMMIT
         log.info("incident.resolved", incident=incident.id)
-        return self.get(incident.id)
+        return stored()
 
     def reopen(self, incident: Incident, actor: Actor, *, reason: str = "") -> Incident:
         """The problem is back: the incident returns to the status it had, with pulses and live surfaces."""
@@ -341,8 +346,9 @@ class IncidentService:
                               {"incident": incident.id, "actor": actor.user, "text": note, "status": str(status)})
             self._sync(incident)
             self.pulses.schedule(incident.id, self._configured_severity(incident), since=now)
+            stored = self.store.get_later(incident.id)  # answered with the COMMIT
         log.info("incident.reopened", incident=incident.id)
-        return self.get(incident.id)
+        return stored()
 
     # helpers ---------------------------------------------------------------------------------
     def _configured_severity(self, incident: Incident) -> Severity | None:

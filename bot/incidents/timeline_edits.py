@@ -68,7 +68,7 @@ class TimelineEdits:
         body = clean_text(text, "event", MAX_TEXT)
         now = self.clock.time()
         with self.work():
-            event_id = self.store.add_event(incident.id, at=at, actor=actor.user, kind="event", text=body)
+            event_id = int(self.store.add_event(incident.id, at=at, actor=actor.user, kind="event", text=body))
             self.audit.record(incident.id, event_id, "added", by=actor.user, at=now, new_at=at, new_text=body)
         return self._get(event_id)
 

@@ -19,6 +19,7 @@ from bot.postmortems.draft import gather, markdown_context
 from bot.text import Texts
 from bot.work import Work
 from kernel.incidents import Incident
+from storage.database import RowId
 from storage.incidents import IncidentStore
 from storage.postmortems import Postmortem, PostmortemStore, PostmortemVersion, Upload
 
@@ -69,7 +70,7 @@ class Postmortems:
         return self.texts.plain(TEMPLATE, **markdown_context(facts, name_of)) + "\n"
 
     # asking for a draft --------------------------------------------------------------------------
-    def on_resolved(self, incident: Incident, actor: Actor, *, after: int | None) -> None:
+    def on_resolved(self, incident: Incident, actor: Actor, *, after: int | RowId | None) -> None:
         """Inside the resolve's transaction: draft once the wrap-up (``after``) is out."""
         self._record_draft(incident.id, actor.user, replace=False, depends_on=after)
 
@@ -164,10 +165,11 @@ class Postmortems:
             self.store.upload_shared(effect_id, at=self.clock.time(), message_ts=message_ts)
 
     # helpers -----------------------------------------------------------------------------------
-    def _record_draft(self, incident_id: int, by: str, *, replace: bool, depends_on: int | None = None) -> int:
+    def _record_draft(self, incident_id: int, by: str, *, replace: bool,
+                      depends_on: int | RowId | None = None) -> int | RowId:
         return self.effects.do("postmortem.draft", {"incident": incident_id, "by": by, "replace": replace},
                                lane=f"incident:{incident_id}:postmortem", depends_on=depends_on)
 
-    def _upload(self, incident_id: int, version_id: int) -> int:
+    def _upload(self, incident_id: int, version_id: int) -> int | RowId:
         return self.effects.do("postmortem.upload", {"incident": incident_id, "version": version_id},
                                lane=f"incident:{incident_id}:postmortem-upload")

@@ -101,7 +101,7 @@ class DomainRig:
     def _build(self) -> None:
         # production's settle time: a surface waits a second for more changes before it is written
         self.domain: Domain = build_domain(self.config, self.db, self.clock, settle=SURFACE_SETTLE_SECONDS)
-        self.domain.work.after_commit(self.domain.timer_store.take_changed)   # TimerService.flush, no scheduler
+        self.domain.work.after_commit(self.domain.timer_store.take_soonest)   # TimerService.flush, no scheduler
 
     def restart(self, config_text: str) -> None:
         """warroom starts again, on the same database, with another warroom.yml."""
