@@ -209,8 +209,9 @@ def test_defaults_bad_input_and_an_incident_declared_in_slack(bot, sandbox, web)
     alice = sandbox.user("alice")["id"]
     web.sign_in(alice)
     channel = declare(sandbox, bot, "Checkout errors sev2")
-    sandbox.as_user("alice").command("/incident", "status Rolling back the deploy", channel=channel["id"])
+    assert sandbox.as_user("alice").command("/incident", "status Rolling back the deploy", channel=channel["id"]).ack == {}
     bot.settle()
+    assert bot.query("SELECT kind FROM timeline WHERE kind = 'update'") == [("update",)]
     shown = web.get("/insights")
     assert shown.status == 200
     today = datetime.fromtimestamp(bot.clock.time(), ZoneInfo(bot.bot.web.timezone_of(alice))).date()
