@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.durations import DurationError, parse_duration
+from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.errors import UserError
 from bot.web.context import WebContext
 from bot.web.pages import context, render
@@ -75,6 +75,8 @@ async def silence_source(request: web.Request) -> web.StreamResponse:
     try:
         try:
             length = parse_duration(given)
+        except DurationTooLong as exc:
+            length = exc.at_least   # the domain refuses it in its own words (at most 7 days)
         except DurationError:
             length = None
         if length is None or length.total_seconds() <= 0:

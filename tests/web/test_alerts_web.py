@@ -157,4 +157,8 @@ def test_someone_not_listed_cannot_silence_a_source_from_the_web(bot, sandbox, w
     refused = web.post("/alert-actions/silence", {"csrf": csrf, "source": "monitoring", "duration": "1h"})
     assert refused.status == 403 and "Only the users listed in warroom.yml and managers" in refused.body
     assert web.post("/alert-actions/silence", {"source": "monitoring", "duration": "1h"}).status == 403, "no CSRF token"
+    web.sign_in(uid(sandbox, "alice"))
+    csrf = web.get("/alerts").csrf()
+    endless = web.post("/alert-actions/silence", {"csrf": csrf, "source": "monitoring", "duration": "9999999999w"})
+    assert endless.status == 400 and "A silence lasts at most 7 days" in endless.body, "was an OverflowError: a 500"
     assert bot.query("SELECT count(*) FROM silences") == [(0,)]
