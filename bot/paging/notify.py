@@ -115,6 +115,10 @@ class Notifier:
             wanted = (NotificationState.PLANNED, NotificationState.SENDING) if resumed else (NotificationState.PLANNED,)
             if notification is None or notification.state not in wanted:
                 return None
+            if notification.bundle_id is not None:
+                # another delivery carries it: its own effect, resumed after a crash (the runner counts an
+                # attempt when it claims, and claims a storm's effects together), must not send it again
+                return None
             if not notification.test:
                 escalation = self.paging.get(notification.escalation_id)
                 if not escalation.can_acknowledge:
