@@ -258,6 +258,11 @@ class Notifier:
         transaction."""
         now = self.clock.time()
         for notification in self.store.for_escalation(escalation_id):
+            if notification.state == NotificationState.SENDING and self.store.bundled_with(notification.id):
+                # its delivery is on its way carrying other pages: released now, they would go out again in
+                # a second delivery. Its outcome decides theirs: sent, given up (their next ways come
+                # forward), or tried again, when begin() finds this page answered and releases them then.
+                continue
             if notification.state in (NotificationState.PLANNED, NotificationState.SENDING):
                 self._stop(notification, why, now)
             elif notification.method == "pushover" and notification.receipt and notification.state == "sent":
