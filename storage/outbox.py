@@ -75,11 +75,13 @@ class OutboxStore:
     def claim(self, now: float, owner: str, lease_until: float, limit: int) -> list[Effect]:
         """Take up to ``limit`` runnable effects for ``owner`` until ``lease_until``, each as one more
         attempt (committed before any Slack call: after a crash the effect knows it may have happened).
-        Rows another sender is claiming right now are skipped, not waited for."""
+        Rows another sender is claiming right now are skipped, not waited for. Oldest due first: a row
+        put off a moment (Busy: a webhook receiver hanging in a storm, thousands of deliveries waiting
+        for a slot) goes behind work that fell due meanwhile, where by id it stayed ahead of it for ever."""
         with self.db.transaction() as db:
             ids = [r[0] for r in db.query(
                 f"SELECT o.id FROM outbox o WHERE o.due_at <= ? AND {self._RUNNABLE} AND {self._FREE} "
-                f"ORDER BY o.id LIMIT ?{db.skip_locked}", (now, now, limit))]
+                f"ORDER BY o.due_at, o.id LIMIT ?{db.skip_locked}", (now, now, limit))]
             if not ids:
                 return []
             marks = ",".join("?" for _ in ids)

@@ -3,7 +3,7 @@
 import asyncio
 
 from bot.clock import Clock
-from bot.effects.errors import RetryLater
+from bot.effects.errors import Busy, RetryLater
 from bot.effects.runner import EffectRunner
 from storage.db import open_database
 from storage.errors import StorageUnavailable
@@ -84,3 +84,33 @@ async def test_the_runner_outlives_a_database_that_goes_away_and_performs_what_w
     await asyncio.sleep(1.5)   # no kick: found at its next look
     await runner.stop()
     assert done == [effect]
+
+
+async def test_work_waiting_on_a_busy_kind_does_not_starve_newer_work(tmp_path):
+    """A webhook receiver that hangs in an alert storm: thousands of deliveries, each told Busy (the
+    sender's limit of deliveries at once is taken) and due again a moment later. Claimed in id order,
+    they were always due ahead of a later declare's channel, which then waited for ever; claimed in order
+    of due time, the declare goes at once."""
+    db = open_database(tmp_path / "w.db")
+    outbox = OutboxStore(db)
+    clock = Clock()
+    posted = asyncio.Event()
+
+    async def busy(effect):
+        raise Busy("deliveries at their limit", delay=0.2)
+
+    async def post(effect):
+        posted.set()
+
+    with db.transaction():
+        for n in range(3000):
+            outbox.add("webhook.deliver", {}, lane=f"webhook:alert:{n}", now=clock.time())
+    runner = EffectRunner(outbox, {"webhook.deliver": busy, "message.post": post}, clock)
+    await runner.start()
+    try:
+        await asyncio.sleep(0.5)
+        outbox.add("message.post", {}, lane="incident:1", now=clock.time())
+        runner.kick()
+        await asyncio.wait_for(posted.wait(), timeout=2.0)
+    finally:
+        await runner.stop()
