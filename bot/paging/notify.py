@@ -44,6 +44,7 @@ class Step:
 class LinkAck:
     notification: Notification
     outcome: AckOutcome | None       # None: a test page (nothing to acknowledge)
+    also: int = 0                    # other pages of the same delivery this answer acknowledged
 
 
 class Notifier:
@@ -238,16 +239,30 @@ class Notifier:
                 self.store.log(notification_id, "acknowledged", at=now, detail=via)
                 self._tell(notification, "acknowledged", via, now)
             # one answer for the whole delivery, whichever of its pages the answer names
-            leader = notification.bundle_id or notification.id
-            carried = self.store.bundled_with(leader, sending_only=False)
-            for other in ([self.store.get(leader)] if leader != notification.id else []) + carried:
-                if other is None or other.id == notification.id:
-                    continue
+            also = 0
+            for other in self._same_delivery(notification):
                 if not self.paging.acknowledge(other.escalation_id, other.user).already:
+                    also += 1
                     self.store.log(other.id, "acknowledged", at=now, detail=f"{via}, with notification {notification_id}")
                     self._tell(other, "acknowledged", via, now)
-        log.info("notify.acknowledged", notification=notification_id, via=via, already=outcome.already)
-        return LinkAck(notification, outcome)
+        log.info("notify.acknowledged", notification=notification_id, via=via, already=outcome.already, also=also)
+        return LinkAck(notification, outcome, also)
+
+    def waiting_with(self, notification_id: int) -> int:
+        """How many other pages the same delivery carried still wait for an answer (the acknowledge page
+        says so: its own page may be answered already while the others still escalate)."""
+        notification = self.store.get(notification_id)
+        if notification is None or notification.test:
+            return 0
+        return sum(1 for other in self._same_delivery(notification)
+                   if self.paging.get(other.escalation_id).can_acknowledge)
+
+    def _same_delivery(self, notification: Notification) -> list[Notification]:
+        """The other pages of the delivery that carried ``notification`` (its leader and the rest)."""
+        leader = notification.bundle_id or notification.id
+        carried = self.store.bundled_with(leader, sending_only=False)
+        everyone = ([self.store.get(leader)] if leader != notification.id else []) + carried
+        return [n for n in everyone if n is not None and n.id != notification.id]
 
     def use_link(self, token: str, notification_id: int) -> bool:
         with self.work():
