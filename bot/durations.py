@@ -9,10 +9,20 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+)\s*([smhdw])")
 _WHOLE = re.compile(r"^\s*(?:\d+\s*[smhdw]\s*)+$")
 _OFF = {"off", "none", "never", "false", "0"}
+# Longer than any duration warroom takes, and short enough that now + it is still a date everywhere
+# (timedelta and datetime overflow past a few thousand years: '9999999999w' was a crash, not an answer).
+LONGEST = timedelta(days=100 * 365)
 
 
 class DurationError(ValueError):
     """The text is not a duration; the message says how to write one."""
+
+
+class DurationTooLong(DurationError):
+    """A duration written correctly but longer than :data:`LONGEST`. A caller with a limit of its own
+    (a silence's 7 days) can take it as ``at_least`` and refuse it in that limit's words."""
+
+    at_least = LONGEST
 
 
 def parse_duration(text: str, *, allow_off: bool = False) -> timedelta | None:
@@ -28,6 +38,8 @@ def parse_duration(text: str, *, allow_off: bool = False) -> timedelta | None:
         hint = "like 20s, 15m, 1h30m, 2d or 1w" + (", or off" if allow_off else "")
         raise DurationError(f"{text!r} is not a duration; write it {hint}")
     seconds = sum(int(n) * _UNITS[unit] for n, unit in _PART.findall(cleaned))
+    if seconds > LONGEST.total_seconds():
+        raise DurationTooLong(f"{text!r} is too long; a duration is at most 100 years (5214w)")
     if seconds == 0:
         if allow_off:
             return None

@@ -59,27 +59,33 @@ class OutboxStore:
             "ORDER BY o.id LIMIT ?", (now, now, limit)).fetchall()
         return [_effect(r) for r in rows]
 
-    def next_due_at(self, running: set[int] | frozenset[int] = frozenset()) -> float | None:
+    def next_due_at(self, running: set[int] | frozenset[int] = frozenset(),
+                    kinds_waiting: tuple[str, ...] = ()) -> float | None:
         """When the next runnable effect falls due (one another sender holds: when its lease runs out).
-        Effects blocked behind another (a lane head that is backing off, a dependency not done) and
-        effects already running here do not count: waking for them would spin."""
+        Effects blocked behind another (a lane head that is backing off, a dependency not done), effects
+        already running here and those of ``kinds_waiting`` (not claimed for now) do not count: waking
+        for them would spin."""
         skip = ",".join(str(int(i)) for i in running) or "0"
         row = self.db.execute(
             "SELECT min(CASE WHEN o.claimed_by IS NOT NULL AND o.lease_until > o.due_at THEN o.lease_until "
-            f"ELSE o.due_at END) FROM outbox o WHERE o.id NOT IN ({skip}) AND {self._RUNNABLE}").fetchone()
+            f"ELSE o.due_at END) FROM outbox o WHERE o.id NOT IN ({skip}){_not_of(kinds_waiting)} "
+            f"AND {self._RUNNABLE}", kinds_waiting).fetchone()
         return row[0]
 
     # a claim is a lease: another sender may take the effect once it expires (its holder died or froze)
     _FREE = "(o.claimed_by IS NULL OR o.lease_until < ?)"
 
-    def claim(self, now: float, owner: str, lease_until: float, limit: int) -> list[Effect]:
+    def claim(self, now: float, owner: str, lease_until: float, limit: int,
+              kinds_waiting: tuple[str, ...] = ()) -> list[Effect]:
         """Take up to ``limit`` runnable effects for ``owner`` until ``lease_until``, each as one more
         attempt (committed before any Slack call: after a crash the effect knows it may have happened).
-        Rows another sender is claiming right now are skipped, not waited for."""
+        Rows another sender is claiming right now are skipped, not waited for. Oldest due first: a row
+        put off a moment (Busy: a webhook receiver hanging in a storm, thousands of deliveries waiting
+        for a slot) goes behind work that fell due meanwhile, where by id it stayed ahead of it for ever."""
         with self.db.transaction() as db:
             ids = [r[0] for r in db.query(
-                f"SELECT o.id FROM outbox o WHERE o.due_at <= ? AND {self._RUNNABLE} AND {self._FREE} "
-                f"ORDER BY o.id LIMIT ?{db.skip_locked}", (now, now, limit))]
+                f"SELECT o.id FROM outbox o WHERE o.due_at <= ?{_not_of(kinds_waiting)} AND {self._RUNNABLE} "
+                f"AND {self._FREE} ORDER BY o.due_at, o.id LIMIT ?{db.skip_locked}", (now, *kinds_waiting, now, limit))]
             if not ids:
                 return []
             marks = ",".join("?" for _ in ids)
@@ -179,3 +185,8 @@ class OutboxStore:
             (older_than,),
         )
         return cursor.rowcount
+
+
+def _not_of(kinds: tuple[str, ...]) -> str:
+    """A condition leaving out effects of these kinds (their parameters follow the one before it)."""
+    return f" AND o.kind NOT IN ({','.join('?' for _ in kinds)})" if kinds else ""

@@ -34,6 +34,7 @@ MAX_HOLD = 0.25              # acks go first, but effects are never held longer 
 HOLD_STEP = 0.002
 MAX_NOT_READY_AGE = 1800.0    # what an effect waits for (a channel...) has surely failed by now
 LEASE = 10.0                  # seconds a claimed effect is ours; renewed every third of it while it runs
+BUSY_WAIT_AT_MOST = 15.0      # a kind told Busy is claimed again once one of it finishes here, or after this
 DATABASE_RETRY = 1.0          # seconds before looking again when the database could not answer
 
 
@@ -66,6 +67,11 @@ class EffectRunner:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopping = False
         self._idle: asyncio.Event | None = None
+        # kinds whose handler said Busy (its own limit of work at once is reached), and until when at most:
+        # their rows are not claimed until one of that kind finishes here, instead of each being claimed and
+        # put off again every moment (thousands of webhook deliveries while a receiver hangs)
+        self._kinds_waiting: dict[str, float] = {}
+        self._kind_of: dict[int, str] = {}    # the kind of each effect running here
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
@@ -136,8 +142,18 @@ class EffectRunner:
         while self.hold() and loop.time() < deadline and not self._stopping:
             await asyncio.sleep(HOLD_STEP)
 
+    def _waiting_kinds(self) -> tuple[str, ...]:
+        now = self.clock.monotonic()
+        for kind in [k for k, until in self._kinds_waiting.items() if until <= now]:
+            del self._kinds_waiting[kind]
+        return tuple(self._kinds_waiting)
+
     def _sleep_for(self) -> float:
-        next_due = self.store.next_due_at(frozenset(self._running))
+        waiting = self._waiting_kinds()
+        next_due = self.store.next_due_at(frozenset(self._running), waiting)
+        if waiting:   # the fallback: look again when the first of them may be claimed anyway
+            ends = min(self._kinds_waiting.values()) - self.clock.monotonic()
+            next_due = min(next_due, self.clock.time() + ends) if next_due is not None else self.clock.time() + ends
         if next_due is None:
             return 5.0
         return min(5.0, max(0.0, next_due - self.clock.time()))
@@ -147,7 +163,8 @@ class EffectRunner:
         if free <= 0:
             return
         now = self.clock.time()
-        for effect in self.store.claim(now, self.owner, now + LEASE, free):
+        for effect in self.store.claim(now, self.owner, now + LEASE, free, self._waiting_kinds()):
+            self._kind_of[effect.id] = effect.kind
             task = asyncio.create_task(self._perform(effect), name=f"effect-{effect.id}-{effect.kind}")
             self._running[effect.id] = task
 
@@ -162,6 +179,7 @@ class EffectRunner:
 
     async def _perform(self, effect: Effect) -> None:
         handler = self.handlers.get(effect.kind)
+        busy = False
         try:
             if handler is None:
                 raise Permanent(f"no handler for effect kind {effect.kind!r}")
@@ -180,6 +198,9 @@ class EffectRunner:
                                        counts_as_attempt=False)
         except Busy as exc:
             self.store.retry_later(effect, self.owner, self.clock.time() + exc.delay, str(exc), counts_as_attempt=False)
+            busy = True
+            if any(kind == effect.kind for other, kind in self._kind_of.items() if other != effect.id):
+                self._kinds_waiting[effect.kind] = self.clock.monotonic() + BUSY_WAIT_AT_MOST
         except RetryLater as exc:
             delay = exc.delay if exc.delay is not None else _backoff(effect.attempts)
             log.warning("effect.retry", id=effect.id, kind=effect.kind, reason=exc.reason, retry_in=round(delay, 2),
@@ -201,6 +222,9 @@ class EffectRunner:
                 log.warning("effect.release_failed", id=effect.id)
         finally:
             self._running.pop(effect.id, None)
+            self._kind_of.pop(effect.id, None)
+            if not busy and effect.kind in self._kinds_waiting:
+                del self._kinds_waiting[effect.kind]   # one of its kind is done: a slot is free
             if self._wake:
                 self._wake.set()
 

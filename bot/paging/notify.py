@@ -44,6 +44,7 @@ class Step:
 class LinkAck:
     notification: Notification
     outcome: AckOutcome | None       # None: a test page (nothing to acknowledge)
+    also: int = 0                    # other pages of the same delivery this answer acknowledged
 
 
 class Notifier:
@@ -114,6 +115,10 @@ class Notifier:
             notification = self.store.get(notification_id)
             wanted = (NotificationState.PLANNED, NotificationState.SENDING) if resumed else (NotificationState.PLANNED,)
             if notification is None or notification.state not in wanted:
+                return None
+            if notification.bundle_id is not None:
+                # another delivery carries it: its own effect, resumed after a crash (the runner counts an
+                # attempt when it claims, and claims a storm's effects together), must not send it again
                 return None
             if not notification.test:
                 escalation = self.paging.get(notification.escalation_id)
@@ -234,16 +239,30 @@ class Notifier:
                 self.store.log(notification_id, "acknowledged", at=now, detail=via)
                 self._tell(notification, "acknowledged", via, now)
             # one answer for the whole delivery, whichever of its pages the answer names
-            leader = notification.bundle_id or notification.id
-            carried = self.store.bundled_with(leader, sending_only=False)
-            for other in ([self.store.get(leader)] if leader != notification.id else []) + carried:
-                if other is None or other.id == notification.id:
-                    continue
+            also = 0
+            for other in self._same_delivery(notification):
                 if not self.paging.acknowledge(other.escalation_id, other.user).already:
+                    also += 1
                     self.store.log(other.id, "acknowledged", at=now, detail=f"{via}, with notification {notification_id}")
                     self._tell(other, "acknowledged", via, now)
-        log.info("notify.acknowledged", notification=notification_id, via=via, already=outcome.already)
-        return LinkAck(notification, outcome)
+        log.info("notify.acknowledged", notification=notification_id, via=via, already=outcome.already, also=also)
+        return LinkAck(notification, outcome, also)
+
+    def waiting_with(self, notification_id: int) -> int:
+        """How many other pages the same delivery carried still wait for an answer (the acknowledge page
+        says so: its own page may be answered already while the others still escalate)."""
+        notification = self.store.get(notification_id)
+        if notification is None or notification.test:
+            return 0
+        return sum(1 for other in self._same_delivery(notification)
+                   if self.paging.get(other.escalation_id).can_acknowledge)
+
+    def _same_delivery(self, notification: Notification) -> list[Notification]:
+        """The other pages of the delivery that carried ``notification`` (its leader and the rest)."""
+        leader = notification.bundle_id or notification.id
+        carried = self.store.bundled_with(leader, sending_only=False)
+        everyone = ([self.store.get(leader)] if leader != notification.id else []) + carried
+        return [n for n in everyone if n is not None and n.id != notification.id]
 
     def use_link(self, token: str, notification_id: int) -> bool:
         with self.work():
@@ -254,6 +273,11 @@ class Notifier:
         transaction."""
         now = self.clock.time()
         for notification in self.store.for_escalation(escalation_id):
+            if notification.state == NotificationState.SENDING and self.store.bundled_with(notification.id):
+                # its delivery is on its way carrying other pages: released now, they would go out again in
+                # a second delivery. Its outcome decides theirs: sent, given up (their next ways come
+                # forward), or tried again, when begin() finds this page answered and releases them then.
+                continue
             if notification.state in (NotificationState.PLANNED, NotificationState.SENDING):
                 self._stop(notification, why, now)
             elif notification.method == "pushover" and notification.receipt and notification.state == "sent":

@@ -31,7 +31,8 @@ def routes(ctx: WebContext) -> list[web.RouteDef]:
 def _page(request: web.Request, *, status: int = 200, headers: dict[str, str] | None = None,
           **values: object) -> web.Response:
     shown = {"problem": None, "done": False, "already": False, "test": False, "subject": None, "escalation": None,
-             "acked_by": None, "person": None, **values}
+             "acked_by": None, "person": None, "more": 0, "also": 0,
+             **values}
     return render(request, "ack.j2", status=status, headers={"Referrer-Policy": "no-referrer", **(headers or {})},
                   **shown)
 
@@ -64,7 +65,7 @@ async def show(request: web.Request) -> web.StreamResponse:
         return _page(request, status=404, problem="gone")
     return _page(request, subject=subject, escalation=escalation, test=notification.test,
                   acked_by=ctx.name_of(escalation.acked_by) if escalation and escalation.acked_by else None,
-                  person=ctx.name_of(notification.user))
+                  person=ctx.name_of(notification.user), more=ctx.domain.notifier.waiting_with(notification_id))
 
 
 async def acknowledge(request: web.Request) -> web.StreamResponse:
@@ -81,7 +82,7 @@ async def acknowledge(request: web.Request) -> web.StreamResponse:
     if answer is None:
         return _page(request, status=404, problem="gone")
     notification, subject, escalation = _about(ctx, notification_id)
-    return _page(request, done=True, already=bool(answer.outcome and answer.outcome.already),
+    return _page(request, done=True, already=bool(answer.outcome and answer.outcome.already), also=answer.also,
                   subject=subject, escalation=escalation, test=notification.test,
                   acked_by=ctx.name_of(escalation.acked_by) if escalation and escalation.acked_by else None,
                   person=ctx.name_of(notification.user))

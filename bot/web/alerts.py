@@ -14,10 +14,10 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from bot.durations import DurationError, parse_duration
+from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.errors import UserError
 from bot.web.context import WebContext
-from bot.web.pages import context, render
+from bot.web.pages import context, render, row_number
 from bot.web.problems import problem_html, status_of
 from bot.web.session import require_viewer
 
@@ -30,7 +30,7 @@ SILENCING = ("silenced", "unsilenced")
 def routes(ctx: WebContext) -> list[web.RouteDef]:
     return [
         web.get("/alerts", alerts_page),
-        web.post(r"/alert-actions/{number:\d+}/{action:acknowledge|resolve}", answer_alert),
+        web.post(r"/alert-actions/{number:\d{1,18}}/{action:acknowledge|resolve}", answer_alert),
         web.post("/alert-actions/silence", silence_source),
         web.post("/alert-actions/unsilence", unsilence_source),
     ]
@@ -45,9 +45,9 @@ async def alerts_page(request: web.Request) -> web.StreamResponse:
     source = request.query.get("source", "")
     if done in SILENCING and _known_source(request, source):
         return _page(request, show, done=(done, source))
-    # isdecimal, not isdigit: int() refuses the superscript digits isdigit takes (?before=² was a 500)
-    return _page(request, show, before=int(before) if before.isdecimal() else None,
-                 done=(done, int(number)) if done in ACTIONS.values() and number.isdecimal() else None)
+    alert = row_number(number)
+    return _page(request, show, before=row_number(before),
+                 done=(done, alert) if done in ACTIONS.values() and alert is not None else None)
 
 
 async def answer_alert(request: web.Request) -> web.StreamResponse:
@@ -75,6 +75,8 @@ async def silence_source(request: web.Request) -> web.StreamResponse:
     try:
         try:
             length = parse_duration(given)
+        except DurationTooLong as exc:
+            length = exc.at_least   # the domain refuses it in its own words (at most 7 days)
         except DurationError:
             length = None
         if length is None or length.total_seconds() <= 0:

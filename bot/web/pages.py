@@ -46,6 +46,13 @@ def context(request: web.Request) -> WebContext:
     return request.app[CONTEXT]
 
 
+def row_number(text: str) -> int | None:
+    """A row's number as a URL or a form carries it (``?before=``, a version), or None: ASCII digits only
+    and at most 18 of them. isdigit() takes '²', which int() refuses, and a longer number overflows the
+    database's integers; either was a 500."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def render(request: web.Request, template: str, *, status: int = 200, headers: dict[str, str] | None = None,
            **values: Any) -> web.Response:
     """The page ``template`` for whoever asked (their name, zone and CSRF token are in every page)."""

@@ -11,7 +11,7 @@ from bot.errors import UserError
 from bot.web.context import WebContext
 from bot.web.incident_forms import as_responder
 from bot.web.incidents import error_html, visible_incident
-from bot.web.pages import context, render
+from bot.web.pages import context, render, row_number
 
 PATH = r"/incidents/{number:\d{1,9}}/postmortem"
 
@@ -53,7 +53,7 @@ async def save(request: web.Request) -> web.StreamResponse:
     base = str(form.get("base", ""))
     try:
         ctx.domain.postmortems.edit(incident, as_responder(ctx, actor, incident), body,
-                                    base=int(base) if base.isdigit() else None)
+                                    base=row_number(base))
     except UserError as exc:
         status = 403 if exc.code == "not_in_channel" else 409 if exc.code == "postmortem_changed" else 400
         return _show(request, incident, actor, status=status, error=error_html(ctx, exc), typed=body)

@@ -63,13 +63,16 @@ async def sms_reply(request: web.Request) -> web.StreamResponse:
     notification = ctx.domain.notifier.store.latest_sent(user, "sms") if user else None
     if notification is None:
         return _xml(message_twiml(texts.plain(PAGE, "sms_unknown")))
+    if notification.bundle_id is not None:   # one SMS carried several pages: it named the first, so does the answer
+        notification = ctx.domain.notifier.store.get(notification.bundle_id) or notification
     answer = ctx.domain.notifier.acknowledge(notification.id, "SMS reply")
     subject = _subjects(ctx).of(notification)
     assert answer is not None and answer.outcome is not None
     if answer.outcome.already:
         by = answer.outcome.escalation.acked_by
-        return _xml(message_twiml(texts.plain(PAGE, "sms_already", subject=subject, by=ctx.name_of(by) if by else None)))
-    return _xml(message_twiml(texts.plain(PAGE, "sms_acked", subject=subject)))
+        return _xml(message_twiml(texts.plain(PAGE, "sms_already", subject=subject, by=ctx.name_of(by) if by else None,
+                                              also=answer.also)))
+    return _xml(message_twiml(texts.plain(PAGE, "sms_acked", subject=subject, also=answer.also)))
 
 
 async def keypress(request: web.Request) -> web.StreamResponse:

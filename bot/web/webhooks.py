@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.web.context import WebContext
-from bot.web.pages import context, render
+from bot.web.pages import context, render, row_number
 from bot.web.session import require_viewer
 from storage.webhooks import WebhookLogStore
 
@@ -29,7 +29,7 @@ async def log_page(request: web.Request) -> web.StreamResponse:
     webhook = chosen if chosen in names else None
     before = request.query.get("before", "")
     store: WebhookLogStore = ctx.extras[STORE]
-    attempts = store.recent(webhook=webhook, before=int(before) if before.isdigit() else None, limit=PAGE_SIZE + 1)
+    attempts = store.recent(webhook=webhook, before=row_number(before), limit=PAGE_SIZE + 1)
     return render(request, "webhooks.j2", refused=False, webhooks=ctx.config.webhooks, chosen=webhook,
                   waiting=store.waiting(), attempts=attempts[:PAGE_SIZE],
                   older=attempts[PAGE_SIZE - 1].id if len(attempts) > PAGE_SIZE else None)

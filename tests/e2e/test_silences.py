@@ -67,6 +67,7 @@ def test_silence_off_pages_again_and_refusals_say_how(bot, sandbox):
     assert "There is no alert source `nagios`" in alert_command(sandbox, "bob", "silence nagios 1h")
     assert "Write `/il-alert silence" in alert_command(sandbox, "bob", "silence prometheus soon")
     assert "at most 7 days" in alert_command(sandbox, "bob", "silence prometheus 8d")
+    assert "at most 7 days" in alert_command(sandbox, "bob", "silence prometheus 9999999999w"), "not a crash"
     assert bot.query("SELECT count(*) FROM silences") == [(0,)]
     alert_command(sandbox, "bob", "silence prometheus 1h")
     assert "*prometheus* pages people again" in alert_command(sandbox, "alice", "silence prometheus off")

@@ -150,7 +150,30 @@ def test_pages_due_together_go_as_one_sms_and_one_reply_acknowledges_them_all(bo
                         "WHERE n.method = 'sms' AND l.outcome = 'sent' ORDER BY l.id")
     assert len(carried) == 2 and "with notification" in carried[1][0]
     status, answer = fakes.twilio.reply_sms(bot.bot.web.public_url + "/twilio/sms", ALICE_PHONE, "1")
-    assert status == 200
+    assert status == 200 and f"Acknowledged Alert #{first}: Checkout 5xx above 5%, and the 1 more page the same " \
+        "message carried." in answer, "the answer names the page the SMS named, and the one it carried"
     assert bot.query("SELECT id, state, acked_by FROM escalations ORDER BY id") == [
         (1, "acknowledged", sandbox.user("alice")["id"]), (2, "acknowledged", sandbox.user("alice")["id"])]
     assert bot.query("SELECT e.subject_id FROM escalations e ORDER BY e.id") == [(first,), (second,)]
+
+
+@pytest.mark.parametrize("rules", ["[slack 0, email 2m]"])
+def test_a_link_whose_own_page_was_answered_still_says_it_answers_the_pages_it_carried(bot, sandbox, fakes):
+    """One mail carried two pages; bob acknowledged the first in Slack meanwhile. The link's page said only
+    'bob already acknowledged it', so alice closed it while the second kept escalating; pressing the button
+    answered 'Already acknowledged' although it had just acknowledged the second."""
+    first = raise_alert(sandbox, bot, "Checkout 5xx above 5%")
+    raise_alert(sandbox, bot, "Payments queue backing up")
+    later(bot, 3)
+    mail = wait_until(lambda: fakes.smtp.to("alice@example.com"))[0]
+    assert "(+1 more)" in mail["Subject"]
+    bot.bot.domain.alerts.accept(first, bot.bot.deps.actor(sandbox.user("bob")["id"]))
+    link = re.search(r"(http://\S+/ack/\S+)", mail.get_content()).group(1)
+    status, page = http(link)
+    assert status == 200 and "@bob already acknowledged it." in page
+    assert "The same message carried 1 more page for you, still waiting for an answer: the button acknowledges it." in page
+    status, page = http(link, "POST")
+    assert status == 200 and "<h1>Acknowledged</h1>" in page and "@bob acknowledged it first" in page
+    assert "You also acknowledged the 1 more page the same message carried: its escalation stopped." in page
+    assert bot.query("SELECT state, acked_by FROM escalations ORDER BY id") == [
+        ("acknowledged", sandbox.user("bob")["id"]), ("acknowledged", sandbox.user("alice")["id"])]

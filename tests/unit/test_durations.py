@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from bot.durations import (
     DurationError,
+    DurationTooLong,
     compact_duration,
     format_duration,
     parse_duration,
@@ -44,3 +45,13 @@ def test_compact_form_round_trips(seconds):
                                           (273600, "3 d 4 h"), (-5, "0s")])
 def test_formats_for_people(seconds, text):
     assert format_duration(seconds) == text
+
+
+@pytest.mark.parametrize("text", ["9999999999w", "99999999999999999999d", "5215w"])
+def test_longer_than_a_century_is_refused_as_too_long_not_a_crash(text):
+    """timedelta overflowed on '9999999999w' (OverflowError: a 500 on the web, 'something went wrong' in
+    Slack); a caller with a limit of its own takes at_least and refuses it in that limit's words."""
+    with pytest.raises(DurationTooLong, match="too long") as error:
+        parse_duration(text)
+    assert error.value.at_least == timedelta(days=36500)
+    assert parse_duration("5214w") == timedelta(weeks=5214)

@@ -3,7 +3,7 @@
 import asyncio
 
 from bot.clock import Clock
-from bot.effects.errors import RetryLater
+from bot.effects.errors import Busy, RetryLater
 from bot.effects.runner import EffectRunner
 from storage.db import open_database
 from storage.errors import StorageUnavailable
@@ -84,3 +84,73 @@ async def test_the_runner_outlives_a_database_that_goes_away_and_performs_what_w
     await asyncio.sleep(1.5)   # no kick: found at its next look
     await runner.stop()
     assert done == [effect]
+
+
+async def test_work_waiting_on_a_busy_kind_does_not_starve_newer_work(tmp_path):
+    """A webhook receiver that hangs in an alert storm: thousands of deliveries, each told Busy (the
+    sender's limit of deliveries at once is taken) and due again a moment later. Claimed in id order,
+    they were always due ahead of a later declare's channel, which then waited for ever; claimed in order
+    of due time, the declare goes at once."""
+    db = open_database(tmp_path / "w.db")
+    outbox = OutboxStore(db)
+    clock = Clock()
+    posted = asyncio.Event()
+
+    async def busy(effect):
+        raise Busy("deliveries at their limit", delay=0.2)
+
+    async def post(effect):
+        posted.set()
+
+    with db.transaction():
+        for n in range(3000):
+            outbox.add("webhook.deliver", {}, lane=f"webhook:alert:{n}", now=clock.time())
+    runner = EffectRunner(outbox, {"webhook.deliver": busy, "message.post": post}, clock)
+    await runner.start()
+    try:
+        await asyncio.sleep(0.5)
+        outbox.add("message.post", {}, lane="incident:1", now=clock.time())
+        runner.kick()
+        await asyncio.wait_for(posted.wait(), timeout=2.0)
+    finally:
+        await runner.stop()
+
+
+async def test_a_kind_at_its_limit_is_not_claimed_again_until_one_of_it_finishes(tmp_path):
+    """While a webhook receiver hangs, the deliveries in flight hold the sender's slots: the hundreds
+    waiting for a slot are claimed again once one finishes, not each put off and claimed anew every
+    moment (which cost ~40% of a core for as long as the receiver hung)."""
+    db = open_database(tmp_path / "w.db")
+    outbox = OutboxStore(db)
+    clock = Clock()
+    release = asyncio.Event()
+    tries = {"busy": 0, "sent": 0}
+    in_flight = {"n": 0}
+
+    async def deliver(effect):
+        if in_flight["n"] >= 2:
+            tries["busy"] += 1
+            raise Busy("deliveries at their limit", delay=0.05)
+        in_flight["n"] += 1
+        try:
+            await release.wait()
+            tries["sent"] += 1
+        finally:
+            in_flight["n"] -= 1
+
+    with db.transaction():
+        for n in range(300):
+            outbox.add("webhook.deliver", {}, lane=f"webhook:alert:{n}", now=clock.time())
+    runner = EffectRunner(outbox, {"webhook.deliver": deliver}, clock)
+    await runner.start()
+    try:
+        await asyncio.sleep(0.6)
+        assert tries["busy"] < 60, f"{tries['busy']} deliveries were put off in 0.6 s"
+        release.set()
+        for _ in range(100):
+            if outbox.pending_count() == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert tries["sent"] == 300 and outbox.pending_count() == 0, "every delivery went once the slots freed"
+    finally:
+        await runner.stop()

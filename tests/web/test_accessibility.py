@@ -54,6 +54,7 @@ def test_every_page_has_no_serious_or_critical_violation(bot, sandbox, web, page
     assert sandbox.as_user("alice").command("/incident", "public API", channel=channel["id"]).ack is not None
     sandbox.as_user("alice").post(channel["id"], "the gateway says 502")
     fire_alert(web)
+    assert "is silenced until" in sandbox.as_user("alice").command("/il-alert", "silence uptime 1h", channel="general").ack["text"]
     bot.settle()
 
     anyone = ["/signin", "/no-such-page", "/status"]

@@ -105,6 +105,9 @@ def test_a_second_answer_says_who_was_first_and_the_webhook_stays_a_machines_pat
     web.sign_in(uid(sandbox, "bob"))
     csrf = web.get("/alerts").csrf()
     assert web.get("/alerts?before=%C2%B2&done=resolved&alert=%C2%B2").status == 200, "digits int() refuses"
+    huge = "9" * 30   # more than the database's integers hold: was an OverflowError, a 500
+    assert web.get(f"/alerts?before={huge}&done=resolved&alert={huge}").status == 200
+    assert web.post(f"/alert-actions/{huge}/resolve", {"csrf": csrf}).status == 404
     assert web.post(f"/alert-actions/{number}/acknowledge", {"csrf": csrf}).status == 303
     again = web.post(f"/alert-actions/{number}/acknowledge", {"csrf": csrf, "show": "all"})
     assert again.status == 409 and f"@bob already acknowledged alert #{number}" in again.body
@@ -157,4 +160,8 @@ def test_someone_not_listed_cannot_silence_a_source_from_the_web(bot, sandbox, w
     refused = web.post("/alert-actions/silence", {"csrf": csrf, "source": "monitoring", "duration": "1h"})
     assert refused.status == 403 and "Only the users listed in warroom.yml and managers" in refused.body
     assert web.post("/alert-actions/silence", {"source": "monitoring", "duration": "1h"}).status == 403, "no CSRF token"
+    web.sign_in(uid(sandbox, "alice"))
+    csrf = web.get("/alerts").csrf()
+    endless = web.post("/alert-actions/silence", {"csrf": csrf, "source": "monitoring", "duration": "9999999999w"})
+    assert endless.status == 400 and "A silence lasts at most 7 days" in endless.body, "was an OverflowError: a 500"
     assert bot.query("SELECT count(*) FROM silences") == [(0,)]

@@ -80,3 +80,7 @@ def test_a_private_incidents_postmortem_is_not_there_for_outsiders(bot, sandbox,
     web.sign_in(uid(sandbox, "alice"))
     reply = web.get("/incidents/1/postmortem.md")
     assert reply.status == 200 and reply.body.startswith("# Postmortem: incident #1, Quiet breach")
+    csrf = web.get("/incidents/1/postmortem").csrf()
+    forged = web.post("/incidents/1/postmortem", {"csrf": csrf, "body": "# Mine", "base": "\u00b2"})
+    assert forged.status == 409 and "Someone saved the postmortem after you opened it" in forged.body, \
+        "a version int() refuses was a 500"

@@ -96,6 +96,9 @@ def test_a_receiver_down_for_an_hour_gets_everything_once_and_in_order(bot, sand
     assert oldest[2:5] == ["incident.declared", "Incident #1", "1"] and oldest[5].startswith("Failed, next attempt")
     assert oldest[6].startswith("HTTP 500") and oldest[8] == failed[0][0]
     assert violations(page) == [], "no serious or critical accessibility violation (axe-core)"
+    web.sign_in(sandbox.user("carol")["id"])
+    for before in ("%C2%B2", "9" * 30):   # int() refuses '²'; 30 digits overflow the database: both were a 500
+        assert "Delivered" in web.get(f"/webhooks?before={before}").body
 
     web.sign_in(sandbox.user("bob")["id"])
     refused = web.get("/webhooks")

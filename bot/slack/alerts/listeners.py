@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.alerts.model import AlertError, AlertEvent
-from bot.durations import DurationError, parse_duration
+from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.alerts.service import AlertService
 from bot.slack import parsing
 from bot.slack.alerts.forms import raise_modal
@@ -57,6 +57,8 @@ def register(app, deps: Deps) -> None:
             return answer("unsilence_done", source=source, ended=ended)
         try:
             delta = parse_duration(length)
+        except DurationTooLong as exc:
+            delta = exc.at_least   # the domain refuses it in its own words (at most 7 days)
         except DurationError:
             raise AlertError("usage_silence") from None
         assert delta is not None

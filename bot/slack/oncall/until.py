@@ -10,7 +10,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from bot.durations import DurationError, parse_duration
+from bot.durations import DurationError, DurationTooLong, parse_duration
 from bot.oncall.service import OnCallError
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -31,6 +31,8 @@ def parse_until(words: list[str], now: float, tz: str) -> tuple[float, list[str]
         return _until(words[1:], now, tz)
     try:
         delta = parse_duration(words[0])
+    except DurationTooLong as exc:
+        delta = exc.at_least   # the override's own limit refuses it in its words
     except DurationError:
         given = words[0].lower()
         if _DURATION_LIKE.fullmatch(given) and not re.search(r"[1-9]", given):
