@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from bot.durations import format_duration
-from kernel.text import strip_invisible
+from kernel.text import escape_mrkdwn, strip_invisible
 
 BUILTIN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -29,10 +29,6 @@ class Mrkdwn(str):
 
 class Plain(str):
     """Text rendered for a plain_text field; where Slack would read it as mrkdwn it must be escaped."""
-
-
-def escape_mrkdwn(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 _SPECIAL_MENTION = re.compile(r"<!(channel|here|everyone)(?:\|[^>]*)?>")

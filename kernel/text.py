@@ -17,3 +17,13 @@ _INVISIBLE = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
 
 def strip_invisible(text: str) -> str:
     return _INVISIBLE.sub("", text)
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Text as Slack's mrkdwn carries it: its three control characters escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape_mrkdwn(text: str) -> str:
+    """Slack's escapes undone: the text as people typed it (for what leaves for machines: webhooks)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

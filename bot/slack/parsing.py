@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from kernel.text import strip_invisible
+from kernel.text import escape_mrkdwn, strip_invisible, unescape_mrkdwn
 
 _TOKEN = re.compile(r"<[^<>\s][^<>]*>|\S+")
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -27,12 +27,8 @@ def typed(text: str | None) -> str:
     return strip_invisible(text or "").strip()
 
 
-def unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
-def escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+unescape = unescape_mrkdwn
+escape = escape_mrkdwn
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,8 @@ from typing import Callable
 
 from markupsafe import Markup
 
+from kernel.text import unescape_mrkdwn
+
 # Slack markup: <@U1>, <@U1|alice>, <#C1|name>, <!here>, <!subteam^S1|@team>, <!date^…|fallback>, <url|label>
 _MARKUP = re.compile(r"<([^<>\s][^<>]*)>")
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -32,14 +34,10 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&#34;").replace("'", "&#39;")
 
 
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def _markup(inner: str, name_of: Callable[[str], str], channel_name: Callable[[str], str | None]) -> str:
     """One ``<…>`` of Slack markup as HTML (already escaped)."""
     target, _, label = inner.partition("|")
-    label = _unescape(label)
+    label = unescape_mrkdwn(label)
     if target.startswith("@"):
         return _escape(name_of(target[1:]))
     if target.startswith("#"):
@@ -51,10 +49,10 @@ def _markup(inner: str, name_of: Callable[[str], str], channel_name: Callable[[s
         if label:
             return _escape(label if label.startswith("@") else "@" + label)
         return _escape("@" + target[1:].split("^")[0])
-    url = _unescape(target)
+    url = unescape_mrkdwn(target)
     if url.startswith(("http://", "https://", "mailto:")):
         return f'<a href="{_escape(url)}" rel="noopener noreferrer">{_escape(label or url)}</a>'
-    return _escape("<" + _unescape(inner) + ">")
+    return _escape("<" + unescape_mrkdwn(inner) + ">")
 
 
 def _wrap(tag: str) -> Callable[[re.Match[str]], str]:

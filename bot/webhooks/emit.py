@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.effects.outbox import Effects
 from kernel.alerts import Alert
 from kernel.incidents import Incident, TimelineEvent
+from kernel.text import unescape_mrkdwn
 from kernel.webhooks import BODY_VERSION, OutboundWebhook
 from storage.alerts import AlertStore
 from storage.incidents import IncidentStore
@@ -33,14 +34,15 @@ def incident_event(entry: TimelineEvent) -> tuple[str, dict[str, Any]] | None:
     if entry.kind == "severity":
         return "incident.severity_changed", {"from": data.get("from"), "to": data.get("to")}
     if entry.kind == "update" and data.get("status") != data.get("previous"):
-        return "incident.status_changed", {"from": data.get("previous"), "to": data.get("status"), "text": entry.text}
+        return "incident.status_changed", {"from": data.get("previous"), "to": data.get("status"),
+                                           "text": unescape_mrkdwn(entry.text)}
     if entry.kind == "reopened":
-        return "incident.status_changed", {"from": "resolved", "to": data.get("status"), "text": entry.text}
+        return "incident.status_changed", {"from": "resolved", "to": data.get("status"), "text": unescape_mrkdwn(entry.text)}
     if entry.kind == "role":
         return "incident.role_assigned", {"role": data.get("role"), "user": data.get("user"),
                                           "previous": data.get("previous")}
     if entry.kind == "resolved":
-        return "incident.resolved", {"summary": entry.text}
+        return "incident.resolved", {"summary": unescape_mrkdwn(entry.text)}
     return None
 
 
@@ -63,9 +65,15 @@ def incident_document(incident: Incident, roles: dict[str, str], public_url: str
         "commander": incident.commander, "roles": roles, "declared_by": incident.declared_by,
         "declared_at": rfc3339(incident.declared_at), "resolved_at": rfc3339(incident.resolved_at),
         "channel": {"id": incident.channel_id, "name": incident.channel_name},
-        "summary": incident.summary, "root_cause": incident.root_cause, "mitigation": incident.mitigation,
+        # what people typed, as they typed it: the record keeps Slack's escapes (&amp; &lt; &gt;)
+        "summary": _plain(incident.summary), "root_cause": _plain(incident.root_cause),
+        "mitigation": _plain(incident.mitigation),
         "url": f"{public_url}/incidents/{incident.id}" if public_url else None,
     }
+
+
+def _plain(text: str | None) -> str | None:
+    return unescape_mrkdwn(text) if text else text
 
 
 def alert_document(alert: Alert, incident_id: int | None) -> dict[str, Any]:

@@ -69,7 +69,7 @@ def test_an_incident_and_an_alert_reach_the_receivers_signed_once_each_and_in_or
     run(sandbox, bot, "status identified Bad deploy of payments, rolling back", channel)
     run(sandbox, bot, "status Still rolling back", channel)              # no new status: no event
     run(sandbox, bot, "role scribe @bob", channel)
-    run(sandbox, bot, "resolve Rolled back payments 512", channel)
+    run(sandbox, bot, "resolve Rolled back payments <512> & cache", channel)
 
     fired = monitoring(bot, {"summary": "Disk 91% on db-3", "dedup_key": "disk-db3"})["alerts"][0]["id"]
     bot.settle()
@@ -99,7 +99,8 @@ def test_an_incident_and_an_alert_reach_the_receivers_signed_once_each_and_in_or
     assert role["data"]["incident"]["roles"] == {"commander": alice, "scribe": bob}
     assert role["data"]["incident"]["channel"]["name"] == newest_incident_channel(sandbox)["name"]
     assert resolved["data"]["incident"]["status"] == "resolved"
-    assert resolved["data"]["change"] == {"summary": "Rolled back payments 512"}
+    assert resolved["data"]["change"] == {"summary": "Rolled back payments <512> & cache"}, "as typed, not as Slack escapes it"
+    assert resolved["data"]["incident"]["summary"] == "Rolled back payments <512> & cache"
     assert [b["data"]["alert"]["status"] for b in (created, acked, alert_resolved)] == ["pending", "accepted", "resolved"]
     assert created["data"]["alert"]["summary"] == "Disk 91% on db-3" and acked["data"]["actor"] == alice
     assert [b["type"] for b in security.received] == ["incident.declared", "incident.resolved"]
