@@ -41,12 +41,24 @@ class NoticeListener:
                 with psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT,
                                      application_name="warroom-listen") as conn:
                     conn.execute(f"LISTEN {self.channel}")
-                    self.callback()   # whatever was notified while nobody listened is looked at now
+                    self._tell()   # whatever was notified while nobody listened is looked at now
                     while not self._stopped.is_set():
-                        heard = conn.notifies(timeout=POLL, stop_after=1)
+                        # read to the end: a generator left half-read keeps the connection's lock, and the
+                        # connection could then never be closed (a thread and a connection lost per stop)
+                        heard = list(conn.notifies(timeout=POLL, stop_after=1))
                         if any(notice.pid != self.own_backend() for notice in heard):
-                            self.callback()
+                            self._tell()
             except psycopg.Error as exc:
                 first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
                 log.warning("storage.listen_lost channel=%s: %s", self.channel, shown(first_line))
                 self._stopped.wait(RECONNECT)
+
+    def _tell(self) -> None:
+        """The callback, whose failure (the replica stopping under it) must not take the listener down."""
+        if self._stopped.is_set():
+            return
+        try:
+            self.callback()
+        except Exception as exc:   # noqa: BLE001 - a listener thread has nobody to raise to
+            if not self._stopped.is_set():
+                log.warning("storage.listen_callback_failed channel=%s: %s", self.channel, type(exc).__name__)

@@ -160,14 +160,29 @@ class PostgresDatabase(Database):
 
     def _begin(self) -> None:
         if self._pipelining:
-            self._pipelined = self._usable_connection().pipeline()
-            self._pipeline = self._pipelined.__enter__()
+            self._enter_pipeline()
         self._in_transaction = True
         try:
             self.execute("BEGIN")
         except BaseException:
             self._rollback()
             raise
+
+    def _enter_pipeline(self) -> None:
+        """Pipeline mode for the transaction about to begin. libpq refuses it on a connection that is not
+        idle (an answer left unread after a failure, a connection half lost): that one is dropped and
+        the transaction begins on a new one; a second refusal is PostgreSQL being unavailable."""
+        for last_try in (False, True):
+            with _translated_errors():
+                self._pipelined = self._usable_connection().pipeline()
+            try:
+                self._pipeline = self._pipelined.__enter__()
+                return
+            except psycopg.OperationalError as exc:
+                self._pipelined = self._pipeline = None
+                self.close()
+                if last_try:
+                    raise StorageUnavailable(_first_line(exc)) from exc
 
     def _commit(self) -> None:
         # the notices ride with the COMMIT: no round trip of their own, and nobody is woken for
