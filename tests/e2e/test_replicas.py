@@ -225,6 +225,8 @@ def test_work_acked_by_the_replica_that_does_not_send_is_carried_out_at_once(san
     """Only one replica talks to Slack; the other one tells it (a PostgreSQL notification) as it
     commits, so a declare it acked does not wait for the sender's next look (up to 5 s)."""
     a, b = replicas
+    # "warroom.started" is logged just after the Socket Mode connection the harness waits for
+    sandbox.wait_for(lambda: "warroom.started" in b.log(), timeout=10, message="b never said it started")
     assert "sender=True" in a.log() and "sender=False" in b.log()   # a started first and holds the lease
     b_link = max(link["id"] for link in sandbox.links)              # b connected second
     waited = []
