@@ -80,7 +80,7 @@ def test_timeline_events_are_added_edited_keyed_and_deleted_on_the_web(bot, sand
     expect(page.locator("#event_delete-problem")).to_have_text(re.compile(f"has no event e{second}"))
 
     listing = sandbox.render(sandbox.as_user("alice").command("/incident", "timeline", channel=channel).ack)
-    assert "Typo" not in listing and f":pushpin: Customer reported 502s on checkout (added by @alice)" in listing
+    assert "Typo" not in listing and ":pushpin: Customer reported 502s on checkout (added by @alice)" in listing
     assert bot.query("SELECT action, actor FROM timeline_audit ORDER BY id") == [
         ("added", alice), ("added", alice), ("edited", alice), ("keyed", alice), ("deleted", alice)]
 
