@@ -126,7 +126,7 @@ def build(db_url: str):
         "http": {"listen": f"{HOST}:0"},
     }, "bench.yml", environ=environ)
     domain = build_domain(config, open_database(db_url), Clock())
-    domain.work.after_commit(domain.timer_store.take_changed)  # what TimerService.flush does with no scheduler running
+    domain.work.after_commit(domain.timer_store.take_soonest)  # what TimerService.flush does with no scheduler running
     return config, domain.alerts, environ
 
 

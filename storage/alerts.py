@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from kernel.alerts import Alert, AlertStatus
 from storage.database import Database
 
 _COLUMNS = ("id, source, dedup_key, summary, details, priority, status, policy, channel, created_by, created_at, "
             "updated_at, event_count, accepted_by, accepted_at, resolved_by, resolved_at, incident_id, labels, batch_id, silenced")
+
+
+_KEY_LIST_SIZES = (1, 4, 16, 64)
 
 
 def _alert(row: tuple) -> Alert:
@@ -49,6 +52,28 @@ class AlertStore:
             f"WHERE source = ? AND dedup_key = ? AND status != 'resolved' RETURNING {_COLUMNS}",
             (summary, details, json.dumps(labels), at, source, dedup_key)).fetchone()
         return _alert(row) if row else None
+
+    def open_by_keys_later(self, source: str, dedup_keys: Sequence[str]) -> Callable[[], dict[str, Alert]]:
+        """The open alerts of ``source`` under ``dedup_keys``, by key, read when called: a slice of webhook
+        deliveries asks for its keys at once, with no wait of its own."""
+        if not dedup_keys:
+            return dict
+        # a few list lengths only (the last key repeated to fill one): each length is a statement of its
+        # own that PostgreSQL prepares, and a length per slice size would keep preparing new ones
+        size = next((n for n in _KEY_LIST_SIZES if n >= len(dedup_keys)), len(dedup_keys))
+        keys = [*dedup_keys, *[dedup_keys[-1]] * (size - len(dedup_keys))]
+        read = self.db.all_later(
+            f"SELECT {_COLUMNS} FROM alerts WHERE source = ? AND dedup_key IN ({', '.join('?' for _ in keys)}) "
+            "AND status != 'resolved'", (source, *keys))
+        return lambda: {alert.dedup_key: alert for alert in map(_alert, read())}
+
+    def count_repeat(self, alert_id: int, *, summary: str, details: str, labels: dict[str, Any],
+                     at: float) -> Callable[[], int]:
+        """:meth:`fired_again` for an alert the caller knows is open, without waiting for the answer:
+        the callable says whether it was (1) or not (0)."""
+        return self.db.rowcount_later(
+            "UPDATE alerts SET summary = ?, details = ?, labels = ?, event_count = event_count + 1, updated_at = ? "
+            "WHERE id = ? AND status != 'resolved'", (summary, details, json.dumps(labels), at, alert_id))
 
     def get(self, alert_id: int) -> Alert | None:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM alerts WHERE id = ?", (alert_id,)).fetchone()

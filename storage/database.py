@@ -1,8 +1,8 @@
 """What every store talks to: one connection, SQL written once for both engines.
 
 Stores write ``?`` placeholders, ``RETURNING``, ``ON CONFLICT`` and plain SQL both SQLite and
-PostgreSQL understand; an engine (storage/sqlite.py, storage/postgres.py) runs it, owns transactions
-and savepoints, and turns its driver's "cannot take this now" into :class:`StorageUnavailable`, so
+PostgreSQL understand; an engine (storage/sqlite.py, storage/postgres.py) runs it, owns transactions,
+and turns its driver's "cannot take this now" into :class:`StorageUnavailable`, so
 nothing above storage knows which engine it is on.
 """
 
@@ -52,6 +52,7 @@ class Database:
     # after a row lock, how to skip rows another replica holds (PostgreSQL); nothing on SQLite, where
     # one writer at a time is the rule anyway
     skip_locked = ""
+    transactions_begun = 0   # a number for the transaction under way (see OutboxStore.add)
 
     # statements (each engine runs them) ----------------------------------------------------------
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Cursor:
@@ -82,9 +83,28 @@ class Database:
     def one_later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], tuple]:
         """A row ``sql`` surely finds, read when called: an engine that answers later (PostgreSQL in a
         transaction) waits for it only then, the COMMIT's answer bringing it if that came first."""
+        read = self.maybe_later(sql, params)
+
+        def row() -> tuple:
+            found = read()
+            assert found is not None, "one_later found no row"
+            return found
+        return row
+
+    def maybe_later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], tuple | None]:
+        """The row ``sql`` finds, or None, read when called (once), as :meth:`one_later` reads it."""
         row = self.one(sql, params)
-        assert row is not None, "one_later found no row"
         return lambda: row
+
+    def all_later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], list[tuple]]:
+        """The rows ``sql`` finds, read when called (once), as :meth:`one_later` reads its row."""
+        rows = self.query(sql, params)
+        return lambda: rows
+
+    def rowcount_later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], int]:
+        """Run ``sql`` (an UPDATE or DELETE); how many rows it changed, read when called."""
+        changed = self.execute(sql, params).rowcount
+        return lambda: changed
 
     def id_of(self, sql: str, params: Sequence[Any] = ()) -> int | RowId:
         """The id ``sql`` (an INSERT … RETURNING id) returns, for a caller that may not need it: an int
@@ -127,6 +147,7 @@ class Database:
         if self.in_transaction:
             yield self
             return
+        self.transactions_begun += 1
         self._begin()
         try:
             yield self
@@ -140,19 +161,6 @@ class Database:
             # later unit of work would join it and never commit: end it here
             self._rollback()
             raise
-
-    @contextlib.contextmanager
-    def savepoint(self, name: str = "item") -> Iterator[None]:
-        """Part of a larger transaction that can fail alone (one request in a group commit)."""
-        self.execute(f"SAVEPOINT {name}")
-        try:
-            yield
-            self.wait()  # an error of the part's own statements is the part's, not the next one's
-        except BaseException:
-            self._quietly(f"ROLLBACK TO SAVEPOINT {name}")
-            self._quietly(f"RELEASE SAVEPOINT {name}")
-            raise
-        self.execute(f"RELEASE SAVEPOINT {name}")
 
     def _quietly(self, sql: str) -> None:
         raise NotImplementedError
@@ -173,6 +181,13 @@ class Database:
     def serialize(self, name: str) -> None:
         """Until this transaction ends, no other transaction that serializes on ``name`` runs
         (PostgreSQL: an advisory lock). Nothing on SQLite, where one writer at a time is the rule."""
+
+    def try_serialize(self, name: str) -> Callable[[], bool]:
+        """:meth:`serialize`, unless another transaction holds ``name`` now; the callable then says False
+        (nothing taken: the caller does something else meanwhile instead of waiting on this thread).
+        Asked now, answered when called, so other statements can go with it."""
+        self.serialize(name)
+        return lambda: True
 
     def notify(self, channel: str) -> None:
         """Once this transaction commits, wake whoever ``listen``s on ``channel`` (other replicas).

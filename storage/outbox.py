@@ -20,6 +20,8 @@ def _effect(row: tuple, before: int = 0) -> Effect:
 class OutboxStore:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # the coalescing effects the transaction under way recorded already: (its number, (kind, lane) -> id)
+        self._coalesced: tuple[int, dict[tuple[str, str], int | RowId]] = (0, {})
 
     def add(
         self,
@@ -36,15 +38,29 @@ class OutboxStore:
         not started yet already covers this one (it reads current state when it runs)."""
         self.db.notify(WORK_CHANNEL)
         if coalesce:
-            # the waiting one already covers this change: keep it (and its due time) as it is
-            return self.db.id_of(
+            # one such effect per transaction: a storm's repeats in one slice all sync the same batch's
+            # message, and the row the first one wrote (locked by this transaction) covers them all
+            if self.db.in_transaction:
+                number, recorded = self._coalesced
+                if number != self.db.transactions_begun:
+                    self._coalesced = number, recorded = self.db.transactions_begun, {}
+                if (kind, lane) in recorded:
+                    return recorded[(kind, lane)]
+                recorded[(kind, lane)] = found = self._coalesce(kind, payload, lane, now, depends_on, delay)
+                return found
+            return self._coalesce(kind, payload, lane, now, depends_on, delay)
+        return self.db.insert_for_id("outbox", {
+            "kind": kind, "lane": lane, "payload": json.dumps(payload, separators=(",", ":")),
+            "due_at": now + delay, "depends_on": depends_on, "created_at": now})
+
+    def _coalesce(self, kind: str, payload: dict[str, Any], lane: str, now: float, depends_on: int | RowId | None,
+                  delay: float) -> int | RowId:
+        # the waiting one already covers this change: keep it (and its due time) as it is
+        return self.db.id_of(
                 "INSERT INTO outbox (kind, lane, payload, due_at, depends_on, created_at, coalesces) "
                 "VALUES (?, ?, ?, ?, ?, ?, 1) ON CONFLICT (lane, kind) "
                 "WHERE coalesces = 1 AND state = 'pending' AND attempts = 0 DO UPDATE SET coalesces = 1 RETURNING id",
                 (kind, lane, json.dumps(payload, separators=(",", ":")), now + delay, depends_on, now))
-        return self.db.insert_for_id("outbox", {
-            "kind": kind, "lane": lane, "payload": json.dumps(payload, separators=(",", ":")),
-            "due_at": now + delay, "depends_on": depends_on, "created_at": now})
 
     _RUNNABLE = """
             o.state = 'pending'

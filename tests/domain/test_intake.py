@@ -64,3 +64,76 @@ def test_a_slice_that_keeps_meeting_conflicts_fails_its_deliveries_with_nothing_
     outcome = SlicedIntake(rig.alerts, budget=60.0).store_slice([delivery])
     assert isinstance(outcome.database_error, StorageConflict)
     assert [d for d, _ in outcome.failed] == [delivery] and stored_summaries(rig) == []
+
+
+def counts(rig) -> list[tuple[str, str, str, int]]:
+    return [tuple(r) for r in rig.db.query("SELECT dedup_key, summary, status, event_count FROM alerts ORDER BY id")]
+
+
+def test_repeats_read_ahead_count_once_each_and_in_order_with_the_slice_other_events(rig):
+    """A quick slice reads the open alerts of its keys at its start and counts their repeats without
+    waiting; a key resolved and fired again in it, and one repeated twice, are still taken in order."""
+    prometheus = rig.config.alert_source("prometheus")
+    opened = Delivery(prometheus, [AlertEvent("disk a", dedup_key="a"), AlertEvent("disk b", dedup_key="b"),
+                                   AlertEvent("disk c", dedup_key="c")])
+    assert SlicedIntake(rig.alerts, budget=60.0).store_slice([opened]).failed == []
+    storm = [Delivery(prometheus, [AlertEvent("disk a again", dedup_key="a")]),
+             Delivery(prometheus, [AlertEvent("disk b", dedup_key="b", resolve=True),
+                                   AlertEvent("disk b back", dedup_key="b")]),
+             Delivery(prometheus, [AlertEvent("disk c again", dedup_key="c"), AlertEvent("disk a thrice", dedup_key="a")]),
+             Delivery(prometheus, [AlertEvent("disk d new", dedup_key="d")])]
+    outcome = SlicedIntake(rig.alerts, budget=60.0).store_slice(storm)
+    assert outcome.failed == [] and all(d.finished for d in storm)
+    assert counts(rig) == [("a", "disk a thrice", "pending", 3), ("b", "disk b", "resolved", 1),
+                           ("c", "disk c again", "pending", 2), ("b", "disk b back", "pending", 1),
+                           ("d", "disk d new", "pending", 1)]
+    assert [r.created for r in storm[2].results] == [False, False]
+
+
+def test_a_statement_that_fails_in_a_quick_slice_is_pinned_on_its_delivery_and_nothing_counts_twice(rig, monkeypatch):
+    """On PostgreSQL the failing statement's error comes back with a later wait, maybe while another
+    delivery's event is read: the slice is done again carefully, and only the culprit fails."""
+    prometheus = rig.config.alert_source("prometheus")
+    assert SlicedIntake(rig.alerts, budget=60.0).store_slice(
+        [Delivery(prometheus, [AlertEvent("disk a", dedup_key="a"), AlertEvent("disk b", dedup_key="b")])]).failed == []
+    fire = rig.alerts.fire
+
+    def fire_or_write_nonsense(source, event):
+        if event.summary == "nonsense":
+            rig.db.execute("INSERT INTO alert_log (alert_id, kind, at) VALUES (?, ?, ?)", (999999, "x", 1.0))
+        return fire(source, event)
+
+    monkeypatch.setattr(rig.alerts, "fire", fire_or_write_nonsense)
+    before, culprit, after = (Delivery(prometheus, [AlertEvent("disk a", dedup_key="a")]),
+                              Delivery(prometheus, [AlertEvent("nonsense", dedup_key="n")]),
+                              Delivery(prometheus, [AlertEvent("disk b", dedup_key="b")]))
+    outcome = SlicedIntake(rig.alerts, budget=60.0).store_slice([before, culprit, after])
+    assert [d for d, _ in outcome.failed] == [culprit]
+    assert "foreign key" in str(outcome.failed[0][1]).lower()
+    assert counts(rig) == [("a", "disk a", "pending", 2), ("b", "disk b", "pending", 2)]
+    assert before.finished and after.finished and culprit.position == 0
+
+
+def test_a_slice_that_must_not_wait_finds_another_intake_under_way_and_does_nothing(rig):
+    """Another replica's slice holds the alerts (on SQLite one writer is the rule, so there is never anyone)."""
+    prometheus = rig.config.alert_source("prometheus")
+    delivery = Delivery(prometheus, [AlertEvent("disk a", dedup_key="a")])
+    if rig.db.engine != "postgresql":
+        assert SlicedIntake(rig.alerts).store_slice([delivery], wait_for_others=False).busy is False
+        assert delivery.finished
+        return
+    from storage.db import open_database
+    from bot.work import ALERTS_AND_PAGES
+
+    other = open_database(rig.db.url)
+    try:
+        with other.transaction():
+            other.serialize(ALERTS_AND_PAGES)
+            other.wait()   # taken (the statement was only sent)
+            outcome = SlicedIntake(rig.alerts).store_slice([delivery], wait_for_others=False)
+            assert outcome.busy and outcome.failed == [] and delivery.position == 0
+        assert counts(rig) == []
+        assert SlicedIntake(rig.alerts).store_slice([delivery], wait_for_others=False).busy is False
+        assert delivery.finished and counts(rig) == [("a", "disk a", "pending", 1)]
+    finally:
+        other.close()

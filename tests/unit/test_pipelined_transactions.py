@@ -83,3 +83,80 @@ def test_writes_nobody_reads_cost_no_wait_of_their_own(db, monkeypatch):
         assert waits == {"during": 1, "at the end": 1}
     assert sorted(int(i) for i in ids) == list(range(int(first) + 1, int(first) + 9))
     assert db.query("SELECT count(*) FROM outbox WHERE depends_on = ?", (int(first),)) == [(8,)]
+
+
+def count_syncs(db, monkeypatch) -> dict[str, int]:
+    waits = {"during": 0}
+    if db.engine == "postgresql":
+        import psycopg
+
+        sync = psycopg.Pipeline.sync
+
+        def counted_sync(pipeline):
+            waits["during"] += 1
+            return sync(pipeline)
+        monkeypatch.setattr(psycopg.Pipeline, "sync", counted_sync)
+    return waits
+
+
+def test_an_answer_an_earlier_wait_brought_is_read_without_another_wait(db, monkeypatch):
+    outbox = OutboxStore(db)
+    waits = count_syncs(db, monkeypatch)
+    with db.transaction():
+        first = db.maybe_later("SELECT count(*) FROM outbox")
+        second = db.maybe_later("SELECT 41 + 1")
+        nothing = db.maybe_later("SELECT id FROM outbox WHERE id = -1")
+        outbox.add("post", {}, lane="a", now=1.0)       # sent after them, read by nobody
+        assert first() == (0,)
+        outbox.add("post", {}, lane="b", now=1.0)
+        assert second() == (42,) and nothing() is None
+    if db.engine == "postgresql":
+        assert waits == {"during": 1}
+    assert db.query("SELECT lane FROM outbox ORDER BY id") == [("a",), ("b",)]
+
+
+def test_coalescing_effects_of_one_transaction_are_one_row_and_one_statement(db):
+    outbox = OutboxStore(db)
+    with db.transaction():
+        ids = [outbox.add("surface.sync", {"surface": "alertbatch:1"}, lane="surface:alertbatch:1", now=float(n),
+                          coalesce=True) for n in range(5)]
+    assert len({int(i) for i in ids}) == 1
+    assert db.query("SELECT lane, due_at FROM outbox") == [("surface:alertbatch:1", 0.0)]
+    db.execute("UPDATE outbox SET state = 'done' WHERE id = ?", (int(ids[0]),))
+    with db.transaction():   # a new transaction: the done one covers nothing, a new row is written
+        again = outbox.add("surface.sync", {"surface": "alertbatch:1"}, lane="surface:alertbatch:1", now=9.0,
+                           coalesce=True)
+    assert int(again) != int(ids[0]) and db.query("SELECT count(*) FROM outbox") == [(2,)]
+
+
+def test_a_rolled_back_transaction_keeps_its_connection_and_stores_nothing(db):
+    outbox = OutboxStore(db)
+    connection = getattr(db, "conn", None)
+    with pytest.raises(ValueError):
+        with db.transaction():
+            outbox.add("post", {}, lane="a", now=1.0)
+            raise ValueError("changed my mind")
+    assert getattr(db, "conn", None) is connection   # rolled back in the pipeline, not by reconnecting
+    assert db.query("SELECT count(*) FROM outbox") == [(0,)]
+    with db.transaction():
+        outbox.add("post", {}, lane="b", now=1.0)
+    assert db.query("SELECT lane FROM outbox") == [("b",)]
+
+
+def test_try_serialize_says_when_another_transaction_holds_the_name(db, database_url):
+    if db.engine != "postgresql":
+        with db.transaction():
+            assert db.try_serialize("alerts-and-pages")() is True   # one writer at a time is SQLite's rule
+        return
+    other = open_database(database_url)
+    try:
+        with other.transaction():
+            other.serialize("alerts-and-pages")
+            other.wait()   # taken (the statement was only sent)
+            with db.transaction():
+                assert db.try_serialize("alerts-and-pages")() is False
+                assert db.try_serialize("something else")() is True
+        with db.transaction():
+            assert db.try_serialize("alerts-and-pages")() is True
+    finally:
+        other.close()
