@@ -66,7 +66,7 @@ def build_catalogue(*, api: SlackApi, directory: Directory, render: RenderContex
     render.page_subjects.update({"incident": paging_render.describe_incident, "alert": alert_render.describe_alert})
     render.status_extras.append(lambda incident: alert_render.alert_lines(render, incident))
     channel = IncidentChannel(api, directory, incidents, channels, bot_user_id)
-    messaging = Messaging(api, directory, render, MESSAGES, config)
+    messaging = Messaging(api, directory, render, MESSAGES, config, surfaces.clock)
     incident_surfaces = IncidentSurfaces(render, directory, config)
     paging_surfaces = PagingSurfaces(paging, directory, render)
     alert_surfaces = AlertSurfaces(alerts, directory, render)

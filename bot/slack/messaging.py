@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.clock import Clock
 from bot.config import Config
 from bot.effects.errors import NotReady, Permanent, RetryLater
 from bot.effects.replies import ReplyTo
@@ -22,12 +23,13 @@ log = get_logger("warroom.slack.messaging")
 
 class Messaging:
     def __init__(self, api: SlackApi, directory: Directory, render: RenderContext,
-                 messages: dict[str, MessageBuilder], config: Config) -> None:
+                 messages: dict[str, MessageBuilder], config: Config, clock: Clock) -> None:
         self.api = api
         self.directory = directory
         self.render = render
         self.messages = messages
         self.config = config
+        self.clock = clock
 
     async def channel_for(self, target: str) -> str:
         kind, _, ref = target.partition(":")
@@ -53,8 +55,8 @@ class Messaging:
     async def post(self, effect: Effect) -> dict:
         channel = await self.channel_for(effect.payload["target"])
         rendered = render_message(self.render, self.messages, effect.payload["message"], effect.payload["context"])
-        ts = await post_once(self.api, channel, rendered, marker(effect=effect.id),
-                             maybe_posted=effect.maybe_performed, since=effect.first_attempt_at)
+        ts = await post_once(self.api, channel, rendered, marker(effect=effect.id), maybe_posted=effect.maybe_performed,
+                             since=effect.first_attempt_at, now=self.clock.time())
         return {"channel": channel, "ts": ts}
 
     async def reply(self, effect: Effect) -> dict:
@@ -79,8 +81,8 @@ class Messaging:
             except SlackCallError as exc:  # they left, or it is a DM the bot is not in: fall back to a DM
                 log.info("reply.ephemeral_refused", reason=exc.code)
         channel = await self.directory.dm_channel(reply_to.user)
-        ts = await post_once(self.api, channel, rendered, marker(effect=effect.id),
-                             maybe_posted=effect.maybe_performed, since=effect.first_attempt_at)
+        ts = await post_once(self.api, channel, rendered, marker(effect=effect.id), maybe_posted=effect.maybe_performed,
+                             since=effect.first_attempt_at, now=self.clock.time())
         return {"via": "dm", "ts": ts}
 
     async def _respond(self, url: str, rendered: Rendered, replace_original: bool) -> bool:

@@ -4,18 +4,25 @@ Every post carries message metadata naming what it is (an effect or a surface). 
 attempt may have reached Slack, we look for that marker in the channel's recent history before
 posting again: Slack has no idempotency key, but it keeps metadata.
 
-One race stays open: a post still in flight when the process died may land after the restart has
-looked for it (Slack finishes a request whose client is gone), and then the message is there twice.
+A post still in flight when the process died may land after the restart has looked for it (Slack
+finishes a request whose client is gone). So the look waits until the earlier attempt is
+``IN_FLIGHT_GRACE`` seconds old: a request Slack has not answered by then is taken as never coming.
+Only the first attempt's start is on record, so after a failed attempt and then a crash in the
+second, the look can still come too early; both must happen to the same post.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.effects.errors import NotReady
 from bot.slack.api import SlackApi
 from bot.slack.blocks import Rendered
 
 EVENT_TYPE = "warroom_post"
+# how long Slack may take with a chat.postMessage whose client died, before a look for it can trust
+# what it finds (Slack answers in well under a second; the sandbox's injected latencies are seconds)
+IN_FLIGHT_GRACE = 10.0
 
 
 def marker(**payload: Any) -> dict[str, Any]:
@@ -44,8 +51,12 @@ async def find_posted(api: SlackApi, channel: str, mark: dict[str, Any], since: 
 
 
 async def post_once(api: SlackApi, channel: str, rendered: Rendered, mark: dict[str, Any], *,
-                    maybe_posted: bool, since: float | None) -> str:
+                    maybe_posted: bool, since: float | None, now: float) -> str:
+    """``since``: when the first attempt started; ``now``: the time by the same clock, to know whether
+    that attempt may still be on its way (raises :class:`NotReady` until it is old enough)."""
     if maybe_posted:
+        if since is not None and now < since + IN_FLIGHT_GRACE:
+            raise NotReady("an earlier attempt may still be on its way to Slack", delay=since + IN_FLIGHT_GRACE - now)
         existing = await find_posted(api, channel, mark, since)
         if existing:
             return existing

@@ -72,15 +72,16 @@ class Surfaces:
         needs_pin = view.pin and (ts is None or current is None or current.digest is None)
         posted = ts is None    # the surface's first message (a page reaching its person), not an edit
         if ts is None:
-            ts = await post_once(self.api, view.channel, view.rendered, mark,
-                                 maybe_posted=effect.maybe_performed, since=effect.first_attempt_at)
+            ts = await post_once(self.api, view.channel, view.rendered, mark, maybe_posted=effect.maybe_performed,
+                                 since=effect.first_attempt_at, now=self.clock.time())
             self._save(key, view.channel, ts, None)   # known before pinning: a crash now only re-pins
         else:
             try:
                 await update_message(self.api, view.channel, ts, view.rendered, mark)
             except SlackCallError:
                 # someone deleted the message: the surface must exist, so post it afresh
-                ts = await post_once(self.api, view.channel, view.rendered, mark, maybe_posted=False, since=None)
+                ts = await post_once(self.api, view.channel, view.rendered, mark, maybe_posted=False, since=None,
+                                     now=self.clock.time())
                 self._save(key, view.channel, ts, None)
                 needs_pin = view.pin
                 posted = True

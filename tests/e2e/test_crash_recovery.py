@@ -71,6 +71,20 @@ def test_kill_in_the_middle_of_a_slack_call_finishes_exactly_once(sandbox, proce
     assert_incident_complete_once(sandbox, "Killed mid call", process.db_path)
 
 
+def test_a_post_still_in_flight_at_a_kill_is_not_posted_again_by_a_quick_restart(sandbox, process):
+    """Slack finishes a request whose client died. The restart comes back before the post lands, and
+    must not look for it (and post it again) until the earlier attempt is old enough to have landed."""
+    process.start()
+    sandbox.faults.latency(3.0, "chat.postMessage")
+    sandbox.as_user("alice").command("/incident", "declare Killed mid post sev2", channel="general").ack
+    sandbox.wait_for(lambda: in_flight(sandbox, "chat.postMessage"), timeout=10, message="no post started")
+    process.kill9()
+    sandbox.faults.clear()   # the post in flight still takes its 3 s; the ones after it do not
+    process.start()          # at once: back within about a second, before that post lands
+    sandbox.wait_for(lambda: not in_flight(sandbox, "chat.postMessage"), timeout=10)   # what was sent has landed
+    assert_incident_complete_once(sandbox, "Killed mid post", process.db_path)
+
+
 def test_pulses_resume_after_a_kill(sandbox, process, tmp_path):
     process.start()
     sandbox.as_user("alice").command("/incident", "declare Pulse survives sev1", channel="general").ack

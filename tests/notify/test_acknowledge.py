@@ -167,7 +167,8 @@ def test_a_link_whose_own_page_was_answered_still_says_it_answers_the_pages_it_c
     later(bot, 3)
     mail = wait_until(lambda: fakes.smtp.to("alice@example.com"))[0]
     assert "(+1 more)" in mail["Subject"]
-    bot.bot.domain.alerts.accept(first, bot.bot.deps.actor(sandbox.user("bob")["id"]))
+    bob = bot.bot.deps.actor(sandbox.user("bob")["id"])
+    bot.run(lambda: bot.bot.domain.alerts.accept(first, bob))   # on the bot's loop, where its database connection is used
     link = re.search(r"(http://\S+/ack/\S+)", mail.get_content()).group(1)
     status, page = http(link)
     assert status == 200 and "@bob already acknowledged it." in page

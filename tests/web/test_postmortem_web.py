@@ -58,8 +58,9 @@ def test_view_edit_download_and_choose_between_edits_and_a_new_draft(bot, sandbo
 
     # someone saved meanwhile: the stale save is refused, what was typed is kept
     stale = box.input_value()
-    bot.bot.domain.postmortems.edit(bot.bot.incidents.get(1), bot.bot.deps.actor(uid(sandbox, "alice")),
-                                    stale + "\nfrom elsewhere\n", base=2)
+    alice = bot.bot.deps.actor(uid(sandbox, "alice"))
+    bot.run(lambda: bot.bot.domain.postmortems.edit(bot.bot.incidents.get(1), alice, stale + "\nfrom elsewhere\n",
+                                                    base=2))   # on the bot's loop, where its database connection is used
     box.fill(stale + "\nmine\n")
     page.get_by_role("button", name="Save the postmortem").click()
     expect(page.get_by_role("alert")).to_contain_text("Someone saved the postmortem after you opened it")
