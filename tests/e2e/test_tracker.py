@@ -92,7 +92,9 @@ def followup_message(sandbox, channel: str, contains: str = "Follow-up added") -
 
 
 def followup_text(sandbox, channel: str) -> str:
-    return sandbox.render(followup_message(sandbox, channel))
+    """The follow-up's message as people see it, or "" while it is not posted yet."""
+    message = next((m for m in sandbox.messages(channel) if "Follow-up added" in sandbox.render(m)), None)
+    return sandbox.render(message) if message else ""
 
 
 def later(bot, seconds: float) -> None:
@@ -246,7 +248,9 @@ def test_killed_while_github_files_it_the_restart_finds_the_ticket_instead_of_fi
         wait_until(lambda: query(process.db_path, "SELECT state, ref FROM tickets") == [("open", "acme/ops#1")],
                    timeout=30, message="the restart did not find the ticket")
         assert len(tracker.tickets()) == 1, "filed twice"
-        sandbox.wait_for(lambda: "Ticket acme/ops#1 (" in followup_text(sandbox, channel), timeout=15)
+        # the follow-up's post was under way at the kill: it goes once that attempt is 10 s old
+        sandbox.wait_for(lambda: "Ticket acme/ops#1 (" in followup_text(sandbox, channel), timeout=25,
+                         message="the follow-up's message never showed the ticket")
         process.kill9()     # done: no need to wait for a graceful stop
     finally:
         process.stop()
