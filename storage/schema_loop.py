@@ -144,8 +144,8 @@ CREATE INDEX alerts_open_events ON alerts(event_count) WHERE status != 'resolved
 
 MIGRATIONS.append(Migration(28, "a repeated alert updates no index", """
 -- A storm is mostly repeats, and a repeat adds 1 to event_count. With event_count in an index every
--- repeat wrote a new entry in every index of alerts (no heap-only update): on PostgreSQL the intake
--- took half as many alerts a second. The insights report reads event_count from the rows instead.
+-- repeat wrote a new entry in every index of alerts (no heap-only update on PostgreSQL): a storm's
+-- write volume, not its speed on these machines. The insights report reads event_count from the rows.
 DROP INDEX alerts_open_events;
 DROP INDEX alerts_by_created;
 CREATE INDEX alerts_by_created ON alerts(created_at, source);

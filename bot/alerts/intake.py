@@ -139,7 +139,7 @@ class SlicedIntake:
             self._slice_in_transaction(deliveries, touched, began, careful, wait_for_others)
         except (StorageUnavailable, _Busy, _DeliveryFailed, _NotCareful):
             raise
-        except Exception as exc:   # the COMMIT's answer brought a statement's error
+        except Exception as exc:   # a statement's error, brought by the last wait or the COMMIT's answer
             if careful:
                 raise
             raise _NotCareful() from exc
@@ -160,33 +160,26 @@ class SlicedIntake:
                 raise _Busy()
             slice_ = _Slice(open_alerts=read_open() if read_open else {})
             ends = began + self.budget
-            try:
-                while waiting and (not touched or self.timer() < ends):
-                    for delivery in list(waiting):
-                        if delivery not in touched:
-                            touched.append(delivery)
-                        try:
-                            self._turn(delivery, ends, slice_)
-                            if careful:
-                                db.wait()  # a statement of this delivery's that failed fails it, not the next one
-                        except StorageUnavailable:
-                            raise
-                        except Exception as exc:
-                            raise (_DeliveryFailed(delivery, exc) if careful else _NotCareful()) from exc
-                        if delivery.finished:
-                            waiting.remove(delivery)
-                        if self.timer() >= ends:
-                            break
-                if slice_.counted:
-                    db.wait()
-                    if any(changed() != 1 for changed in slice_.counted):
-                        raise _NotCareful()   # an alert read as open was not (it cannot be, under the lock)
-            except StorageUnavailable:
-                raise
-            except (_DeliveryFailed, _NotCareful):
-                raise
-            except Exception as exc:
-                raise _NotCareful() from exc
+            while waiting and (not touched or self.timer() < ends):
+                for delivery in list(waiting):
+                    if delivery not in touched:
+                        touched.append(delivery)
+                    try:
+                        self._turn(delivery, ends, slice_)
+                        if careful:
+                            db.wait()  # a statement of this delivery's that failed fails it, not the next one
+                    except StorageUnavailable:
+                        raise
+                    except Exception as exc:
+                        raise (_DeliveryFailed(delivery, exc) if careful else _NotCareful()) from exc
+                    if delivery.finished:
+                        waiting.remove(delivery)
+                    if self.timer() >= ends:
+                        break
+            if slice_.counted:
+                db.wait()
+                if any(changed() != 1 for changed in slice_.counted):
+                    raise _NotCareful()   # an alert read as open was not (it cannot be, under the lock)
 
     def _open_alerts(self, waiting: list[Delivery]) -> Callable[[], dict[tuple[str, str], Alert]]:
         """The open alerts under the keys of the first turns' events, asked now and read when called."""

@@ -63,7 +63,7 @@ class StoreQueue:
             self._queue.clear()
             return
         now = time.monotonic()
-        patient = (self._busy_since is not None and now - self._busy_since >= BUSY_PATIENCE_SECONDS) or bool(__import__("os").environ.get("BLOCKLOCK"))
+        patient = self._busy_since is not None and now - self._busy_since >= BUSY_PATIENCE_SECONDS
         outcome = self.intake.store_slice([delivery for delivery, _ in waiting], wait_for_others=patient)
         if outcome.busy:
             if self._busy_since is None:
