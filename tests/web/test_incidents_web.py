@@ -326,8 +326,9 @@ def test_the_live_part_answers_204_until_the_record_moves(bot, sandbox, web):
     assert web.get(f"/incidents/1/live?mark={mark}").status == 204
     assert "any news?" not in web.get("/incidents/1?messages=1").body    # its live part kept from here on
     sandbox.as_user("alice").post(channel["id"], "any news?")
-    bot.settle()
-    moved = web.get(f"/incidents/1/live?mark={mark}&messages=1")
+    # the message reaches the bot as an event, on its own time: settling the effects does not wait for it
+    moved = sandbox.wait_for(lambda: (reply := web.get(f"/incidents/1/live?mark={mark}&messages=1")).status != 204
+                             and reply, timeout=10, message="the live part never moved")
     assert moved.status == 200 and "any news?" in moved.body
     assert "any news?" in web.get("/incidents/1?messages=1").body, "the whole page follows the record at once"
     signed_out = WebClient(bot).get(f"/incidents/1/live?mark={mark}")
