@@ -51,14 +51,18 @@ async def find_posted(api: SlackApi, channel: str, mark: dict[str, Any], since: 
 
 
 async def post_once(api: SlackApi, channel: str, rendered: Rendered, mark: dict[str, Any], *,
-                    maybe_posted: bool, since: float | None, now: float) -> str:
+                    maybe_posted: bool, since: float | None, now: float, refresh: bool = False) -> str:
     """``since``: when the first attempt started; ``now``: the time by the same clock, to know whether
-    that attempt may still be on its way (raises :class:`NotReady` until it is old enough)."""
+    that attempt may still be on its way (raises :class:`NotReady` until it is old enough).
+    ``refresh``: the rendering may have changed since that attempt (a living message), so a message
+    found from it is edited to this one rather than left as it was."""
     if maybe_posted:
         if since is not None and now < since + IN_FLIGHT_GRACE:
             raise NotReady("an earlier attempt may still be on its way to Slack", delay=since + IN_FLIGHT_GRACE - now)
         existing = await find_posted(api, channel, mark, since)
         if existing:
+            if refresh:
+                await update_message(api, channel, existing, rendered, mark)
             return existing
     params: dict[str, Any] = {"channel": channel, "text": rendered.text, "metadata": mark,
                               "unfurl_links": False, "unfurl_media": False}

@@ -73,7 +73,7 @@ class Surfaces:
         posted = ts is None    # the surface's first message (a page reaching its person), not an edit
         if ts is None:
             ts = await post_once(self.api, view.channel, view.rendered, mark, maybe_posted=effect.maybe_performed,
-                                 since=effect.first_attempt_at, now=self.clock.time())
+                                 since=effect.first_attempt_at, now=self.clock.time(), refresh=True)
             self._save(key, view.channel, ts, None)   # known before pinning: a crash now only re-pins
         else:
             try:

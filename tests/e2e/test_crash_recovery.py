@@ -85,6 +85,27 @@ def test_a_post_still_in_flight_at_a_kill_is_not_posted_again_by_a_quick_restart
     assert_incident_complete_once(sandbox, "Killed mid post", process.db_path)
 
 
+def test_a_living_message_found_after_a_kill_shows_what_changed_since(sandbox, process):
+    """The restart finds the status message the dead process posted, rendered before the severity
+    changed: finding it is not enough, it must be brought up to date."""
+    process.start()
+    sandbox.faults.latency(3.0, "chat.postMessage")
+    sandbox.as_user("alice").command("/incident", "declare Found then changed sev2", channel="general").ack
+    sandbox.wait_for(lambda: in_flight(sandbox, "chat.postMessage"), timeout=10, message="no post started")
+    process.kill9()
+    sandbox.faults.clear()
+    process.start()
+    channel = sandbox.wait_for(lambda: incident_channels(sandbox), timeout=15)[0]["id"]
+    alice = sandbox.user("alice")["id"]
+    sandbox.wait_for(lambda: alice in sandbox.channel(channel)["members"], timeout=15)
+    assert sandbox.as_user("alice").command("/incident", "severity sev1", channel=channel).ack is not None
+    sandbox.wait_for(lambda: nothing_pending(process.db_path), timeout=30, message="effects never finished")
+    [status] = [m for m in sandbox.messages(channel) if "Incident #1:" in sandbox.render(m)]
+    assert "SEV1" in sandbox.render(status) and "SEV2" not in sandbox.render(status)
+    [announcement] = [t for t in texts(sandbox, "incidents") if "Found then changed" in t]
+    assert "SEV1" in announcement and "SEV2" not in announcement
+
+
 def test_pulses_resume_after_a_kill(sandbox, process, tmp_path):
     process.start()
     sandbox.as_user("alice").command("/incident", "declare Pulse survives sev1", channel="general").ack
