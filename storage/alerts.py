@@ -12,7 +12,9 @@ _COLUMNS = ("id, source, dedup_key, summary, details, priority, status, policy, 
             "updated_at, event_count, accepted_by, accepted_at, resolved_by, resolved_at, incident_id, labels, batch_id, silenced")
 
 
-_KEY_LIST_SIZES = (1, 4, 16, 64)
+# a statement's key list is one of these lengths. 49 keys and the source are 50 parameters: psycopg keeps
+# a query's parsed form only up to 50, and parsing one of more cost more than the read itself
+_KEY_LIST_SIZES = (1, 4, 16, 49)
 
 
 def _alert(row: tuple) -> Alert:
@@ -59,13 +61,18 @@ class AlertStore:
         if not dedup_keys:
             return dict
         # a few list lengths only (the last key repeated to fill one): each length is a statement of its
-        # own that PostgreSQL prepares, and a length per slice size would keep preparing new ones
-        size = next((n for n in _KEY_LIST_SIZES if n >= len(dedup_keys)), len(dedup_keys))
-        keys = [*dedup_keys, *[dedup_keys[-1]] * (size - len(dedup_keys))]
-        read = self.db.all_later(
-            f"SELECT {_COLUMNS} FROM alerts WHERE source = ? AND dedup_key IN ({', '.join('?' for _ in keys)}) "
-            "AND status != 'resolved'", (source, *keys))
-        return lambda: {alert.dedup_key: alert for alert in map(_alert, read())}
+        # own that PostgreSQL prepares, and a length per slice size would keep preparing new ones. More
+        # keys than the longest list: several statements, all sent before any is read
+        longest = _KEY_LIST_SIZES[-1]
+        reads = []
+        for start in range(0, len(dedup_keys), longest):
+            chunk = dedup_keys[start:start + longest]
+            size = next(n for n in _KEY_LIST_SIZES if n >= len(chunk))
+            keys = [*chunk, *[chunk[-1]] * (size - len(chunk))]
+            reads.append(self.db.all_later(
+                f"SELECT {_COLUMNS} FROM alerts WHERE source = ? AND dedup_key IN ({', '.join('?' for _ in keys)}) "
+                "AND status != 'resolved'", (source, *keys)))
+        return lambda: {alert.dedup_key: alert for read in reads for alert in map(_alert, read())}
 
     def count_repeat(self, alert_id: int, *, summary: str, details: str, labels: dict[str, Any],
                      at: float) -> Callable[[], int]:

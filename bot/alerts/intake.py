@@ -23,7 +23,10 @@ from storage.errors import StorageConflict, StorageUnavailable
 SLICE_BUDGET = 0.004          # seconds one slice may take (it always stores at least one event)
 EVENTS_PER_TURN = 16          # events taken from one delivery before the next delivery's turn
 CONFLICT_RETRIES = 3          # a slice rolled back by another writer is done again this often
-KEYS_READ_AHEAD = 64          # at most this many keys of one source are looked up at a slice's start
+KEYS_READ_AHEAD = 196         # at most this many keys are looked up at a slice's start; fewer when the
+                              # last slice stored fewer events (reading an alert costs; one it does not
+                              # reach is read for nothing, and a repeat not read ahead waits alone)
+KEYS_READ_AHEAD_LEAST = 16
 
 
 @dataclass(eq=False)
@@ -84,6 +87,7 @@ class SlicedIntake:
         self.service = service
         self.budget = budget
         self.timer = timer
+        self.read_ahead = KEYS_READ_AHEAD_LEAST    # keys to read ahead: twice what the last slice stored
 
     def store_slice(self, deliveries: Sequence[Delivery], *, wait_for_others: bool = True) -> SliceOutcome:
         """One transaction over the unfinished ``deliveries``, in order, a turn of events each, until
@@ -126,6 +130,8 @@ class SlicedIntake:
                     continue
                 given = [d for d in deliveries if not d.finished or d in touched]
                 return SliceOutcome(given, [(d, exc) for d in given], database_error=exc)
+            stored = sum(d.position - marks[id(d)][0] for d in deliveries)
+            self.read_ahead = max(KEYS_READ_AHEAD_LEAST, min(KEYS_READ_AHEAD, 2 * stored))
             return SliceOutcome(touched + [d for d, _ in failed if d not in touched], failed)
 
     def _try_slice(self, deliveries: list[Delivery], touched: list[Delivery], began: float, careful: bool,
@@ -183,16 +189,19 @@ class SlicedIntake:
 
     def _open_alerts(self, waiting: list[Delivery]) -> Callable[[], dict[tuple[str, str], Alert]]:
         """The open alerts under the keys of the first turns' events, asked now and read when called."""
-        keys: dict[str, set[str]] = {}
+        keys: dict[str, dict[str, None]] = {}     # by source, in the order the slice comes to them
         sources = {}
+        wanted = self.read_ahead
         for delivery in waiting:
             last = min(len(delivery.events), delivery.position + EVENTS_PER_TURN)
             for event in delivery.events[delivery.position:last]:
-                if event.dedup_key and not event.resolve:
-                    keys.setdefault(delivery.source.name, set()).add(event.dedup_key)
+                if event.dedup_key and not event.resolve and wanted > 0:
+                    names = keys.setdefault(delivery.source.name, {})
+                    if event.dedup_key not in names:
+                        names[event.dedup_key] = None
+                        wanted -= 1
                     sources[delivery.source.name] = delivery.source
-        reads = [(name, self.service.open_alerts_later(sources[name], sorted(names)[:KEYS_READ_AHEAD]))
-                 for name, names in keys.items()]
+        reads = [(name, self.service.open_alerts_later(sources[name], list(names))) for name, names in keys.items()]
         return lambda: {(name, key): alert for name, read in reads for key, alert in read().items()}
 
     def _turn(self, delivery: Delivery, ends: float, slice_: "_Slice") -> None:

@@ -137,3 +137,34 @@ def test_a_slice_that_must_not_wait_finds_another_intake_under_way_and_does_noth
         assert delivery.finished and counts(rig) == [("a", "disk a", "pending", 1)]
     finally:
         other.close()
+
+
+def test_open_alerts_are_read_for_more_keys_than_one_statement_takes(rig):
+    """A statement carries at most 49 keys (psycopg keeps the parsed form of a query up to 50
+    parameters): 120 keys go as three, and every open alert comes back, no resolved one."""
+    prometheus = rig.config.alert_source("prometheus")
+    keys = [f"disk-{n:03d}" for n in range(120)]
+    opened = Delivery(prometheus, [AlertEvent(f"{key} full", dedup_key=key) for key in keys])
+    assert SlicedIntake(rig.alerts, budget=60.0).store_slice([opened]).failed == []
+    closed = Delivery(prometheus, [AlertEvent("gone", dedup_key="disk-007", resolve=True)])
+    assert SlicedIntake(rig.alerts, budget=60.0).store_slice([closed]).failed == []
+    with rig.alerts.work():
+        found = rig.alerts.open_alerts_later(prometheus, [*keys, "never-fired"])()
+    assert sorted(found) == [key for key in keys if key != "disk-007"]
+    assert {alert.summary for alert in found.values()} == {f"{key} full" for key in keys if key != "disk-007"}
+
+
+def test_a_storm_of_repeats_over_many_keys_counts_each_once_slice_after_slice(rig):
+    """The read-ahead grows with what a slice stores (from 16 keys up to 196): repeats beyond it are
+    counted the slow way, and every repeat counts once either way."""
+    prometheus = rig.config.alert_source("prometheus")
+    keys = [f"node-{n:03d}" for n in range(150)]
+    intake = SlicedIntake(rig.alerts, budget=60.0)
+    assert intake.store_slice([Delivery(prometheus, [AlertEvent(k, dedup_key=k) for k in keys])]).failed == []
+    for round_no in range(3):
+        storm = [Delivery(prometheus, [AlertEvent(f"{k} again", dedup_key=k) for k in keys[n:n + 10]])
+                 for n in range(0, len(keys), 10)]
+        outcome = intake.store_slice(storm)
+        assert outcome.failed == [] and all(d.finished for d in storm)
+    assert {tuple(r) for r in rig.db.query("SELECT summary, event_count FROM alerts")} == \
+        {(f"{k} again", 4) for k in keys}
