@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from kernel.alerts import Alert, AlertStatus
@@ -15,6 +16,22 @@ _COLUMNS = ("id, source, dedup_key, summary, details, priority, status, policy, 
 # a statement's key list is one of these lengths. 49 keys and the source are 50 parameters: psycopg keeps
 # a query's parsed form only up to 50, and parsing one of more cost more than the read itself
 _KEY_LIST_SIZES = (1, 4, 16, 49)
+
+
+# rows of one repeat-counting statement: 9 rows of 5 and the time are 46 parameters (under psycopg's 50)
+_REPEAT_ROWS = (1, 3, 9)
+_NO_ALERT = (0, "", "", "{}", 0)     # fills a statement's spare rows: no alert has id 0
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """An open alert fired ``count`` more times; its texts and labels are the last firing's."""
+
+    alert_id: int
+    summary: str
+    details: str
+    labels: dict[str, Any]
+    count: int
 
 
 def _alert(row: tuple) -> Alert:
@@ -74,13 +91,24 @@ class AlertStore:
                 "AND status != 'resolved'", (source, *keys)))
         return lambda: {alert.dedup_key: alert for read in reads for alert in map(_alert, read())}
 
-    def count_repeat(self, alert_id: int, *, summary: str, details: str, labels: dict[str, Any],
-                     at: float) -> Callable[[], int]:
-        """:meth:`fired_again` for an alert the caller knows is open, without waiting for the answer:
-        the callable says whether it was (1) or not (0)."""
-        return self.db.rowcount_later(
-            "UPDATE alerts SET summary = ?, details = ?, labels = ?, event_count = event_count + 1, updated_at = ? "
-            "WHERE id = ? AND status != 'resolved'", (summary, details, json.dumps(labels), at, alert_id))
+    def count_repeats(self, repeats: Sequence[Repeat], at: float) -> Callable[[], int]:
+        """:meth:`fired_again` for alerts the caller knows are open (each alert once in ``repeats``),
+        without waiting for the answer: a statement for up to 9 of them, not one each (a statement costs
+        more than its rows). The callable says how many were still open: ``len(repeats)`` when all were."""
+        counted = []
+        for start in range(0, len(repeats), _REPEAT_ROWS[-1]):
+            chunk = repeats[start:start + _REPEAT_ROWS[-1]]
+            size = next(n for n in _REPEAT_ROWS if n >= len(chunk))
+            rows = [(r.alert_id, r.summary, r.details, json.dumps(r.labels), r.count) for r in chunk]
+            rows += [_NO_ALERT] * (size - len(chunk))     # a few statement shapes only, as for the key lists
+            # VALUES names its columns column1, column2…: on SQLite and on PostgreSQL alike
+            counted.append(self.db.rowcount_later(
+                "UPDATE alerts SET summary = v.column2, details = v.column3, labels = v.column4, "
+                "event_count = alerts.event_count + v.column5, updated_at = ? "
+                f"FROM (VALUES {', '.join('(?, ?, ?, ?, ?)' for _ in rows)}) AS v "
+                "WHERE alerts.id = v.column1 AND alerts.status != 'resolved'",
+                (at, *(value for row in rows for value in row))))
+        return lambda: sum(changed() for changed in counted)
 
     def get(self, alert_id: int) -> Alert | None:
         row = self.db.execute(f"SELECT {_COLUMNS} FROM alerts WHERE id = ?", (alert_id,)).fetchone()

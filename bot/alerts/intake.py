@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from bot.alerts.limits import SourceFull
 from bot.alerts.model import AlertEvent
-from bot.alerts.service import AlertService, FireResult
+from bot.alerts.service import AlertService, FireResult, RepeatTally
 from bot.work import ALERTS_AND_PAGES
 from kernel.alerts import Alert, AlertSource
 from storage.errors import StorageConflict, StorageUnavailable
@@ -182,9 +182,10 @@ class SlicedIntake:
                         waiting.remove(delivery)
                     if self.timer() >= ends:
                         break
-            if slice_.counted:
+            slice_.checks.append(self.service.count_repeats(slice_.repeats))
+            if slice_.counted_any:
                 db.wait()
-                if any(changed() != 1 for changed in slice_.counted):
+                if not all(check() for check in slice_.checks):
                     raise _NotCareful()   # an alert read as open was not (it cannot be, under the lock)
 
     def _open_alerts(self, waiting: list[Delivery]) -> Callable[[], dict[tuple[str, str], Alert]]:
@@ -212,11 +213,14 @@ class SlicedIntake:
             alert = slice_.open_alerts.get(key) if event.dedup_key and not event.resolve else None
             try:
                 if alert is not None:
-                    result, changed = self.service.fire_repeat(delivery.source, event, alert)
-                    slice_.counted.append(changed)
+                    result = self.service.fire_repeat(delivery.source, event, alert, slice_.repeats)
+                    slice_.counted_any = True
                     slice_.open_alerts[key] = result.alert
                 else:
-                    slice_.open_alerts.pop(key, None)   # a resolve or a new alert: what was read is old now
+                    earlier = slice_.open_alerts.pop(key, None)   # a resolve or a new alert: what was read is old now
+                    if earlier is not None and slice_.repeats.holds(earlier.id):
+                        # its repeats so far are written first: the resolve reads and closes the counted alert
+                        slice_.checks.append(self.service.count_repeats(slice_.repeats))
                     result = self.service.fire(delivery.source, event)
             except SourceFull as full:
                 delivery.refused += 1
@@ -232,4 +236,6 @@ class SlicedIntake:
 @dataclass
 class _Slice:
     open_alerts: dict[tuple[str, str], Alert]            # read at the start, kept as the slice counts repeats
-    counted: list[Callable[[], int]] = field(default_factory=list)   # the repeats' rows changed (1 each)
+    repeats: RepeatTally = field(default_factory=RepeatTally)        # written together at the end
+    checks: list[Callable[[], bool]] = field(default_factory=list)   # were the counted alerts all open?
+    counted_any: bool = False

@@ -23,7 +23,7 @@ from bot.work import ALERTS_AND_PAGES, Work
 from kernel.alerts import Alert, AlertSource, AlertStatus
 from kernel.paging import EscalationPolicy, EscalationState, Level
 from kernel.text import strip_invisible
-from storage.alerts import AlertStore
+from storage.alerts import AlertStore, Repeat
 
 if TYPE_CHECKING:
     from bot.alerts.silences import Silences
@@ -32,6 +32,25 @@ log = get_logger("warroom.alerts")
 
 POST_INTERVAL = 1.0           # at most about one new alert message per second per channel
 SLACK_SOURCE = "slack"        # alerts that listed users raise outside any slack source's channels
+
+
+class RepeatTally:
+    """Repeats of open alerts, kept until :meth:`AlertService.count_repeats` writes them together: a
+    statement per repeat cost more than the repeat."""
+
+    def __init__(self) -> None:
+        self._by_alert: dict[int, Repeat] = {}
+
+    def add(self, alert_id: int, summary: str, details: str, labels: dict) -> None:
+        earlier = self._by_alert.pop(alert_id, None)   # the last firing's texts; the count adds up
+        self._by_alert[alert_id] = Repeat(alert_id, summary, details, labels, 1 + (earlier.count if earlier else 0))
+
+    def holds(self, alert_id: int) -> bool:
+        return alert_id in self._by_alert
+
+    def take(self) -> list[Repeat]:
+        repeats, self._by_alert = list(self._by_alert.values()), {}
+        return repeats
 
 
 @dataclass(frozen=True)
@@ -92,17 +111,25 @@ class AlertService:
         """The open alerts of ``source`` under ``dedup_keys``, asked now, read when called."""
         return self.store.open_by_keys_later(source.name, dedup_keys)
 
-    def fire_repeat(self, source: AlertSource, event: AlertEvent, alert: Alert) -> tuple[FireResult, Callable[[], int]]:
+    def fire_repeat(self, source: AlertSource, event: AlertEvent, alert: Alert, tally: RepeatTally) -> FireResult:
         """:meth:`fire` for an ``event`` that repeats ``alert``, which the caller read as open in this
-        transaction under the alerts' lock: counted with no wait. The callable says whether the row was
-        still open (1) or not (0); the caller checks before it commits."""
+        transaction under the alerts' lock: kept in ``tally``, which :meth:`count_repeats` writes."""
         summary, details = _texts(event)
         now = self.clock.time()
-        changed = self.store.count_repeat(alert.id, summary=summary, details=details, labels=event.labels, at=now)
+        tally.add(alert.id, summary, details, event.labels)
         self._sync_post(alert.id, alert.batch_id)
         counted = replace(alert, summary=summary, details=details, labels=event.labels,
                           event_count=alert.event_count + 1, updated_at=now)
-        return FireResult(counted, created=False), changed
+        return FireResult(counted, created=False)
+
+    def count_repeats(self, tally: RepeatTally) -> Callable[[], bool]:
+        """The repeats in ``tally`` written, with no wait, and the tally emptied. The callable says
+        whether every alert was still open; the caller checks before it commits."""
+        repeats = tally.take()
+        if not repeats:
+            return lambda: True
+        counted = self.store.count_repeats(repeats, self.clock.time())
+        return lambda: counted() == len(repeats)
 
     def _receive(self, source: AlertSource, events: list[AlertEvent]) -> list[FireResult]:
         return [r for r in (self._apply(source, e, actor=None, policy=None, priority=None) for e in events) if r]

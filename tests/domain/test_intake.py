@@ -168,3 +168,24 @@ def test_a_storm_of_repeats_over_many_keys_counts_each_once_slice_after_slice(ri
         assert outcome.failed == [] and all(d.finished for d in storm)
     assert {tuple(r) for r in rig.db.query("SELECT summary, event_count FROM alerts")} == \
         {(f"{k} again", 4) for k in keys}
+
+
+def test_repeats_of_an_alert_resolved_later_in_the_slice_are_counted_before_it_closes(rig, monkeypatch):
+    """Repeats are written together at the slice's end, but those of an alert the slice then resolves
+    go first: the alert closes with its count, and the slice needs no careful second pass."""
+    prometheus = rig.config.alert_source("prometheus")
+    intake = SlicedIntake(rig.alerts, budget=60.0)
+    opened = Delivery(prometheus, [AlertEvent("disk a", dedup_key="a"), AlertEvent("disk b", dedup_key="b")])
+    assert intake.store_slice([opened]).failed == []
+    passes = []
+    quick_or_careful = intake._try_slice
+    monkeypatch.setattr(intake, "_try_slice", lambda deliveries, touched, began, careful, wait:
+                        passes.append(careful) or quick_or_careful(deliveries, touched, began, careful, wait))
+    storm = [Delivery(prometheus, [AlertEvent("disk a again", dedup_key="a"), AlertEvent("disk b again", dedup_key="b"),
+                                   AlertEvent("disk a thrice", dedup_key="a")]),
+             Delivery(prometheus, [AlertEvent("disk a", dedup_key="a", resolve=True),
+                                   AlertEvent("disk a back", dedup_key="a"), AlertEvent("disk b 3", dedup_key="b")])]
+    outcome = intake.store_slice(storm)
+    assert outcome.failed == [] and all(d.finished for d in storm) and passes == [False]
+    assert counts(rig) == [("a", "disk a thrice", "resolved", 3), ("b", "disk b 3", "pending", 3),
+                           ("a", "disk a back", "pending", 1)]
