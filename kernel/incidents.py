@@ -54,8 +54,16 @@ class Incident:
         return f"#{self.id}"
 
 
+# timeline kinds whose text is plain: the incident's title, a link's or a checklist item's name, an
+# acknowledgement's note (templates print these escaped; every other kind's text is mrkdwn)
+PLAIN_TEXT_KINDS = frozenset({"declared", "link", "checklist", "acknowledged"})
+
+
 @dataclass(frozen=True)
 class TimelineEvent:
+    """``text`` is Slack mrkdwn (``& < >`` escaped: what people wrote in Slack or on the web), except for
+    the kinds in :data:`PLAIN_TEXT_KINDS`, whose text is a title or a name as typed."""
+
     id: int
     incident_id: int
     at: float

@@ -26,8 +26,8 @@ class Reader:
     tz: str | None = None
 
     def text(self, text: str, *, mrkdwn: bool = True) -> str:
-        if self.style is None:
-            return readable(text, self.ws)
+        if self.style is None:   # plain_text is shown as it is: its < > & are no markup
+            return readable(text, self.ws) if mrkdwn else text
         return terminal(text, self.ws, self.style, mrkdwn=mrkdwn, tz=self.tz)
 
     def obj(self, obj: Any) -> str:

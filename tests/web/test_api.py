@@ -243,3 +243,31 @@ def test_the_list_pages_and_filters_by_severity_skipping_what_the_key_may_not_se
     assert [i["title"] for i in rest.body["incidents"]] == ["One"] and rest.body["next_before"] is None
     assert [i["title"] for i in bob.get("/incidents?severity=sev2").body["incidents"]] == []
     assert [i["title"] for i in Api(bot, "alice").get("/incidents?severity=sev2").body["incidents"]] == ["Two"]
+
+
+def test_texts_go_in_and_come_out_as_people_typed_them_whichever_side_wrote_them(bot, sandbox):
+    """Slack escapes & < > in what people type; the API takes and gives plain text. Both meet in one
+    record: what the API returns has no Slack escapes, and what it was given shows in Slack as typed."""
+    declared = sandbox.as_user("alice").command("/incident", "declare Latency & errors <5s> sev2", channel="general")
+    assert declared.ack, declared
+    bot.settle()
+    channel = newest_incident_channel(sandbox)["id"]
+    assert sandbox.as_user("alice").command("/incident", "status identified Cache & DB <both> slow",
+                                            channel=channel).ack == {}
+    api = Api(bot, "alice")
+    assert api.post("/incidents/1/updates", {"message": "p99 < 2s & falling", "status": "monitoring"}).status == 200
+    done = api.post("/incidents/1/resolve", {"summary": "Cache <evicted> & refilled", "root_cause": "a & b"})
+    assert done.status == 200, done
+    assert (done.body["incident"]["summary"], done.body["incident"]["root_cause"]) == (
+        "Cache <evicted> & refilled", "a & b")
+    bot.settle()
+    got = api.get("/incidents/1").body
+    assert got["incident"]["title"] == "Latency & errors <5s>"
+    said = [e["text"] for e in got["timeline"]]
+    assert any("Cache & DB <both> slow" in t for t in said), said
+    assert any("p99 < 2s & falling" in t for t in said), said
+    assert not any("&amp;" in t or "&lt;" in t for t in said), said
+    assert "Incident #1: Latency & errors <5s>" in pinned_text(sandbox, channel)    # a plain_text header
+    shown = texts(sandbox, channel)
+    assert any("p99 < 2s & falling" in t for t in shown), shown
+    assert any("Cache <evicted> & refilled" in t for t in shown), shown

@@ -2,6 +2,8 @@
 
 Every write is the domain operation the slash command makes (bot/slack/incidents/command.py), so the
 channel, its pinned status, topic and announcement follow through the outbox as they do for Slack.
+Texts go in and come out as typed: the record keeps free text (updates, summaries, notes) as Slack
+mrkdwn, so what a key sends is escaped on the way in and unescaped on the way out.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from bot.incidents.model import MAX_TEXT, MAX_TITLE, DeclareRequest
 from bot.web.api.core import PERSON, TIME, Api, iso, nullable, ref
 from bot.web.api.endpoint import Call, Endpoint
 from bot.web.api.fields import MAX_ID, Body, Field
-from kernel.incidents import OPEN_STATUSES, Incident, Status
+from kernel.incidents import OPEN_STATUSES, PLAIN_TEXT_KINDS, Incident, Status
+from kernel.text import escape_mrkdwn, unescape_mrkdwn
 
 TAG = "incidents"
 MAX_PAGE = 200
@@ -93,7 +96,8 @@ def get_incident(api: Api, call: Call) -> dict[str, Any]:
     incident = api.domain.incidents.get_for(call.path["id"], call.actor)
     events = api.domain.incident_store.timeline(incident.id, key_only=True)
     return {"incident": incident_json(api, incident),
-            "timeline": [{"at": iso(e.at), "kind": e.kind, "actor": api.person(e.actor), "text": e.text}
+            "timeline": [{"at": iso(e.at), "kind": e.kind, "actor": api.person(e.actor),
+                          "text": e.text if e.kind in PLAIN_TEXT_KINDS else unescape_mrkdwn(e.text)}
                          for e in events]}
 
 
@@ -103,7 +107,8 @@ def declare_incident(api: Api, call: Call) -> dict[str, Any]:
     incident = api.domain.incidents.declare(DeclareRequest(
         title=b["title"], severity=b["severity"] or "",   # none: the type's, else incident.default_severity
         declared_by=call.actor.user, commander=api.user_ref(b["commander"]) if b["commander"] else None,
-        description=b["description"] or "", is_private=bool(b["private"]), source={"api": call.key.name},
+        description=escape_mrkdwn(b["description"] or ""), is_private=bool(b["private"]),
+        source={"api": call.key.name},
         incident_type=b.get("type")))
     return {"incident": incident_json(api, incident)}
 
@@ -111,7 +116,8 @@ def declare_incident(api: Api, call: Call) -> dict[str, Any]:
 def post_update(api: Api, call: Call) -> dict[str, Any]:
     incident, actor = _acting_on(api, call)
     status = Status(call.body["status"]) if call.body["status"] else None
-    updated = api.domain.incidents.post_update(incident, actor, message=call.body["message"] or "", status=status,
+    updated = api.domain.incidents.post_update(incident, actor, message=escape_mrkdwn(call.body["message"] or ""),
+                                               status=status,
                                                to_comms=bool(call.body["comms"]))
     return {"incident": incident_json(api, updated)}
 
@@ -130,8 +136,9 @@ def assign_role(api: Api, call: Call) -> dict[str, Any]:
 def resolve_incident(api: Api, call: Call) -> dict[str, Any]:
     incident, actor = _acting_on(api, call)
     b = call.body
-    resolved = api.domain.incidents.resolve(incident, actor, summary=b["summary"], root_cause=b["root_cause"] or "",
-                                            mitigation=b["mitigation"] or "")
+    resolved = api.domain.incidents.resolve(incident, actor, summary=escape_mrkdwn(b["summary"]),
+                                            root_cause=escape_mrkdwn(b["root_cause"] or ""),
+                                            mitigation=escape_mrkdwn(b["mitigation"] or ""))
     return {"incident": incident_json(api, resolved)}
 
 
@@ -142,17 +149,22 @@ def _acting_on(api: Api, call: Call) -> tuple[Incident, Actor]:
     return incident, replace(call.actor, in_channel=api.domain.incident_store.involves(incident.id, call.actor.user))
 
 
+def _typed(text: str | None) -> str | None:
+    return None if text is None else unescape_mrkdwn(text)
+
+
 def incident_json(api: Api, incident: Incident) -> dict[str, Any]:
     roles = api.domain.incident_store.roles(incident.id)
     ordered = sorted(roles.items(), key=lambda item: item[0] != "commander")
     return {
-        "id": incident.id, "title": incident.title, "description": incident.description,
+        "id": incident.id, "title": incident.title, "description": unescape_mrkdwn(incident.description),
         "severity": incident.severity, "status": str(incident.status), "private": incident.is_private,
         "commander": api.person(incident.commander), "declared_by": api.person(incident.declared_by),
         "declared_at": iso(incident.declared_at), "last_update_at": iso(incident.last_update_at),
         "updated_at": iso(incident.updated_at), "resolved_at": iso(incident.resolved_at),
         "channel": {"id": incident.channel_id, "name": incident.channel_name},
-        "summary": incident.summary, "root_cause": incident.root_cause, "mitigation": incident.mitigation,
+        "summary": _typed(incident.summary), "root_cause": _typed(incident.root_cause),
+        "mitigation": _typed(incident.mitigation),
         "roles": [{"role": role, "user": api.person(user)} for role, user in ordered],
     }
 
