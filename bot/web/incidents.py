@@ -28,6 +28,7 @@ from bot.text import Texts
 from bot.web.context import WebContext
 from bot.web.mrkdwn import to_html
 from bot.web.pages import context, render
+from bot.web.problems import web_words
 from bot.web.session import Viewer, require_viewer, viewer
 from kernel.incidents import OPEN_STATUSES, Incident, IncidentQuery, TimelineEvent
 
@@ -126,7 +127,11 @@ def visible_incident(request: web.Request) -> tuple[Viewer, Actor, Incident]:
 
 
 def error_html(ctx: WebContext, exc: UserError) -> Any:
-    """The words Slack shows for this refusal (templates/errors.j2), as HTML."""
+    """The words Slack shows for this refusal (templates/errors.j2), as HTML, unless the web has its
+    own (where Slack's speak of a command)."""
+    own = web_words(ctx, exc)
+    if own is not None:
+        return own
     texts: Texts = ctx.extras[TEXTS]
     return ctx.templates.filters["mrkdwn"](texts.mrkdwn("errors", exc.code, **exc.params))
 

@@ -42,11 +42,20 @@ def status_of(problem: UserError) -> int:
 
 def problem_html(ctx: WebContext, problem: UserError) -> Markup:
     """What was wrong and how to do it right, as safe HTML."""
+    own = web_words(ctx, problem)
+    if own is not None:
+        return own
+    return mrkdwn_to_html(_domain_texts(ctx).plain("errors", problem.code, **problem.params), ctx)
+
+
+def web_words(ctx: WebContext, problem: UserError) -> Markup | None:
+    """The web's own words for a refusal (templates/web/errors.j2), autoescaped like every page; None
+    where the domain's words fit the web as well."""
     page = ctx.templates.get_template(WEB_ERRORS)
     block = page.blocks.get(problem.code)
-    if block is not None:  # the web's own words, autoescaped like every page
-        return Markup("".join(block(page.new_context(dict(problem.params, field=problem.field, name_of=ctx.name_of)))).strip())
-    return mrkdwn_to_html(_domain_texts(ctx).plain("errors", problem.code, **problem.params), ctx)
+    if block is None:
+        return None
+    return Markup("".join(block(page.new_context(dict(problem.params, field=problem.field, name_of=ctx.name_of)))).strip())
 
 
 def mrkdwn_to_html(text: str, ctx: WebContext) -> Markup:

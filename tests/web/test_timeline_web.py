@@ -44,6 +44,13 @@ def test_timeline_events_are_added_edited_keyed_and_deleted_on_the_web(bot, sand
 
     add = page.locator("#event-form")
     add.get_by_label("When it happened").fill(typed)
+    add.get_by_label("What happened").fill("  ")
+    add.get_by_role("button", name="Add event").click()
+    expect(page.locator("#event-problem")).to_contain_text("is empty. Write a few words in the field.")
+    expect(page.locator("#event-problem")).not_to_contain_text("command")   # Slack's words, not the web's
+
+    add = page.locator("#event-form")
+    add.get_by_label("When it happened").fill(typed)
     add.get_by_label("What happened").fill("Customer reported <502s>")
     add.get_by_role("button", name="Add event").click()
     [(first, at)] = bot.query("SELECT id, at FROM timeline WHERE kind = 'event'")
