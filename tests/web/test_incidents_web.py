@@ -40,6 +40,9 @@ def titles_listed(reply_body: str) -> list[str]:
 def test_an_incident_declared_in_slack_is_on_the_web_list_and_its_page(bot, sandbox, web, page):
     channel = declare(sandbox, bot, "Checkout errors sev2")
     sandbox.as_user("alice").post(channel["id"], "Seeing 500s from the payment <provider>")
+    # the message reaches the bot as an event on its own time: settling the effects does not wait for it
+    sandbox.wait_for(lambda: bot.query("SELECT count(*) FROM timeline WHERE kind = 'message'") == [(1,)],
+                     timeout=10, message="the channel message never reached the record")
     bot.settle()
     sign_in_page(page, web, uid(sandbox, "alice"))
     row = page.get_by_role("row", name=re.compile("Checkout errors"))
