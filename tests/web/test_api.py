@@ -271,3 +271,19 @@ def test_texts_go_in_and_come_out_as_people_typed_them_whichever_side_wrote_them
     shown = texts(sandbox, channel)
     assert any("p99 < 2s & falling" in t for t in shown), shown
     assert any("Cache <evicted> & refilled" in t for t in shown), shown
+
+
+def test_the_incident_document_carries_its_follow_ups_as_typed(bot, sandbox):
+    declare(bot)
+    channel = newest_incident_channel(sandbox)["id"]
+    alice = sandbox.as_user("alice")
+    assert alice.command("/incident", "followup Add canary checks & alerts <p99> @bob", channel=channel).ack == {}
+    assert alice.command("/incident", "followup Write the runbook", channel=channel).ack == {}
+    bot.settle()
+    got = Api(bot, "alice").get("/incidents/1")
+    assert got.status == 200, got
+    bob, alice_id = sandbox.user("bob")["id"], sandbox.user("alice")["id"]
+    assert [(f["text"], f["owner"], f["created_by"]["id"], f["done_at"], f["ticket"]) for f in got.body["followups"]] == [
+        ("Add canary checks & alerts <p99>", {"id": bob, "name": "bob"}, alice_id, None, None),
+        ("Write the runbook", None, alice_id, None, None)]
+

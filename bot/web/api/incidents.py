@@ -19,6 +19,7 @@ from bot.web.api.endpoint import Call, Endpoint
 from bot.web.api.fields import MAX_ID, Body, Field
 from kernel.incidents import OPEN_STATUSES, PLAIN_TEXT_KINDS, Incident, Status
 from kernel.text import escape_mrkdwn, unescape_mrkdwn
+from kernel.tickets import TRACKER_KINDS, Ticket, TicketState
 
 TAG = "incidents"
 MAX_PAGE = 200
@@ -62,6 +63,22 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"at": TIME, "kind": {"type": "string", "description": f"What happened: {TIMELINE_KINDS}."},
                        "actor": nullable(ref("Person")), "text": {"type": "string"}},
     },
+    "FollowUp": {
+        "type": "object", "additionalProperties": False,
+        "required": ["id", "text", "owner", "created_by", "created_at", "done_at", "ticket"],
+        "description": "Work agreed during the incident, and its ticket in the team's tracker when it has one.",
+        "properties": {
+            "id": {"type": "integer", "description": "Its id in warroom."},
+            "text": {"type": "string"}, "owner": nullable(ref("Person")), "created_by": ref("Person"),
+            "created_at": TIME, "done_at": nullable(TIME, "When it was marked done (or its ticket closed)."),
+            "ticket": nullable({
+                "type": "object", "additionalProperties": False, "required": ["tracker", "state", "ref", "url"],
+                "properties": {"tracker": {"type": "string", "enum": list(TRACKER_KINDS)},
+                               "state": {"type": "string", "enum": [t.value for t in TicketState]},
+                               "ref": nullable({"type": "string"}, "As the tracker names it: acme/ops#12, OPS-42."),
+                               "url": nullable({"type": "string"})}}),
+        },
+    },
     "IncidentList": {
         "type": "object", "additionalProperties": False, "required": ["ok", "incidents", "next_before"],
         "properties": {
@@ -75,9 +92,10 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"ok": {"const": True}, "incident": ref("Incident")},
     },
     "IncidentWithTimeline": {
-        "type": "object", "additionalProperties": False, "required": ["ok", "incident", "timeline"],
+        "type": "object", "additionalProperties": False, "required": ["ok", "incident", "timeline", "followups"],
         "properties": {"ok": {"const": True}, "incident": ref("Incident"),
-                       "timeline": {"type": "array", "items": ref("TimelineEvent"), "description": "Oldest first."}},
+                       "timeline": {"type": "array", "items": ref("TimelineEvent"), "description": "Oldest first."},
+                       "followups": {"type": "array", "items": ref("FollowUp"), "description": "Oldest first."}},
     },
     "Person": PERSON,
 }
@@ -98,7 +116,22 @@ def get_incident(api: Api, call: Call) -> dict[str, Any]:
     return {"incident": incident_json(api, incident),
             "timeline": [{"at": iso(e.at), "kind": e.kind, "actor": api.person(e.actor),
                           "text": e.text if e.kind in PLAIN_TEXT_KINDS else unescape_mrkdwn(e.text)}
-                         for e in events]}
+                         for e in events],
+            "followups": followups_json(api, incident)}
+
+
+def followups_json(api: Api, incident: Incident) -> list[dict[str, Any]]:
+    tickets = api.domain.tickets.store.of_incident(incident.id)
+    return [{"id": f.id, "text": unescape_mrkdwn(f.text), "owner": api.person(f.owner),
+             "created_by": api.person(f.created_by), "created_at": iso(f.created_at), "done_at": iso(f.done_at),
+             "ticket": _ticket_json(tickets.get(f.id))}
+            for f in api.domain.incident_store.followups(incident.id)]
+
+
+def _ticket_json(ticket: Ticket | None) -> dict[str, Any] | None:
+    if ticket is None:
+        return None
+    return {"tracker": ticket.tracker, "state": str(ticket.state), "ref": ticket.ref, "url": ticket.url}
 
 
 # writing --------------------------------------------------------------------------------------------
