@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.effects.errors import NotReady
-from bot.slack.api import SlackApi
+from bot.slack.api import SlackApi, SlackCallError
 from bot.slack.blocks import Rendered
 
 EVENT_TYPE = "warroom_post"
@@ -60,9 +60,13 @@ async def post_once(api: SlackApi, channel: str, rendered: Rendered, mark: dict[
         if since is not None and now < since + IN_FLIGHT_GRACE:
             raise NotReady("an earlier attempt may still be on its way to Slack", delay=since + IN_FLIGHT_GRACE - now)
         existing = await find_posted(api, channel, mark, since)
-        if existing:
-            if refresh:
+        if existing and refresh:
+            try:
                 await update_message(api, channel, existing, rendered, mark)
+                return existing
+            except SlackCallError:   # deleted since it was found, or not ours to edit: post it afresh
+                pass
+        elif existing:
             return existing
     params: dict[str, Any] = {"channel": channel, "text": rendered.text, "metadata": mark,
                               "unfurl_links": False, "unfurl_media": False}

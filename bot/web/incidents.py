@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from bot.actor import Actor
 from bot.errors import UserError
@@ -30,7 +30,7 @@ from bot.web.mrkdwn import to_html
 from bot.web.pages import context, render
 from bot.web.problems import web_words
 from bot.web.session import Viewer, require_viewer, viewer
-from kernel.incidents import OPEN_STATUSES, Incident, IncidentQuery, TimelineEvent
+from kernel.incidents import OPEN_STATUSES, PLAIN_TEXT_KINDS, Incident, IncidentQuery, TimelineEvent
 
 PAGE_SIZE = 25
 POLL_SECONDS = 3          # how often an open incident's page asks whether its record moved
@@ -219,7 +219,10 @@ def event_rows(ctx: WebContext, events: list[TimelineEvent], zone: str) -> list[
         if shown is None:
             shown = minutes[minute] = (datetime.fromtimestamp(minute * 60, local).strftime("%b %d %H:%M"),
                                        time.strftime("%Y-%m-%dT%H:%M", time.gmtime(minute * 60)))
-        rows.append(EventRow(e, f"{shown[0]}:{second:02d}", f"{shown[1]}:{second:02d}Z", who, html(e.text)))
+        # a title, a link's or checklist item's name, a note from a plain-text field: shown as typed, not
+        # read as markup (a title sent through the API as "<https://…|sign in>" is no link)
+        text = escape(e.text) if e.kind in PLAIN_TEXT_KINDS else html(e.text)
+        rows.append(EventRow(e, f"{shown[0]}:{second:02d}", f"{shown[1]}:{second:02d}Z", who, text))
     return rows
 
 

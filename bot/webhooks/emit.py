@@ -59,13 +59,13 @@ def rfc3339(ts: float | None) -> str | None:
 
 def incident_document(incident: Incident, roles: dict[str, str], public_url: str | None) -> dict[str, Any]:
     """An incident as a webhook body carries it (people as Slack user IDs, times in RFC 3339)."""
+    # what people typed, as they typed it: the record keeps free text with Slack's escapes (&amp; &lt; &gt;)
     return {
-        "id": incident.id, "title": incident.title, "description": incident.description,
+        "id": incident.id, "title": incident.title, "description": _plain(incident.description),
         "severity": incident.severity, "status": str(incident.status), "private": incident.is_private,
         "commander": incident.commander, "roles": roles, "declared_by": incident.declared_by,
         "declared_at": rfc3339(incident.declared_at), "resolved_at": rfc3339(incident.resolved_at),
         "channel": {"id": incident.channel_id, "name": incident.channel_name},
-        # what people typed, as they typed it: the record keeps Slack's escapes (&amp; &lt; &gt;)
         "summary": _plain(incident.summary), "root_cause": _plain(incident.root_cause),
         "mitigation": _plain(incident.mitigation),
         "url": f"{public_url}/incidents/{incident.id}" if public_url else None,

@@ -121,3 +121,17 @@ def test_the_signature_is_the_standard_webhooks_one_over_id_timestamp_and_body()
     key = base64.b64decode(SECRET.removeprefix("whsec_"))
     expected = base64.b64encode(hmac.new(key, b"msg_1.1700000000." + body, hashlib.sha256).digest()).decode()
     assert sign(SECRET, "msg_1", 1700000000, body) == f"v1,{expected}"
+
+
+def test_an_incidents_free_texts_leave_as_typed_and_its_title_as_it_is():
+    """The record keeps free text with Slack's escapes and titles plain: a webhook body carries both as
+    people typed them."""
+    from bot.webhooks.emit import incident_document
+    from kernel.incidents import Incident, Status
+
+    incident = Incident(1, "R&D <api> down", "R&amp;D &lt;api&gt; returns 502", "SEV2", Status.RESOLVED, "U1", "U1",
+                        0.0, None, False, "incident-1", "C1", 60.0, "Cache &amp; DB", "a &lt; b", None, 0.0, None, {},
+                        60.0)
+    document = incident_document(incident, {"commander": "U1"}, None)
+    assert (document["title"], document["description"], document["summary"], document["root_cause"],
+            document["mitigation"]) == ("R&D <api> down", "R&D <api> returns 502", "Cache & DB", "a < b", None)

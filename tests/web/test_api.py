@@ -10,6 +10,7 @@ import pytest
 
 from tests.e2e.helpers import last_text, newest_incident_channel, pinned_text, texts
 from tests.web.api_support import SECRETS, Api, api_config, send_alert
+from tests.web.client import WebClient
 
 
 @pytest.fixture
@@ -287,3 +288,14 @@ def test_the_incident_document_carries_its_follow_ups_as_typed(bot, sandbox):
         ("Add canary checks & alerts <p99>", {"id": bob, "name": "bob"}, alice_id, None, None),
         ("Write the runbook", None, alice_id, None, None)]
 
+
+
+def test_a_title_shaped_like_a_slack_link_is_shown_as_typed_on_the_web(bot, sandbox):
+    """Titles are plain text: one sent through the API that looks like Slack markup is no link on the
+    incident's page (its timeline's "Declared" row), only the words as typed."""
+    declare(bot, title="Checkout <https://evil.example|sign in here>")
+    web = WebClient(bot)
+    web.sign_in(sandbox.user("alice")["id"])
+    page = web.get("/incidents/1").body
+    assert 'href="https://evil.example"' not in page
+    assert "Checkout &lt;https://evil.example|sign in here&gt;" in page
