@@ -244,14 +244,16 @@ class Warroom:
         self.tracker_sender = TrackerSender(domain.tickets, config.tracker, self.texts, environ=os.environ,
                                             public_url=lambda: self.web.public_url, name_of=self.directory.cached_name)
 
-        failure_hooks = {**catalogue.failure_hooks, **self.ai.failure_hooks, **self.tracker_sender.failure_hooks}
+        self.webhook_sender = WebhookSender(config, WebhookLogStore(db), self.work, clock, environ=os.environ,
+                                            effects=domain.effects)
+        failure_hooks = {**catalogue.failure_hooks, **self.ai.failure_hooks, **self.tracker_sender.failure_hooks,
+                         **self.webhook_sender.failure_hooks}
 
         async def effect_failed(effect, reason: str) -> None:
             hook = failure_hooks.get(effect.kind)
             if hook is not None:
                 hook(effect, reason)
 
-        self.webhook_sender = WebhookSender(config, WebhookLogStore(db), self.work, clock, environ=os.environ)
         effect_handlers = {**catalogue.handlers, **self.notify_sender.handlers, **self.ai.handlers,
                            **self.webhook_sender.handlers, **self.tracker_sender.handlers}
         self.runner = EffectRunner(self.outbox, effect_handlers, clock, concurrency=self.options.effect_concurrency,

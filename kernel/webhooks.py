@@ -39,3 +39,19 @@ class DeliveryAttempt:
     error: str | None
     outcome: str                    # delivered | retry | failed
     retry_at: float | None
+
+
+@dataclass(frozen=True)
+class WebhookState:
+    """What warroom keeps about a webhook between deliveries: whether its receiver said it is gone (410),
+    and when Slack was last told of a delivery given up. ``url`` is the address it was kept for: a new
+    URL in warroom.yml is a new receiver, and starts afresh."""
+    webhook: str
+    url: str
+    disabled_at: float | None
+    disabled_reason: str | None
+    told_at: float | None
+
+    def disables(self, url: str) -> bool:
+        return self.disabled_at is not None and self.url == url
+

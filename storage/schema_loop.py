@@ -152,3 +152,14 @@ CREATE INDEX alerts_by_created ON alerts(created_at, source);
 -- the change key's count of open alerts, and the open ones whose event_count it adds up
 CREATE INDEX alerts_open ON alerts(id) WHERE status != 'resolved';
 """))
+
+MIGRATIONS.append(Migration(29, "outbound webhooks a receiver said are gone, and when Slack last heard of one", """
+CREATE TABLE webhook_states (
+    webhook         TEXT PRIMARY KEY,
+    url             TEXT NOT NULL,     -- the address this was kept for: a new one starts afresh
+    disabled_at     REAL,              -- the receiver answered 410 Gone: nothing more is sent until enabled
+    disabled_reason TEXT,
+    told_at         REAL               -- Slack last told of a delivery given up (at most one notice an hour)
+);
+"""))
+

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kernel.webhooks import DeliveryAttempt
+from kernel.webhooks import DeliveryAttempt, WebhookState
 from storage.database import Database
 
 _COLUMNS = ("id, webhook, message_id, event, subject, attempt, at, duration_ms, status_code, error, outcome, "
@@ -52,3 +52,33 @@ class WebhookLogStore:
 
     def prune(self, older_than: float) -> int:
         return self.db.execute("DELETE FROM webhook_deliveries WHERE at < ?", (older_than,)).rowcount
+
+    # what is kept about each webhook between deliveries ------------------------------------------------
+    def state(self, webhook: str) -> WebhookState | None:
+        row = self.db.query("SELECT webhook, url, disabled_at, disabled_reason, told_at FROM webhook_states "
+                            "WHERE webhook = ?", (webhook,))
+        return WebhookState(*row[0]) if row else None
+
+    def states(self) -> dict[str, WebhookState]:
+        return {r[0]: WebhookState(*r) for r in self.db.query(
+            "SELECT webhook, url, disabled_at, disabled_reason, told_at FROM webhook_states")}
+
+    def disable(self, webhook: str, url: str, *, at: float, reason: str) -> None:
+        self.db.execute("INSERT INTO webhook_states (webhook, url, disabled_at, disabled_reason) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (webhook) DO UPDATE SET url = excluded.url, disabled_at = excluded.disabled_at, "
+                        "disabled_reason = excluded.disabled_reason", (webhook, url, at, reason))
+
+    def enable(self, webhook: str) -> bool:
+        """True when it was disabled."""
+        return self.db.execute("UPDATE webhook_states SET disabled_at = NULL, disabled_reason = NULL "
+                               "WHERE webhook = ? AND disabled_at IS NOT NULL", (webhook,)).rowcount == 1
+
+    def tell_once(self, webhook: str, url: str, *, at: float, every: float) -> bool:
+        """Whether Slack may be told now of a delivery given up: not if it was told less than ``every``
+        seconds ago (one decision across replicas: the row's update)."""
+        return self.db.execute(
+            "INSERT INTO webhook_states (webhook, url, told_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (webhook) DO UPDATE SET told_at = excluded.told_at "
+            "WHERE webhook_states.told_at IS NULL OR webhook_states.told_at <= ?",
+            (webhook, url, at, at - every)).rowcount == 1
+

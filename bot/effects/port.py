@@ -93,6 +93,7 @@ MESSAGES: frozenset[str] = frozenset({
     "alerts.unanswered", "alerts.nobody_on_call", "alerts.source_full", "alerts.silenced", "alerts.unsilenced",
     "oncall.override", "oncall.shift_started", "oncall.shift_ended", "oncall.handoff", "oncall.swap_answered",
     "notify.test_result",        # what became of one way of a /il-oncall test page
+    "webhooks.given_up", "webhooks.disabled",   # an outbound webhook's delivery over without its receiver
     # incident.postmortem_summary: no longer recorded (the summary is the postmortem file's comment now),
     # kept so a post recorded by an older warroom before an upgrade still goes out
     "answer",                    # an answer a listener rendered itself (text and blocks in the context)

@@ -25,7 +25,7 @@ from bot.slack.incidents.followups import FollowupSurfaces, ticket_failed
 from bot.slack.incidents.checklist import ChecklistSurface
 from bot.slack.incidents.summary import MESSAGES as AI_SUMMARY_MESSAGES
 from bot.slack.incidents.surfaces import IncidentSurfaces
-from bot.slack.messages import MessageBuilder, RenderContext, already_rendered
+from bot.slack.messages import MessageBuilder, RenderContext, already_rendered, template_post
 from bot.slack.messaging import Messaging
 from bot.slack.oncall import render as oncall_render
 from bot.slack.oncall.swap import SwapSurfaces
@@ -46,6 +46,8 @@ MESSAGES: dict[str, MessageBuilder] = {
     **alert_render.MESSAGES,
     **oncall_render.MESSAGES,
     "incident.ticket_failed": ticket_failed,
+    "webhooks.given_up": template_post("webhooks/posts", "given_up"),
+    "webhooks.disabled": template_post("webhooks/posts", "disabled"),
     **AI_SUMMARY_MESSAGES,
     "answer": already_rendered,
 }

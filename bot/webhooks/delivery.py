@@ -15,6 +15,7 @@ import aiohttp
 from bot.clock import Clock
 from bot.config import Config
 from bot.effects.errors import Busy, Permanent, RetryLater
+from bot.effects.outbox import Effects
 from bot.logs import get_logger
 from bot.notify.http import LazySession, retry_after
 from bot.notify.webhook import sign
@@ -31,13 +32,18 @@ SHOWN = 200                                            # characters of a receive
 MAX_IN_FLIGHT = 4
 
 
+GONE = 410                     # the receiver says it is gone for good: the webhook is disabled until enabled
+TELL_EVERY = 3600.0            # seconds: Slack hears of deliveries given up at most this often per webhook
+
+
 class WebhookSender:
     def __init__(self, config: Config, store: WebhookLogStore, work: Work, clock: Clock, *,
-                 environ: Mapping[str, str]) -> None:
+                 environ: Mapping[str, str], effects: Effects | None = None) -> None:
         self.webhooks = {w.name: w for w in config.webhooks}
         self.store = store
         self.work = work
         self.clock = clock
+        self.effects = effects    # where a delivery given up is told (the alerts channel); None: only logged
         self.environ = environ
         self._sessions = LazySession(limit=MAX_IN_FLIGHT)
         self.in_flight = 0
@@ -45,6 +51,26 @@ class WebhookSender:
     @property
     def handlers(self) -> dict[str, Callable[[Effect], Awaitable[dict | None]]]:
         return {"webhook.deliver": self.deliver}
+
+    @property
+    def failure_hooks(self) -> dict[str, Callable[[Effect, str], None]]:
+        return {"webhook.deliver": self.given_up}
+
+    def given_up(self, effect: Effect, reason: str) -> None:
+        """A delivery is over without its receiver taking it: the people who run warroom hear of it in the
+        alerts channel, once an hour at most per webhook (a dead receiver fails every delivery)."""
+        hook = self.webhooks.get(effect.payload.get("webhook", ""))
+        if hook is None or self.effects is None:
+            return
+        with self.work():
+            state = self.store.state(hook.name)
+            if state is not None and state.disables(hook.url):
+                return   # told when it was disabled; what was waiting for it fails quietly
+            if self.store.tell_once(hook.name, hook.url, at=self.clock.time(), every=TELL_EVERY):
+                self.effects.post("config:alerts", "webhooks.given_up",
+                                  {"webhook": hook.name, "event": effect.payload.get("event"),
+                                   "subject": effect.payload.get("subject"),
+                                   "reason": reason.removeprefix(f"webhook {hook.name}: ")})
 
     async def close(self) -> None:
         await self._sessions.close()
@@ -66,6 +92,10 @@ class WebhookSender:
         if hook is None:
             self._log(effect, attempt, started, 0.0, None, "no longer in warroom.yml", "failed", None)
             raise Permanent(f"webhook {payload['webhook']!r} is no longer configured")
+        state = self.store.state(hook.name)
+        if state is not None and state.disables(hook.url):   # nothing is sent to a receiver that said it is gone
+            self._log(effect, attempt, started, 0.0, None, "disabled: the receiver answered 410 Gone", "failed", None)
+            raise Permanent(f"webhook {hook.name} is disabled ({state.disabled_reason})")
         status, error, retry_after, elapsed = await self._post(hook.url, self.environ[hook.secret_env],
                                                               payload["message_id"], payload["body"].encode())
         if status is not None and 200 <= status < 300:
@@ -75,6 +105,14 @@ class WebhookSender:
             reason = error or "failed"
         else:
             reason = f"HTTP {status}: {error}" if error else f"HTTP {status}"
+        if status == GONE:
+            self._log(effect, attempt, started, elapsed, status, error, "failed", None)
+            with self.work():
+                self.store.disable(hook.name, hook.url, at=self.clock.time(), reason=reason)
+                if self.effects is not None:
+                    self.effects.post("config:alerts", "webhooks.disabled", {"webhook": hook.name, "reason": reason})
+            log.warning("webhook.disabled", webhook=hook.name, about=payload["event"], reason=reason)
+            raise Permanent(f"webhook {hook.name}: {reason}; disabled until an incident manager enables it")
         earlier = self.store.statuses(payload["webhook"], payload["message_id"]) if effect.attempts else []
         if retry.gives_up([*earlier, status], effect.first_attempt_at or started, self.clock.time()):
             self._log(effect, attempt, started, elapsed, status, error, "failed", None)

@@ -92,6 +92,8 @@ EVERY_TABLE = [
     ("INSERT INTO webhook_deliveries VALUES (1, 'ops-bus', 'msg_1', 'incident.declared', 'incident:1', 1, "
      "1767225600.25, 31, NULL, ?, 'retry', 1767225605.5), (2, 'ops-bus', 'msg_1', 'incident.declared', "
      "'incident:1', 2, 1767225606, 4, 204, NULL, 'delivered', NULL)", (TRICKY,)),
+    ("INSERT INTO webhook_states VALUES ('ops-bus', 'https://hooks.example.com/in?token=t', 1767225607.5, ?, NULL), "
+     "('siem', 'https://siem.example.com/in', NULL, NULL, 1767225700)", (TRICKY,)),
     ("INSERT INTO tickets VALUES (1, 'github', 'open', 'warroom-followup-1-ab12cd34', 'acme/ops#12', '12', "
      "'https://github.com/acme/ops/issues/12', NULL, NULL, 1767225800.5, 1767225801, NULL, NULL)", ()),
     # a postmortem whose current version is a person's edit and whose newer draft waits aside

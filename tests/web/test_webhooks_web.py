@@ -103,3 +103,59 @@ def test_a_receiver_down_for_an_hour_gets_everything_once_and_in_order(bot, sand
     web.sign_in(sandbox.user("bob")["id"])
     refused = web.get("/webhooks")
     assert refused.status == 403 and "Only incident managers can read the webhooks' delivery log" in refused.body
+
+
+def test_a_receiver_that_answers_410_is_disabled_said_in_slack_and_enabled_again_on_the_web(bot, sandbox, receiver,
+                                                                                           web, page):
+    """410 Gone: the receiver says it is gone for good (Standard Webhooks). warroom stops sending to it at
+    once, says so in the alerts channel, sends nothing more, and an incident manager enables it again
+    on /webhooks; a refused delivery (404) three times over is given up and told once an hour at most."""
+    receiver.now = bot.bot.clock.time
+    receiver.fail(410, times=1)
+    alice = sandbox.as_user("alice")
+    assert alice.command("/incident", "declare Checkout errors sev2").ack is not None
+    bot.settle()
+    channel = newest_incident_channel(sandbox)["id"]
+    wait_until(lambda: [a[3:] for a in attempts(bot)] == [(410, "failed")], message="the 410 was never logged")
+    bot.settle()
+    notice = [m for m in sandbox.messages("alerts") if "ops-bus" in sandbox.render(m)]
+    assert len(notice) == 1 and "answered 410 Gone, so warroom sends it nothing more" in sandbox.render(notice[0])
+
+    assert alice.command("/incident", "severity sev1", channel=channel).ack is not None
+    bot.settle()
+    assert receiver.received == [] and [a[3:] for a in attempts(bot)][-1] == (None, "failed"), \
+        "nothing is sent to a receiver that said it is gone"
+    assert len([m for m in sandbox.messages("alerts") if "ops-bus" in sandbox.render(m)]) == 1, "told once"
+
+    page.goto(web.login_link(sandbox.user("carol")["id"]))
+    page.goto(web.base + "/webhooks")
+    state = page.locator("#webhook-ops-bus .state")
+    assert "Disabled" in state.inner_text() and "HTTP 410" in state.inner_text()
+    page.get_by_role("button", name="Enable ops-bus again").click()
+    assert "ops-bus is enabled again" in page.locator("[role=status]").inner_text()
+    assert page.locator("#webhook-ops-bus .state").inner_text().strip() == "Active"
+    web.sign_in(sandbox.user("bob")["id"])
+    form = web.get("/webhooks")
+    assert form.status == 403
+    assert alice.command("/incident", "resolve Rolled back", channel=channel).ack is not None
+    wait_until(lambda: [b["type"] for b in receiver.received] == ["incident.resolved"],
+               message="the enabled webhook got nothing")
+
+    receiver.fail(404, times=3)     # refused three times: given up, and told in Slack
+    assert alice.command("/incident", "declare Search is slow sev2").ack is not None
+    wait_until(lambda: attempts(bot)[-1][3] == 404, message="the new incident's delivery was never tried")
+    for _ in range(2):
+        until_next_attempt(bot)
+    assert [a[3:] for a in attempts(bot)][-3:] == [(404, "retry"), (404, "retry"), (404, "failed")]
+    bot.settle()
+    told = [sandbox.render(m) for m in sandbox.messages("alerts") if "ops-bus" in sandbox.render(m)]
+    assert len(told) == 2 and "did not take incident.declared (incident #2), and warroom gave up on it: " \
+        "HTTP 404" in told[1], told
+    receiver.fail(404, times=3)     # the next one given up within the hour is logged, not told again
+    assert alice.command("/incident", "declare Login is slow sev2").ack is not None
+    wait_until(lambda: attempts(bot)[-1][1:4] == ("incident.declared", 1, 404), message="never tried")
+    for _ in range(2):
+        until_next_attempt(bot)
+    assert attempts(bot)[-1][3:] == (404, "failed")
+    bot.settle()
+    assert len([m for m in sandbox.messages("alerts") if "ops-bus" in sandbox.render(m)]) == 2
