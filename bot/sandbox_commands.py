@@ -27,8 +27,9 @@ Sandbox commands (^n is message n as :show numbers them; without it, the newest)
   :thread [^n] text        reply in the thread of a message
   :edit [^n] text          edit your newest message (or ^n);  :delete [^n]  delete it
   :react emoji [^n]        react to a message;  :pin [^n]  pin it
-  :click Label             press the newest button with that label you can see (messages, DMs,
-                           forms, the Home tab)
+  :click Label [n]         press the newest button with that label you can see (messages, DMs,
+                           forms, the Home tab); n: the n-th of that message's buttons with that
+                           label (a checklist's items: :click Tick 2)
   :view                    the open form and its fields;  :submit field=value ...  fill and send it
                            (quote values with spaces: summary="Checkout down"; a,b only for
                            fields that take several);  :close  close it
@@ -116,12 +117,18 @@ class SandboxCommands:
         dm = self.screen.dm()
         if dm:
             candidates += list(reversed(self.sandbox.messages(dm)))
+        base, _, number = label.rpartition(" ")
+        nth = int(number) if base and number.isdigit() and int(number) > 0 else None
         for message in candidates:
-            if _has_button(message, label):
+            if _buttons(message, label):
                 person.click(label, message=message)
                 return []
+            same = _buttons(message, base) if nth else []
+            if len(same) >= (nth or 1) and same:
+                person.click(same[nth - 1]["action_id"], message=message)   # labels repeat; action ids do not
+                return []
         home = self.sandbox.home(self.user) if self._home_shown else None
-        if home and _has_button(home, label):
+        if home and _buttons(home, label):
             person.click(label, in_home=True)
             return []
         raise LineFailed(f"no button labelled {label!r} where you are (channel, your DMs, an open form"
@@ -280,7 +287,9 @@ class SandboxCommands:
             raise LineFailed("say how long: :advance 30m")
         return delta
 
-def _has_button(message: dict[str, Any], label: str) -> bool:
+def _buttons(message: dict[str, Any], label: str) -> list[dict[str, Any]]:
+    """The message's buttons with that label (or action id), in the order people see them."""
+    found = []
     for block in message.get("blocks") or []:
         elements = block.get("elements") or []
         if block.get("accessory"):
@@ -288,5 +297,5 @@ def _has_button(message: dict[str, Any], label: str) -> bool:
         for element in elements:
             text = (element.get("text") or {}).get("text") if isinstance(element.get("text"), dict) else None
             if element.get("type") == "button" and (text == label or element.get("action_id") == label):
-                return True
-    return False
+                found.append(element)
+    return found

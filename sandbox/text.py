@@ -129,6 +129,9 @@ ANSI = Style(bold=("\x1b[1m", "\x1b[22m"), italic=("\x1b[3m", "\x1b[23m"),
 # stays ":name:" as an old client shows it.
 EMOJI = {
     "rotating_light": "🚨", "fire": "🔥", "pager": "📟", "warning": "⚠️", "white_check_mark": "✅",
+    "white_large_square": "⬜", "ticket": "🎫", "page_facing_up": "📄", "pencil2": "✏️",
+    "spiral_note_pad": "🗒️", "wastebasket": "🗑️", "test_tube": "🧪", "globe_with_meridians": "🌐",
+    "grey_question": "❔",
     "heavy_check_mark": "✔️", "ballot_box_with_check": "☑️", "x": "❌", "information_source": "ℹ️",
     "eyes": "👀", "zzz": "💤", "red_circle": "🔴", "large_blue_circle": "🔵",
     "large_green_circle": "🟢", "large_yellow_circle": "🟡", "large_orange_circle": "🟠",

@@ -190,3 +190,15 @@ def test_a_choice_that_is_not_an_option_lists_the_options(tmp_path):
     done = run_script(tmp_path, "/il-alert\n:submit summary=\"Disk full\" policy=nope\n")
     assert done.returncode == 1
     assert "line 2 failed: 'nope' is not an option of policy; one of default" in done.stderr, done.stderr
+
+
+def test_a_checklists_items_are_ticked_by_their_place(tmp_path):
+    """Every item of a checklist has a button labelled Tick: ``:click Tick 2`` ticks the second one."""
+    config = tmp_path / "warroom.yml"
+    config.write_text("incident_types:\n  - {name: security, checklist: [Rotate exposed credentials, Tell legal]}\n")
+    out = played(tmp_path, "/incident declare --type security Leaked key sev2\n:channel #incident\n"
+                 ":click Tick 2\n:show\n", WARROOM_CONFIG=str(config))
+    shown = after_line(out, ":show")
+    assert "Tell legal" in shown and "Rotate exposed credentials" in shown
+    ticked = [line for line in shown.splitlines() if "Tell legal" in line or "Rotate exposed" in line]
+    assert len(ticked) == 2 and "✅" in ticked[1] and "✅" not in ticked[0], ticked
