@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from pathlib import Path
 from typing import Callable
 
+import aiohttp
 import yaml
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -18,7 +20,12 @@ from bot.config import (
     load_config,
     load_environment,
 )
+from bot.config.ai import AiSettings
+from bot.config.tracker import TrackerSettings
+from bot.effects.errors import RetryLater
 from bot.text import Texts
+from bot.tracker.client import Refused
+from bot.tracker.sender import tracker_client
 from storage.db import StorageError, open_database
 from storage.migrations import LATEST_VERSION
 
@@ -86,10 +93,60 @@ def run_doctor(*, offline: bool = False, out: Callable[[str], None] = print) -> 
         report.bad("tokens", str(exc))
         return _finish(report)
     if offline:
-        report.note("--offline: skipped auth.test, scopes and channels")
+        report.note("--offline: skipped auth.test, scopes, channels, the tracker and the AI endpoint")
         return _finish(report)
     asyncio.run(_online_checks(report, env.api_url, bot_token, config))
+    if config is not None:
+        asyncio.run(_services_checks(report, config))
     return _finish(report)
+
+
+async def _services_checks(report: Report, config: Config) -> None:
+    """The tracker and the AI endpoint, each with the credentials warroom.yml names: reachable, and
+    taking them (a wrong token shows here, not when a follow-up is filed at 2 a.m.)."""
+    async with aiohttp.ClientSession() as session:
+        if config.tracker is not None:
+            await _tracker_check(report, config.tracker, session)
+        if config.ai.enabled:
+            await _ai_check(report, config.ai, session)
+
+
+async def _tracker_check(report: Report, tracker: TrackerSettings, session: aiohttp.ClientSession) -> None:
+    what = f"tracker: {tracker.name} {tracker.where}"
+    try:
+        # a search for a marker no ticket carries: it reads what filing needs (credentials, the project)
+        await tracker_client(tracker, session, os.environ).find("warroom-doctor-finds-nothing")
+    except Refused as exc:
+        report.bad(what, f"{tracker.name} refused: {exc.reason}. Check {' and '.join(tracker.credentials)} and "
+                         f"the project in warroom.yml's tracker section")
+    except RetryLater as exc:
+        report.bad(what, f"cannot use it now ({exc.reason}); is {tracker.url} reachable from here?")
+    else:
+        report.ok(f"{what} takes {' and '.join(tracker.credentials)}")
+
+
+async def _ai_check(report: Report, ai: AiSettings, session: aiohttp.ClientSession) -> None:
+    what = f"AI endpoint {ai.base_url}"
+    key = os.environ.get(ai.api_key_env, "") if ai.api_key_env else ""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    try:
+        async with session.get(f"{ai.base_url.rstrip('/')}/models", headers=headers,
+                               timeout=aiohttp.ClientTimeout(total=10)) as response:
+            data = await response.json(content_type=None) if response.status == 200 else None
+            status = response.status
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError, ValueError) as exc:
+        report.bad(what, f"cannot reach it: {type(exc).__name__}; check ai.base_url")
+        return
+    if status in (401, 403):
+        report.bad(what, f"it refused the key (HTTP {status}): check {ai.api_key_env or 'ai.api_key_env'}")
+    elif status != 200:
+        report.note(f"{what}: GET /models answered HTTP {status}; drafts will show whether it works")
+    else:
+        offered = sorted(m.get("id", "") for m in (data or {}).get("data", []) if isinstance(m, dict))
+        if ai.model in offered:
+            report.ok(f"{what} offers {ai.model}")
+        else:
+            report.bad(what, f"it does not offer the model {ai.model!r}; it offers: {', '.join(offered[:10]) or 'none'}")
 
 
 async def _online_checks(report: Report, api_url: str, bot_token: str, config: Config | None) -> None:

@@ -131,6 +131,37 @@ def test_doctor_checks_everything_against_the_sandbox(sandbox, tmp_path):
     assert "FAIL  channels.announcements: #war-room" in done.stdout and "create the channel" in done.stdout
 
 
+def test_doctor_checks_the_tracker_and_the_ai_endpoint_with_their_credentials(sandbox, tmp_path):
+    """A wrong tracker token or AI key, or a model the endpoint does not offer, shows at doctor time, each
+    naming what to fix; right ones are said ok."""
+    from tests.fakes.github import FakeGitHub
+    from tests.fakes.openai import FakeChatCompletions
+
+    github, ai = FakeGitHub("ghp_right", "acme/ops").start(), FakeChatCompletions(key="sk-right").start()
+    try:
+        config = tmp_path / "warroom.yml"
+        config.write_text(f"tracker: {{kind: github, repo: acme/ops, url: '{github.url}'}}\n"
+                          f"ai: {{base_url: '{ai.url}/v1', model: warroom-test, api_key_env: AI_KEY}}\n")
+        env = {"SLACK_BOT_TOKEN": sandbox.bot_token, "SLACK_APP_TOKEN": sandbox.app_token,
+               "SLACK_API_URL": sandbox.api_url, "WARROOM_DB": str(tmp_path / "w.db"),
+               "WARROOM_CONFIG": str(config), "GITHUB_TOKEN": "ghp_right", "AI_KEY": "sk-right"}
+        done = warroom("doctor", env=env)
+        assert done.returncode == 0, done.stdout
+        assert "ok    tracker: GitHub acme/ops takes GITHUB_TOKEN" in done.stdout
+        assert f"ok    AI endpoint {ai.url}/v1 offers warroom-test" in done.stdout
+        done = warroom("doctor", env=dict(env, GITHUB_TOKEN="ghp_wrong", AI_KEY="sk-wrong"))
+        assert done.returncode == 1
+        assert "FAIL  tracker: GitHub acme/ops" in done.stdout and "HTTP 401 Bad credentials" in done.stdout
+        assert "Check GITHUB_TOKEN" in done.stdout and "it refused the key (HTTP 401): check AI_KEY" in done.stdout
+        assert "ghp_wrong" not in done.stdout and "sk-wrong" not in done.stdout
+        config.write_text(config.read_text().replace("model: warroom-test", "model: gpt-9"))
+        done = warroom("doctor", env=env)
+        assert done.returncode == 1 and "it does not offer the model 'gpt-9'; it offers: warroom-test" in done.stdout
+    finally:
+        github.stop()
+        ai.stop()
+
+
 def test_doctor_offline_reports_a_bad_config(tmp_path):
     config = tmp_path / "warroom.yml"
     config.write_text("channels: {alerts: 'Not A Name'}\n")

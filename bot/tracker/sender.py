@@ -9,6 +9,8 @@ ticket whose body carries the marker among the newest ones, and adopts it instea
 
 from __future__ import annotations
 
+import aiohttp
+
 from typing import Awaitable, Callable, Mapping
 
 from bot.config.tracker import TrackerSettings
@@ -29,6 +31,16 @@ TICKET = "tracker/ticket"
 MAX_ATTEMPTS = 20        # about an hour of backing off (the runner's backoff tops out at 5 minutes)
 POLL_BATCH = 50          # tickets read per poll; the longest unread first, the rest at the next one
 NameOf = Callable[[str], "str | None"]
+
+
+def tracker_client(s: TrackerSettings, session: aiohttp.ClientSession, environ: Mapping[str, str]) -> TrackerClient:
+    """The client for the configured tracker; its credentials read now (a fixed token needs no restart)."""
+    secrets = [environ.get(name, "") for name in s.credentials]
+    if s.kind == "github":
+        return GitHubClient(session, s.url, s.where, *secrets)
+    if s.kind == "jira":
+        return JiraClient(session, s.url, s.where, s.issue_type, *secrets)
+    return LinearClient(session, s.url, s.where, *secrets)
 
 
 class TrackerSender:
@@ -62,13 +74,7 @@ class TrackerSender:
 
     def client(self) -> TrackerClient:
         assert self.settings is not None
-        s, session = self.settings, self.session.get()
-        secrets = [self.environ.get(name, "") for name in s.credentials]   # read now: a fixed token needs no restart
-        if s.kind == "github":
-            return GitHubClient(session, s.url, s.where, *secrets)
-        if s.kind == "jira":
-            return JiraClient(session, s.url, s.where, s.issue_type, *secrets)
-        return LinearClient(session, s.url, s.where, *secrets)
+        return tracker_client(self.settings, self.session.get(), self.environ)
 
     # tracker.file --------------------------------------------------------------------------------
     async def file(self, effect: Effect) -> dict | None:
