@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.incidents.model import IncidentError
-from kernel.text import strip_invisible
+from kernel.text import strip_invisible, unescape_mrkdwn
 
 # the form field each kind of text comes from, so a modal shows the refusal under the right input
 FIELDS = {"title": "title", "description": "description", "update": "message", "note": "note",
@@ -19,7 +19,9 @@ def clean_text(text: str | None, what: str, max_len: int, *, required: bool = Tr
     if required and not value:
         raise IncidentError("empty_text", field=field, what=what)
     if len(value) > max_len:
-        raise IncidentError("text_too_long", field=field, what=what, length=len(value), limit=max_len)
+        # free text is kept as Slack writes it (& < > as &amp; &lt; &gt;): say so when that is what made it long
+        typed = len(value) if what in ("title", "link title") else len(unescape_mrkdwn(value))
+        raise IncidentError("text_too_long", field=field, what=what, length=len(value), limit=max_len, typed=typed)
     return value
 
 

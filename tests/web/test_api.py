@@ -299,3 +299,14 @@ def test_a_title_shaped_like_a_slack_link_is_shown_as_typed_on_the_web(bot, sand
     page = web.get("/incidents/1").body
     assert 'href="https://evil.example"' not in page
     assert "Checkout &lt;https://evil.example|sign in here&gt;" in page
+
+
+def test_a_text_long_only_because_of_its_angle_brackets_is_refused_saying_so(bot, sandbox):
+    """The record keeps & < > as Slack writes them, and that is what a limit counts: 1,000 typed '<' are
+    4,000 characters, and the refusal says both numbers rather than one the caller never sent."""
+    declare(bot)
+    refused = Api(bot, "alice").post("/incidents/1/resolve", {"summary": "<" * 1000})
+    assert refused.status == 400 and refused.body["code"] == "text_too_long"
+    assert "The summary is 4,000 characters once each &, < and > is written as Slack needs it (1,000 as typed)" \
+        in refused.error and "keep it under 3,000" in refused.error
+    assert bot.query("SELECT status FROM incidents") == [("investigating",)]
