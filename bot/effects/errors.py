@@ -27,9 +27,12 @@ class Busy(Exception):
     """Nothing was sent: the handler's own limit on work at once is reached (a slow receiver must not take
     every worker). Look again after ``delay`` seconds, as often as needed: not an attempt, no age limit."""
 
-    def __init__(self, reason: str, delay: float) -> None:
+    def __init__(self, reason: str, delay: float, *, whole_kind: bool = True) -> None:
         super().__init__(reason)
         self.delay = delay
+        # True: the limit is the kind's, so none of its kind is claimed until one under way is done;
+        # False: only this one's share is taken (one receiver's), and others of its kind may go
+        self.whole_kind = whole_kind
 
 
 class Permanent(Exception):

@@ -199,7 +199,7 @@ class EffectRunner:
         except Busy as exc:
             self.store.retry_later(effect, self.owner, self.clock.time() + exc.delay, str(exc), counts_as_attempt=False)
             busy = True
-            if any(kind == effect.kind for other, kind in self._kind_of.items() if other != effect.id):
+            if exc.whole_kind and any(kind == effect.kind for other, kind in self._kind_of.items() if other != effect.id):
                 self._kinds_waiting[effect.kind] = self.clock.monotonic() + BUSY_WAIT_AT_MOST
         except RetryLater as exc:
             delay = exc.delay if exc.delay is not None else _backoff(effect.attempts)

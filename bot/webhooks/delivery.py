@@ -30,6 +30,8 @@ SHOWN = 200                                            # characters of a receive
 # deliveries at once in this process, all webhooks together: the effect runner's workers are shared with
 # Slack, and a receiver that hangs must never hold them all while people are being paged
 MAX_IN_FLIGHT = 4
+# and at most this many of them to one webhook: a receiver that hangs holds two, the others keep theirs
+PER_WEBHOOK = 2
 
 
 GONE = 410                     # the receiver says it is gone for good: the webhook is disabled until enabled
@@ -47,6 +49,7 @@ class WebhookSender:
         self.environ = environ
         self._sessions = LazySession(limit=MAX_IN_FLIGHT)
         self.in_flight = 0
+        self.in_flight_to: dict[str, int] = {}
 
     @property
     def handlers(self) -> dict[str, Callable[[Effect], Awaitable[dict | None]]]:
@@ -78,11 +81,17 @@ class WebhookSender:
     async def deliver(self, effect: Effect) -> dict | None:
         if self.in_flight >= MAX_IN_FLIGHT:   # nothing sent; the outbox row waits a moment, in its lane
             raise Busy("webhook deliveries at their limit", delay=0.2 + 0.3 * random.random())
+        name = str(effect.payload.get("webhook", ""))
+        if self.in_flight_to.get(name, 0) >= PER_WEBHOOK:   # its receiver is slow: its lanes wait, not the others'
+            raise Busy(f"webhook {name}: {PER_WEBHOOK} deliveries under way", delay=2.0 + 3.0 * random.random(),
+                       whole_kind=False)
         self.in_flight += 1
+        self.in_flight_to[name] = self.in_flight_to.get(name, 0) + 1
         try:
             return await self._deliver(effect)
         finally:
             self.in_flight -= 1
+            self.in_flight_to[name] -= 1
 
     async def _deliver(self, effect: Effect) -> dict | None:
         payload = effect.payload

@@ -120,6 +120,23 @@ def test_an_incident_and_an_alert_reach_the_receivers_signed_once_each_and_in_or
     assert len(log) == 11 and {(row[2], row[3], row[4]) for row in log} == {(1, 204, "delivered")}
 
 
+def test_a_receiver_that_hangs_holds_two_deliveries_and_the_other_webhooks_keep_going(bot, sandbox, receivers):
+    """Deliveries share 4 slots a process; one webhook takes at most 2. Its receiver hanging (each request
+    held until it times out) delays its own lanes, not another webhook's."""
+    ops, security = receivers
+    ops.hold()
+    try:
+        for title in ("Checkout errors", "Search slow", "Login fails", "Payments down"):
+            assert sandbox.as_user("alice").command("/incident", f"declare {title} sev2", channel="general").ack
+        wait_until(lambda: len(security.received) == 4, timeout=5,
+                   message=f"security got {len(security.received)} of 4 while ops-bus hung")
+        assert ops.received == []
+    finally:
+        ops.release()
+    wait_until(lambda: len(ops.received) == 4, timeout=20, message=f"ops-bus got {len(ops.received)} of 4")
+    assert sorted(b["data"]["incident"]["id"] for b in ops.received) == [1, 2, 3, 4]
+
+
 @pytest.fixture
 def process(sandbox, tmp_path, database_url, receivers):
     ops, _ = receivers
