@@ -1,6 +1,7 @@
 """The webhook.deliver handler under the real effect runner and a clock the test moves, against a receiver
-that hangs (at most four deliveries in flight at once, so the runner's other workers stay free for Slack;
-the others wait in the outbox without counting an attempt), refuses, or stays down for more than a day."""
+that hangs (at most two of a process's four deliveries at once to one webhook, so the runner's other
+workers stay free for Slack and other webhooks; the others wait in the outbox without counting an attempt),
+refuses, or stays down for more than a day."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import pytest
 from bot.clock import Clock
 from bot.effects.outbox import Effects
 from bot.effects.runner import EffectRunner
-from bot.webhooks.delivery import MAX_IN_FLIGHT, WebhookSender
+from bot.webhooks.delivery import MAX_IN_FLIGHT, PER_WEBHOOK, WebhookSender
 from bot.work import Work
 from harness import make_config
 from storage.db import open_database
@@ -53,7 +54,9 @@ async def wait_for(check, timeout: float = 10.0):
     raise AssertionError("never happened")
 
 
-async def test_a_hanging_receiver_holds_at_most_four_workers_and_loses_nothing(rig, receiver):
+async def test_a_hanging_receiver_holds_at_most_its_webhooks_share_of_workers_and_loses_nothing(rig, receiver):
+    """Of the 4 deliveries a process makes at once, one webhook's take at most 2: the rest of its lanes wait
+    (not counted as attempts), and go once the receiver answers again."""
     db, clock, outbox, sender = rig
     effects = Effects(outbox, clock)
     for n in range(1, 7):          # six alerts: six lanes, nothing keeps them apart but the limit
@@ -64,11 +67,12 @@ async def test_a_hanging_receiver_holds_at_most_four_workers_and_loses_nothing(r
     runner = EffectRunner(outbox, sender.handlers, clock, concurrency=16)
     await runner.start()
     try:
-        await wait_for(lambda: receiver.waiting == MAX_IN_FLIGHT)
-        await asyncio.sleep(0.6)                    # the others looked again, and again were told to wait
-        assert receiver.waiting == MAX_IN_FLIGHT == 4 and sender.in_flight == 4
+        await wait_for(lambda: receiver.waiting == PER_WEBHOOK)
+        await asyncio.sleep(0.6)                    # the others looked, and were told to wait
+        assert receiver.waiting == PER_WEBHOOK == 2 and sender.in_flight == 2 and MAX_IN_FLIGHT == 4
         assert db.query("SELECT count(*) FROM webhook_deliveries") == [(0,)]
         receiver.release()
+        await wait_for(lambda: len(receiver.ids) == 6, timeout=30)   # the waiting ones look again within 5 s
         assert await runner.drain(timeout=10, horizon=1.0)
     finally:
         await runner.stop()
