@@ -124,7 +124,7 @@ class SandboxCommands:
                 person.click(label, message=message)
                 return []
             same = _buttons(message, base) if nth else []
-            if len(same) >= (nth or 1) and same:
+            if nth and len(same) >= nth:
                 person.click(same[nth - 1]["action_id"], message=message)   # labels repeat; action ids do not
                 return []
         home = self.sandbox.home(self.user) if self._home_shown else None

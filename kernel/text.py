@@ -27,3 +27,8 @@ def escape_mrkdwn(text: str) -> str:
 def unescape_mrkdwn(text: str) -> str:
     """Slack's escapes undone: the text as people typed it (for what leaves for machines: webhooks)."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def as_typed(text: str | None) -> str | None:
+    """:func:`unescape_mrkdwn` for a text that may be missing (a summary not written yet)."""
+    return unescape_mrkdwn(text) if text else text

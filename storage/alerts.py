@@ -34,6 +34,18 @@ class Repeat:
     count: int
 
 
+def _shaped(items: list, sizes: tuple[int, ...], filler: Callable[[list], Any]) -> list[list]:
+    """``items`` in chunks of at most ``sizes[-1]``, each filled up to the next of ``sizes`` with
+    ``filler(chunk)``: each size is a statement of its own that PostgreSQL prepares, and a length per
+    count would keep preparing new ones."""
+    chunks = []
+    for start in range(0, len(items), sizes[-1]):
+        chunk = items[start:start + sizes[-1]]
+        size = next(n for n in sizes if n >= len(chunk))
+        chunks.append(chunk + [filler(chunk)] * (size - len(chunk)))
+    return chunks
+
+
 def _alert(row: tuple) -> Alert:
     values = list(row)
     values[6] = AlertStatus(values[6])
@@ -77,37 +89,27 @@ class AlertStore:
         deliveries asks for its keys at once, with no wait of its own."""
         if not dedup_keys:
             return dict
-        # a few list lengths only (the last key repeated to fill one): each length is a statement of its
-        # own that PostgreSQL prepares, and a length per slice size would keep preparing new ones. More
-        # keys than the longest list: several statements, all sent before any is read
-        longest = _KEY_LIST_SIZES[-1]
-        reads = []
-        for start in range(0, len(dedup_keys), longest):
-            chunk = dedup_keys[start:start + longest]
-            size = next(n for n in _KEY_LIST_SIZES if n >= len(chunk))
-            keys = [*chunk, *[chunk[-1]] * (size - len(chunk))]
-            reads.append(self.db.all_later(
-                f"SELECT {_COLUMNS} FROM alerts WHERE source = ? AND dedup_key IN ({', '.join('?' for _ in keys)}) "
-                "AND status != 'resolved'", (source, *keys)))
+        # a few list lengths only (the last key repeated to fill one); more keys than the longest list:
+        # several statements, all sent before any is read
+        reads = [self.db.all_later(
+            f"SELECT {_COLUMNS} FROM alerts WHERE source = ? AND dedup_key IN ({', '.join('?' for _ in keys)}) "
+            "AND status != 'resolved'", (source, *keys))
+            for keys in _shaped(list(dedup_keys), _KEY_LIST_SIZES, lambda chunk: chunk[-1])]
         return lambda: {alert.dedup_key: alert for read in reads for alert in map(_alert, read())}
 
     def count_repeats(self, repeats: Sequence[Repeat], at: float) -> Callable[[], int]:
         """:meth:`fired_again` for alerts the caller knows are open (each alert once in ``repeats``),
         without waiting for the answer: a statement for up to 9 of them, not one each (a statement costs
         more than its rows). The callable says how many were still open: ``len(repeats)`` when all were."""
-        counted = []
-        for start in range(0, len(repeats), _REPEAT_ROWS[-1]):
-            chunk = repeats[start:start + _REPEAT_ROWS[-1]]
-            size = next(n for n in _REPEAT_ROWS if n >= len(chunk))
-            rows = [(r.alert_id, r.summary, r.details, json.dumps(r.labels), r.count) for r in chunk]
-            rows += [_NO_ALERT] * (size - len(chunk))     # a few statement shapes only, as for the key lists
-            # VALUES names its columns column1, column2…: on SQLite and on PostgreSQL alike
-            counted.append(self.db.rowcount_later(
-                "UPDATE alerts SET summary = v.column2, details = v.column3, labels = v.column4, "
-                "event_count = alerts.event_count + v.column5, updated_at = ? "
-                f"FROM (VALUES {', '.join('(?, ?, ?, ?, ?)' for _ in rows)}) AS v "
-                "WHERE alerts.id = v.column1 AND alerts.status != 'resolved'",
-                (at, *(value for row in rows for value in row))))
+        rows = [(r.alert_id, r.summary, r.details, json.dumps(r.labels), r.count) for r in repeats]
+        # VALUES names its columns column1, column2…: on SQLite and on PostgreSQL alike
+        counted = [self.db.rowcount_later(
+            "UPDATE alerts SET summary = v.column2, details = v.column3, labels = v.column4, "
+            "event_count = alerts.event_count + v.column5, updated_at = ? "
+            f"FROM (VALUES {', '.join('(?, ?, ?, ?, ?)' for _ in chunk)}) AS v "
+            "WHERE alerts.id = v.column1 AND alerts.status != 'resolved'",
+            (at, *(value for row in chunk for value in row)))
+            for chunk in _shaped(rows, _REPEAT_ROWS, lambda _: _NO_ALERT)]
         return lambda: sum(changed() for changed in counted)
 
     def get(self, alert_id: int) -> Alert | None:

@@ -9,6 +9,7 @@ from storage.database import Database
 
 _COLUMNS = ("id, webhook, message_id, event, subject, attempt, at, duration_ms, status_code, error, outcome, "
             "retry_at")
+_STATE_COLUMNS = "webhook, url, disabled_at, disabled_reason, told_at"
 DELIVER = "webhook.deliver"     # the outbox kind whose rows are the deliveries still to make
 
 
@@ -55,13 +56,11 @@ class WebhookLogStore:
 
     # what is kept about each webhook between deliveries ------------------------------------------------
     def state(self, webhook: str) -> WebhookState | None:
-        row = self.db.query("SELECT webhook, url, disabled_at, disabled_reason, told_at FROM webhook_states "
-                            "WHERE webhook = ?", (webhook,))
+        row = self.db.query(f"SELECT {_STATE_COLUMNS} FROM webhook_states WHERE webhook = ?", (webhook,))
         return WebhookState(*row[0]) if row else None
 
     def states(self) -> dict[str, WebhookState]:
-        return {r[0]: WebhookState(*r) for r in self.db.query(
-            "SELECT webhook, url, disabled_at, disabled_reason, told_at FROM webhook_states")}
+        return {r[0]: WebhookState(*r) for r in self.db.query(f"SELECT {_STATE_COLUMNS} FROM webhook_states")}
 
     def disable(self, webhook: str, url: str, *, at: float, reason: str) -> None:
         self.db.execute("INSERT INTO webhook_states (webhook, url, disabled_at, disabled_reason) VALUES (?, ?, ?, ?) "

@@ -15,7 +15,8 @@ from typing import Callable, Sequence
 
 from bot.alerts.limits import SourceFull
 from bot.alerts.model import AlertEvent
-from bot.alerts.service import AlertService, FireResult, RepeatTally
+from bot.alerts.repeats import RepeatTally
+from bot.alerts.service import AlertService, FireResult
 from bot.work import ALERTS_AND_PAGES
 from kernel.alerts import Alert, AlertSource
 from storage.errors import StorageConflict, StorageUnavailable
@@ -182,8 +183,8 @@ class SlicedIntake:
                         waiting.remove(delivery)
                     if self.timer() >= ends:
                         break
-            slice_.checks.append(self.service.count_repeats(slice_.repeats))
-            if slice_.counted_any:
+            slice_.count_repeats(self.service)
+            if slice_.checks:
                 db.wait()
                 if not all(check() for check in slice_.checks):
                     raise _NotCareful()   # an alert read as open was not (it cannot be, under the lock)
@@ -214,13 +215,12 @@ class SlicedIntake:
             try:
                 if alert is not None:
                     result = self.service.fire_repeat(delivery.source, event, alert, slice_.repeats)
-                    slice_.counted_any = True
                     slice_.open_alerts[key] = result.alert
                 else:
                     earlier = slice_.open_alerts.pop(key, None)   # a resolve or a new alert: what was read is old now
                     if earlier is not None and slice_.repeats.holds(earlier.id):
                         # its repeats so far are written first: the resolve reads and closes the counted alert
-                        slice_.checks.append(self.service.count_repeats(slice_.repeats))
+                        slice_.count_repeats(self.service)
                     result = self.service.fire(delivery.source, event)
             except SourceFull as full:
                 delivery.refused += 1
@@ -238,4 +238,8 @@ class _Slice:
     open_alerts: dict[tuple[str, str], Alert]            # read at the start, kept as the slice counts repeats
     repeats: RepeatTally = field(default_factory=RepeatTally)        # written together at the end
     checks: list[Callable[[], bool]] = field(default_factory=list)   # were the counted alerts all open?
-    counted_any: bool = False
+
+    def count_repeats(self, service: AlertService) -> None:
+        check = service.count_repeats(self.repeats)
+        if check is not None:
+            self.checks.append(check)

@@ -23,7 +23,8 @@ from bot.work import ALERTS_AND_PAGES, Work
 from kernel.alerts import Alert, AlertSource, AlertStatus
 from kernel.paging import EscalationPolicy, EscalationState, Level
 from kernel.text import strip_invisible
-from storage.alerts import AlertStore, Repeat
+from bot.alerts.repeats import RepeatTally
+from storage.alerts import AlertStore
 
 if TYPE_CHECKING:
     from bot.alerts.silences import Silences
@@ -32,25 +33,6 @@ log = get_logger("warroom.alerts")
 
 POST_INTERVAL = 1.0           # at most about one new alert message per second per channel
 SLACK_SOURCE = "slack"        # alerts that listed users raise outside any slack source's channels
-
-
-class RepeatTally:
-    """Repeats of open alerts, kept until :meth:`AlertService.count_repeats` writes them together: a
-    statement per repeat cost more than the repeat."""
-
-    def __init__(self) -> None:
-        self._by_alert: dict[int, Repeat] = {}
-
-    def add(self, alert_id: int, summary: str, details: str, labels: dict) -> None:
-        earlier = self._by_alert.pop(alert_id, None)   # the last firing's texts; the count adds up
-        self._by_alert[alert_id] = Repeat(alert_id, summary, details, labels, 1 + (earlier.count if earlier else 0))
-
-    def holds(self, alert_id: int) -> bool:
-        return alert_id in self._by_alert
-
-    def take(self) -> list[Repeat]:
-        repeats, self._by_alert = list(self._by_alert.values()), {}
-        return repeats
 
 
 @dataclass(frozen=True)
@@ -122,12 +104,12 @@ class AlertService:
                           event_count=alert.event_count + 1, updated_at=now)
         return FireResult(counted, created=False)
 
-    def count_repeats(self, tally: RepeatTally) -> Callable[[], bool]:
-        """The repeats in ``tally`` written, with no wait, and the tally emptied. The callable says
-        whether every alert was still open; the caller checks before it commits."""
+    def count_repeats(self, tally: RepeatTally) -> Callable[[], bool] | None:
+        """The repeats in ``tally`` written, with no wait, and the tally emptied (None: it held none). The
+        callable says whether every alert was still open; the caller checks before it commits."""
         repeats = tally.take()
         if not repeats:
-            return lambda: True
+            return None
         counted = self.store.count_repeats(repeats, self.clock.time())
         return lambda: counted() == len(repeats)
 

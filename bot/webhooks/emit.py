@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.effects.outbox import Effects
 from kernel.alerts import Alert
 from kernel.incidents import Incident, TimelineEvent
-from kernel.text import unescape_mrkdwn
+from kernel.text import as_typed, unescape_mrkdwn
 from kernel.webhooks import BODY_VERSION, OutboundWebhook
 from storage.alerts import AlertStore
 from storage.incidents import IncidentStore
@@ -61,19 +61,15 @@ def incident_document(incident: Incident, roles: dict[str, str], public_url: str
     """An incident as a webhook body carries it (people as Slack user IDs, times in RFC 3339)."""
     # what people typed, as they typed it: the record keeps free text with Slack's escapes (&amp; &lt; &gt;)
     return {
-        "id": incident.id, "title": incident.title, "description": _plain(incident.description),
+        "id": incident.id, "title": incident.title, "description": as_typed(incident.description),
         "severity": incident.severity, "status": str(incident.status), "private": incident.is_private,
         "commander": incident.commander, "roles": roles, "declared_by": incident.declared_by,
         "declared_at": rfc3339(incident.declared_at), "resolved_at": rfc3339(incident.resolved_at),
         "channel": {"id": incident.channel_id, "name": incident.channel_name},
-        "summary": _plain(incident.summary), "root_cause": _plain(incident.root_cause),
-        "mitigation": _plain(incident.mitigation),
+        "summary": as_typed(incident.summary), "root_cause": as_typed(incident.root_cause),
+        "mitigation": as_typed(incident.mitigation),
         "url": f"{public_url}/incidents/{incident.id}" if public_url else None,
     }
-
-
-def _plain(text: str | None) -> str | None:
-    return unescape_mrkdwn(text) if text else text
 
 
 def alert_document(alert: Alert, incident_id: int | None) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from bot.web.api.core import PERSON, TIME, Api, iso, nullable, ref
 from bot.web.api.endpoint import Call, Endpoint
 from bot.web.api.fields import MAX_ID, Body, Field
 from kernel.incidents import OPEN_STATUSES, PLAIN_TEXT_KINDS, Incident, Status
-from kernel.text import escape_mrkdwn, unescape_mrkdwn
+from kernel.text import as_typed, escape_mrkdwn, unescape_mrkdwn
 from kernel.tickets import TRACKER_KINDS, Ticket, TicketState
 
 TAG = "incidents"
@@ -182,10 +182,6 @@ def _acting_on(api: Api, call: Call) -> tuple[Incident, Actor]:
     return incident, replace(call.actor, in_channel=api.domain.incident_store.involves(incident.id, call.actor.user))
 
 
-def _typed(text: str | None) -> str | None:
-    return None if text is None else unescape_mrkdwn(text)
-
-
 def incident_json(api: Api, incident: Incident) -> dict[str, Any]:
     roles = api.domain.incident_store.roles(incident.id)
     ordered = sorted(roles.items(), key=lambda item: item[0] != "commander")
@@ -196,8 +192,8 @@ def incident_json(api: Api, incident: Incident) -> dict[str, Any]:
         "declared_at": iso(incident.declared_at), "last_update_at": iso(incident.last_update_at),
         "updated_at": iso(incident.updated_at), "resolved_at": iso(incident.resolved_at),
         "channel": {"id": incident.channel_id, "name": incident.channel_name},
-        "summary": _typed(incident.summary), "root_cause": _typed(incident.root_cause),
-        "mitigation": _typed(incident.mitigation),
+        "summary": as_typed(incident.summary), "root_cause": as_typed(incident.root_cause),
+        "mitigation": as_typed(incident.mitigation),
         "roles": [{"role": role, "user": api.person(user)} for role, user in ordered],
     }
 
