@@ -84,7 +84,11 @@ def test_property_based_requests_find_no_server_error_and_no_answer_that_breaks_
             @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
                       suppress_health_check=list(HealthCheck))
             def conforms(case) -> None:
-                response = case.call_and_validate(headers=headers, checks=checks, timeout=20)
+                # a case carries a key where schemathesis means one (ours replaces its made-up one); a
+                # negative case without one is about the missing key, and putting ours back made it valid
+                given = {name.lower() for name in (case.headers or {})}
+                response = case.call_and_validate(headers=headers if "authorization" in given else {},
+                                                  checks=checks, timeout=20)
                 seen.setdefault(operation.label, []).append(response.status_code)
 
             conforms()
