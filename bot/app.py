@@ -39,7 +39,9 @@ from bot.slack.catalogue import build_catalogue
 from bot.slack.deps import Deps
 from bot.slack.directory import Directory
 from bot.slack.dnd import DoNotDisturb
-from bot.slack.listeners import register_listeners
+from bot.slack.commands import CROWD, CommandInbox
+from bot.slack.commands import KIND as COMMAND_KIND
+from bot.slack.listeners import SLASH_COMMANDS, register_listeners
 from bot.slack.messages import RenderContext
 from bot.slack.parsing import to_plain
 from bot.slack.pressure import AckPressure
@@ -93,6 +95,9 @@ class Options:
     surface_settle: float = SURFACE_SETTLE_SECONDS
     effect_concurrency: int = 16
     connect_socket: bool = True
+    # other slash commands waiting for their acks at which one is handled after its ack (None: the engine's
+    # default, bot.slack.commands.CROWD on PostgreSQL and never on SQLite; 0: always)
+    command_crowd: int | None = None
 
 
 class Warroom:
@@ -157,6 +162,7 @@ class Warroom:
         self._tasks.append(asyncio.create_task(self._maintenance(), name="maintenance"))
         if self.options.connect_socket:
             self.handler = AsyncSocketModeHandler(self.app, self.app_token)
+            self.pressure.watch(self.handler.client)
             await self.handler.connect_async()
         log.info("warroom.started", team=self.team_id, bot_user=self.bot_user_id, http=f"{self.config.http.host}:{self.webhooks.port}",
                  open_incidents=self.domain.incident_store.count_open(),
@@ -233,6 +239,12 @@ class Warroom:
                                     bot_user_id=self.bot_user_id, postmortems=domain.postmortems,
                                     narrative=self.ai.narrative)
         self.pressure = AckPressure()
+        # slash commands recorded in a crowd and handled after their ack: an effect handler of their own
+        crowd = self.options.command_crowd
+        if crowd is None:
+            crowd = CROWD if self.db.engine == "postgresql" else None
+        self.commands = CommandInbox(SLASH_COMMANDS, self.pressure, self.outbox, clock, owner=self.replica,
+                                     crowd=crowd)
         # pages beyond Slack: their own handlers, next to the chat port's (bot.effects.port)
         self.notify_sender = NotifySender(
             domain.notifier, config, Subjects(self.paging.store, domain.alert_store, domain.incident_store),
@@ -255,9 +267,10 @@ class Warroom:
                 hook(effect, reason)
 
         effect_handlers = {**catalogue.handlers, **self.notify_sender.handlers, **self.ai.handlers,
-                           **self.webhook_sender.handlers, **self.tracker_sender.handlers}
+                           **self.webhook_sender.handlers, **self.tracker_sender.handlers,
+                           COMMAND_KIND: self.commands.perform}
         self.runner = EffectRunner(self.outbox, effect_handlers, clock, concurrency=self.options.effect_concurrency,
-                                   on_failure=effect_failed, hold=self.pressure.busy, owner=self.replica,
+                                   on_failure=effect_failed, hold=self.pressure.settled, owner=self.replica,
                                    on_finished=self.metrics.effect_finished)
         self.metrics.know_effect_kinds(effect_handlers)
         self.timers = TimerService(domain.timer_store, clock, domain.timer_handlers, owner=self.replica)
@@ -282,13 +295,13 @@ class Warroom:
         # not "warroom": Bolt names its logger after the app and sets its level, which would silence warroom.*
         with _hidden_from_bolt(os.environ):
             self.app = AsyncApp(client=self.client, name="warroom-slack", process_before_response=False)
-        self.app.middleware(self.pressure.middleware)  # first: counts every request until it is acked
         self.deps = Deps(config=config, texts=self.texts, clock=clock, work=self.work, effects=self.effects,
                          api=self.api, directory=self.directory, render=self.render, incidents=self.incidents,
                          record=self.record, channel_log=domain.channel_log, paging=self.paging, alerts=self.alerts,
                          timeline=domain.timeline, oncall=self.oncall, seen_events=SeenEvents(db), silences=domain.silences,
                          swaps=domain.swaps, notifier=domain.notifier, plans=domain.plans,
-                         summaries=domain.summaries, postmortems=domain.postmortems)
+                         summaries=domain.summaries, postmortems=domain.postmortems, commands=self.commands)
+        self.commands.deps = self.deps
         register_listeners(self.app, self.deps)
         self._mount_web()
 

@@ -63,9 +63,15 @@ TRACKER_EFFECT_KINDS: frozenset[str] = frozenset({"tracker.file", "tracker.poll"
 #   (``incident.ai_summary``), or tell the asker it could not be drafted (``incident.ai_summary_failed``).
 AI_EFFECT_KINDS: frozenset[str] = frozenset({"ai.summarize"})
 
+# Slack's slash commands recorded in a crowd and handled after their ack (bot.slack.commands): the Slack
+# adapter's own inbox, not the chat port's.
+# - ``slack.command {command, body}``: handle the command as if it had just arrived, its work and the
+#   effect's completion in one transaction, and answer the person through the command's response_url.
+SLACK_EFFECT_KINDS: frozenset[str] = frozenset({"slack.command"})
+
 # every kind an effect may be recorded with: the one list the outbox checks and the runner must cover
 ALL_EFFECT_KINDS: frozenset[str] = (EFFECT_KINDS | NOTIFY_EFFECT_KINDS | AI_EFFECT_KINDS | WEBHOOK_EFFECT_KINDS
-                                     | TRACKER_EFFECT_KINDS)
+                                     | TRACKER_EFFECT_KINDS | SLACK_EFFECT_KINDS)
 
 # Living surfaces, by key pattern (numbers as *): re-rendered from state, written only when changed.
 SURFACES: frozenset[str] = frozenset({

@@ -15,7 +15,7 @@ import random
 from typing import Any, Awaitable, Callable, Mapping
 
 from bot.clock import Clock
-from bot.effects.errors import Busy, NotReady, Permanent, RetryLater
+from bot.effects.errors import Busy, Finished, NotReady, Permanent, RetryLater
 from bot.logs import get_logger
 from kernel.outbox import Effect
 from storage.errors import StorageUnavailable
@@ -31,7 +31,6 @@ log = get_logger("warroom.effects")
 MAX_BACKOFF = 300.0
 MAX_UNEXPECTED_ATTEMPTS = 6   # a bug in a handler must not retry forever
 MAX_HOLD = 0.25              # acks go first, but effects are never held longer than this
-HOLD_STEP = 0.002
 MAX_NOT_READY_AGE = 1800.0    # what an effect waits for (a channel...) has surely failed by now
 LEASE = 10.0                  # seconds a claimed effect is ours; renewed every third of it while it runs
 BUSY_WAIT_AT_MOST = 15.0      # a kind told Busy is claimed again once one of it finishes here, or after this
@@ -47,7 +46,7 @@ class EffectRunner:
         *,
         concurrency: int = 16,
         on_failure: FailureHook | None = None,
-        hold: Callable[[], bool] | None = None,
+        hold: Callable[[float], Awaitable[None]] | None = None,
         owner: str = "warroom",
         on_finished: FinishedHook | None = None,
     ) -> None:
@@ -58,8 +57,8 @@ class EffectRunner:
         self.clock = clock
         self.concurrency = concurrency
         self.on_failure = on_failure
-        # True while people wait for an answer (requests not yet acked): new Slack work waits a
-        # moment so acks are never queued behind it, but never for longer than MAX_HOLD.
+        # returns once no person waits for an answer (requests not yet acked), or after the seconds it is
+        # given: new work waits so acks are never queued behind it, but never for longer than MAX_HOLD.
         self.hold = hold
         self._running: dict[int, asyncio.Task] = {}
         self._wake: asyncio.Event | None = None
@@ -135,12 +134,8 @@ class EffectRunner:
                 pass
 
     async def _yield_to_people(self) -> None:
-        if self.hold is None:
-            return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + MAX_HOLD
-        while self.hold() and loop.time() < deadline and not self._stopping:
-            await asyncio.sleep(HOLD_STEP)
+        if self.hold is not None and not self._stopping:
+            await self.hold(MAX_HOLD)
 
     def _waiting_kinds(self) -> tuple[str, ...]:
         now = self.clock.monotonic()
@@ -181,15 +176,15 @@ class EffectRunner:
         handler = self.handlers.get(effect.kind)
         busy = False
         try:
+            # claimed together, started one by one: a burst of requests that came in since the claim
+            # is acked first (a handler runs on the loop that acks until its first wait)
+            await self._yield_to_people()
             if handler is None:
                 raise Permanent(f"no handler for effect kind {effect.kind!r}")
             result = await handler(effect)
-            if self.store.complete(effect, self.owner, self.clock.time(), result):
-                self._forget_secrets(effect)
-                log.debug("effect.done", id=effect.id, kind=effect.kind, attempts=effect.attempts + 1)
-                self._finished(effect, "done", result)
-            else:
-                log.warning("effect.claim_lost", id=effect.id, kind=effect.kind, attempt=effect.attempts + 1)
+            self._completed(effect, self.store.complete(effect, self.owner, self.clock.time(), result), result)
+        except Finished as exc:   # the handler completed the effect in the transaction of its work
+            self._completed(effect, not exc.claim_lost, None)
         except NotReady as exc:
             if self.clock.time() - effect.created_at > MAX_NOT_READY_AGE:
                 await self._give_up(effect, f"gave up waiting: {exc}")
@@ -227,6 +222,16 @@ class EffectRunner:
                 del self._kinds_waiting[effect.kind]   # one of its kind is done: a slot is free
             if self._wake:
                 self._wake.set()
+
+    def _completed(self, effect: Effect, ours: bool, result: dict | None) -> None:
+        """``ours``: the completion was this claim's; False when the lease ran out and another sender
+        took the effect over (then this attempt's end changes nothing)."""
+        if not ours:
+            log.warning("effect.claim_lost", id=effect.id, kind=effect.kind, attempt=effect.attempts + 1)
+            return
+        self._forget_secrets(effect)
+        log.debug("effect.done", id=effect.id, kind=effect.kind, attempts=effect.attempts + 1)
+        self._finished(effect, "done", result)
 
     def _forget_secrets(self, effect: Effect) -> None:
         """A response_url lets whoever holds it post as the app for half an hour: once the effect is

@@ -30,6 +30,7 @@ if TYPE_CHECKING:  # the features' services; typed here only to keep imports one
     from bot.paging.notify import Notifier
     from bot.paging.service import Paging
     from bot.postmortems.service import Postmortems
+    from bot.slack.commands import CommandInbox
 
 
 @dataclass
@@ -56,6 +57,7 @@ class Deps:
     plans: "ResponsePlans | None" = None    # incident_types: their checklists
     summaries: "SummaryRequests | None" = None   # AI-drafted summaries (/incident summary)
     postmortems: "Postmortems | None" = None
+    commands: "CommandInbox | None" = None   # slash commands handled after their ack in a crowd
 
     def timezone_of(self, user: str) -> str:
         """The zone a person reads times in: theirs in warroom.yml, else their Slack profile's, else the config's."""

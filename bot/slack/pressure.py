@@ -2,17 +2,59 @@
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any, Awaitable, Callable
+
+RequestListener = Callable[[Any, Any], Awaitable[None]]
+
 
 class AckPressure:
+    """Counts Slack's requests from the moment the Socket Mode client reads them to the moment their
+    ack is on the wire, including those still queued in the client. (A Bolt global middleware cannot
+    count them: Bolt's ``next()`` only marks the chain to go on, and returns before the listener runs.)"""
+
     def __init__(self) -> None:
         self.waiting = 0
+        self.commands_waiting = 0   # of them, slash commands (the ones that come in bursts and cost the most)
+        self._queued: Callable[[], int] = lambda: 0
+        self._quiet: asyncio.Event | None = None   # set when the last request waiting was acked
 
     def busy(self) -> bool:
-        return self.waiting > 0
+        return self.waiting > 0 or self._queued() > 0
 
-    async def middleware(self, next):  # a Bolt global middleware: runs around every listener until its ack
-        self.waiting += 1
-        try:
-            return await next()
-        finally:
-            self.waiting -= 1
+    def other_commands_waiting(self) -> int:
+        """Slash commands waiting for their acks besides the one asking (which counts itself)."""
+        return max(0, self.commands_waiting - 1)
+
+    async def settled(self, at_most: float) -> None:
+        """Return once no request waits for its ack, or after ``at_most`` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + at_most
+        while self.busy() and (left := deadline - loop.time()) > 0:
+            if self._quiet is None:
+                self._quiet = asyncio.Event()
+            try:   # read off the socket, not yet counted: a moment, then look again
+                await asyncio.wait_for(self._quiet.wait(), left if self.waiting else min(left, 0.002))
+            except asyncio.TimeoutError:
+                pass
+
+    def watch(self, client: Any) -> None:
+        """Count every request ``client`` (slack_sdk's Socket Mode client) hands to its listeners."""
+        self._queued = client.message_queue.qsize
+        client.socket_mode_request_listeners[:] = [self._counted(listener)
+                                                   for listener in client.socket_mode_request_listeners]
+
+    def _counted(self, listener: RequestListener) -> RequestListener:
+        async def counted(client: Any, request: Any) -> None:
+            command = getattr(request, "type", None) == "slash_commands"
+            self.waiting += 1
+            self.commands_waiting += command
+            try:
+                await listener(client, request)   # Bolt's dispatch, then the ack written to the socket
+            finally:
+                self.waiting -= 1
+                self.commands_waiting -= command
+                if self.waiting == 0 and self._quiet is not None:
+                    self._quiet.set()
+                    self._quiet = None
+        return counted

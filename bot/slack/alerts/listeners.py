@@ -19,6 +19,7 @@ from bot.slack.answers import (
     reply,
     reply_to_form,
 )
+from bot.slack.commands import CommandResult, OpenModal
 from bot.slack.deps import Deps
 from bot.slack.forms import read_metadata, values
 from bot.slack.incidents import modals
@@ -33,76 +34,68 @@ def _ids(alerts: AlertService, value: str) -> list[int]:
     return alerts.in_batch(int(ref)) if kind == "batch" else alerts.in_dm_group(ref)
 
 
-def register(app, deps: Deps) -> None:
-    def answer(block: str, **context: Any) -> dict[str, Any]:
-        return reply(deps.texts.mrkdwn(REPLIES, block, **context))
+def answer(deps: Deps, block: str, **context: Any) -> dict[str, Any]:
+    return reply(deps.texts.mrkdwn(REPLIES, block, **context))
 
-    def list_answer() -> dict[str, Any]:
-        open_alerts = deps.alerts.store.open_alerts(limit=LIST_LIMIT)
-        if not open_alerts:
-            return answer("list_empty")
-        lines = [deps.texts.mrkdwn(REPLIES, "list_item", alert=a) for a in open_alerts]
-        total = deps.alerts.store.count_open()
-        if total > len(open_alerts):
-            lines.append(deps.texts.mrkdwn(REPLIES, "list_more", count=total - len(open_alerts)))
-        return reply("\n".join([deps.texts.mrkdwn(REPLIES, "list_header"), *lines]))
 
-    def silence_answer(user: str, rest: str) -> dict[str, Any]:
-        words = parsing.tokens(parsing.to_plain(rest))
-        if len(words) != 2:
-            raise AlertError("usage_silence")
-        source, length = words
-        if length in ("off", "end", "stop"):
-            ended = deps.silences.unsilence(source, deps.actor(user))
-            return answer("unsilence_done", source=source, ended=ended)
-        try:
-            delta = parse_duration(length)
-        except DurationTooLong as exc:
-            delta = exc.at_least   # the domain refuses it in its own words (at most 7 days)
-        except DurationError:
-            raise AlertError("usage_silence") from None
-        assert delta is not None
-        silence = deps.silences.silence(source, delta, deps.actor(user))
-        return answer("silence_done", source=silence.source, end=silence.end)
+def list_answer(deps: Deps) -> dict[str, Any]:
+    open_alerts = deps.alerts.store.open_alerts(limit=LIST_LIMIT)
+    if not open_alerts:
+        return answer(deps, "list_empty")
+    lines = [deps.texts.mrkdwn(REPLIES, "list_item", alert=a) for a in open_alerts]
+    total = deps.alerts.store.count_open()
+    if total > len(open_alerts):
+        lines.append(deps.texts.mrkdwn(REPLIES, "list_more", count=total - len(open_alerts)))
+    return reply("\n".join([deps.texts.mrkdwn(REPLIES, "list_header"), *lines]))
 
-    def silences_answer() -> dict[str, Any]:
-        silences, windows = deps.silences.in_force()
-        lines = [deps.texts.mrkdwn(REPLIES, "silence_line", silence=s) for s in silences]
-        lines += [deps.texts.mrkdwn(REPLIES, "maintenance_line", source=name) for name in windows]
-        if not lines:
-            return answer("silences_none")
-        return reply("\n".join([deps.texts.mrkdwn(REPLIES, "silences_header"), *lines]))
 
-    @app.command("/il-alert")
-    async def il_alert(ack, body) -> None:
-        user, text = body["user_id"], parsing.typed(body.get("text")).lower()
-        if text == "help":
-            await ack(**answer("help"))
-            return
-        word, rest = parsing.split_subcommand(text)
-        if word in ("silence", "silences"):
-            try:
-                await ack(**(silence_answer(user, rest) if word == "silence" else silences_answer()))
-            except Exception as exc:
-                await ack(**error_reply(deps, exc, f"/il-alert {word}"))
-            return
-        if text == "list":
-            try:
-                await ack(**list_answer())
-            except Exception as exc:
-                await ack(**error_reply(deps, exc, "/il-alert list"))
-            return
-        try:
-            options = deps.alerts.raise_options(user, body.get("channel_id", ""), body.get("channel_name", ""))
-            view = raise_modal(deps.texts, options, {"channel": body.get("channel_id"),
+def silence_answer(deps: Deps, user: str, rest: str) -> dict[str, Any]:
+    words = parsing.tokens(parsing.to_plain(rest))
+    if len(words) != 2:
+        raise AlertError("usage_silence")
+    source, length = words
+    if length in ("off", "end", "stop"):
+        ended = deps.silences.unsilence(source, deps.actor(user))
+        return answer(deps, "unsilence_done", source=source, ended=ended)
+    try:
+        delta = parse_duration(length)
+    except DurationTooLong as exc:
+        delta = exc.at_least   # the domain refuses it in its own words (at most 7 days)
+    except DurationError:
+        raise AlertError("usage_silence") from None
+    assert delta is not None
+    silence = deps.silences.silence(source, delta, deps.actor(user))
+    return answer(deps, "silence_done", source=silence.source, end=silence.end)
+
+
+def silences_answer(deps: Deps) -> dict[str, Any]:
+    silences, windows = deps.silences.in_force()
+    lines = [deps.texts.mrkdwn(REPLIES, "silence_line", silence=s) for s in silences]
+    lines += [deps.texts.mrkdwn(REPLIES, "maintenance_line", source=name) for name in windows]
+    if not lines:
+        return answer(deps, "silences_none")
+    return reply("\n".join([deps.texts.mrkdwn(REPLIES, "silences_header"), *lines]))
+
+
+def command(deps: Deps, body: dict[str, Any]) -> CommandResult:
+    """``/il-alert …``: help, the open alerts, silences, or the form to raise an alert."""
+    user, text = body["user_id"], parsing.typed(body.get("text")).lower()
+    if text == "help":
+        return answer(deps, "help")
+    word, rest = parsing.split_subcommand(text)
+    if word == "silence":
+        return silence_answer(deps, user, rest)
+    if word == "silences":
+        return silences_answer(deps)
+    if text == "list":
+        return list_answer(deps)
+    options = deps.alerts.raise_options(user, body.get("channel_id", ""), body.get("channel_name", ""))
+    return OpenModal(raise_modal(deps.texts, options, {"channel": body.get("channel_id"),
                                                      "channel_name": body.get("channel_name"),
-                                                     "response_url": body.get("response_url")})
-        except Exception as exc:
-            await ack(**error_reply(deps, exc, "/il-alert"))
-            return
-        await ack()
-        await open_form(deps, body, view, where="/il-alert")
+                                                     "response_url": body.get("response_url")}))
 
+
+def register(app, deps: Deps) -> None:
     @app.view("alert_raise")
     async def raise_submitted(ack, body, view) -> None:
         user = body["user"]["id"]
@@ -117,7 +110,7 @@ def register(app, deps: Deps) -> None:
                     actor=user, policy=form.get("policy"),
                     priority=options.priority_fixed or form.get("priority") or "high",
                     allowed_policies=options.policies)
-                answer_later(deps, to, answer("raised", alert=result.alert))
+                answer_later(deps, to, answer(deps, "raised", alert=result.alert))
         except Exception as exc:
             await answer_failed_form(deps, ack, to, exc, field="summary", where="alert_raise")
             return
@@ -142,7 +135,7 @@ def register(app, deps: Deps) -> None:
         def work() -> dict[str, Any]:
             alert_id, level, round_ = (int(x) for x in body["actions"][0]["value"].split(":"))
             deps.alerts.escalate(alert_id, deps.actor(body["user"]["id"]), seen=(level, round_))
-            return answer("done_escalate")
+            return answer(deps, "done_escalate")
         await act_then_ack(deps, ack, body, "alert_escalate", work)
 
     @app.action("alert_declare")
@@ -167,7 +160,7 @@ def register(app, deps: Deps) -> None:
                 ids = _ids(deps.alerts, body["actions"][0]["value"])
                 many = deps.alerts.accept_many if action == "ack" else deps.alerts.resolve_many
                 done, refused = many(ids, deps.actor(body["user"]["id"]))
-                return answer("done_many", count=done, refused=refused, action=action)
+                return answer(deps, "done_many", count=done, refused=refused, action=action)
             await act_then_ack(deps, ack, body, f"alerts_{action}_all", work)
         return handler
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from slack_sdk.models.blocks import ActionsBlock, SectionBlock
-from slack_sdk.models.views import View
 
 from bot.effects.replies import ReplyTo
 from bot.incidents.model import DeclareRequest, IncidentError
@@ -15,8 +14,9 @@ from bot.incidents.rules import CHANGE_SEVERITY, RESOLVE
 from bot.incidents.status_page import OFF_WORDS
 from bot.paging.targets import resolve_targets
 from bot.slack import parsing
-from bot.slack.answers import error_reply, open_form, reply
+from bot.slack.answers import reply
 from bot.slack.blocks import button, section
+from bot.slack.commands import CommandResult, OpenModal
 from bot.slack.deps import Deps
 from bot.slack.incidents import modals, timeline
 from bot.slack.incidents.render import status_summary
@@ -48,38 +48,22 @@ class CommandRequest:
         return {"channel": self.channel, "response_url": self.response_url}
 
 
-@dataclass
-class OpenModal:
-    view: View
+Handler = Callable[[Deps, CommandRequest, str], CommandResult]
 
 
-Result = dict[str, Any] | OpenModal | None
-Handler = Callable[[Deps, CommandRequest, str], Result]
+def handle(deps: Deps, body: dict[str, Any]) -> CommandResult:
+    """``/incident …``: what to tell the person, or the form to open."""
+    text = parsing.typed(body.get("text"))
+    word, rest = parsing.split_subcommand(text)
+    request = CommandRequest(
+        user=body["user_id"], channel=body["channel_id"], text=text,
+        response_url=body.get("response_url"), trigger_id=body.get("trigger_id", ""),
+        incident=deps.incidents.in_channel(body.get("channel_id")),
+    )
+    return route(deps, request, word, rest)
 
 
-def register(app, deps: Deps) -> None:
-    @app.command("/incident")
-    async def incident_command(ack, body) -> None:
-        text = parsing.typed(body.get("text"))
-        word, rest = parsing.split_subcommand(text)
-        try:
-            request = CommandRequest(
-                user=body["user_id"], channel=body["channel_id"], text=text,
-                response_url=body.get("response_url"), trigger_id=body.get("trigger_id", ""),
-                incident=deps.incidents.in_channel(body.get("channel_id")),
-            )
-            result = route(deps, request, word, rest)
-        except Exception as exc:  # every failure becomes an answer, never a silent timeout
-            await ack(**error_reply(deps, exc, f"/incident {word}"))
-            return
-        if isinstance(result, OpenModal):
-            await ack()
-            await open_form(deps, body, result.view, where=f"/incident {word}")
-        else:
-            await ack(**(result or {}))
-
-
-def route(deps: Deps, request: CommandRequest, word: str, rest: str) -> Result:
+def route(deps: Deps, request: CommandRequest, word: str, rest: str) -> CommandResult:
     if word == "":
         if request.incident and request.incident.is_open:
             return panel(deps, request.incident)
@@ -108,7 +92,7 @@ def usage(deps: Deps, name: str) -> dict[str, Any]:
 SEVERITY_LIKE = re.compile(r"^(sev|p)\d{1,2}$", re.IGNORECASE)
 
 
-def declare(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def declare(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     rest, incident_type = parsing.take_option(rest, "type")
     if incident_type is not None and deps.plans:   # an unknown type is refused before a form opens
         deps.plans.plan(incident_type)
@@ -131,7 +115,7 @@ def declare(deps: Deps, request: CommandRequest, rest: str) -> Result:
     return reply(deps.texts.mrkdwn("incident/declared", "accepted", incident=incident))
 
 
-def list_incidents(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def list_incidents(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     incidents = deps.incidents.visible(deps.actor(request.user), limit=1000)
     if not incidents:
         return reply(deps.texts.mrkdwn(REPLIES, "list_empty"))
@@ -144,7 +128,7 @@ def list_incidents(deps: Deps, request: CommandRequest, rest: str) -> Result:
     return reply("\n".join([header, *lines]), blocks)
 
 
-def show(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def show(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     number = rest.strip().lstrip("#")
     if number:
         if not number.isdecimal() or len(number) > 9:   # isdigit() takes ², which int() refuses
@@ -158,7 +142,7 @@ def show(deps: Deps, request: CommandRequest, rest: str) -> Result:
     return {"text": rendered.text, "blocks": rendered.blocks, "response_type": "ephemeral"}
 
 
-def help_command(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def help_command(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     return reply(help_text(deps))
 
 
@@ -181,7 +165,7 @@ def panel(deps: Deps, incident: Incident) -> dict[str, Any]:
     return reply(text, blocks)
 
 
-def status(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def status(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     incident = _incident(request)
     text, flags = parsing.take_flags(rest, {"comms", "public"})
     words = parsing.tokens(text)
@@ -205,7 +189,7 @@ def _is_public(deps: Deps, incident: Incident) -> bool:
     return deps.config.status_page.enabled and deps.incidents.status_page.public(incident) is not None
 
 
-def public(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def public(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     """``/incident public <component>[, <component>...]`` puts the incident on the public status page
     with the components it affects (again: changes them); ``off`` takes it off; alone, says where it is."""
     incident = _incident(request)
@@ -235,7 +219,7 @@ def _component_names(typed: str, configured: tuple[str, ...]) -> list[str]:
     return [typed]
 
 
-def severity(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def severity(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     incident = _incident(request)
     words = parsing.tokens(rest)
     if not words:
@@ -247,7 +231,7 @@ def severity(deps: Deps, request: CommandRequest, rest: str) -> Result:
     return None
 
 
-def commander(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def commander(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     incident = _incident(request)
     words = parsing.tokens(rest)
     user = parsing.user_id(words[0]) if len(words) == 1 else None
@@ -257,7 +241,7 @@ def commander(deps: Deps, request: CommandRequest, rest: str) -> Result:
     return None
 
 
-def role(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def role(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     incident = _incident(request)
     words = parsing.tokens(rest)
     user = parsing.user_id(words[-1]) if len(words) >= 2 else None
@@ -267,14 +251,14 @@ def role(deps: Deps, request: CommandRequest, rest: str) -> Result:
     return None
 
 
-def note(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def note(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     if not rest.strip():
         return usage(deps, "note")
     deps.record.add_note(_incident(request), deps.actor(request.user), parsing.to_mrkdwn(rest))
     return None
 
 
-def link(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def link(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     words = parsing.tokens(rest)
     if not words:
         return usage(deps, "link")
@@ -287,7 +271,7 @@ def link(deps: Deps, request: CommandRequest, rest: str) -> Result:
     return None
 
 
-def followup(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def followup(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     words = parsing.tokens(rest)
     owner = parsing.user_id(words[-1]) if words else None
     if owner:
@@ -302,7 +286,7 @@ FOLLOWUPS_PAGE = 20
 LIST_LIMIT = 40
 
 
-def followups(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def followups(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     return followups_page(deps, _incident(request), 0)
 
 
@@ -331,7 +315,7 @@ def followups_page(deps: Deps, incident: Incident, offset: int) -> dict[str, Any
     return reply(header, blocks)
 
 
-def resolve(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def resolve(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     incident = _incident(request)
     if not rest.strip():
         if not incident.is_open:
@@ -342,7 +326,7 @@ def resolve(deps: Deps, request: CommandRequest, rest: str) -> Result:
     return None
 
 
-def escalate(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def escalate(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     """People and groups by mention, schedules by name (whoever is on call), or one escalation policy."""
     words = parsing.tokens(rest)
     if not words:
@@ -359,12 +343,12 @@ def escalate(deps: Deps, request: CommandRequest, rest: str) -> Result:
     return None
 
 
-def reopen(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def reopen(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     incident = deps.incidents.reopen(_incident(request), deps.actor(request.user), reason=parsing.to_mrkdwn(rest))
     return reply(deps.texts.mrkdwn(REPLIES, "reopened", incident=incident))
 
 
-def postmortem(deps: Deps, request: CommandRequest, rest: str) -> Result:
+def postmortem(deps: Deps, request: CommandRequest, rest: str) -> CommandResult:
     """A new draft, or, when a person edited the postmortem, the question: replace their edits or keep them."""
     incident, t = _incident(request), deps.texts
     asked = deps.postmortems.ask(incident, deps.actor(request.user))
@@ -393,4 +377,4 @@ HANDLERS: dict[str, Handler] = {
     "postmortem": postmortem,
 }
 
-__all__ = ["register", "route", "CommandRequest", "OpenModal", "OPEN_STATUSES"]
+__all__ = ["handle", "route", "CommandRequest", "OpenModal", "OPEN_STATUSES"]

@@ -10,7 +10,7 @@ from slack_sdk.models.blocks import ActionsBlock, Block
 
 from bot.oncall.service import HORIZON, OnCallError, OnCallService, WhichSchedule
 from bot.slack import parsing
-from bot.slack.answers import act_then_ack, error_reply, reply
+from bot.slack.answers import act_then_ack, reply
 from bot.slack.blocks import button, section
 from bot.slack.deps import Deps
 from bot.slack.oncall.swap import register as register_swaps
@@ -58,54 +58,51 @@ def test_page(deps: Deps, user: str) -> dict[str, Any]:
     return reply(deps.texts.mrkdwn("notify/test", "started", methods=methods))
 
 
+def override(deps: Deps, user: str, rest: str) -> dict[str, Any]:
+    words = parsing.tokens(rest)
+    target = parsing.user_id(words[0]) if words else None
+    if target is None:
+        raise OnCallError("usage_override")
+    tz = deps.timezone_of(user)
+    end, left = parse_until(words[1:], deps.clock.time(), tz)
+    try:
+        schedule = deps.oncall.choose_schedule(parsing.to_plain(" ".join(left)) or None)
+    except WhichSchedule as ask:  # several schedules and none named: ask, with a button per schedule
+        question = deps.texts.mrkdwn(ONCALL, "which_schedule", user=target)
+        buttons = [button(s.name, f"override_pick_{i}", json.dumps({"s": s.name, "u": target, "e": end}))
+                   for i, s in enumerate(ask.schedules[:25])]
+        return reply(question, [section(question), ActionsBlock(block_id="override_pick", elements=buttons)])
+    deps.oncall.override(schedule, target, until=end, by=deps.actor(user))
+    return reply(deps.texts.mrkdwn(ONCALL, "override_done", user=target, schedule=schedule.name, end=end, tz=tz))
+
+
+def command(deps: Deps, body: dict[str, Any]) -> dict[str, Any]:
+    """``/il-oncall …``: what to tell the person."""
+    user, text = body["user_id"], parsing.typed(body.get("text"))
+    word, rest = parsing.split_subcommand(text)
+    tz = deps.timezone_of(user)
+    oncall = deps.oncall
+    if word == "":
+        return reply(*now_blocks(deps, oncall, tz))
+    if word == "help":
+        return reply(deps.texts.mrkdwn(ONCALL, "help"))
+    if word == "me":
+        if rest:
+            raise OnCallError("me_takes_nothing", given=parsing.to_plain(rest))
+        return reply(*mine_blocks(deps, oncall, user, tz))
+    if word == "test":
+        if rest:
+            raise OnCallError("test_takes_nothing", given=parsing.to_plain(rest))
+        return test_page(deps, user)
+    if word == "override":
+        with deps.work():
+            return override(deps, user, rest)
+    if word == "swap":
+        return swap_command(deps, user, rest, tz)
+    return reply(*schedule_blocks(deps, oncall, parsing.to_plain(text), tz))
+
+
 def register(app, deps: Deps) -> None:
-    def override(user: str, rest: str) -> dict[str, Any]:
-        words = parsing.tokens(rest)
-        target = parsing.user_id(words[0]) if words else None
-        if target is None:
-            raise OnCallError("usage_override")
-        tz = deps.timezone_of(user)
-        end, left = parse_until(words[1:], deps.clock.time(), tz)
-        try:
-            schedule = deps.oncall.choose_schedule(parsing.to_plain(" ".join(left)) or None)
-        except WhichSchedule as ask:  # several schedules and none named: ask, with a button per schedule
-            question = deps.texts.mrkdwn(ONCALL, "which_schedule", user=target)
-            buttons = [button(s.name, f"override_pick_{i}", json.dumps({"s": s.name, "u": target, "e": end}))
-                       for i, s in enumerate(ask.schedules[:25])]
-            return reply(question, [section(question), ActionsBlock(block_id="override_pick", elements=buttons)])
-        deps.oncall.override(schedule, target, until=end, by=deps.actor(user))
-        return reply(deps.texts.mrkdwn(ONCALL, "override_done", user=target, schedule=schedule.name, end=end, tz=tz))
-
-    @app.command("/il-oncall")
-    async def il_oncall(ack, body) -> None:
-        user, text = body["user_id"], parsing.typed(body.get("text"))
-        word, rest = parsing.split_subcommand(text)
-        tz = deps.timezone_of(user)
-        oncall = deps.oncall
-        try:
-            if word == "":
-                answer = reply(*now_blocks(deps, oncall, tz))
-            elif word == "help":
-                answer = reply(deps.texts.mrkdwn(ONCALL, "help"))
-            elif word == "me":
-                if rest:
-                    raise OnCallError("me_takes_nothing", given=parsing.to_plain(rest))
-                answer = reply(*mine_blocks(deps, oncall, user, tz))
-            elif word == "test":
-                if rest:
-                    raise OnCallError("test_takes_nothing", given=parsing.to_plain(rest))
-                answer = test_page(deps, user)
-            elif word == "override":
-                with deps.work():
-                    answer = override(user, rest)
-            elif word == "swap":
-                answer = swap_command(deps, user, rest, tz)
-            else:
-                answer = reply(*schedule_blocks(deps, oncall, parsing.to_plain(text), tz))
-        except Exception as exc:
-            answer = error_reply(deps, exc, "/il-oncall")
-        await ack(**answer)
-
     @app.action(re.compile(r"^override_pick_\d+$"))
     async def pick(ack, body) -> None:
         def work() -> dict[str, Any]:
