@@ -38,7 +38,8 @@ def pytest_generate_tests(metafunc):
     through_slack = folder in THROUGH_SLACK and metafunc.definition.get_closest_marker("both_engines") is None
     unknown = set(E2E_ENGINES) - set(ENGINES)
     if unknown:
-        raise pytest.UsageError(f"WARROOM_TEST_E2E_ENGINES names {sorted(unknown)}; use sqlite, postgresql or both")
+        raise pytest.UsageError(f"WARROOM_TEST_E2E_ENGINES names {sorted(unknown)}; use sqlite, postgresql or "
+                                "sqlite,postgresql")
     metafunc.parametrize("engine", E2E_ENGINES if through_slack else ENGINES)
 
 

@@ -1,6 +1,7 @@
 """The one way warroom answers people in Slack.
 
-Inside Slack's 3-second window an answer rides on the ack (slash commands) or a form's errors.
+Inside Slack's 3-second window an answer rides on the ack (slash commands) or a form's errors; a slash
+command that came in a crowd is answered through its response_url just after (``bot.slack.commands``).
 Everything said after the ack (the answer to a button, an error after a form closed, a form that
 could not open) is recorded in the outbox like any other effect, so it is paced, retried and
 never lost or swallowed.
