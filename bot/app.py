@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Iterator, MutableMapping
 
+import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.middleware.authorization.async_single_team_authorization import (
@@ -124,7 +125,10 @@ class Warroom:
         self.db.checkpoint_in_background()
         self.replica = replica_id()
         self._follow_database_clock()
-        self.client = AsyncWebClient(token=self.bot_token, base_url=self.api_url)
+        # one HTTP session for every call to Slack (and answers to response_urls): without it slack_sdk opens
+        # a session, a connection and, against slack.com, a TLS handshake for each call
+        self.http = aiohttp.ClientSession()
+        self.client = AsyncWebClient(token=self.bot_token, base_url=self.api_url, session=self.http)
         try:
             auth = await self.client.auth_test()
         except SlackApiError as exc:
@@ -194,6 +198,10 @@ class Warroom:
             await self.tracker_sender.close()
         if hasattr(self, "ai"):
             await self.ai.close()
+        if hasattr(self, "commands"):
+            await self.commands.close()
+        if hasattr(self, "http"):
+            await self.http.close()
         if hasattr(self, "db"):
             self.db.close()  # releases the instance lock
         log.info("warroom.stopped")

@@ -127,13 +127,18 @@ class OutboxStore:
 
     _MINE = "claimed_by = ? AND attempts = ?"
 
-    def complete(self, effect: Effect, owner: str, now: float, result: dict[str, Any] | None = None) -> bool:
+    def complete(self, effect: Effect, owner: str, now: float, result: dict[str, Any] | None = None, *,
+                 payload: dict[str, Any] | None = None) -> bool:
         """Done, if it is still ``owner``'s claim of this attempt; False when the lease was lost and another
-        sender took the effect over (a slow or frozen replica must not finish work it no longer holds)."""
+        sender took the effect over (a slow or frozen replica must not finish work it no longer holds).
+        ``payload``: what the finished effect keeps instead of its payload (see :meth:`replace_payload`)."""
+        kept = ", payload = ?" if payload is not None else ""
         return self.db.execute(
             f"UPDATE outbox SET state = 'done', finished_at = ?, result = ?, last_error = NULL, claimed_by = NULL, "
-            f"lease_until = NULL WHERE id = ? AND {self._MINE}",
-            (now, json.dumps(result) if result is not None else None, effect.id, owner, effect.attempts + 1),
+            f"lease_until = NULL{kept} WHERE id = ? AND {self._MINE}",
+            (now, json.dumps(result) if result is not None else None,
+             *([json.dumps(payload, separators=(",", ":"))] if payload is not None else []),
+             effect.id, owner, effect.attempts + 1),
         ).rowcount == 1
 
     def replace_payload(self, effect_id: int, payload: dict[str, Any]) -> None:

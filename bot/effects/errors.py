@@ -45,8 +45,9 @@ class Permanent(Exception):
 
 class Finished(Exception):
     """The handler's work was a database change, and it marked the effect done in that same transaction,
-    so the work and its completion cannot be split by a crash. ``claim_lost``: it found that another
-    sender had taken the effect over, and changed nothing."""
+    so the work and its completion cannot be split by a crash (keeping only its payload without secrets:
+    ``bot.effects.runner.without_secrets``). ``claim_lost``: it found that another sender had taken the
+    effect over, and changed nothing."""
 
     def __init__(self, *, claim_lost: bool = False) -> None:
         super().__init__("claim lost" if claim_lost else "finished by its handler")

@@ -184,7 +184,7 @@ class EffectRunner:
             result = await handler(effect)
             self._completed(effect, self.store.complete(effect, self.owner, self.clock.time(), result), result)
         except Finished as exc:   # the handler completed the effect in the transaction of its work
-            self._completed(effect, not exc.claim_lost, None)
+            self._completed(effect, not exc.claim_lost, None, secrets_forgotten=True)
         except NotReady as exc:
             if self.clock.time() - effect.created_at > MAX_NOT_READY_AGE:
                 await self._give_up(effect, f"gave up waiting: {exc}")
@@ -223,20 +223,21 @@ class EffectRunner:
             if self._wake:
                 self._wake.set()
 
-    def _completed(self, effect: Effect, ours: bool, result: dict | None) -> None:
+    def _completed(self, effect: Effect, ours: bool, result: dict | None, *, secrets_forgotten: bool = False) -> None:
         """``ours``: the completion was this claim's; False when the lease ran out and another sender
         took the effect over (then this attempt's end changes nothing)."""
         if not ours:
             log.warning("effect.claim_lost", id=effect.id, kind=effect.kind, attempt=effect.attempts + 1)
             return
-        self._forget_secrets(effect)
+        if not secrets_forgotten:
+            self._forget_secrets(effect)
         log.debug("effect.done", id=effect.id, kind=effect.kind, attempts=effect.attempts + 1)
         self._finished(effect, "done", result)
 
     def _forget_secrets(self, effect: Effect) -> None:
         """A response_url lets whoever holds it post as the app for half an hour: once the effect is
         finished the outbox (kept a week as history) no longer needs it."""
-        kept = _without(effect.payload, SECRET_KEYS)
+        kept = without_secrets(effect.payload)
         if kept != effect.payload:
             self.store.replace_payload(effect.id, kept)
 
@@ -275,6 +276,11 @@ class EffectRunner:
 
 
 SECRET_KEYS = frozenset({"response_url"})
+
+
+def without_secrets(payload: dict[str, Any]) -> dict[str, Any]:
+    """What a finished effect keeps of its payload (for a handler that completes it itself: ``Finished``)."""
+    return _without(payload, SECRET_KEYS)
 
 
 def _without(value: Any, keys: frozenset[str]) -> Any:

@@ -62,7 +62,7 @@ def unrecorded_text(deps: Deps, exc: StorageUnavailable, where: str) -> str:
 async def tell_now(deps: Deps, to: ReplyTo, answer: Answer) -> None:
     """Answer straight away, not through the outbox: for when the database is what failed."""
     try:
-        if to.response_url and await send_to_response_url(to.response_url, answer) == 200:
+        if to.response_url and await send_to_response_url(deps.api, to.response_url, answer) == 200:
             return
         if to.channel:
             await deps.api.call("chat.postEphemeral", json=True, channel=to.channel, user=to.user,

@@ -12,6 +12,7 @@ transaction, its answer sent through the command's response_url (valid half an h
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -19,6 +20,7 @@ from slack_sdk.models.views import View
 
 from bot.clock import Clock
 from bot.effects.errors import Finished, Permanent, RetryLater
+from bot.effects.runner import MAX_HOLD, without_secrets
 from bot.effects.replies import ReplyTo
 from bot.logs import get_logger
 from bot.slack.answers import Answer, answer_later, error_reply, open_form, reply_to_of
@@ -69,6 +71,8 @@ class CommandInbox:
         self.crowd = crowd
         self.deps: Deps | None = None   # set by the composition root once the listeners' deps exist
         self._put_off: dict[str, tuple[int, float]] = {}   # channel -> (commands put off here, keep order until)
+        self._telling: set[asyncio.Task] = set()   # answers on their way to a response_url
+        self._one_at_a_time = asyncio.Lock()
 
     def should_put_off(self, body: dict[str, Any]) -> bool:
         waiting = self._put_off.get(_lane_of(body))
@@ -100,10 +104,27 @@ class CommandInbox:
         if handler is None:
             raise Permanent(f"no handler for the slash command {name}")
         where = where_of(name, body)
+        # One command's work a turn of the loop, and only once the requests read meanwhile were acked:
+        # the commands claimed together would otherwise run back to back while new ones wait for their acks.
+        async with self._one_at_a_time:
+            await asyncio.sleep(0)   # behind what the socket brought in this turn
+            await self.pressure.settled(MAX_HOLD)
+            result = self._handle(deps, effect, handler, body, where)
+        self._handled(body)
+        if isinstance(result, OpenModal):
+            await open_form(deps, body, result.view, where=where)
+        elif result:   # not waited for: the effect's slot goes to the next command meanwhile
+            telling = asyncio.create_task(self._tell(deps, reply_to_of(body), result), name="command-answer")
+            self._telling.add(telling)
+            telling.add_done_callback(self._telling.discard)
+        raise Finished()
+
+    def _handle(self, deps: Deps, effect: Effect, handler: CommandHandler, body: dict[str, Any],
+                where: str) -> CommandResult:
         try:
             with deps.work():
                 self._complete(effect)    # first: another replica may have taken it over (then nothing changes)
-                result = handler(deps, body)
+                return handler(deps, body)
         except (Finished, RetryLater, Permanent):
             raise
         except StorageUnavailable as exc:   # nothing was recorded: try again in a moment
@@ -111,19 +132,13 @@ class CommandInbox:
         except Exception as exc:            # a refusal or a bug: the person hears why, once
             with deps.work():
                 self._complete(effect)
-            result = error_reply(deps, exc, where)
-        self._handled(body)
-        if isinstance(result, OpenModal):
-            await open_form(deps, body, result.view, where=where)
-        elif result:
-            await self._tell(deps, reply_to_of(body), result)
-        raise Finished()
+            return error_reply(deps, exc, where)
 
     async def _tell(self, deps: Deps, to: ReplyTo, answer: Answer) -> None:
         """Straight to the response_url, as an ack's answer goes (lost, like one, only if the process dies
         between the commit and here); when Slack does not take it, through the outbox, to be retried."""
         try:
-            if to.response_url and await send_to_response_url(to.response_url, answer) == 200:
+            if to.response_url and await send_to_response_url(deps.api, to.response_url, answer) == 200:
                 return
         except Exception as exc:
             log.info("command.answer_retried", reason=f"{type(exc).__name__}: {exc}")
@@ -132,8 +147,13 @@ class CommandInbox:
         except Exception as exc:   # the database is away as well: the work is recorded, the answer is not
             log.warning("command.not_answered", reason=f"{type(exc).__name__}: {exc}")
 
+    async def close(self) -> None:
+        """Let the answers on their way arrive (at most a few seconds)."""
+        if self._telling:
+            await asyncio.wait(set(self._telling), timeout=5.0)
+
     def _complete(self, effect: Effect) -> None:
-        if not self.outbox.complete(effect, self.owner, self.clock.time()):
+        if not self.outbox.complete(effect, self.owner, self.clock.time(), payload=without_secrets(effect.payload)):
             raise Finished(claim_lost=True)
 
     def _handled(self, body: dict[str, Any]) -> None:

@@ -92,7 +92,7 @@ class Messaging:
         if replace_original:
             body["replace_original"] = True
         try:
-            status = await send_to_response_url(url, body)
+            status = await send_to_response_url(self.api, url, body)
         except Exception as exc:  # network trouble: the runner retries the whole reply
             raise RetryLater(f"response_url: {type(exc).__name__}") from None
         if status == 200:
@@ -103,7 +103,8 @@ class Messaging:
         return False
 
 
-async def send_to_response_url(url: str, body: dict[str, Any]) -> int:
-    """POST an answer to a command's or a click's response_url; the HTTP status Slack gave."""
-    response = await AsyncWebhookClient(url).send_dict(body)
+async def send_to_response_url(api: SlackApi, url: str, body: dict[str, Any]) -> int:
+    """POST an answer to a command's or a click's response_url, on the session the app's Slack calls use;
+    the HTTP status Slack gave."""
+    response = await AsyncWebhookClient(url, session=api.client.session).send_dict(body)
     return response.status_code
