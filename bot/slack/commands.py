@@ -3,11 +3,12 @@ and handled moments later.
 
 Slack waits 3 s for a command's ack and never sends it again, so a command is on disk before its ack
 either way. One at a time (the usual case) it is handled at once and its answer rides on the ack. When
-many requests wait for their acks (everyone typing at the start of an outage, a script), handling each
+many commands wait for their acks (everyone typing at the start of an outage, a script), handling each
 in turn holds the last ack for the work of all those before it: on PostgreSQL fifty declares took about
 200 ms. Then a command only records itself (one ``slack.command`` row in the outbox), is acked, and the
 effect runner handles it just after: once across replicas, its work and the row's completion in one
-transaction, its answer sent through the command's response_url (valid half an hour).
+transaction, one command a turn of the loop and never ahead of an ack, its answer sent through the
+command's response_url (valid half an hour) as soon as it committed. A channel's commands keep their order.
 """
 
 from __future__ import annotations
