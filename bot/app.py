@@ -278,7 +278,7 @@ class Warroom:
                            **self.webhook_sender.handlers, **self.tracker_sender.handlers,
                            COMMAND_KIND: self.commands.perform}
         self.runner = EffectRunner(self.outbox, effect_handlers, clock, concurrency=self.options.effect_concurrency,
-                                   on_failure=effect_failed, hold=self.pressure.settled, owner=self.replica,
+                                   on_failure=effect_failed, hold=self.pressure.answered_and_settled, owner=self.replica,
                                    on_finished=self.metrics.effect_finished)
         self.metrics.know_effect_kinds(effect_handlers)
         self.timers = TimerService(domain.timer_store, clock, domain.timer_handlers, owner=self.replica)

@@ -141,6 +141,15 @@ class OutboxStore:
              effect.id, owner, effect.attempts + 1),
         ).rowcount == 1
 
+    def take(self, effect_id: int, now: float, *, payload: dict[str, Any]) -> bool:
+        """Done at once, without a claim, by a caller that does its work in the same transaction: False when
+        it is no longer waiting or a sender holds it (that one does it). ``payload``: what it keeps."""
+        return self.db.execute(
+            "UPDATE outbox SET state = 'done', finished_at = ?, attempts = attempts + 1, "
+            "first_attempt_at = coalesce(first_attempt_at, ?), payload = ?, claimed_by = NULL, lease_until = NULL "
+            "WHERE id = ? AND state = 'pending' AND (claimed_by IS NULL OR lease_until < ?)",
+            (now, now, json.dumps(payload, separators=(",", ":")), effect_id, now)).rowcount == 1
+
     def replace_payload(self, effect_id: int, payload: dict[str, Any]) -> None:
         """A finished effect keeps only what history needs (no live response URLs, say)."""
         self.db.execute("UPDATE outbox SET payload = ? WHERE id = ?",

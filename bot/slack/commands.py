@@ -14,6 +14,7 @@ command's response_url (valid half an hour) as soon as it committed. A channel's
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -42,6 +43,9 @@ CROWD = 4
 # A channel whose command was put off here puts off its next ones too, so they are handled in the order
 # they came; until it is handled here, or for at most this long (another replica may handle it).
 KEEP_ORDER_FOR = 10.0
+# The replica that recorded a command handles it; the effect runner (any replica's) takes it only if it is
+# still waiting this long after (that replica died): a lease's length.
+HANDLED_HERE_WITHIN = 10.0
 
 
 @dataclass
@@ -74,6 +78,8 @@ class CommandInbox:
         self._put_off: dict[str, tuple[int, float]] = {}   # channel -> (commands put off here, keep order until)
         self._telling: set[asyncio.Task] = set()   # answers on their way to a response_url
         self._one_at_a_time = asyncio.Lock()
+        self._here: deque[tuple[int, str, dict[str, Any]]] = deque()   # recorded here, not handled yet
+        self._worker: asyncio.Task | None = None
 
     def should_put_off(self, body: dict[str, Any]) -> bool:
         waiting = self._put_off.get(_lane_of(body))
@@ -84,47 +90,76 @@ class CommandInbox:
         return self.crowd is not None and self.pressure.other_commands_waiting() >= self.crowd
 
     def record(self, deps: Deps, name: str, body: dict[str, Any]) -> None:
-        """Put the command in the outbox, to be handled after the ack."""
+        """Put the command in the outbox, to be handled after the ack: here, as soon as the acks allow, or by
+        the effect runner of whichever replica sends if it is still waiting after ``HANDLED_HERE_WITHIN``
+        (this process died)."""
         lane = _lane_of(body)
         stored = {key: value for key, value in body.items() if key != "token"}   # Slack's deprecated secret
         with deps.work():
-            deps.effects.do(KIND, {"command": name, "body": stored}, lane=f"command:{lane}")
+            effect_id = deps.effects.do(KIND, {"command": name, "body": stored}, lane=f"command:{lane}",
+                                        delay=HANDLED_HERE_WITHIN)
         now = self.clock.monotonic()
         if len(self._put_off) > 1000:   # channels whose commands another replica handled: forget them
             self._put_off = {key: kept for key, kept in self._put_off.items() if kept[1] > now}
         count, _ = self._put_off.get(lane, (0, 0.0))
         self._put_off[lane] = (count + 1, now + KEEP_ORDER_FOR)
+        self._here.append((int(effect_id), name, stored))
+        self.pressure.owe()   # the effect runner goes after the answers owed, as after the acks
+        if self._worker is None:
+            self._worker = asyncio.create_task(self._handle_here(), name="commands-after-ack")
+
+    async def _handle_here(self) -> None:
+        """The commands this replica recorded, in the order they came."""
+        try:
+            while self._here:
+                effect_id, name, body = self._here.popleft()
+                payload = without_secrets({"command": name, "body": body})
+                try:
+                    await self._run(name, body, lambda effect_id=effect_id, payload=payload: self._take(effect_id,
+                                                                                                         payload))
+                except Finished:   # the runner got to it first (it waited too long here): it is done there
+                    self._handled(body)
+                except Exception:   # the database is away: the effect runner takes it when it falls due
+                    log.warning("command.left_to_runner", id=effect_id, exc_info=True)
+                finally:
+                    self.pressure.answered()
+        finally:
+            self._worker = None
 
     async def perform(self, effect: Effect) -> None:
-        """Handle a recorded command once: its changes and the effect's completion commit together; then
-        the person is answered at once, as the ack would have answered them."""
+        """The effect runner's handler: a command still waiting after ``HANDLED_HERE_WITHIN`` (the replica
+        that recorded it died) is handled by whichever replica sends."""
+        await self._run(effect.payload["command"], effect.payload["body"], lambda: self._complete(effect))
+        raise Finished()
+
+    async def _run(self, name: str, body: dict[str, Any], take: Callable[[], None]) -> None:
+        """Handle a recorded command once: ``take`` marks its row done (or raises ``Finished``, claim lost)
+        in the transaction of its work; then the person is answered at once, as the ack would have."""
         deps = self.deps
-        assert deps is not None, "CommandInbox.deps is set before the effect runner starts"
-        name, body = effect.payload["command"], effect.payload["body"]
+        assert deps is not None, "CommandInbox.deps is set before a command is recorded or performed"
         handler = self.handlers.get(name)
         if handler is None:
             raise Permanent(f"no handler for the slash command {name}")
         where = where_of(name, body)
         # One command's work a turn of the loop, and only once the requests read meanwhile were acked:
-        # the commands claimed together would otherwise run back to back while new ones wait for their acks.
+        # commands handled back to back would hold new ones' acks for all their work.
         async with self._one_at_a_time:
             await asyncio.sleep(0)   # behind what the socket brought in this turn
             await self.pressure.settled(MAX_HOLD)
-            result = self._handle(deps, effect, handler, body, where)
+            result = self._handle(deps, take, handler, body, where)
         self._handled(body)
         if isinstance(result, OpenModal):
             await open_form(deps, body, result.view, where=where)
-        elif result:   # not waited for: the effect's slot goes to the next command meanwhile
+        elif result:   # not waited for: the next command goes meanwhile
             telling = asyncio.create_task(self._tell(deps, reply_to_of(body), result), name="command-answer")
             self._telling.add(telling)
             telling.add_done_callback(self._telling.discard)
-        raise Finished()
 
-    def _handle(self, deps: Deps, effect: Effect, handler: CommandHandler, body: dict[str, Any],
+    def _handle(self, deps: Deps, take: Callable[[], None], handler: CommandHandler, body: dict[str, Any],
                 where: str) -> CommandResult:
         try:
             with deps.work():
-                self._complete(effect)    # first: another replica may have taken it over (then nothing changes)
+                take()    # first: another replica may have taken it over (then nothing changes)
                 return handler(deps, body)
         except (Finished, RetryLater, Permanent):
             raise
@@ -132,7 +167,7 @@ class CommandInbox:
             raise RetryLater(f"the database could not take the command: {exc}", delay=1.0) from None
         except Exception as exc:            # a refusal or a bug: the person hears why, once
             with deps.work():
-                self._complete(effect)
+                take()
             return error_reply(deps, exc, where)
 
     async def _tell(self, deps: Deps, to: ReplyTo, answer: Answer) -> None:
@@ -149,9 +184,17 @@ class CommandInbox:
             log.warning("command.not_answered", reason=f"{type(exc).__name__}: {exc}")
 
     async def close(self) -> None:
-        """Let the answers on their way arrive (at most a few seconds)."""
+        """Let the answers on their way arrive (at most a few seconds); commands not handled yet here are
+        left to the effect runner, when they fall due."""
+        if self._worker is not None:
+            self._worker.cancel()
+            await asyncio.gather(self._worker, return_exceptions=True)
         if self._telling:
             await asyncio.wait(set(self._telling), timeout=5.0)
+
+    def _take(self, effect_id: int, payload: dict[str, Any]) -> None:
+        if not self.outbox.take(effect_id, self.clock.time(), payload=payload):
+            raise Finished(claim_lost=True)
 
     def _complete(self, effect: Effect) -> None:
         if not self.outbox.complete(effect, self.owner, self.clock.time(), payload=without_secrets(effect.payload)):
