@@ -68,6 +68,7 @@ from storage.webhooks import WebhookLogStore
 log = get_logger("warroom.app")
 
 MAINTENANCE_INTERVAL = 300.0
+SLACK_CALL_TIMEOUT = 30.0   # seconds, slack_sdk's own default for a Web API call
 KEEP_HISTORY_SECONDS = 7 * 86400
 
 
@@ -126,8 +127,11 @@ class Warroom:
         self.replica = replica_id()
         self._follow_database_clock()
         # one HTTP session for every call to Slack (and answers to response_urls): without it slack_sdk opens
-        # a session, a connection and, against slack.com, a TLS handshake for each call
-        self.http = aiohttp.ClientSession()
+        # a session, a connection and, against slack.com, a TLS handshake for each call. Given a session,
+        # slack_sdk leaves the timeout to it (aiohttp's default is 5 minutes): its own 30 s, here; and no
+        # cookies kept between calls, as with a session a call
+        self.http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_CALL_TIMEOUT),
+                                          cookie_jar=aiohttp.DummyCookieJar())
         self.client = AsyncWebClient(token=self.bot_token, base_url=self.api_url, session=self.http)
         try:
             auth = await self.client.auth_test()

@@ -141,13 +141,16 @@ class OutboxStore:
              effect.id, owner, effect.attempts + 1),
         ).rowcount == 1
 
-    def take(self, effect_id: int, now: float, *, payload: dict[str, Any]) -> bool:
+    def take(self, effect_id: int, now: float, *, payload: dict[str, Any], in_lane_order: bool = True) -> bool:
         """Done at once, without a claim, by a caller that does its work in the same transaction: False when
-        it is no longer waiting or a sender holds it (that one does it). ``payload``: what it keeps."""
+        it is no longer waiting, a sender holds it (that one does it), or (``in_lane_order``) an earlier one
+        of its lane waits: the effect runner does those in turn. ``payload``: what it keeps."""
+        head = (" AND id = (SELECT min(p.id) FROM outbox p WHERE p.lane = outbox.lane AND p.state = 'pending')"
+                if in_lane_order else "")
         return self.db.execute(
             "UPDATE outbox SET state = 'done', finished_at = ?, attempts = attempts + 1, "
             "first_attempt_at = coalesce(first_attempt_at, ?), payload = ?, claimed_by = NULL, lease_until = NULL "
-            "WHERE id = ? AND state = 'pending' AND (claimed_by IS NULL OR lease_until < ?)",
+            f"WHERE id = ? AND state = 'pending' AND (claimed_by IS NULL OR lease_until < ?){head}",
             (now, now, json.dumps(payload, separators=(",", ":")), effect_id, now)).rowcount == 1
 
     def replace_payload(self, effect_id: int, payload: dict[str, Any]) -> None:

@@ -55,14 +55,15 @@ class Effects:
         )
 
     def reply(self, reply_to: ReplyTo | None, message: str, context: dict[str, Any], *,
-              depends_on: int | RowId | None = None, lane: str | None = None) -> int | RowId | None:
+              depends_on: int | RowId | None = None, lane: str | None = None,
+              delay: float = 0.0) -> int | RowId | None:
         """Tell the person who asked, privately."""
         if reply_to is None:
             return None
         _check_message(message)
         return self.store.add(
             "message.reply", {"reply_to": reply_to.as_dict(), "message": message, "context": context},
-            lane=lane or f"reply:{reply_to.user}", now=self.clock.time(), depends_on=depends_on,
+            lane=lane or f"reply:{reply_to.user}", now=self.clock.time(), depends_on=depends_on, delay=delay,
         )
 
     def do(self, kind: str, payload: dict[str, Any], *, lane: str, depends_on: int | RowId | None = None,

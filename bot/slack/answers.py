@@ -112,13 +112,15 @@ def reply_to_form(user: str, metadata: dict[str, Any]) -> ReplyTo:
     return ReplyTo(user, metadata.get("channel"), metadata.get("response_url"))
 
 
-def answer_later(deps: Deps, to: ReplyTo, answer: Answer, *, replace_original: bool = False) -> None:
-    """Record an answer to go out after the ack (joins the caller's transaction when there is one)."""
+def answer_later(deps: Deps, to: ReplyTo, answer: Answer, *, replace_original: bool = False,
+                 delay: float = 0.0) -> Any:
+    """Record an answer to go out after the ack (joins the caller's transaction when there is one); its
+    effect's id. ``delay``: it stands in for an answer sent at once, if that one never goes."""
     context: dict[str, Any] = {"text": answer["text"], "blocks": answer.get("blocks")}
     if replace_original or answer.get("replace_original"):
         context["replace_original"] = True
     with deps.work():
-        deps.effects.reply(to, "answer", context)
+        return deps.effects.reply(to, "answer", context, delay=delay)
 
 
 async def act_then_ack(deps: Deps, ack, body: dict[str, Any], where: str,

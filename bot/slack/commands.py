@@ -46,6 +46,9 @@ KEEP_ORDER_FOR = 10.0
 # The replica that recorded a command handles it; the effect runner (any replica's) takes it only if it is
 # still waiting this long after (that replica died): a lease's length.
 HANDLED_HERE_WITHIN = 10.0
+# A handled command's answer is recorded with its work and sent at once; the recorded copy goes through the
+# outbox only if that one was not sent by then (Slack refused it, or the process died before).
+ANSWER_STANDS_IN_AFTER = 10.0
 
 
 @dataclass
@@ -118,10 +121,11 @@ class CommandInbox:
                     await self._run(name, body, lambda effect_id=effect_id, payload=payload: self._take(effect_id,
                                                                                                          payload))
                 except Finished:   # the runner got to it first (it waited too long here): it is done there
-                    self._handled(body)
+                    pass
                 except Exception:   # the database is away: the effect runner takes it when it falls due
                     log.warning("command.left_to_runner", id=effect_id, exc_info=True)
                 finally:
+                    self._handled(body)
                     self.pressure.answered()
         finally:
             self._worker = None
@@ -146,51 +150,73 @@ class CommandInbox:
         async with self._one_at_a_time:
             await asyncio.sleep(0)   # behind what the socket brought in this turn
             await self.pressure.settled(MAX_HOLD)
-            result = self._handle(deps, take, handler, body, where)
-        self._handled(body)
+            result, recorded = self._handle(deps, take, handler, body, where)
+        # neither is waited for: the next command goes meanwhile
         if isinstance(result, OpenModal):
-            await open_form(deps, body, result.view, where=where)
-        elif result:   # not waited for: the next command goes meanwhile
-            telling = asyncio.create_task(self._tell(deps, reply_to_of(body), result), name="command-answer")
-            self._telling.add(telling)
-            telling.add_done_callback(self._telling.discard)
+            self._in_background(open_form(deps, body, result.view, where=where), "command-form")
+        elif result and recorded is not None:
+            self._in_background(self._tell(deps, reply_to_of(body), result, int(recorded)), "command-answer")
+
+    def _in_background(self, work: Any, name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self._telling.add(task)
+        task.add_done_callback(self._telling.discard)
 
     def _handle(self, deps: Deps, take: Callable[[], None], handler: CommandHandler, body: dict[str, Any],
-                where: str) -> CommandResult:
+                where: str) -> tuple[CommandResult, Any]:
+        """The command's result, and the id of its answer recorded in the same transaction (sent at once
+        by ``_tell``; the outbox sends it instead if this process dies before)."""
         try:
             with deps.work():
                 take()    # first: another replica may have taken it over (then nothing changes)
-                return handler(deps, body)
+                result = handler(deps, body)
+                return result, self._recorded_answer(deps, body, result)
         except (Finished, RetryLater, Permanent):
             raise
         except StorageUnavailable as exc:   # nothing was recorded: try again in a moment
             raise RetryLater(f"the database could not take the command: {exc}", delay=1.0) from None
         except Exception as exc:            # a refusal or a bug: the person hears why, once
+            answer = error_reply(deps, exc, where)
             with deps.work():
                 take()
-            return error_reply(deps, exc, where)
+                return answer, self._recorded_answer(deps, body, answer)
 
-    async def _tell(self, deps: Deps, to: ReplyTo, answer: Answer) -> None:
-        """Straight to the response_url, as an ack's answer goes (lost, like one, only if the process dies
-        between the commit and here); when Slack does not take it, through the outbox, to be retried."""
+    @staticmethod
+    def _recorded_answer(deps: Deps, body: dict[str, Any], result: CommandResult) -> Any:
+        if not isinstance(result, dict) or not result:
+            return None
+        return answer_later(deps, reply_to_of(body), result, delay=ANSWER_STANDS_IN_AFTER)
+
+    async def _tell(self, deps: Deps, to: ReplyTo, answer: Answer, recorded: int) -> None:
+        """Straight to the response_url, as an ack's answer goes; then its copy, recorded with the command's
+        work, is marked done. Until then the copy stands in: when Slack does not take this one, or the
+        process dies before the copy is marked, the outbox sends the copy once it falls due (after a kill
+        the person may read the answer twice; never not at all)."""
         try:
-            if to.response_url and await send_to_response_url(deps.api, to.response_url, answer) == 200:
+            if not (to.response_url and await send_to_response_url(deps.api, to.response_url, answer) == 200):
                 return
         except Exception as exc:
-            log.info("command.answer_retried", reason=f"{type(exc).__name__}: {exc}")
+            log.info("command.answer_left_to_outbox", reason=f"{type(exc).__name__}: {exc}")
+            return
         try:
-            answer_later(deps, to, answer)
-        except Exception as exc:   # the database is away as well: the work is recorded, the answer is not
-            log.warning("command.not_answered", reason=f"{type(exc).__name__}: {exc}")
+            copy = self.outbox.get(recorded)
+            if copy is not None:
+                with deps.work():
+                    self.outbox.take(recorded, self.clock.time(), payload=without_secrets(copy.payload),
+                                     in_lane_order=False)   # sent already: whatever waits in its lane
+        except Exception as exc:   # the database is away: the copy goes as well, when it falls due
+            log.warning("command.answer_copy_kept", reason=f"{type(exc).__name__}: {exc}")
 
     async def close(self) -> None:
-        """Let the answers on their way arrive (at most a few seconds); commands not handled yet here are
-        left to the effect runner, when they fall due."""
-        if self._worker is not None:
-            self._worker.cancel()
-            await asyncio.gather(self._worker, return_exceptions=True)
-        if self._telling:
-            await asyncio.wait(set(self._telling), timeout=5.0)
+        """Let the commands queued here and the answers on their way finish, for a few seconds at most;
+        what is left is recorded, and the effect runner does it when it falls due."""
+        for tasks in ({self._worker} if self._worker is not None else set(), set(self._telling)):
+            if not tasks:
+                continue
+            _, late = await asyncio.wait(tasks, timeout=5.0)
+            for task in late:   # what is left is recorded: the outbox does it when it falls due
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
 
     def _take(self, effect_id: int, payload: dict[str, Any]) -> None:
         if not self.outbox.take(effect_id, self.clock.time(), payload=payload):

@@ -11,7 +11,7 @@ def recorded(rig, lane: str = "command:C1") -> int:
                                          delay=10.0))
 
 
-def test_the_recording_replica_takes_its_command_once_and_keeps_no_secret(rig):
+def test_the_recording_replica_takes_its_command_once_keeping_the_payload_it_gives(rig):
     effect_id = recorded(rig)
     kept = {"command": "/incident", "body": {"text": "x"}}
     now = rig.clock.time()
@@ -49,3 +49,20 @@ def test_a_take_rolled_back_with_its_work_leaves_the_command_waiting(rig):
     except RuntimeError:
         pass
     assert rig.outbox.state_of(effect_id) == "pending"
+
+
+def test_a_command_is_taken_only_once_those_before_it_in_its_channel_are_done(rig):
+    first, second = recorded(rig), recorded(rig)
+    other_channel = recorded(rig, lane="command:C2")
+    now = rig.clock.time()
+    with rig.work():
+        assert not rig.outbox.take(second, now, payload={}), "taken ahead of the first of its channel"
+        assert rig.outbox.take(other_channel, now, payload={}), "another channel's does not wait"
+    with rig.work():
+        assert rig.outbox.take(first, now, payload={}) and rig.outbox.take(second, now, payload={})
+    # an answer's copy is marked sent whatever waits in its lane
+    later = recorded(rig, lane="command:C3")
+    copy = recorded(rig, lane="command:C3")
+    with rig.work():
+        assert rig.outbox.take(copy, now, payload={}, in_lane_order=False)
+    assert rig.outbox.state_of(later) == "pending"
