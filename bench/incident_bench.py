@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import pathlib
 import sys
-import threading
 import time
 from typing import Any
 
@@ -39,6 +38,7 @@ from common import (  # noqa: E402
     start_sandbox,
     web_api_calls,
 )
+from harness.crowd import commands_at_once  # noqa: E402
 from report import (  # noqa: E402
     machine,
     median,
@@ -67,27 +67,6 @@ from incident_load import bench_memory_and_startup  # noqa: E402
 
 
 # 1. ack latency ---------------------------------------------------------------------------------------
-def fire_at_once(sandbox, commands: list[tuple[str, str, str]]) -> list[Any]:
-    """Every (user, channel, text) as /incident from its own thread, released together; the results."""
-    results: list[Any] = [None] * len(commands)
-    gate = threading.Barrier(len(commands))
-
-    def one(index: int) -> None:
-        user, channel, text = commands[index]
-        person = sandbox.as_user(user)
-        gate.wait()
-        sent = time.time()
-        results[index] = person.command("/incident", text, channel=channel)
-        results[index].sent_wall = sent
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(commands))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def latencies(results: list[Any]) -> tuple[list[float], int]:
     """Ack latencies as the sandbox recorded them (envelope written -> ack read) and how many failed."""
     values, failed = [], 0
@@ -99,10 +78,10 @@ def latencies(results: list[Any]) -> tuple[list[float], int]:
     return values, failed
 
 
-def answer_times(results: list[Any]) -> list[float]:
+def answer_times(results: list[Any], sent: list[float]) -> list[float]:
     """From each command sent to its answer seen by the person: on the ack, or (a command handled after its
     ack, in a crowd) through response_url. The sandbox stamps what people see with the wall clock."""
-    return [float(result.wait_reply(timeout=30)["ts"]) - result.sent_wall for result in results
+    return [float(result.wait_reply(timeout=30)["ts"]) - at for result, at in zip(results, sent)
             if not result.failed]
 
 
@@ -121,12 +100,13 @@ def ack_round(sandbox, bot, users: list[str], round_no: int, profile: bool) -> d
         put_off_before = bot.query("SELECT count(*) FROM outbox WHERE kind = 'slack.command'")[0][0]
         if profile:
             bot.profile_start()
-        results = fire_at_once(sandbox, commands)
+        results, sent = commands_at_once(sandbox, [(user, "/incident", text, channel)
+                                                   for user, channel, text in commands])
         values, failed = latencies(results)  # waits for every ack
         if profile:
             bot.profile_pause()
         # a status update is answered by the update itself in the channel; a declare says "Declaring incident"
-        answered = answer_times(results) if name == "declare" else []
+        answered = answer_times(results, sent) if name == "declare" else []
         put_off = bot.query("SELECT count(*) FROM outbox WHERE kind = 'slack.command'")[0][0] - put_off_before
         bot.settle_or_fail(120)
         calls = web_api_calls(sandbox, mark)

@@ -6,15 +6,16 @@ either way. One at a time (the usual case) it is handled at once and its answer 
 many commands wait for their acks (everyone typing at the start of an outage, a script), handling each
 in turn holds the last ack for the work of all those before it: on PostgreSQL fifty declares took about
 200 ms. Then a command only records itself (one ``slack.command`` row in the outbox), is acked, and the
-effect runner handles it just after: once across replicas, its work and the row's completion in one
-transaction, one command a turn of the loop and never ahead of an ack, its answer sent through the
-command's response_url (valid half an hour) as soon as it committed. A channel's commands keep their order.
+replica that acked it handles it just after: one command a turn of the loop and never ahead of an ack,
+its work and the row's completion in one transaction, its answer recorded with them and sent through the
+command's response_url (valid half an hour) as soon as it committed. Should that replica die first, the
+effect runner of whichever replica sends does it, once. A channel's commands put off keep their order.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -40,9 +41,6 @@ KIND = "slack.command"
 # ack: a few people typing at once are still answered on the ack. Where recording is cheap (SQLite:
 # 0.3-0.6 ms a command) fifty are acked within 100 ms one after another, and none is put off.
 CROWD = 4
-# A channel whose command was put off here puts off its next ones too, so they are handled in the order
-# they came; until it is handled here, or for at most this long (another replica may handle it).
-KEEP_ORDER_FOR = 10.0
 # The replica that recorded a command handles it; the effect runner (any replica's) takes it only if it is
 # still waiting this long after (that replica died): a lease's length.
 HANDLED_HERE_WITHIN = 10.0
@@ -78,18 +76,17 @@ class CommandInbox:
         self.owner = owner          # this replica: the effect runner's claims are in its name
         self.crowd = crowd
         self.deps: Deps | None = None   # set by the composition root once the listeners' deps exist
-        self._put_off: dict[str, tuple[int, float]] = {}   # channel -> (commands put off here, keep order until)
-        self._telling: set[asyncio.Task] = set()   # answers on their way to a response_url
+        # per channel, its commands put off here and not handled yet: while there are any, the channel's
+        # next commands are put off too, so they are handled in the order they came
+        self._put_off: Counter[str] = Counter()
+        self._background: set[asyncio.Task] = set()   # answers on their way, forms opening
         self._one_at_a_time = asyncio.Lock()
         self._here: deque[tuple[int, str, dict[str, Any]]] = deque()   # recorded here, not handled yet
         self._worker: asyncio.Task | None = None
 
     def should_put_off(self, body: dict[str, Any]) -> bool:
-        waiting = self._put_off.get(_lane_of(body))
-        if waiting is not None:
-            if waiting[1] > self.clock.monotonic():
-                return True
-            del self._put_off[_lane_of(body)]
+        if self._put_off[_lane_of(body)]:
+            return True
         return self.crowd is not None and self.pressure.other_commands_waiting() >= self.crowd
 
     def record(self, deps: Deps, name: str, body: dict[str, Any]) -> None:
@@ -101,11 +98,7 @@ class CommandInbox:
         with deps.work():
             effect_id = deps.effects.do(KIND, {"command": name, "body": stored}, lane=f"command:{lane}",
                                         delay=HANDLED_HERE_WITHIN)
-        now = self.clock.monotonic()
-        if len(self._put_off) > 1000:   # channels whose commands another replica handled: forget them
-            self._put_off = {key: kept for key, kept in self._put_off.items() if kept[1] > now}
-        count, _ = self._put_off.get(lane, (0, 0.0))
-        self._put_off[lane] = (count + 1, now + KEEP_ORDER_FOR)
+        self._put_off[lane] += 1
         self._here.append((int(effect_id), name, stored))
         self.pressure.owe()   # the effect runner goes after the answers owed, as after the acks
         if self._worker is None:
@@ -159,8 +152,8 @@ class CommandInbox:
 
     def _in_background(self, work: Any, name: str) -> None:
         task = asyncio.create_task(work, name=name)
-        self._telling.add(task)
-        task.add_done_callback(self._telling.discard)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     def _handle(self, deps: Deps, take: Callable[[], None], handler: CommandHandler, body: dict[str, Any],
                 where: str) -> tuple[CommandResult, Any]:
@@ -210,7 +203,7 @@ class CommandInbox:
     async def close(self) -> None:
         """Let the commands queued here and the answers on their way finish, for a few seconds at most;
         what is left is recorded, and the effect runner does it when it falls due."""
-        for tasks in ({self._worker} if self._worker is not None else set(), set(self._telling)):
+        for tasks in ({self._worker} if self._worker is not None else set(), set(self._background)):
             if not tasks:
                 continue
             _, late = await asyncio.wait(tasks, timeout=5.0)
@@ -228,12 +221,9 @@ class CommandInbox:
 
     def _handled(self, body: dict[str, Any]) -> None:
         lane = _lane_of(body)
-        waiting = self._put_off.get(lane)
-        if waiting is not None:
-            if waiting[0] <= 1:
-                del self._put_off[lane]
-            else:
-                self._put_off[lane] = (waiting[0] - 1, waiting[1])
+        self._put_off[lane] -= 1
+        if not self._put_off[lane]:
+            del self._put_off[lane]
 
 
 def _lane_of(body: dict[str, Any]) -> str:

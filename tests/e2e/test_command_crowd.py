@@ -6,7 +6,6 @@ as well), a channel's commands keep their order, and a replica whose claim was t
 import json
 import os
 import signal
-import threading
 
 import pytest
 
@@ -15,6 +14,7 @@ from bot.clock import Clock
 from bot.effects.errors import Finished
 from bot.slack.commands import CROWD as PUT_OFF_AT, KIND
 from harness import make_config
+from harness.crowd import commands_at_once
 from harness.bots import TEST_PACING, TEST_SETTLE, BotProcess, BotThread, query
 from kernel.outbox import Effect
 
@@ -39,25 +39,6 @@ def crowd(sandbox, count: int) -> list[str]:
     return people
 
 
-def at_once(sandbox, commands: list[tuple[str, str, str, str]]) -> list:
-    """Every (user, command, text, channel) sent from its own thread, released together."""
-    results: list = [None] * len(commands)
-    gate = threading.Barrier(len(commands))
-
-    def one(index: int) -> None:
-        user, command, text, channel = commands[index]
-        person = sandbox.as_user(user)
-        gate.wait()
-        results[index] = person.command(command, text, channel=channel)
-
-    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(commands))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
-
-
 def put_off(db) -> list[tuple[str, dict]]:
     """The commands recorded to be handled after their ack: (state, payload)."""
     return [(state, json.loads(payload)) for state, payload in query(
@@ -69,7 +50,7 @@ def test_everyone_in_a_crowd_is_acked_answered_and_done_once(sandbox, bot, datab
     declarers, strays = people[:25], people[25:]
     commands = [(p, "/incident", f"declare Crowd outage {n} sev2", "general") for n, p in enumerate(declarers)]
     commands += [(p, "/incident", "note a note from nowhere", "general") for p in strays]
-    results = at_once(sandbox, commands)
+    results, _ = commands_at_once(sandbox, commands)
 
     assert all(r.ack is not None for r in results), "a command was not acked within Slack's 3 s"
     for result in results[:25]:
@@ -121,7 +102,7 @@ def test_commands_acked_in_a_crowd_are_done_once_after_a_kill(sandbox, tmp_path,
     process.start()
     try:
         people = crowd(sandbox, CROWD)
-        results = at_once(sandbox, [(p, "/incident", f"declare Killed crowd {n} sev2", "general")
+        results, _ = commands_at_once(sandbox, [(p, "/incident", f"declare Killed crowd {n} sev2", "general")
                                     for n, p in enumerate(people)])
         assert all(r.ack is not None for r in results)
         os.kill(process.process.pid, signal.SIGSTOP)   # frozen once every ack was read, while it handles them
